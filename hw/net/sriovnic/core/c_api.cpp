@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The extern "C" face of the core, for QEMU's C glue.
+#include "device.hpp"
+#include "sriovnic-core.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+class CallbackPlatform final : public sriovnic::Platform {
+public:
+    CallbackPlatform(const SriovnicPlatformOps &ops, void *opaque) : ops_(ops), opaque_(opaque) {}
+    void raise_msix(uint16_t fn, uint16_t vector) override { ops_.raise_msix(opaque_, fn, vector); }
+    void set_intx(bool asserted) override { ops_.set_intx(opaque_, asserted); }
+
+private:
+    SriovnicPlatformOps ops_;
+    void *opaque_;
+};
+
+void copy_message(const std::string &message, char *err, size_t err_len)
+{
+    if (err && err_len) {
+        std::snprintf(err, err_len, "%s", message.c_str());
+    }
+}
+
+} // namespace
+
+struct SriovnicCore {
+    SriovnicCore(const SriovnicCoreConfig &cfg, const SriovnicPlatformOps &ops, void *opaque)
+        : platform(ops, opaque), device(cfg, platform)
+    {
+    }
+    CallbackPlatform platform;
+    sriovnic::Device device;
+};
+
+extern "C" {
+
+bool sriovnic_core_check_config(const SriovnicCoreConfig *cfg, char *err, size_t err_len)
+{
+    if (auto problem = sriovnic::Device::check_config(*cfg)) {
+        copy_message(*problem, err, err_len);
+        return false;
+    }
+    return true;
+}
+
+SriovnicCore *sriovnic_core_new(const SriovnicCoreConfig *cfg, const SriovnicPlatformOps *ops,
+                                void *opaque, char *err, size_t err_len)
+{
+    if (!sriovnic_core_check_config(cfg, err, err_len)) {
+        return nullptr;
+    }
+    return std::make_unique<SriovnicCore>(*cfg, *ops, opaque).release();
+}
+
+void sriovnic_core_free(SriovnicCore *core)
+{
+    std::unique_ptr<SriovnicCore> owned(core);
+}
+
+uint16_t sriovnic_core_msix_vectors(const SriovnicCore *core, uint16_t fn)
+{
+    const sriovnic::Function *f = const_cast<SriovnicCore *>(core)->device.function(fn);
+    return f ? f->msix_vectors() : 0;
+}
+
+uint64_t sriovnic_core_read(SriovnicCore *core, uint16_t fn, uint64_t offset, unsigned size)
+{
+    return core->device.read(fn, offset, size);
+}
+
+void sriovnic_core_write(SriovnicCore *core, uint16_t fn, uint64_t offset, unsigned size,
+                         uint64_t value)
+{
+    core->device.write(fn, offset, size, value);
+}
+
+void sriovnic_core_reset_function(SriovnicCore *core, uint16_t fn)
+{
+    core->device.reset_function(fn);
+}
+
+void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs)
+{
+    core->device.set_active_vfs(active_vfs);
+}
+
+SriovnicFnRegs *sriovnic_core_fn_regs(SriovnicCore *core, uint16_t fn)
+{
+    sriovnic::Function *f = core->device.function(fn);
+    return f ? &f->regs() : nullptr;
+}
+
+bool sriovnic_core_post_load(SriovnicCore *core, uint16_t fn, char *err, size_t err_len)
+{
+    if (auto problem = core->device.post_load(fn)) {
+        copy_message(*problem, err, err_len);
+        return false;
+    }
+    return true;
+}
+
+} // extern "C"

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "function.hpp"
+
+#include "sriovnic/regs.h"
+
+#include <limits>
+
+namespace sriovnic {
+
+Function::Function(uint16_t index, uint16_t msix_vectors, uint32_t caps, uint32_t regs_size)
+    : index_(index), msix_vectors_(msix_vectors), caps_(caps), regs_size_(regs_size)
+{
+    reset();
+}
+
+void Function::set_mac(const uint8_t mac[6])
+{
+    mac_lo_ = uint32_t(mac[0]) | uint32_t(mac[1]) << 8 | uint32_t(mac[2]) << 16 |
+              uint32_t(mac[3]) << 24;
+    mac_hi_ = uint32_t(mac[4]) | uint32_t(mac[5]) << 8;
+}
+
+void Function::reset()
+{
+    regs_ = SriovnicFnRegs{};
+    regs_.status = SRIOVNIC_STATUS_RESET_DONE;
+    signalled_ = 0;
+}
+
+std::optional<uint32_t> Function::read_register(uint32_t offset) const
+{
+    switch (offset) {
+    case SRIOVNIC_REG_ID:
+        return SRIOVNIC_ID_MAGIC;
+    case SRIOVNIC_REG_VERSION:
+        return SRIOVNIC_VERSION_VALUE;
+    case SRIOVNIC_REG_CAPS:
+        return caps_;
+    case SRIOVNIC_REG_FUNC:
+        return index_;
+    case SRIOVNIC_REG_CTRL:
+        return regs_.ctrl;
+    case SRIOVNIC_REG_STATUS: {
+        uint32_t status = regs_.status & SRIOVNIC_STATUS_RESET_DONE;
+        if (regs_.ctrl & SRIOVNIC_CTRL_ENABLE) {
+            status |= SRIOVNIC_STATUS_ENABLED;
+        }
+        if (regs_.err_cause) {
+            status |= SRIOVNIC_STATUS_ERROR;
+        }
+        return status;
+    }
+    case SRIOVNIC_REG_SCRATCH:
+        return regs_.scratch;
+    case SRIOVNIC_REG_INT_CAUSE:
+        return regs_.int_cause;
+    case SRIOVNIC_REG_INT_ENABLE_SET:
+    case SRIOVNIC_REG_INT_ENABLE_CLR:
+        return regs_.int_enable;
+    case SRIOVNIC_REG_INT_CAUSE_SET:
+        return 0; // write-only
+    case SRIOVNIC_REG_MISC_VECTOR:
+        return regs_.misc_vector;
+    case SRIOVNIC_REG_ERR_CAUSE:
+        return regs_.err_cause;
+    case SRIOVNIC_REG_ERR_COUNT:
+        return regs_.err_count;
+    case SRIOVNIC_REG_ERR_ADDR:
+        return regs_.err_addr;
+    case SRIOVNIC_REG_MAC_LO:
+        return mac_lo_;
+    case SRIOVNIC_REG_MAC_HI:
+        return mac_hi_;
+    default:
+        return std::nullopt;
+    }
+}
+
+Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
+{
+    switch (offset) {
+    case SRIOVNIC_REG_ID:
+    case SRIOVNIC_REG_VERSION:
+    case SRIOVNIC_REG_CAPS:
+    case SRIOVNIC_REG_FUNC:
+    case SRIOVNIC_REG_STATUS:
+    case SRIOVNIC_REG_ERR_COUNT:
+    case SRIOVNIC_REG_ERR_ADDR:
+    case SRIOVNIC_REG_MAC_LO:
+    case SRIOVNIC_REG_MAC_HI:
+        return WriteResult::read_only;
+    case SRIOVNIC_REG_CTRL:
+        if (value & SRIOVNIC_CTRL_RESET) {
+            reset();
+            raise_cause(SRIOVNIC_INT_RESET_DONE);
+        } else {
+            regs_.ctrl = value & SRIOVNIC_CTRL_RW_MASK;
+            if (regs_.ctrl & SRIOVNIC_CTRL_ENABLE) {
+                regs_.status &= ~SRIOVNIC_STATUS_RESET_DONE;
+            }
+        }
+        return WriteResult::done;
+    case SRIOVNIC_REG_SCRATCH:
+        regs_.scratch = value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_INT_CAUSE:
+        regs_.int_cause &= ~value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_INT_ENABLE_SET:
+        regs_.int_enable |= value & SRIOVNIC_INT_ALL;
+        return WriteResult::done;
+    case SRIOVNIC_REG_INT_ENABLE_CLR:
+        regs_.int_enable &= ~value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_INT_CAUSE_SET:
+        raise_cause(value & SRIOVNIC_INT_ALL);
+        return WriteResult::done;
+    case SRIOVNIC_REG_MISC_VECTOR:
+        regs_.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
+        if ((regs_.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable()) {
+            record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
+        }
+        return WriteResult::done;
+    case SRIOVNIC_REG_ERR_CAUSE:
+        regs_.err_cause &= ~value;
+        return WriteResult::done;
+    default:
+        return WriteResult::unmapped;
+    }
+}
+
+void Function::record_error(uint32_t err_bits, uint32_t offset)
+{
+    regs_.err_cause |= err_bits;
+    if (regs_.err_count != std::numeric_limits<uint32_t>::max()) {
+        regs_.err_count++;
+    }
+    regs_.err_addr = offset;
+    raise_cause(SRIOVNIC_INT_ERROR);
+}
+
+bool Function::misc_vector_usable() const
+{
+    return (regs_.misc_vector & SRIOVNIC_VECTOR_VALID) &&
+           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < msix_vectors_;
+}
+
+std::optional<uint16_t> Function::take_new_interrupt()
+{
+    const uint32_t pending = regs_.int_cause & regs_.int_enable;
+    const uint32_t fresh = pending & ~signalled_;
+    signalled_ = pending;
+    if (fresh && misc_vector_usable()) {
+        return uint16_t(regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Function::validate_loaded()
+{
+    struct Check {
+        const char *name;
+        uint32_t value;
+        uint32_t allowed;
+    };
+    const Check checks[] = {
+        {"ctrl", regs_.ctrl, SRIOVNIC_CTRL_RW_MASK},
+        {"status", regs_.status, SRIOVNIC_STATUS_RESET_DONE},
+        {"int_cause", regs_.int_cause, SRIOVNIC_INT_ALL},
+        {"int_enable", regs_.int_enable, SRIOVNIC_INT_ALL},
+        {"misc_vector", regs_.misc_vector, SRIOVNIC_VECTOR_RW_MASK},
+        {"err_cause", regs_.err_cause, SRIOVNIC_ERR_ALL},
+    };
+    for (const Check &c : checks) {
+        if (c.value & ~c.allowed) {
+            return "function " + std::to_string(index_) + ": " + c.name + " has bits " +
+                   std::to_string(c.value & ~c.allowed) + " that the hardware never sets";
+        }
+    }
+    if (regs_.err_addr >= regs_size_) {
+        return "function " + std::to_string(index_) + ": err_addr " +
+               std::to_string(regs_.err_addr) + " lies outside the register BAR";
+    }
+    signalled_ = regs_.int_cause & regs_.int_enable;
+    return std::nullopt;
+}
+
+} // namespace sriovnic

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: emulated SR-IOV NIC, physical function.
+ *
+ * Thin glue: PCI/PCIe capabilities, BARs, MSI-X, SR-IOV and VMState around
+ * the C++ core, which holds every register's behaviour.
+ */
+#include "qemu/osdep.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_sriov.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "sriovnic/regs.h"
+#include "sriovnic.h"
+#include "trace.h"
+
+static void sriovnic_raise_msix(void *opaque, uint16_t fn, uint16_t vector)
+{
+    PCIDevice *pf = PCI_DEVICE(opaque);
+    PCIDevice *dev = fn == SRIOVNIC_FN_PF ? pf
+                                          : pcie_sriov_get_vf_at_index(pf, fn - 1);
+
+    if (dev && msix_enabled(dev)) {
+        trace_sriovnic_msix_notify(fn, vector);
+        msix_notify(dev, vector);
+    } else {
+        trace_sriovnic_msix_masked(fn, vector);
+    }
+}
+
+static void sriovnic_set_intx(void *opaque, bool asserted)
+{
+    PCIDevice *pf = PCI_DEVICE(opaque);
+
+    pci_set_irq(pf, asserted && !msix_enabled(pf));
+}
+
+static const SriovnicPlatformOps sriovnic_platform_ops = {
+    .raise_msix = sriovnic_raise_msix,
+    .set_intx = sriovnic_set_intx,
+};
+
+static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    SriovnicPfState *s = opaque;
+    uint64_t val = sriovnic_core_read(s->core, SRIOVNIC_FN_PF, addr, size);
+
+    trace_sriovnic_mmio_read(SRIOVNIC_FN_PF, addr, size, val);
+    return val;
+}
+
+static void sriovnic_pf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                   unsigned size)
+{
+    SriovnicPfState *s = opaque;
+
+    trace_sriovnic_mmio_write(SRIOVNIC_FN_PF, addr, size, val);
+    sriovnic_core_write(s->core, SRIOVNIC_FN_PF, addr, size, val);
+}
+
+/* Every size and alignment reaches the core, which defines the outcome. */
+static const MemoryRegionOps sriovnic_pf_mmio_ops = {
+    .read = sriovnic_pf_mmio_read,
+    .write = sriovnic_pf_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
+static void sriovnic_sync_active_vfs(SriovnicPfState *s)
+{
+    uint16_t active = pcie_sriov_num_vfs(PCI_DEVICE(s));
+
+    trace_sriovnic_sriov_vfs_changed(active);
+    sriovnic_core_set_active_vfs(s->core, active);
+}
+
+static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
+                                     uint32_t val, int len)
+{
+    SriovnicPfState *s = SRIOVNIC(dev);
+
+    pci_default_write_config(dev, addr, val, len);
+    pcie_cap_flr_write_config(dev, addr, val, len);
+    if (s->total_vfs) {
+        sriovnic_sync_active_vfs(s);
+    }
+}
+
+static ssize_t sriovnic_receive(NetClientState *nc, const uint8_t *buf,
+                                size_t size)
+{
+    /* Interface version 1.0 has no receive path: frames are discarded. */
+    return size;
+}
+
+static NetClientInfo sriovnic_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .receive = sriovnic_receive,
+};
+
+static void sriovnic_init_msix(PCIDevice *dev, MemoryRegion *bar,
+                               uint16_t vectors, Error **errp)
+{
+    if (msix_init(dev, vectors, bar, SRIOVNIC_BAR_MSIX,
+                  SRIOVNIC_MSIX_TABLE_OFFSET, bar, SRIOVNIC_BAR_MSIX,
+                  SRIOVNIC_MSIX_PBA_OFFSET, SRIOVNIC_CAP_MSIX, errp) < 0) {
+        return;
+    }
+    for (uint16_t v = 0; v < vectors; v++) {
+        msix_vector_use(dev, v);
+    }
+}
+
+static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
+{
+    ERRP_GUARD();
+    SriovnicPfState *s = SRIOVNIC(dev);
+    SriovnicCoreConfig cfg = {
+        .total_vfs = s->total_vfs,
+        .pf_queue_pairs = s->queue_pairs,
+        .vf_queue_pairs = s->vf_queue_pairs,
+    };
+    char err[256];
+    int devfn_after_pf = dev->devfn + SRIOVNIC_VF_OFFSET;
+
+    /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
+    cfg.max_vfs = devfn_after_pf >= PCI_DEVFN_MAX ? 0
+                  : (PCI_DEVFN_MAX - devfn_after_pf) / SRIOVNIC_VF_STRIDE;
+    if (s->vendor_id == 0xffff) {
+        error_setg(errp, "property 'vendor-id' must not be 0xffff");
+        return;
+    }
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
+
+    s->core = sriovnic_core_new(&cfg, &sriovnic_platform_ops, s, err, sizeof(err));
+    if (!s->core) {
+        error_setg(errp, "%s", err);
+        return;
+    }
+    s->regs = sriovnic_core_fn_regs(s->core, SRIOVNIC_FN_PF);
+    trace_sriovnic_pf_realize(s->total_vfs, s->queue_pairs, s->vf_queue_pairs);
+
+    dev->config_write = sriovnic_pf_write_config;
+    pci_config_set_vendor_id(dev->config, s->vendor_id);
+    pci_config_set_device_id(dev->config, s->device_id);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, s->vendor_id);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, s->device_id);
+    dev->config[PCI_INTERRUPT_PIN] = 1;
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_pf_mmio_ops, s,
+                          "sriovnic-mmio", SRIOVNIC_PF_REGS_SIZE);
+    pci_register_bar(dev, SRIOVNIC_BAR_REGS, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->mmio);
+    memory_region_init(&s->msix, OBJECT(s), "sriovnic-msix",
+                       SRIOVNIC_MSIX_BAR_SIZE);
+    pci_register_bar(dev, SRIOVNIC_BAR_MSIX, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->msix);
+
+    if (pci_pm_init(dev, SRIOVNIC_CAP_PM, errp) < 0) {
+        goto fail_core;
+    }
+    sriovnic_init_msix(dev, &s->msix,
+                       sriovnic_core_msix_vectors(s->core, SRIOVNIC_FN_PF), errp);
+    if (*errp) {
+        goto fail_core;
+    }
+    if (pcie_endpoint_cap_init(dev, SRIOVNIC_CAP_EXP) < 0) {
+        error_setg(errp, "sriovnic: cannot add the PCI Express capability");
+        goto fail_msix;
+    }
+    pcie_cap_flr_init(dev);
+    pcie_ari_init(dev, SRIOVNIC_EXTCAP_ARI);
+
+    if (s->total_vfs) {
+        if (!pcie_sriov_pf_init(dev, SRIOVNIC_EXTCAP_SRIOV, TYPE_SRIOVNIC_VF,
+                                s->vf_device_id, s->total_vfs, s->total_vfs,
+                                SRIOVNIC_VF_OFFSET, SRIOVNIC_VF_STRIDE, errp)) {
+            goto fail_exp;
+        }
+        pcie_sriov_pf_init_vf_bar(dev, SRIOVNIC_BAR_REGS,
+                                  PCI_BASE_ADDRESS_MEM_TYPE_64,
+                                  SRIOVNIC_VF_REGS_SIZE);
+        pcie_sriov_pf_init_vf_bar(dev, SRIOVNIC_BAR_MSIX,
+                                  PCI_BASE_ADDRESS_MEM_TYPE_64,
+                                  SRIOVNIC_MSIX_BAR_SIZE);
+    }
+
+    s->nic = qemu_new_nic(&sriovnic_net_info, &s->conf,
+                          object_get_typename(OBJECT(s)),
+                          DEVICE(s)->id, &DEVICE(s)->mem_reentrancy_guard, s);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    return;
+
+fail_exp:
+    pcie_cap_exit(dev);
+fail_msix:
+    msix_unuse_all_vectors(dev);
+    msix_uninit(dev, &s->msix, &s->msix);
+fail_core:
+    sriovnic_core_free(s->core);
+    s->core = NULL;
+}
+
+static void sriovnic_pf_exit(PCIDevice *dev)
+{
+    SriovnicPfState *s = SRIOVNIC(dev);
+
+    qemu_del_nic(s->nic);
+    if (s->total_vfs) {
+        pcie_sriov_pf_exit(dev);
+    }
+    pcie_cap_exit(dev);
+    msix_unuse_all_vectors(dev);
+    msix_uninit(dev, &s->msix, &s->msix);
+    sriovnic_core_free(s->core);
+    s->core = NULL;
+}
+
+static void sriovnic_pf_reset_hold(Object *obj, ResetType type)
+{
+    SriovnicPfState *s = SRIOVNIC(obj);
+
+    trace_sriovnic_pf_reset();
+    sriovnic_core_reset_function(s->core, SRIOVNIC_FN_PF);
+    /* pci_do_device_reset() clears VF Enable right after this. */
+    sriovnic_core_set_active_vfs(s->core, 0);
+}
+
+static int sriovnic_pf_post_load(void *opaque, int version_id)
+{
+    SriovnicPfState *s = opaque;
+    char err[256];
+
+    trace_sriovnic_post_load(SRIOVNIC_FN_PF);
+    if (!sriovnic_core_post_load(s->core, SRIOVNIC_FN_PF, err, sizeof(err))) {
+        error_report("sriovnic: rejecting migration stream: %s", err);
+        return -EINVAL;
+    }
+    if (s->total_vfs) {
+        sriovnic_sync_active_vfs(s);
+    }
+    return 0;
+}
+
+const VMStateDescription vmstate_sriovnic_fn_regs = {
+    .name = "sriovnic/fn-regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(ctrl, SriovnicFnRegs),
+        VMSTATE_UINT32(status, SriovnicFnRegs),
+        VMSTATE_UINT32(scratch, SriovnicFnRegs),
+        VMSTATE_UINT32(int_cause, SriovnicFnRegs),
+        VMSTATE_UINT32(int_enable, SriovnicFnRegs),
+        VMSTATE_UINT32(misc_vector, SriovnicFnRegs),
+        VMSTATE_UINT32(err_cause, SriovnicFnRegs),
+        VMSTATE_UINT32(err_count, SriovnicFnRegs),
+        VMSTATE_UINT32(err_addr, SriovnicFnRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_sriovnic_pf = {
+    .name = TYPE_SRIOVNIC,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    /*
+     * Loading the PF's config space enables its VFs, and enabling a VF resets
+     * it. Restore the PF before the VFs (which are registered first, being
+     * realized inside the PF's realize) so that the VFs' own state, loaded
+     * afterwards, is what remains. MIG_PRI_IOMMU is the one priority between
+     * PCI buses and ordinary devices.
+     */
+    .priority = MIG_PRI_IOMMU,
+    .post_load = sriovnic_pf_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, SriovnicPfState),
+        VMSTATE_MSIX(parent_obj, SriovnicPfState),
+        VMSTATE_STRUCT_POINTER(regs, SriovnicPfState,
+                               vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const Property sriovnic_pf_properties[] = {
+    DEFINE_NIC_PROPERTIES(SriovnicPfState, conf),
+    DEFINE_PROP_UINT16("vfs", SriovnicPfState, total_vfs, 8),
+    DEFINE_PROP_UINT8("queues", SriovnicPfState, queue_pairs, 4),
+    DEFINE_PROP_UINT8("vf-queues", SriovnicPfState, vf_queue_pairs, 2),
+    DEFINE_PROP_UINT16("vendor-id", SriovnicPfState, vendor_id,
+                       SRIOVNIC_PCI_VENDOR_ID),
+    DEFINE_PROP_UINT16("device-id", SriovnicPfState, device_id,
+                       SRIOVNIC_PCI_DEVICE_ID_PF),
+    DEFINE_PROP_UINT16("vf-device-id", SriovnicPfState, vf_device_id,
+                       SRIOVNIC_PCI_DEVICE_ID_VF),
+};
+
+static void sriovnic_pf_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    k->realize = sriovnic_pf_realize;
+    k->exit = sriovnic_pf_exit;
+    k->vendor_id = SRIOVNIC_PCI_VENDOR_ID;
+    k->device_id = SRIOVNIC_PCI_DEVICE_ID_PF;
+    k->revision = SRIOVNIC_PCI_REVISION;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    rc->phases.hold = sriovnic_pf_reset_hold;
+
+    dc->desc = "sriovnic SR-IOV Ethernet controller (physical function)";
+    dc->vmsd = &vmstate_sriovnic_pf;
+    device_class_set_props(dc, sriovnic_pf_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+
+    object_class_property_set_description(klass, "vfs",
+        "TotalVFs of the SR-IOV capability, 0 (no SR-IOV) to 255 (default 8)");
+    object_class_property_set_description(klass, "queues",
+        "queue pairs of the PF, 1 to 16 (default 4)");
+    object_class_property_set_description(klass, "vf-queues",
+        "queue pairs of each VF, 1 to 16 (default 2)");
+    object_class_property_set_description(klass, "vendor-id",
+        "PCI vendor ID of the PF and its VFs (default 0x5352)");
+    object_class_property_set_description(klass, "device-id",
+        "PCI device ID of the PF (default 0x0001)");
+    object_class_property_set_description(klass, "vf-device-id",
+        "VF Device ID in the SR-IOV capability (default 0x0002)");
+}
+
+static const TypeInfo sriovnic_pf_info = {
+    .name = TYPE_SRIOVNIC,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(SriovnicPfState),
+    .class_init = sriovnic_pf_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void sriovnic_pf_register_types(void)
+{
+    type_register_static(&sriovnic_pf_info);
+}
+
+type_init(sriovnic_pf_register_types)

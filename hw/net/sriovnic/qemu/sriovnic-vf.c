@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: emulated SR-IOV NIC, virtual function.
+ *
+ * VFs are created by the PF through QEMU's pcie_sriov (all TotalVFs at PF
+ * realize; VF Enable toggles them) and are not user-creatable.
+ */
+#include "qemu/osdep.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_sriov.h"
+#include "migration/vmstate.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "sriovnic/regs.h"
+#include "sriovnic.h"
+#include "trace.h"
+
+static uint64_t sriovnic_vf_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    SriovnicVfState *s = opaque;
+    uint64_t val = sriovnic_core_read(s->core, s->fn, addr, size);
+
+    trace_sriovnic_mmio_read(s->fn, addr, size, val);
+    return val;
+}
+
+static void sriovnic_vf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                   unsigned size)
+{
+    SriovnicVfState *s = opaque;
+
+    trace_sriovnic_mmio_write(s->fn, addr, size, val);
+    sriovnic_core_write(s->core, s->fn, addr, size, val);
+}
+
+static const MemoryRegionOps sriovnic_vf_mmio_ops = {
+    .read = sriovnic_vf_mmio_read,
+    .write = sriovnic_vf_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
+static void sriovnic_vf_write_config(PCIDevice *dev, uint32_t addr,
+                                     uint32_t val, int len)
+{
+    pci_default_write_config(dev, addr, val, len);
+    pcie_cap_flr_write_config(dev, addr, val, len);
+}
+
+static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
+{
+    SriovnicVfState *s = SRIOVNIC_VF(dev);
+    SriovnicPfState *pf = SRIOVNIC(pcie_sriov_get_pf(dev));
+    uint16_t vectors;
+
+    s->core = pf->core;
+    s->fn = SRIOVNIC_FN_VF(pcie_sriov_vf_number(dev));
+    s->regs = sriovnic_core_fn_regs(s->core, s->fn);
+    vectors = sriovnic_core_msix_vectors(s->core, s->fn);
+
+    dev->config_write = sriovnic_vf_write_config;
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_vf_mmio_ops, s,
+                          "sriovnic-vf-mmio", SRIOVNIC_VF_REGS_SIZE);
+    pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_REGS, &s->mmio);
+    memory_region_init(&s->msix, OBJECT(s), "sriovnic-vf-msix",
+                       SRIOVNIC_MSIX_BAR_SIZE);
+    pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_MSIX, &s->msix);
+
+    if (msix_init(dev, vectors, &s->msix, SRIOVNIC_BAR_MSIX,
+                  SRIOVNIC_MSIX_TABLE_OFFSET, &s->msix, SRIOVNIC_BAR_MSIX,
+                  SRIOVNIC_MSIX_PBA_OFFSET, SRIOVNIC_CAP_MSIX, errp) < 0) {
+        return;
+    }
+    for (uint16_t v = 0; v < vectors; v++) {
+        msix_vector_use(dev, v);
+    }
+    if (pcie_endpoint_cap_init(dev, SRIOVNIC_CAP_EXP) < 0) {
+        error_setg(errp, "sriovnic-vf: cannot add the PCI Express capability");
+        msix_unuse_all_vectors(dev);
+        msix_uninit(dev, &s->msix, &s->msix);
+        return;
+    }
+    pcie_cap_flr_init(dev);
+    pcie_ari_init(dev, SRIOVNIC_EXTCAP_ARI);
+}
+
+static void sriovnic_vf_exit(PCIDevice *dev)
+{
+    SriovnicVfState *s = SRIOVNIC_VF(dev);
+
+    pcie_cap_exit(dev);
+    msix_unuse_all_vectors(dev);
+    msix_uninit(dev, &s->msix, &s->msix);
+}
+
+static void sriovnic_vf_reset_hold(Object *obj, ResetType type)
+{
+    SriovnicVfState *s = SRIOVNIC_VF(obj);
+
+    trace_sriovnic_vf_reset(s->fn - 1);
+    sriovnic_core_reset_function(s->core, s->fn);
+}
+
+static int sriovnic_vf_post_load(void *opaque, int version_id)
+{
+    SriovnicVfState *s = opaque;
+    char err[256];
+
+    trace_sriovnic_post_load(s->fn);
+    if (!sriovnic_core_post_load(s->core, s->fn, err, sizeof(err))) {
+        error_report("sriovnic: rejecting migration stream: %s", err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * Unlike QEMU's igbvf, a VF carries its own config space, MSI-X state and
+ * registers in the migration stream, so an enabled VF keeps working on the
+ * destination.
+ */
+static const VMStateDescription vmstate_sriovnic_vf = {
+    .name = TYPE_SRIOVNIC_VF,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = sriovnic_vf_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, SriovnicVfState),
+        VMSTATE_MSIX(parent_obj, SriovnicVfState),
+        VMSTATE_STRUCT_POINTER(regs, SriovnicVfState,
+                               vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static void sriovnic_vf_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    k->realize = sriovnic_vf_realize;
+    k->exit = sriovnic_vf_exit;
+    k->vendor_id = SRIOVNIC_PCI_VENDOR_ID;
+    k->device_id = SRIOVNIC_PCI_DEVICE_ID_VF;
+    k->revision = SRIOVNIC_PCI_REVISION;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    rc->phases.hold = sriovnic_vf_reset_hold;
+
+    dc->desc = "sriovnic virtual function (created by the PF's SR-IOV capability)";
+    dc->vmsd = &vmstate_sriovnic_vf;
+    dc->user_creatable = false;
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+}
+
+static const TypeInfo sriovnic_vf_info = {
+    .name = TYPE_SRIOVNIC_VF,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(SriovnicVfState),
+    .class_init = sriovnic_vf_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void sriovnic_vf_register_types(void)
+{
+    type_register_static(&sriovnic_vf_info);
+}
+
+type_init(sriovnic_vf_register_types)

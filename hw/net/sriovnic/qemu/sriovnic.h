@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic QEMU glue: the state shared by the PF and VF device types.
+ */
+#ifndef HW_NET_SRIOVNIC_H
+#define HW_NET_SRIOVNIC_H
+
+#include "hw/pci/pci_device.h"
+#include "net/net.h"
+#include "qom/object.h"
+#include "../core/sriovnic-core.h"
+
+#define TYPE_SRIOVNIC "sriovnic"
+#define TYPE_SRIOVNIC_VF "sriovnic-vf"
+
+OBJECT_DECLARE_SIMPLE_TYPE(SriovnicPfState, SRIOVNIC)
+OBJECT_DECLARE_SIMPLE_TYPE(SriovnicVfState, SRIOVNIC_VF)
+
+/* Config space layout (PF and VF). */
+#define SRIOVNIC_CAP_PM      0x40
+#define SRIOVNIC_CAP_MSIX    0x50
+#define SRIOVNIC_CAP_EXP     0x60
+#define SRIOVNIC_EXTCAP_ARI   0x100
+#define SRIOVNIC_EXTCAP_SRIOV 0x140
+
+struct SriovnicPfState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+    NICConf conf;
+    NICState *nic;
+
+    uint16_t total_vfs;
+    uint8_t queue_pairs;
+    uint8_t vf_queue_pairs;
+    uint16_t vendor_id;
+    uint16_t device_id;
+    uint16_t vf_device_id;
+
+    SriovnicCore *core;
+    SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
+};
+
+struct SriovnicVfState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+
+    uint16_t fn;
+    SriovnicCore *core;   /* the PF's */
+    SriovnicFnRegs *regs; /* this VF's, owned by core, migrated */
+};
+
+extern const VMStateDescription vmstate_sriovnic_fn_regs;
+
+#endif /* HW_NET_SRIOVNIC_H */

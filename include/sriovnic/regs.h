@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic hardware interface: PCI identity, BAR layout and register map.
+ *
+ * Shared verbatim by the device model (C and C++) and the Linux guest drivers,
+ * so it uses only fixed-width integer types and macros. The prose
+ * specification is docs/hardware-interface.md; the two must agree.
+ */
+#ifndef SRIOVNIC_REGS_H
+#define SRIOVNIC_REGS_H
+
+/* ---- PCI identity (defaults; the device lets users present others) ---- */
+
+#define SRIOVNIC_PCI_VENDOR_ID       0x5352u /* absent from pci.ids */
+#define SRIOVNIC_PCI_DEVICE_ID_PF    0x0001u
+#define SRIOVNIC_PCI_DEVICE_ID_VF    0x0002u
+#define SRIOVNIC_PCI_REVISION        0x01u
+
+/* ---- BARs (PF and VF alike) ---- */
+
+#define SRIOVNIC_BAR_REGS            0  /* 64-bit memory BAR, registers */
+#define SRIOVNIC_BAR_MSIX            2  /* 64-bit memory BAR, MSI-X table + PBA */
+
+#define SRIOVNIC_PF_REGS_SIZE        0x10000u /* 64 KiB */
+#define SRIOVNIC_VF_REGS_SIZE        0x4000u  /* 16 KiB */
+#define SRIOVNIC_MSIX_BAR_SIZE       0x4000u  /* 16 KiB: table at 0, PBA at 0x2000 */
+#define SRIOVNIC_MSIX_TABLE_OFFSET   0x0000u
+#define SRIOVNIC_MSIX_PBA_OFFSET     0x2000u
+
+/* SR-IOV routing: VF n (0-based) is at PF routing ID + OFFSET + n * STRIDE. */
+#define SRIOVNIC_VF_OFFSET           1u
+#define SRIOVNIC_VF_STRIDE           1u
+#define SRIOVNIC_MAX_VFS             256u /* the register model's limit */
+
+#define SRIOVNIC_MAX_QUEUE_PAIRS     16u
+/* MSI-X vector 0 is the misc vector; queue pair q uses vector 1 + q. */
+#define SRIOVNIC_MSIX_VECTORS(qpairs) ((qpairs) + 1u)
+
+/* ---- Register map: 32-bit registers, offsets into the register BAR ---- */
+
+/* Common to PF and VF. */
+#define SRIOVNIC_REG_ID              0x0000u /* RO: SRIOVNIC_ID_MAGIC */
+#define SRIOVNIC_REG_VERSION         0x0004u /* RO: interface version */
+#define SRIOVNIC_REG_CAPS            0x0008u /* RO: SRIOVNIC_CAPS_* */
+#define SRIOVNIC_REG_FUNC            0x000Cu /* RO: SRIOVNIC_FUNC_* */
+#define SRIOVNIC_REG_CTRL            0x0010u /* RW: SRIOVNIC_CTRL_* */
+#define SRIOVNIC_REG_STATUS          0x0014u /* RO: SRIOVNIC_STATUS_* */
+#define SRIOVNIC_REG_SCRATCH         0x0018u /* RW: no effect, for probing */
+#define SRIOVNIC_REG_INT_CAUSE       0x0020u /* RW1C: SRIOVNIC_INT_* */
+#define SRIOVNIC_REG_INT_ENABLE_SET  0x0024u /* W1S; reads the enable mask */
+#define SRIOVNIC_REG_INT_ENABLE_CLR  0x0028u /* W1C; reads the enable mask */
+#define SRIOVNIC_REG_INT_CAUSE_SET   0x002Cu /* WO: raise causes (software) */
+#define SRIOVNIC_REG_MISC_VECTOR     0x0030u /* RW: SRIOVNIC_VECTOR_* */
+#define SRIOVNIC_REG_ERR_CAUSE       0x0040u /* RW1C: SRIOVNIC_ERR_* */
+#define SRIOVNIC_REG_ERR_COUNT       0x0044u /* RO: saturating error count */
+#define SRIOVNIC_REG_ERR_ADDR        0x0048u /* RO: offset of the last bad access */
+#define SRIOVNIC_REG_MAC_LO          0x0050u /* RO: MAC bytes 0..3, byte 0 in bits 7:0 */
+#define SRIOVNIC_REG_MAC_HI          0x0054u /* RO: MAC bytes 4..5 in bits 15:0 */
+
+/* PF only (a VF reads these as unmapped). */
+#define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
+#define SRIOVNIC_REG_PF_ACTIVE_VFS   0x0104u /* RO: VFs enabled (0 unless VF Enable) */
+
+/*
+ * Windows reserved for later blocks. Every offset in them reads as unmapped
+ * until the block is defined: queues per pair at QUEUE_BASE + q * QUEUE_STRIDE,
+ * the PF<->VF mailbox, and (PF only) eswitch and per-VF administration.
+ */
+#define SRIOVNIC_REG_MBX_BASE        0x0800u
+#define SRIOVNIC_REG_MBX_SIZE        0x0800u
+#define SRIOVNIC_REG_QUEUE_BASE      0x1000u
+#define SRIOVNIC_REG_QUEUE_STRIDE    0x0100u
+#define SRIOVNIC_REG_ADMIN_BASE      0x4000u /* PF only */
+#define SRIOVNIC_REG_ADMIN_SIZE      0xC000u
+
+/* ---- Field values ---- */
+
+#define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
+
+#define SRIOVNIC_VERSION_MAJOR       1u
+#define SRIOVNIC_VERSION_MINOR       0u
+#define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
+
+#define SRIOVNIC_CAPS_IS_VF          (1u << 0)
+#define SRIOVNIC_CAPS_SRIOV          (1u << 1) /* PF with an SR-IOV capability */
+#define SRIOVNIC_CAPS_QPAIRS_SHIFT   8
+#define SRIOVNIC_CAPS_QPAIRS_MASK    (0xFFu << SRIOVNIC_CAPS_QPAIRS_SHIFT)
+
+#define SRIOVNIC_FUNC_INDEX_MASK     0x1FFu /* 0 = PF, n + 1 = VF n */
+
+#define SRIOVNIC_CTRL_RESET          (1u << 0) /* self-clearing function reset */
+#define SRIOVNIC_CTRL_ENABLE         (1u << 1) /* driver has taken the function */
+#define SRIOVNIC_CTRL_RW_MASK        SRIOVNIC_CTRL_ENABLE
+
+#define SRIOVNIC_STATUS_RESET_DONE   (1u << 0) /* set by every reset; cleared by CTRL.ENABLE */
+#define SRIOVNIC_STATUS_ENABLED      (1u << 1) /* mirrors CTRL.ENABLE */
+#define SRIOVNIC_STATUS_ERROR        (1u << 2) /* ERR_CAUSE != 0 */
+
+#define SRIOVNIC_INT_SOFTWARE        (1u << 0) /* raised through INT_CAUSE_SET */
+#define SRIOVNIC_INT_ERROR           (1u << 1) /* a bit was set in ERR_CAUSE */
+#define SRIOVNIC_INT_RESET_DONE      (1u << 2) /* a software reset completed */
+#define SRIOVNIC_INT_ALL             0x7u
+
+#define SRIOVNIC_VECTOR_INDEX_MASK   0x7FFu
+#define SRIOVNIC_VECTOR_VALID        (1u << 31)
+#define SRIOVNIC_VECTOR_RW_MASK      (SRIOVNIC_VECTOR_VALID | SRIOVNIC_VECTOR_INDEX_MASK)
+
+#define SRIOVNIC_ERR_BAD_ACCESS      (1u << 0) /* not an aligned 32-bit access */
+#define SRIOVNIC_ERR_UNMAPPED        (1u << 1) /* no register at that offset */
+#define SRIOVNIC_ERR_RO_WRITE        (1u << 2) /* write to a read-only register */
+#define SRIOVNIC_ERR_BAD_VECTOR      (1u << 3) /* MISC_VECTOR beyond the MSI-X table */
+#define SRIOVNIC_ERR_ALL             0xFu
+
+#endif /* SRIOVNIC_REGS_H */

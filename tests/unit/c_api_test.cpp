@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The extern "C" interface as the QEMU glue uses it.
+#include "sriovnic-core.h"
+#include "sriovnic/regs.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Recorder {
+    std::vector<std::pair<uint16_t, uint16_t>> msix;
+    bool intx = false;
+};
+
+const SriovnicPlatformOps ops = {
+    [](void *opaque, uint16_t fn, uint16_t vector) {
+        static_cast<Recorder *>(opaque)->msix.emplace_back(fn, vector);
+    },
+    [](void *opaque, bool asserted) { static_cast<Recorder *>(opaque)->intx = asserted; },
+};
+
+SriovnicCoreConfig config(uint16_t vfs)
+{
+    SriovnicCoreConfig cfg{};
+    cfg.total_vfs = vfs;
+    cfg.max_vfs = 255;
+    cfg.pf_queue_pairs = 4;
+    cfg.vf_queue_pairs = 2;
+    return cfg;
+}
+
+TEST(CApi, RefusesBadConfigWithMessage)
+{
+    char err[128] = "";
+    Recorder rec;
+    SriovnicCoreConfig cfg = config(300);
+    EXPECT_FALSE(sriovnic_core_check_config(&cfg, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "property 'vfs' must be between 0 and 255 (got 300)");
+    EXPECT_EQ(sriovnic_core_new(&cfg, &ops, &rec, err, sizeof(err)), nullptr);
+
+    char tiny[9];
+    EXPECT_FALSE(sriovnic_core_check_config(&cfg, tiny, sizeof(tiny)));
+    EXPECT_EQ(std::string(tiny), "property");
+}
+
+TEST(CApi, RegistersInterruptsAndMigrationState)
+{
+    char err[128] = "";
+    Recorder rec;
+    SriovnicCoreConfig cfg = config(4);
+    SriovnicCore *core = sriovnic_core_new(&cfg, &ops, &rec, err, sizeof(err));
+    ASSERT_NE(core, nullptr) << err;
+
+    EXPECT_EQ(sriovnic_core_msix_vectors(core, SRIOVNIC_FN_PF), 5);
+    EXPECT_EQ(sriovnic_core_msix_vectors(core, SRIOVNIC_FN_VF(3)), 3);
+    EXPECT_EQ(sriovnic_core_msix_vectors(core, SRIOVNIC_FN_VF(4)), 0);
+    EXPECT_EQ(sriovnic_core_read(core, SRIOVNIC_FN_VF(3), SRIOVNIC_REG_FUNC, 4), 4u);
+
+    sriovnic_core_write(core, SRIOVNIC_FN_PF, SRIOVNIC_REG_MISC_VECTOR, 4,
+                        SRIOVNIC_VECTOR_VALID | 4);
+    sriovnic_core_write(core, SRIOVNIC_FN_PF, SRIOVNIC_REG_INT_ENABLE_SET, 4, SRIOVNIC_INT_ALL);
+    sriovnic_core_write(core, SRIOVNIC_FN_PF, SRIOVNIC_REG_INT_CAUSE_SET, 4,
+                        SRIOVNIC_INT_SOFTWARE);
+    ASSERT_EQ(rec.msix.size(), 1u);
+    EXPECT_EQ(rec.msix[0].second, 4);
+    EXPECT_TRUE(rec.intx);
+
+    sriovnic_core_set_active_vfs(core, 2);
+    EXPECT_EQ(sriovnic_core_read(core, SRIOVNIC_FN_PF, SRIOVNIC_REG_PF_ACTIVE_VFS, 4), 2u);
+
+    SriovnicFnRegs *regs = sriovnic_core_fn_regs(core, SRIOVNIC_FN_VF(1));
+    ASSERT_NE(regs, nullptr);
+    regs->scratch = 0xabcd;
+    EXPECT_TRUE(sriovnic_core_post_load(core, SRIOVNIC_FN_VF(1), err, sizeof(err)));
+    EXPECT_EQ(sriovnic_core_read(core, SRIOVNIC_FN_VF(1), SRIOVNIC_REG_SCRATCH, 4), 0xabcdu);
+    regs->int_enable = 0x100;
+    EXPECT_FALSE(sriovnic_core_post_load(core, SRIOVNIC_FN_VF(1), err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("int_enable"), std::string::npos);
+    EXPECT_EQ(sriovnic_core_fn_regs(core, 99), nullptr);
+
+    sriovnic_core_reset_function(core, SRIOVNIC_FN_VF(1));
+    EXPECT_EQ(regs->scratch, 0u);
+    sriovnic_core_free(core);
+}
+
+} // namespace
