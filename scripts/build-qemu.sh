@@ -47,7 +47,7 @@ edit_once() {
 }
 edit_once hw/net/Kconfig "source sriovnic/Kconfig" '$a source sriovnic/Kconfig'
 edit_once hw/net/meson.build "subdir('sriovnic')" "\$a subdir('sriovnic')"
-edit_once meson.build "'hw/net/sriovnic'," "s|^    'hw/net',\$|    'hw/net',\n    'hw/net/sriovnic',|"
+edit_once meson.build "'hw/net/sriovnic/qemu'," "s|^    'hw/net',\$|    'hw/net',\n    'hw/net/sriovnic/qemu',|"
 # The +ds tarball has no edk2 blobs; QEMU would try to unpack them whenever
 # bzip2 is installed. Only unpack them when blobs are to be installed.
 edit_once meson.build "unpack_edk2_blobs = bzip2.found() and get_option('install_blobs')" \
@@ -76,8 +76,14 @@ fi
 
 # Runtime firmware from Debian's packages, where a binary run from the build
 # tree looks for it.
-mkdir -p "$QEMU_BUILD/qemu-bundle/usr/local/share"
-link /usr/share/qemu "$QEMU_BUILD/qemu-bundle/usr/local/share/qemu"
+# Debian ships the BIOS and option ROMs in seabios and ipxe-qemu, and the
+# links to them from /usr/share/qemu in qemu-system-x86, which we do not need.
+firmware=$QEMU_BUILD/qemu-bundle/usr/local/share/qemu
+[ -L "$firmware" ] && rm -f "$firmware"
+mkdir -p "$firmware"
+for f in /usr/share/qemu/* /usr/share/seabios/* /usr/lib/ipxe/qemu/*; do
+    [ -e "$firmware/${f##*/}" ] || [ -L "$firmware/${f##*/}" ] || ln -s "$f" "$firmware/${f##*/}"
+done
 
 log "building qemu-system-x86_64"
 ninja -C "$QEMU_BUILD" qemu-system-x86_64 >"$QEMU_BUILD/ninja.log" 2>&1 ||

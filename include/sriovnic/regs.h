@@ -109,6 +109,7 @@
 #define SRIOVNIC_ERR_UNMAPPED        (1u << 1) /* no register at that offset */
 #define SRIOVNIC_ERR_RO_WRITE        (1u << 2) /* write to a read-only register */
 #define SRIOVNIC_ERR_BAD_VECTOR      (1u << 3) /* MISC_VECTOR beyond the MSI-X table */
-#define SRIOVNIC_ERR_ALL             0xFu
+#define SRIOVNIC_ERR_BAD_NUMVFS      (1u << 4) /* PF: VF Enable with NumVFs > TotalVFs */
+#define SRIOVNIC_ERR_ALL             0x1Fu
 
 #endif /* SRIOVNIC_REGS_H */

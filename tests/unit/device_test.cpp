@@ -170,6 +170,18 @@ TEST_F(DeviceTest, ActiveVfsNeverExceedsTotal)
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_ACTIVE_VFS), 8u);
 }
 
+TEST_F(DeviceTest, VfEnableBeyondTotalVfsIsRefusedAndFlagged)
+{
+    wr(PF, SRIOVNIC_REG_ERR_ADDR - 0, 0); // an RO write first, to latch ERR_ADDR
+    wr(PF, SRIOVNIC_REG_ERR_CAUSE, SRIOVNIC_ERR_ALL);
+    EXPECT_TRUE(device->request_vf_enable(8));
+    EXPECT_TRUE(device->request_vf_enable(0));
+    EXPECT_FALSE(device->request_vf_enable(9));
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_BAD_NUMVFS);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 2u);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_ADDR), SRIOVNIC_REG_ERR_ADDR) << "no register involved";
+}
+
 TEST_F(DeviceTest, ErrorCountSaturates)
 {
     device->function(PF)->regs().err_count = 0xfffffffe;

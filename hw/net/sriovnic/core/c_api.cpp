@@ -84,6 +84,11 @@ void sriovnic_core_reset_function(SriovnicCore *core, uint16_t fn)
     core->device.reset_function(fn);
 }
 
+bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs)
+{
+    return core->device.request_vf_enable(num_vfs);
+}
+
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs)
 {
     core->device.set_active_vfs(active_vfs);

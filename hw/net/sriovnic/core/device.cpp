@@ -81,7 +81,7 @@ uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
         f->record_error(SRIOVNIC_ERR_BAD_ACCESS, uint32_t(offset % f->regs_size()));
         result = all_ones(size);
     } else if (offset >= f->regs_size()) {
-        f->record_error(SRIOVNIC_ERR_UNMAPPED, 0);
+        f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
         std::optional<uint32_t> value = f->read_register(reg);
@@ -107,7 +107,7 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
     if (size != 4 || (offset & 3)) {
         f->record_error(SRIOVNIC_ERR_BAD_ACCESS, uint32_t(offset % f->regs_size()));
     } else if (offset >= f->regs_size()) {
-        f->record_error(SRIOVNIC_ERR_UNMAPPED, 0);
+        f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
         switch (f->write_register(reg, uint32_t(value))) {
@@ -137,6 +137,17 @@ void Device::reset_function(uint16_t fn)
 void Device::set_active_vfs(uint16_t active_vfs)
 {
     active_vfs_ = active_vfs <= total_vfs() ? active_vfs : total_vfs();
+}
+
+bool Device::request_vf_enable(uint16_t num_vfs)
+{
+    if (num_vfs <= total_vfs()) {
+        return true;
+    }
+    Function &pf = functions_.front();
+    pf.record_error(SRIOVNIC_ERR_BAD_NUMVFS, std::nullopt);
+    update_interrupts(pf);
+    return false;
 }
 
 void Device::update_interrupts(Function &f)

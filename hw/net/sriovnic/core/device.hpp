@@ -27,6 +27,10 @@ public:
     void reset_function(uint16_t fn);
     void set_active_vfs(uint16_t active_vfs);
 
+    // The guest is setting VF Enable with NumVFs = `num_vfs`. Returns whether
+    // the card accepts it; a refusal is flagged and counted on the PF.
+    bool request_vf_enable(uint16_t num_vfs);
+
     uint16_t total_vfs() const { return uint16_t(functions_.size() - 1); }
     uint16_t active_vfs() const { return active_vfs_; }
 

@@ -129,13 +129,15 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
     }
 }
 
-void Function::record_error(uint32_t err_bits, uint32_t offset)
+void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
 {
     regs_.err_cause |= err_bits;
     if (regs_.err_count != std::numeric_limits<uint32_t>::max()) {
         regs_.err_count++;
     }
-    regs_.err_addr = offset;
+    if (offset) {
+        regs_.err_addr = *offset;
+    }
     raise_cause(SRIOVNIC_INT_ERROR);
 }
 

@@ -30,7 +30,8 @@ public:
     WriteResult write_register(uint32_t offset, uint32_t value);
 
     // Latches a bad access (SRIOVNIC_ERR_* bits) and raises the error cause.
-    void record_error(uint32_t err_bits, uint32_t offset);
+    // ERR_ADDR takes `offset` when the error has a register offset.
+    void record_error(uint32_t err_bits, std::optional<uint32_t> offset);
 
     // Power-on reset, FLR, or CTRL.RESET: every register to its reset value.
     void reset();

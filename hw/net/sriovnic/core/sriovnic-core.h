@@ -80,6 +80,13 @@ void sriovnic_core_write(SriovnicCore *core, uint16_t fn,
 /* Power-on reset or FLR of one function. */
 void sriovnic_core_reset_function(SriovnicCore *core, uint16_t fn);
 
+/*
+ * The guest writes VF Enable = 1 while NumVFs is `num_vfs`. Returns false if
+ * the card refuses (the refusal is flagged to the guest); the glue must then
+ * keep VF Enable clear.
+ */
+bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs);
+
 /* SR-IOV control changed: this many VFs are now enabled. */
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs);
 

@@ -13,6 +13,7 @@
 #include "migration/vmstate.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/range.h"
 #include "sriovnic/regs.h"
 #include "sriovnic.h"
 #include "trace.h"
@@ -78,11 +79,38 @@ static void sriovnic_sync_active_vfs(SriovnicPfState *s)
     sriovnic_core_set_active_vfs(s->core, active);
 }
 
+/*
+ * QEMU 10.0's pcie_sriov acts on the written value, not on what the write
+ * mask let through: VF Enable with NumVFs > TotalVFs makes it index past its
+ * VF array. Ask the core first and drop the VF Enable bit it refuses.
+ */
+static uint32_t sriovnic_filter_vf_enable(SriovnicPfState *s, uint32_t addr,
+                                          uint32_t val, int len)
+{
+    PCIDevice *dev = PCI_DEVICE(s);
+    uint16_t ctrl = dev->exp.sriov_cap + PCI_SRIOV_CTRL;
+    uint16_t num_vfs;
+
+    if (!dev->exp.sriov_cap || !range_covers_byte(addr, len, ctrl)) {
+        return val;
+    }
+    if (!(val & (PCI_SRIOV_CTRL_VFE << ((ctrl - addr) * 8)))) {
+        return val;
+    }
+    num_vfs = pci_get_word(dev->config + dev->exp.sriov_cap + PCI_SRIOV_NUM_VF);
+    if (sriovnic_core_request_vf_enable(s->core, num_vfs)) {
+        return val;
+    }
+    trace_sriovnic_vf_enable_refused(num_vfs, s->total_vfs);
+    return val & ~(PCI_SRIOV_CTRL_VFE << ((ctrl - addr) * 8));
+}
+
 static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
                                      uint32_t val, int len)
 {
     SriovnicPfState *s = SRIOVNIC(dev);
 
+    val = sriovnic_filter_vf_enable(s, addr, val, len);
     pci_default_write_config(dev, addr, val, len);
     pcie_cap_flr_write_config(dev, addr, val, len);
     if (s->total_vfs) {
