@@ -28,7 +28,7 @@ class Machine:
     """One QEMU process. With qtest=True it runs the qtest accelerator and
     accepts qtest commands (memory and I/O port access, no guest CPU)."""
 
-    def __init__(self, args, qtest=True, name="vm", timeout=60):
+    def __init__(self, args, qtest=True, name="vm", timeout=60, serial=False):
         if not QEMU:
             raise QemuError("SRIOVNIC_QEMU is not set")
         self.name = name
@@ -42,8 +42,14 @@ class Machine:
         self._qmp = None
         listen_qmp = self._listen(self.qmp_path)
         listen_qtest = self._listen(self.qtest_path) if qtest else None
+        self.serial_path = os.path.join(self.dir, "serial.sock")
+        listen_serial = self._listen(self.serial_path) if serial else None
+        self.serial = None
         cmd = [QEMU, "-nodefaults", "-display", "none",
                "-qmp", f"unix:{self.qmp_path}"]
+        if serial:
+            cmd += ["-chardev", f"socket,id=serial0,path={self.serial_path}",
+                    "-serial", "chardev:serial0"]
         if qtest:
             cmd += ["-machine", "accel=qtest", "-qtest", f"unix:{self.qtest_path}"]
         cmd += list(args)
@@ -54,6 +60,8 @@ class Machine:
         try:
             if qtest:
                 self._qtest = self._accept(listen_qtest).makefile("rw", buffering=1)
+            if serial:
+                self.serial = self._accept(listen_serial)
             self._qmp_sock = self._accept(listen_qmp)
             self._qmp = self._qmp_sock.makefile("rw", buffering=1)
             self._qmp_read()  # greeting

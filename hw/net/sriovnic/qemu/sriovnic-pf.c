@@ -193,6 +193,8 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     if (pci_pm_init(dev, SRIOVNIC_CAP_PM, errp) < 0) {
         goto fail_core;
     }
+    /* PCI Power Management 1.2 */
+    pci_set_word(dev->config + SRIOVNIC_CAP_PM + PCI_PM_PMC, 0x3);
     sriovnic_init_msix(dev, &s->msix,
                        sriovnic_core_msix_vectors(s->core, SRIOVNIC_FN_PF), errp);
     if (*errp) {
