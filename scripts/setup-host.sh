@@ -27,7 +27,8 @@ if [ ! -f "$SOURCES" ] || [ "$(cat "$SOURCES")" != "$want_sources" ]; then
     printf '%s\n' "$want_sources" | $SUDO tee "$SOURCES" >/dev/null
     need_update=1
 fi
-if ! apt-cache policy meson 2>/dev/null | grep -q bookworm-backports; then
+policy=$(apt-cache policy meson 2>/dev/null || true)
+if [[ $policy != *bookworm-backports* ]]; then
     need_update=1
 fi
 

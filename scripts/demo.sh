@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up everything (packages, QEMU with sriovnic, guest kernel) and runs the
+# demo: a guest with -device sriovnic creates VFs and is live-migrated.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$SRIOVNIC_ROOT/scripts/setup-host.sh"
+"$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+guest_dir=$("$SRIOVNIC_ROOT/scripts/guest-assets.sh" 6.12)
+SRIOVNIC_QEMU=$QEMU_BIN SRIOVNIC_GUEST_DIR=$guest_dir \
+    /usr/bin/python3 -W ignore::ResourceWarning "$SRIOVNIC_ROOT/scripts/demo.py"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every sriovnic test: installs what is missing, builds QEMU with the
+# device, prepares the guest kernel and initramfs, then runs the unit tests
+# (also under ASan+UBSan), the device-level tests and the guest-level tests.
+# Idempotent; on a warm machine only the tests themselves take time.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$SRIOVNIC_ROOT"
+
+"$SRIOVNIC_ROOT/scripts/setup-host.sh"
+"$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+guest_dir=$("$SRIOVNIC_ROOT/scripts/guest-assets.sh" 6.12)
+
+configure() {
+    local dir=$1; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson configure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+}
+configure "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir"
+configure "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
+
+status=0
+log "unit tests under ASan+UBSan"
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$SRIOVNIC_BUILD/asan" --suite unit --print-errorlogs || status=1
+log "unit, device and guest tests"
+meson test -C "$SRIOVNIC_BUILD/tests" --print-errorlogs --num-processes 2 || status=1
+
+/usr/bin/python3 "$SRIOVNIC_ROOT/scripts/test-summary.py" \
+    "$SRIOVNIC_BUILD/asan/meson-logs/testlog.json:unit-asan" \
+    "$SRIOVNIC_BUILD/tests/meson-logs/testlog.json" || status=1
+exit $status
