@@ -64,7 +64,8 @@ configure_args=(
     --disable-download --disable-install-blobs
     "--cc=ccache gcc" "--cxx=ccache g++" "--host-cc=gcc"
 )
-want_args="${configure_args[*]}"
+# A change of flags or of the device set means a fresh configure.
+want_args="${configure_args[*]} $(sha256sum <"$SRIOVNIC_ROOT/scripts/qemu/sriovnic.mak")"
 if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.sriovnic-configure-args" 2>/dev/null)" != "$want_args" ]; then
     log "configuring QEMU"
     rm -rf "$QEMU_BUILD"

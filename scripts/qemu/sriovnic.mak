@@ -11,3 +11,6 @@ CONFIG_E1000E_PCI_EXPRESS=y
 CONFIG_IGB_PCI_EXPRESS=y
 CONFIG_VTD=y
 CONFIG_SRIOVNIC=y
+# So that QEMU started by hand has its usual default display and a disk.
+CONFIG_VGA_PCI=y
+CONFIG_VIRTIO_BLK=y

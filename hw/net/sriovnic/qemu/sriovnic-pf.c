@@ -351,17 +351,17 @@ static void sriovnic_pf_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 
     object_class_property_set_description(klass, "vfs",
-        "TotalVFs of the SR-IOV capability, 0 (no SR-IOV) to 255 (default 8)");
+        "TotalVFs of the SR-IOV capability, 0 (no SR-IOV) to 255");
     object_class_property_set_description(klass, "queues",
-        "queue pairs of the PF, 1 to 16 (default 4)");
+        "queue pairs of the PF, 1 to 16");
     object_class_property_set_description(klass, "vf-queues",
-        "queue pairs of each VF, 1 to 16 (default 2)");
+        "queue pairs of each VF, 1 to 16");
     object_class_property_set_description(klass, "vendor-id",
-        "PCI vendor ID of the PF and its VFs (default 0x5352)");
+        "PCI vendor ID of the PF and its VFs, not 0xffff");
     object_class_property_set_description(klass, "device-id",
-        "PCI device ID of the PF (default 0x0001)");
+        "PCI device ID of the PF");
     object_class_property_set_description(klass, "vf-device-id",
-        "VF Device ID in the SR-IOV capability (default 0x0002)");
+        "VF Device ID in the SR-IOV capability");
 }
 
 static const TypeInfo sriovnic_pf_info = {
