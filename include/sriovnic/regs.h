@@ -54,22 +54,85 @@
 #define SRIOVNIC_REG_ERR_CAUSE       0x0040u /* RW1C: SRIOVNIC_ERR_* */
 #define SRIOVNIC_REG_ERR_COUNT       0x0044u /* RO: saturating error count */
 #define SRIOVNIC_REG_ERR_ADDR        0x0048u /* RO: offset of the last bad access */
-#define SRIOVNIC_REG_MAC_LO          0x0050u /* RO: MAC bytes 0..3, byte 0 in bits 7:0 */
-#define SRIOVNIC_REG_MAC_HI          0x0054u /* RO: MAC bytes 4..5 in bits 15:0 */
+#define SRIOVNIC_REG_MAC_LO          0x0050u /* RW: MAC bytes 0..3, byte 0 in bits 7:0 */
+#define SRIOVNIC_REG_MAC_HI          0x0054u /* RW: MAC bytes 4..5 in bits 15:0; a write commits LO+HI */
+#define SRIOVNIC_REG_MTU             0x0060u /* RW: 68..9000, default 1500 */
+#define SRIOVNIC_REG_RX_MODE         0x0064u /* RW: SRIOVNIC_RX_MODE_* */
+#define SRIOVNIC_REG_MC_HASH_LO      0x0068u /* RW: multicast hash filter bits 31:0 */
+#define SRIOVNIC_REG_MC_HASH_HI      0x006Cu /* RW: multicast hash filter bits 63:32 */
+
+/* Per-function counters: RO, cleared by reset. 64-bit ones are LO then HI. */
+#define SRIOVNIC_REG_STAT_BASE       0x0080u
+#define SRIOVNIC_STAT_RX_PACKETS     0  /* index; register = STAT_BASE + 8 * index */
+#define SRIOVNIC_STAT_RX_BYTES       1
+#define SRIOVNIC_STAT_TX_PACKETS     2
+#define SRIOVNIC_STAT_TX_BYTES       3
+#define SRIOVNIC_STAT_RX_DROP_NOBUF  4  /* no RX buffer posted */
+#define SRIOVNIC_STAT_RX_DROP_SIZE   5  /* frame larger than MTU + 18 or the RX buffer */
+#define SRIOVNIC_STAT_TX_DROP_SIZE   6  /* frame larger than MTU + 18 (without TSO) */
+#define SRIOVNIC_STAT_TX_DROP_LINK   7  /* sent while the link was down */
+#define SRIOVNIC_STAT_TX_DROP_SPOOF  8  /* source MAC or VLAN not allowed (VF) */
+#define SRIOVNIC_STAT_DMA_ERRORS     9  /* descriptor or buffer outside guest memory */
+#define SRIOVNIC_STAT_DESC_ERRORS    10 /* malformed descriptor or chain */
+#define SRIOVNIC_STAT_RX_DROP_FILTER 11 /* dropped by VLAN filter or port VLAN */
+#define SRIOVNIC_STAT_TX_DROP_RATE   12 /* reserved: rate limiter drops */
+#define SRIOVNIC_STAT_TX_TSO_SEGS    13 /* segments produced by TSO */
+#define SRIOVNIC_NUM_STATS           14
+#define SRIOVNIC_REG_STAT(index)     (SRIOVNIC_REG_STAT_BASE + 8u * (index))
 
 /* PF only (a VF reads these as unmapped). */
 #define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
 #define SRIOVNIC_REG_PF_ACTIVE_VFS   0x0104u /* RO: VFs enabled (0 unless VF Enable) */
 
 /*
- * Windows reserved for later blocks. Every offset in them reads as unmapped
- * until the block is defined: queues per pair at QUEUE_BASE + q * QUEUE_STRIDE,
- * the PF<->VF mailbox, and (PF only) eswitch and per-VF administration.
+ * Queue pair q lives at QUEUE_BASE + q * QUEUE_STRIDE; offsets in the pair's
+ * window are SRIOVNIC_Q_*. Pairs beyond the function's count are unmapped.
+ */
+#define SRIOVNIC_REG_QUEUE_BASE      0x1000u
+#define SRIOVNIC_REG_QUEUE_STRIDE    0x0100u
+#define SRIOVNIC_REG_QUEUE(q, reg)   (SRIOVNIC_REG_QUEUE_BASE + (q) * SRIOVNIC_REG_QUEUE_STRIDE + (reg))
+
+#define SRIOVNIC_Q_TX_BASE_LO        0x00u /* RW: ring address, 16-byte aligned */
+#define SRIOVNIC_Q_TX_BASE_HI        0x04u
+#define SRIOVNIC_Q_TX_LEN            0x08u /* RW: descriptors, power of two 8..4096 */
+#define SRIOVNIC_Q_TX_HEAD           0x0Cu /* RO: next descriptor the device reads */
+#define SRIOVNIC_Q_TX_TAIL           0x10u /* RW doorbell: one past the last posted */
+#define SRIOVNIC_Q_TX_CTRL           0x14u /* RW: SRIOVNIC_QCTRL_* */
+#define SRIOVNIC_Q_RX_BASE_LO        0x20u
+#define SRIOVNIC_Q_RX_BASE_HI        0x24u
+#define SRIOVNIC_Q_RX_LEN            0x28u
+#define SRIOVNIC_Q_RX_HEAD           0x2Cu
+#define SRIOVNIC_Q_RX_TAIL           0x30u
+#define SRIOVNIC_Q_RX_CTRL           0x34u
+#define SRIOVNIC_Q_RX_BUF_LEN        0x38u /* RW: bytes per RX buffer, 256..16384 */
+#define SRIOVNIC_Q_IRQ               0x40u /* W: SRIOVNIC_QIRQ_UNMASK/MASK; R: MASKED/PENDING */
+#define SRIOVNIC_Q_RX_NOBUF          0x44u /* RO: frames dropped for lack of buffers */
+
+#define SRIOVNIC_QCTRL_ENABLE        (1u << 0)
+
+#define SRIOVNIC_QIRQ_UNMASK         (1u << 0) /* write */
+#define SRIOVNIC_QIRQ_MASK           (1u << 1) /* write */
+#define SRIOVNIC_QIRQ_MASKED         (1u << 0) /* read */
+#define SRIOVNIC_QIRQ_PENDING        (1u << 1) /* read */
+
+#define SRIOVNIC_RING_MIN            8u
+#define SRIOVNIC_RING_MAX            4096u
+#define SRIOVNIC_RX_BUF_MIN          256u
+#define SRIOVNIC_RX_BUF_MAX          16384u
+
+#define SRIOVNIC_MTU_MIN             68u
+#define SRIOVNIC_MTU_MAX             9000u
+#define SRIOVNIC_MTU_DEFAULT         1500u
+/* Largest frame a function sends or accepts: MTU + Ethernet header + one VLAN tag. */
+#define SRIOVNIC_FRAME_OVERHEAD      18u
+
+/*
+ * Windows reserved for later blocks; every offset in them reads as unmapped
+ * until the block is defined: the PF<->VF mailbox, and (PF only) eswitch and
+ * per-VF administration.
  */
 #define SRIOVNIC_REG_MBX_BASE        0x0800u
 #define SRIOVNIC_REG_MBX_SIZE        0x0800u
-#define SRIOVNIC_REG_QUEUE_BASE      0x1000u
-#define SRIOVNIC_REG_QUEUE_STRIDE    0x0100u
 #define SRIOVNIC_REG_ADMIN_BASE      0x4000u /* PF only */
 #define SRIOVNIC_REG_ADMIN_SIZE      0xC000u
 
@@ -78,7 +141,7 @@
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       0u
+#define SRIOVNIC_VERSION_MINOR       1u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)
@@ -95,11 +158,17 @@
 #define SRIOVNIC_STATUS_RESET_DONE   (1u << 0) /* set by every reset; cleared by CTRL.ENABLE */
 #define SRIOVNIC_STATUS_ENABLED      (1u << 1) /* mirrors CTRL.ENABLE */
 #define SRIOVNIC_STATUS_ERROR        (1u << 2) /* ERR_CAUSE != 0 */
+#define SRIOVNIC_STATUS_LINK_UP      (1u << 3) /* the function's port can pass traffic */
 
 #define SRIOVNIC_INT_SOFTWARE        (1u << 0) /* raised through INT_CAUSE_SET */
 #define SRIOVNIC_INT_ERROR           (1u << 1) /* a bit was set in ERR_CAUSE */
 #define SRIOVNIC_INT_RESET_DONE      (1u << 2) /* a software reset completed */
-#define SRIOVNIC_INT_ALL             0x7u
+#define SRIOVNIC_INT_LINK            (1u << 3) /* STATUS.LINK_UP changed */
+#define SRIOVNIC_INT_ALL             0xFu
+
+#define SRIOVNIC_RX_MODE_PROMISC     (1u << 0)
+#define SRIOVNIC_RX_MODE_ALLMULTI    (1u << 1)
+#define SRIOVNIC_RX_MODE_RW_MASK     0x3u
 
 #define SRIOVNIC_VECTOR_INDEX_MASK   0x7FFu
 #define SRIOVNIC_VECTOR_VALID        (1u << 31)
@@ -110,6 +179,10 @@
 #define SRIOVNIC_ERR_RO_WRITE        (1u << 2) /* write to a read-only register */
 #define SRIOVNIC_ERR_BAD_VECTOR      (1u << 3) /* MISC_VECTOR beyond the MSI-X table */
 #define SRIOVNIC_ERR_BAD_NUMVFS      (1u << 4) /* PF: VF Enable with NumVFs > TotalVFs */
-#define SRIOVNIC_ERR_ALL             0x1Fu
+#define SRIOVNIC_ERR_BAD_QUEUE       (1u << 5) /* queue enabled with a bad base/length/buffer size */
+#define SRIOVNIC_ERR_DMA             (1u << 6) /* ring or buffer outside guest memory */
+#define SRIOVNIC_ERR_BAD_DESC        (1u << 7) /* malformed descriptor or chain */
+#define SRIOVNIC_ERR_BAD_VALUE       (1u << 8) /* register write out of range (MTU, MAC) */
+#define SRIOVNIC_ERR_ALL             0x1FFu
 
 #endif /* SRIOVNIC_REGS_H */

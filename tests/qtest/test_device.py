@@ -199,7 +199,8 @@ class VfLifecycle(MachineTest):
                          "FLR clears the VF's command register")
         c.cfg_write(PCI_COMMAND, CMD_MEMORY, 2, vf=1)
         self.assertEqual(c.rd(R["REG_SCRATCH"], vf=1), 0)
-        self.assertEqual(c.rd(R["REG_STATUS"], vf=1), R["STATUS_RESET_DONE"])
+        self.assertEqual(c.rd(R["REG_STATUS"], vf=1),
+                         R["STATUS_RESET_DONE"] | R["STATUS_LINK_UP"])
         self.assertEqual(c.rd(R["REG_SCRATCH"], vf=0), 0xA0)
         self.assertEqual(c.rd(R["REG_SCRATCH"], vf=2), 0xA2)
         self.assertEqual(c.rd(R["REG_CTRL"], vf=2), R["CTRL_ENABLE"])
@@ -250,12 +251,12 @@ class BadAccess(MachineTest):
         self.assertEqual(self.m.read(c.reg_base() + R["REG_SCRATCH"] + 1, 4), 0xFFFFFFFF)
         c.wr(R["REG_SCRATCH"], 0, size=8)
         c.wr(R["REG_ID"], 0)
-        c.wr(R["REG_QUEUE_BASE"], 1)
+        c.wr(R["REG_MBX_BASE"], 1)
         self.assertEqual(c.rd(R["REG_SCRATCH"]), 0x55667788)
         self.assertEqual(c.rd(R["REG_ERR_CAUSE"]),
                          R["ERR_BAD_ACCESS"] | R["ERR_RO_WRITE"] | R["ERR_UNMAPPED"])
         self.assertEqual(c.rd(R["REG_ERR_COUNT"]), 7)
-        self.assertEqual(c.rd(R["REG_ERR_ADDR"]), R["REG_QUEUE_BASE"])
+        self.assertEqual(c.rd(R["REG_ERR_ADDR"]), R["REG_MBX_BASE"])
         self.assertEqual(c.rd(R["REG_ERR_CAUSE"], vf=0), 0, "errors are per function")
         c.wr(R["REG_ERR_CAUSE"], 0xFFFFFFFF)
         self.assertEqual(c.rd(R["REG_ERR_CAUSE"]), 0)
@@ -314,7 +315,7 @@ class Migration(unittest.TestCase):
         self.assertEqual(d.sriov_read(SRIOV_NUM_VF), 4)
         self.assertEqual([d.vf_present(n) for n in range(8)], [True] * 4 + [False] * 4)
         self.assertEqual(d.rd(R["REG_SCRATCH"]), 0xF00D)
-        self.assertEqual(d.rd(R["REG_STATUS"]), R["STATUS_ENABLED"])
+        self.assertEqual(d.rd(R["REG_STATUS"]), R["STATUS_ENABLED"] | R["STATUS_LINK_UP"])
         self.assertEqual(d.rd(R["REG_PF_ACTIVE_VFS"]), 4)
         for n in range(4):
             self.assertEqual(d.rd(R["REG_SCRATCH"], vf=n), 0xBEEF00 + n)

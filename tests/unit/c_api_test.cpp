@@ -20,6 +20,10 @@ const SriovnicPlatformOps ops = {
         static_cast<Recorder *>(opaque)->msix.emplace_back(fn, vector);
     },
     [](void *opaque, bool asserted) { static_cast<Recorder *>(opaque)->intx = asserted; },
+    [](void *, uint16_t, uint64_t, void *, size_t) { return false; },
+    [](void *, uint16_t, uint64_t, const void *, size_t) { return false; },
+    [](void *, const uint8_t *, size_t) {},
+    [](void *) {},
 };
 
 SriovnicCoreConfig config(uint16_t vfs)

@@ -52,7 +52,7 @@ TEST_F(DeviceTest, IdentifiesPfAndVfs)
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 0u);
 }
 
-TEST_F(DeviceTest, PfShowsItsMacAndVfsStartWithout)
+TEST_F(DeviceTest, PfShowsItsPermanentMacAndVfsStartWithout)
 {
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_MAC_LO), 0x12005452u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_MAC_HI), 0x5634u);
@@ -77,10 +77,10 @@ TEST_F(DeviceTest, ScratchHoldsAnyValuePerFunction)
 
 TEST_F(DeviceTest, CtrlKeepsOnlyDefinedBitsAndStatusFollows)
 {
-    EXPECT_EQ(rd(PF, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_RESET_DONE);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_RESET_DONE | SRIOVNIC_STATUS_LINK_UP);
     wr(PF, SRIOVNIC_REG_CTRL, 0xfffffffe);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_CTRL), SRIOVNIC_CTRL_ENABLE);
-    EXPECT_EQ(rd(PF, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_ENABLED);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_ENABLED | SRIOVNIC_STATUS_LINK_UP);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_CAUSE), 0u) << "reserved bits are ignored, not errors";
 }
 
@@ -93,7 +93,7 @@ TEST_F(DeviceTest, SoftwareResetRestoresDefaultsAndReportsCompletion)
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_SCRATCH), 0u);
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_CTRL), 0u) << "RESET self-clears and wins over ENABLE";
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_INT_ENABLE_SET), 0u);
-    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_RESET_DONE);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_STATUS), SRIOVNIC_STATUS_RESET_DONE | SRIOVNIC_STATUS_LINK_UP);
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_INT_CAUSE), SRIOVNIC_INT_RESET_DONE);
     EXPECT_TRUE(platform.msix.empty()) << "reset leaves interrupts disabled";
 }
@@ -147,9 +147,10 @@ TEST_F(DeviceTest, NarrowWideAndUnalignedAccessesAreBadAccesses)
 
 TEST_F(DeviceTest, ReservedWindowsReadZeroAndFlagUnmapped)
 {
-    EXPECT_EQ(rd(PF, SRIOVNIC_REG_QUEUE_BASE), 0u);
+    const uint32_t beyond_pf_queues = SRIOVNIC_REG_QUEUE(4, SRIOVNIC_Q_TX_BASE_LO);
+    EXPECT_EQ(rd(PF, beyond_pf_queues), 0u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_UNMAPPED);
-    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_ADDR), SRIOVNIC_REG_QUEUE_BASE);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_ADDR), beyond_pf_queues);
     wr(VF0, SRIOVNIC_REG_MBX_BASE, 1);
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_UNMAPPED);
     EXPECT_EQ(device->read(VF0, SRIOVNIC_VF_REGS_SIZE, 4), 0u) << "beyond the BAR";

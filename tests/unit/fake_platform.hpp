@@ -3,19 +3,50 @@
 
 #include "platform.hpp"
 
+#include <cstring>
 #include <utility>
 #include <vector>
 
 namespace sriovnic::test {
 
-// Records what the core asks of its host.
+// Records what the core asks of its host, with a flat "guest memory" of
+// `ram_size` bytes at address 0 for DMA; anything beyond it faults.
 class FakePlatform final : public Platform {
 public:
+    explicit FakePlatform(size_t ram_size = 1 << 20) : ram(ram_size) {}
+
     void raise_msix(uint16_t fn, uint16_t vector) override { msix.emplace_back(fn, vector); }
     void set_intx(bool asserted) override { intx = asserted; }
+    bool dma_read(uint16_t fn, uint64_t addr, std::span<uint8_t> buf) override
+    {
+        dma_fns.push_back(fn);
+        if (addr > ram.size() || buf.size() > ram.size() - addr) {
+            return false;
+        }
+        std::memcpy(buf.data(), ram.data() + addr, buf.size());
+        return true;
+    }
+    bool dma_write(uint16_t fn, uint64_t addr, std::span<const uint8_t> buf) override
+    {
+        dma_fns.push_back(fn);
+        if (addr > ram.size() || buf.size() > ram.size() - addr) {
+            return false;
+        }
+        std::memcpy(ram.data() + addr, buf.data(), buf.size());
+        return true;
+    }
+    void send_uplink(std::span<const uint8_t> frame) override
+    {
+        uplink.emplace_back(frame.begin(), frame.end());
+    }
+    void uplink_ready() override { ready_calls++; }
 
     std::vector<std::pair<uint16_t, uint16_t>> msix;
     bool intx = false;
+    std::vector<uint8_t> ram;
+    std::vector<uint16_t> dma_fns;
+    std::vector<std::vector<uint8_t>> uplink;
+    unsigned ready_calls = 0;
 };
 
 } // namespace sriovnic::test

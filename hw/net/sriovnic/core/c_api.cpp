@@ -13,6 +13,19 @@ public:
     CallbackPlatform(const SriovnicPlatformOps &ops, void *opaque) : ops_(ops), opaque_(opaque) {}
     void raise_msix(uint16_t fn, uint16_t vector) override { ops_.raise_msix(opaque_, fn, vector); }
     void set_intx(bool asserted) override { ops_.set_intx(opaque_, asserted); }
+    bool dma_read(uint16_t fn, uint64_t addr, std::span<uint8_t> buf) override
+    {
+        return ops_.dma_read(opaque_, fn, addr, buf.data(), buf.size());
+    }
+    bool dma_write(uint16_t fn, uint64_t addr, std::span<const uint8_t> buf) override
+    {
+        return ops_.dma_write(opaque_, fn, addr, buf.data(), buf.size());
+    }
+    void send_uplink(std::span<const uint8_t> frame) override
+    {
+        ops_.send_uplink(opaque_, frame.data(), frame.size());
+    }
+    void uplink_ready() override { ops_.uplink_ready(opaque_); }
 
 private:
     SriovnicPlatformOps ops_;
@@ -87,6 +100,16 @@ void sriovnic_core_reset_function(SriovnicCore *core, uint16_t fn)
 bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs)
 {
     return core->device.request_vf_enable(num_vfs);
+}
+
+bool sriovnic_core_uplink_receive(SriovnicCore *core, const uint8_t *frame, size_t len)
+{
+    return core->device.uplink_receive({frame, len});
+}
+
+void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up)
+{
+    core->device.set_uplink_link(up);
 }
 
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "device.hpp"
 
+#include "queues.hpp"
+#include "sriovnic/desc.h"
 #include "sriovnic/regs.h"
 
 namespace sriovnic {
@@ -16,6 +18,30 @@ std::string range_error(const char *property, unsigned value, unsigned lo, unsig
 uint64_t all_ones(unsigned size)
 {
     return size >= 8 ? ~uint64_t(0) : (uint64_t(1) << (size * 8)) - 1;
+}
+
+constexpr uint32_t kQueueWindowEnd =
+    SRIOVNIC_REG_QUEUE_BASE + SRIOVNIC_MAX_QUEUE_PAIRS * SRIOVNIC_REG_QUEUE_STRIDE;
+
+bool in_queue_window(uint32_t offset)
+{
+    return offset >= SRIOVNIC_REG_QUEUE_BASE && offset < kQueueWindowEnd;
+}
+
+// Registers whose writes change what the switch sees of a port.
+bool affects_port(uint32_t offset)
+{
+    switch (offset) {
+    case SRIOVNIC_REG_CTRL:
+    case SRIOVNIC_REG_MAC_HI:
+    case SRIOVNIC_REG_MTU:
+    case SRIOVNIC_REG_RX_MODE:
+    case SRIOVNIC_REG_MC_HASH_LO:
+    case SRIOVNIC_REG_MC_HASH_HI:
+        return true;
+    default:
+        return in_queue_window(offset);
+    }
 }
 
 } // namespace
@@ -35,21 +61,30 @@ std::optional<std::string> Device::check_config(const SriovnicCoreConfig &cfg)
     return std::nullopt;
 }
 
-Device::Device(const SriovnicCoreConfig &cfg, Platform &platform) : platform_(platform)
+Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
+    : platform_(platform), tx_buf_(SRIOVNIC_TSO_MAX_BYTES), seg_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD)
 {
     functions_.reserve(size_t(cfg.total_vfs) + 1);
+    ports_.resize(size_t(cfg.total_vfs) + 1);
+    tx_dests_.reserve(ports_.size() + 1);
+    rx_dests_.reserve(ports_.size() + 1);
     uint32_t pf_caps = uint32_t(cfg.pf_queue_pairs) << SRIOVNIC_CAPS_QPAIRS_SHIFT;
     if (cfg.total_vfs) {
         pf_caps |= SRIOVNIC_CAPS_SRIOV;
     }
-    functions_.emplace_back(SRIOVNIC_FN_PF, SRIOVNIC_MSIX_VECTORS(cfg.pf_queue_pairs), pf_caps,
-                            SRIOVNIC_PF_REGS_SIZE);
-    functions_.front().set_mac(cfg.mac);
+    functions_.emplace_back(SRIOVNIC_FN_PF, cfg.pf_queue_pairs, pf_caps, SRIOVNIC_PF_REGS_SIZE);
+    MacAddr mac;
+    std::copy(std::begin(cfg.mac), std::end(cfg.mac), mac.begin());
+    functions_.front().set_permanent_mac(mac);
     const uint32_t vf_caps =
         SRIOVNIC_CAPS_IS_VF | uint32_t(cfg.vf_queue_pairs) << SRIOVNIC_CAPS_QPAIRS_SHIFT;
     for (uint16_t n = 0; n < cfg.total_vfs; n++) {
-        functions_.emplace_back(SRIOVNIC_FN_VF(n), SRIOVNIC_MSIX_VECTORS(cfg.vf_queue_pairs),
-                                vf_caps, SRIOVNIC_VF_REGS_SIZE);
+        functions_.emplace_back(SRIOVNIC_FN_VF(n), cfg.vf_queue_pairs, vf_caps,
+                                SRIOVNIC_VF_REGS_SIZE);
+    }
+    for (Function &f : functions_) {
+        f.set_link(uplink_up_);
+        f.regs().int_cause = 0;
     }
 }
 
@@ -84,7 +119,8 @@ uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
         f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
-        std::optional<uint32_t> value = f->read_register(reg);
+        std::optional<uint32_t> value = in_queue_window(reg) ? read_queue_register(*f, reg)
+                                                             : f->read_register(reg);
         if (!value && !f->is_vf()) {
             value = read_pf_register(reg);
         }
@@ -110,11 +146,17 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
         f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
-        switch (f->write_register(reg, uint32_t(value))) {
+        const Function::WriteResult result = in_queue_window(reg)
+                                                 ? write_queue_register(*f, reg, uint32_t(value))
+                                                 : f->write_register(reg, uint32_t(value));
+        switch (result) {
         case Function::WriteResult::done:
             break;
         case Function::WriteResult::read_only:
             f->record_error(SRIOVNIC_ERR_RO_WRITE, reg);
+            break;
+        case Function::WriteResult::bad_value:
+            f->record_error(SRIOVNIC_ERR_BAD_VALUE, reg);
             break;
         case Function::WriteResult::unmapped:
             f->record_error(!f->is_vf() && read_pf_register(reg) ? SRIOVNIC_ERR_RO_WRITE
@@ -122,14 +164,124 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
                             reg);
             break;
         }
+        if (affects_port(reg)) {
+            ports_dirty_ = true;
+        }
     }
     update_interrupts(*f);
+}
+
+std::optional<uint32_t> Device::read_queue_register(Function &f, uint32_t offset) const
+{
+    const unsigned qi = (offset - SRIOVNIC_REG_QUEUE_BASE) / SRIOVNIC_REG_QUEUE_STRIDE;
+    if (qi >= f.queue_pairs()) {
+        return std::nullopt;
+    }
+    const SriovnicQueueRegs &q = f.regs().queues[qi];
+    switch ((offset - SRIOVNIC_REG_QUEUE_BASE) % SRIOVNIC_REG_QUEUE_STRIDE) {
+    case SRIOVNIC_Q_TX_BASE_LO: return q.tx_base_lo;
+    case SRIOVNIC_Q_TX_BASE_HI: return q.tx_base_hi;
+    case SRIOVNIC_Q_TX_LEN: return q.tx_len;
+    case SRIOVNIC_Q_TX_HEAD: return q.tx_head;
+    case SRIOVNIC_Q_TX_TAIL: return q.tx_tail;
+    case SRIOVNIC_Q_TX_CTRL: return q.tx_ctrl;
+    case SRIOVNIC_Q_RX_BASE_LO: return q.rx_base_lo;
+    case SRIOVNIC_Q_RX_BASE_HI: return q.rx_base_hi;
+    case SRIOVNIC_Q_RX_LEN: return q.rx_len;
+    case SRIOVNIC_Q_RX_HEAD: return q.rx_head;
+    case SRIOVNIC_Q_RX_TAIL: return q.rx_tail;
+    case SRIOVNIC_Q_RX_CTRL: return q.rx_ctrl;
+    case SRIOVNIC_Q_RX_BUF_LEN: return q.rx_buf_len;
+    case SRIOVNIC_Q_IRQ: return q.irq;
+    case SRIOVNIC_Q_RX_NOBUF: return q.rx_nobuf;
+    default: return std::nullopt;
+    }
+}
+
+Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset, uint32_t value)
+{
+    using WR = Function::WriteResult;
+    const unsigned qi = (offset - SRIOVNIC_REG_QUEUE_BASE) / SRIOVNIC_REG_QUEUE_STRIDE;
+    if (qi >= f.queue_pairs()) {
+        return WR::unmapped;
+    }
+    SriovnicQueueRegs &q = f.queue(qi);
+    const bool tx_on = queues::tx_enabled(q);
+    const bool rx_on = queues::rx_enabled(q);
+    // Geometry cannot change under a running ring.
+    auto geometry = [](bool running, uint32_t &field, uint32_t v) {
+        if (running) {
+            return WR::bad_value;
+        }
+        field = v;
+        return WR::done;
+    };
+    switch ((offset - SRIOVNIC_REG_QUEUE_BASE) % SRIOVNIC_REG_QUEUE_STRIDE) {
+    case SRIOVNIC_Q_TX_BASE_LO: return geometry(tx_on, q.tx_base_lo, value);
+    case SRIOVNIC_Q_TX_BASE_HI: return geometry(tx_on, q.tx_base_hi, value);
+    case SRIOVNIC_Q_TX_LEN: return geometry(tx_on, q.tx_len, value);
+    case SRIOVNIC_Q_RX_BASE_LO: return geometry(rx_on, q.rx_base_lo, value);
+    case SRIOVNIC_Q_RX_BASE_HI: return geometry(rx_on, q.rx_base_hi, value);
+    case SRIOVNIC_Q_RX_LEN: return geometry(rx_on, q.rx_len, value);
+    case SRIOVNIC_Q_RX_BUF_LEN: return geometry(rx_on, q.rx_buf_len, value);
+    case SRIOVNIC_Q_TX_HEAD:
+    case SRIOVNIC_Q_RX_HEAD:
+    case SRIOVNIC_Q_RX_NOBUF:
+        return WR::read_only;
+    case SRIOVNIC_Q_TX_CTRL:
+        if ((value & SRIOVNIC_QCTRL_ENABLE) && !tx_on) {
+            if (!queues::tx_config_ok(q)) {
+                f.record_error(SRIOVNIC_ERR_BAD_QUEUE, offset);
+                return WR::done;
+            }
+            q.tx_head = q.tx_tail = 0;
+        }
+        q.tx_ctrl = value & SRIOVNIC_QCTRL_ENABLE;
+        return WR::done;
+    case SRIOVNIC_Q_RX_CTRL:
+        if ((value & SRIOVNIC_QCTRL_ENABLE) && !rx_on) {
+            if (!queues::rx_config_ok(q)) {
+                f.record_error(SRIOVNIC_ERR_BAD_QUEUE, offset);
+                return WR::done;
+            }
+            q.rx_head = q.rx_tail = 0;
+        }
+        q.rx_ctrl = value & SRIOVNIC_QCTRL_ENABLE;
+        return WR::done;
+    case SRIOVNIC_Q_TX_TAIL:
+        if (!tx_on || value >= q.tx_len) {
+            return WR::bad_value;
+        }
+        q.tx_tail = value;
+        process_tx(f, qi);
+        return WR::done;
+    case SRIOVNIC_Q_RX_TAIL:
+        if (!rx_on || value >= q.rx_len) {
+            return WR::bad_value;
+        }
+        q.rx_tail = value;
+        if (uplink_blocked_) {
+            uplink_blocked_ = false;
+            platform_.uplink_ready();
+        }
+        return WR::done;
+    case SRIOVNIC_Q_IRQ:
+        if (value & SRIOVNIC_QIRQ_MASK) {
+            q.irq |= SRIOVNIC_QIRQ_MASKED;
+        } else if (value & SRIOVNIC_QIRQ_UNMASK) {
+            unmask_queue(f, qi);
+        }
+        return WR::done;
+    default:
+        return WR::unmapped;
+    }
 }
 
 void Device::reset_function(uint16_t fn)
 {
     if (Function *f = function(fn)) {
         f->reset();
+        ports_dirty_ = true;
         update_interrupts(*f);
     }
 }
@@ -137,6 +289,7 @@ void Device::reset_function(uint16_t fn)
 void Device::set_active_vfs(uint16_t active_vfs)
 {
     active_vfs_ = active_vfs <= total_vfs() ? active_vfs : total_vfs();
+    ports_dirty_ = true;
 }
 
 bool Device::request_vf_enable(uint16_t num_vfs)
@@ -148,6 +301,17 @@ bool Device::request_vf_enable(uint16_t num_vfs)
     pf.record_error(SRIOVNIC_ERR_BAD_NUMVFS, std::nullopt);
     update_interrupts(pf);
     return false;
+}
+
+void Device::set_uplink_link(bool up)
+{
+    uplink_up_ = up;
+    for (Function &f : functions_) {
+        if (f.set_link(up)) {
+            update_interrupts(f);
+        }
+    }
+    ports_dirty_ = true;
 }
 
 void Device::update_interrupts(Function &f)
@@ -166,7 +330,23 @@ std::optional<std::string> Device::post_load(uint16_t fn)
     if (!f) {
         return "no function " + std::to_string(fn);
     }
-    return f->validate_loaded();
+    if (auto problem = f->validate_loaded()) {
+        return problem;
+    }
+    for (unsigned q = 0; q < SRIOVNIC_MAX_QUEUE_PAIRS; q++) {
+        const SriovnicQueueRegs &regs = f->regs().queues[q];
+        if (q >= f->queue_pairs() && (queues::tx_enabled(regs) || queues::rx_enabled(regs))) {
+            return "function " + std::to_string(fn) + ": queue " + std::to_string(q) +
+                   " enabled but the function has " + std::to_string(f->queue_pairs());
+        }
+        if (auto problem = queues::validate(regs)) {
+            return "function " + std::to_string(fn) + " queue " + std::to_string(q) + ": " +
+                   *problem;
+        }
+    }
+    f->set_link(uplink_up_);
+    ports_dirty_ = true;
+    return std::nullopt;
 }
 
 } // namespace sriovnic

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "eswitch.hpp"
 #include "function.hpp"
+#include "offload.hpp"
 #include "platform.hpp"
 #include "sriovnic-core.h"
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+struct sriovnic_tx_desc;
+
 namespace sriovnic {
 
-// One sriovnic card: the PF and all TotalVFs VFs, and the rules for accesses
-// to their register BARs.
+// One sriovnic card: the PF and all TotalVFs VFs, the rules for accesses to
+// their register BARs, and the data path between their queues, the embedded
+// switch and the uplink.
 class Device {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
@@ -31,6 +37,11 @@ public:
     // the card accepts it; a refusal is flagged and counted on the PF.
     bool request_vf_enable(uint16_t num_vfs);
 
+    // A frame from the backend: true if taken (delivered or dropped), false
+    // if the destination has no buffer yet (Platform::uplink_ready follows).
+    bool uplink_receive(std::span<const uint8_t> frame);
+    void set_uplink_link(bool up);
+
     uint16_t total_vfs() const { return uint16_t(functions_.size() - 1); }
     uint16_t active_vfs() const { return active_vfs_; }
 
@@ -40,12 +51,50 @@ public:
     std::optional<std::string> post_load(uint16_t fn);
 
 private:
+    enum class Delivery { delivered, dropped, busy };
+
     std::optional<uint32_t> read_pf_register(uint32_t offset) const;
+    std::optional<uint32_t> read_queue_register(Function &f, uint32_t offset) const;
+    Function::WriteResult write_queue_register(Function &f, uint32_t offset, uint32_t value);
     void update_interrupts(Function &f);
+    bool function_active(uint16_t fn) const { return fn == SRIOVNIC_FN_PF || fn <= active_vfs_; }
+
+    // Data path (datapath.cpp).
+    void process_tx(Function &f, unsigned q);
+    bool transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_desc &first);
+    void switch_frame(Function &f, std::span<const uint8_t> frame);
+    std::optional<unsigned> pick_rx_queue(Function &f, std::span<const uint8_t> frame,
+                                          const FrameInfo &info);
+    Delivery deliver(Function &f, std::span<const uint8_t> frame, const FrameInfo &info,
+                     bool hold_when_full);
+    void ring_fault(Function &f, unsigned stat);
+    void queue_interrupt(Function &f, unsigned q);
+    void unmask_queue(Function &f, unsigned q);
+    std::span<const PortView> ports();
+
+    class SegmentSink final : public FrameSink {
+    public:
+        SegmentSink(Device &device, Function &f) : device_(device), f_(f) {}
+        void emit(std::span<const uint8_t> frame) override;
+
+    private:
+        Device &device_;
+        Function &f_;
+    };
 
     Platform &platform_;
     std::vector<Function> functions_; // [0] is the PF, [n + 1] is VF n
     uint16_t active_vfs_ = 0;
+    bool uplink_up_ = true;
+    bool uplink_blocked_ = false;
+    std::vector<PortView> ports_;
+    // Switch results; separate because the backend may deliver a frame while
+    // a transmitted one is still being switched.
+    std::vector<uint16_t> tx_dests_;
+    std::vector<uint16_t> rx_dests_;
+    bool ports_dirty_ = true;
+    std::vector<uint8_t> tx_buf_;  // one frame gathered from TX descriptors
+    std::vector<uint8_t> seg_buf_; // one TSO segment
 };
 
 } // namespace sriovnic

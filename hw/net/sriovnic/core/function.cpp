@@ -7,24 +7,58 @@
 
 namespace sriovnic {
 
-Function::Function(uint16_t index, uint16_t msix_vectors, uint32_t caps, uint32_t regs_size)
-    : index_(index), msix_vectors_(msix_vectors), caps_(caps), regs_size_(regs_size)
+namespace {
+
+uint32_t mac_lo_of(const MacAddr &mac)
+{
+    return uint32_t(mac[0]) | uint32_t(mac[1]) << 8 | uint32_t(mac[2]) << 16 |
+           uint32_t(mac[3]) << 24;
+}
+
+uint32_t mac_hi_of(const MacAddr &mac) { return uint32_t(mac[4]) | uint32_t(mac[5]) << 8; }
+
+MacAddr mac_of(uint32_t lo, uint32_t hi)
+{
+    return {uint8_t(lo), uint8_t(lo >> 8), uint8_t(lo >> 16), uint8_t(lo >> 24), uint8_t(hi),
+            uint8_t(hi >> 8)};
+}
+
+} // namespace
+
+Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size)
+    : index_(index), queue_pairs_(queue_pairs), caps_(caps), regs_size_(regs_size)
 {
     reset();
 }
 
-void Function::set_mac(const uint8_t mac[6])
+void Function::set_permanent_mac(const MacAddr &mac)
 {
-    mac_lo_ = uint32_t(mac[0]) | uint32_t(mac[1]) << 8 | uint32_t(mac[2]) << 16 |
-              uint32_t(mac[3]) << 24;
-    mac_hi_ = uint32_t(mac[4]) | uint32_t(mac[5]) << 8;
+    permanent_mac_ = mac;
+    regs_.mac_lo = mac_lo_of(mac);
+    regs_.mac_hi = mac_hi_of(mac);
+    regs_.mac_lo_staged = regs_.mac_lo;
 }
+
+MacAddr Function::mac() const { return mac_of(regs_.mac_lo, regs_.mac_hi); }
 
 void Function::reset()
 {
     regs_ = SriovnicFnRegs{};
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
+    regs_.mtu = SRIOVNIC_MTU_DEFAULT;
+    regs_.mac_lo = regs_.mac_lo_staged = mac_lo_of(permanent_mac_);
+    regs_.mac_hi = mac_hi_of(permanent_mac_);
     signalled_ = 0;
+}
+
+bool Function::set_link(bool up)
+{
+    if (up == link_up_) {
+        return false;
+    }
+    link_up_ = up;
+    raise_cause(SRIOVNIC_INT_LINK);
+    return true;
 }
 
 std::optional<uint32_t> Function::read_register(uint32_t offset) const
@@ -48,6 +82,9 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
         if (regs_.err_cause) {
             status |= SRIOVNIC_STATUS_ERROR;
         }
+        if (link_up_) {
+            status |= SRIOVNIC_STATUS_LINK_UP;
+        }
         return status;
     }
     case SRIOVNIC_REG_SCRATCH:
@@ -68,12 +105,25 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
     case SRIOVNIC_REG_ERR_ADDR:
         return regs_.err_addr;
     case SRIOVNIC_REG_MAC_LO:
-        return mac_lo_;
+        return regs_.mac_lo;
     case SRIOVNIC_REG_MAC_HI:
-        return mac_hi_;
+        return regs_.mac_hi;
+    case SRIOVNIC_REG_MTU:
+        return regs_.mtu;
+    case SRIOVNIC_REG_RX_MODE:
+        return regs_.rx_mode;
+    case SRIOVNIC_REG_MC_HASH_LO:
+        return regs_.mc_hash_lo;
+    case SRIOVNIC_REG_MC_HASH_HI:
+        return regs_.mc_hash_hi;
     default:
-        return std::nullopt;
+        break;
     }
+    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < SRIOVNIC_REG_STAT(SRIOVNIC_NUM_STATS)) {
+        const uint64_t value = regs_.stats[(offset - SRIOVNIC_REG_STAT_BASE) / 8];
+        return uint32_t((offset & 4) ? value >> 32 : value);
+    }
+    return std::nullopt;
 }
 
 Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
@@ -86,9 +136,34 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
     case SRIOVNIC_REG_STATUS:
     case SRIOVNIC_REG_ERR_COUNT:
     case SRIOVNIC_REG_ERR_ADDR:
-    case SRIOVNIC_REG_MAC_LO:
-    case SRIOVNIC_REG_MAC_HI:
         return WriteResult::read_only;
+    case SRIOVNIC_REG_MAC_LO:
+        regs_.mac_lo_staged = value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_MAC_HI: {
+        const MacAddr mac = mac_of(regs_.mac_lo_staged, value & 0xFFFF);
+        if (is_multicast(mac)) {
+            return WriteResult::bad_value;
+        }
+        regs_.mac_lo = regs_.mac_lo_staged;
+        regs_.mac_hi = value & 0xFFFF;
+        return WriteResult::done;
+    }
+    case SRIOVNIC_REG_MTU:
+        if (value < SRIOVNIC_MTU_MIN || value > SRIOVNIC_MTU_MAX) {
+            return WriteResult::bad_value;
+        }
+        regs_.mtu = value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_RX_MODE:
+        regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
+        return WriteResult::done;
+    case SRIOVNIC_REG_MC_HASH_LO:
+        regs_.mc_hash_lo = value;
+        return WriteResult::done;
+    case SRIOVNIC_REG_MC_HASH_HI:
+        regs_.mc_hash_hi = value;
+        return WriteResult::done;
     case SRIOVNIC_REG_CTRL:
         if (value & SRIOVNIC_CTRL_RESET) {
             reset();
@@ -125,8 +200,12 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         regs_.err_cause &= ~value;
         return WriteResult::done;
     default:
-        return WriteResult::unmapped;
+        break;
     }
+    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < SRIOVNIC_REG_STAT(SRIOVNIC_NUM_STATS)) {
+        return WriteResult::read_only;
+    }
+    return WriteResult::unmapped;
 }
 
 void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
@@ -144,7 +223,7 @@ void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
 bool Function::misc_vector_usable() const
 {
     return (regs_.misc_vector & SRIOVNIC_VECTOR_VALID) &&
-           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < msix_vectors_;
+           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < msix_vectors();
 }
 
 std::optional<uint16_t> Function::take_new_interrupt()
@@ -172,12 +251,18 @@ std::optional<std::string> Function::validate_loaded()
         {"int_enable", regs_.int_enable, SRIOVNIC_INT_ALL},
         {"misc_vector", regs_.misc_vector, SRIOVNIC_VECTOR_RW_MASK},
         {"err_cause", regs_.err_cause, SRIOVNIC_ERR_ALL},
+        {"mac_hi", regs_.mac_hi, 0xFFFF},
+        {"rx_mode", regs_.rx_mode, SRIOVNIC_RX_MODE_RW_MASK},
     };
     for (const Check &c : checks) {
         if (c.value & ~c.allowed) {
             return "function " + std::to_string(index_) + ": " + c.name + " has bits " +
                    std::to_string(c.value & ~c.allowed) + " that the hardware never sets";
         }
+    }
+    if (regs_.mtu < SRIOVNIC_MTU_MIN || regs_.mtu > SRIOVNIC_MTU_MAX) {
+        return "function " + std::to_string(index_) + ": mtu " + std::to_string(regs_.mtu) +
+               " out of range";
     }
     if (regs_.err_addr >= regs_size_) {
         return "function " + std::to_string(index_) + ": err_addr " +

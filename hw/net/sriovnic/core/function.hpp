@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "frame.hpp"
 #include "sriovnic-core.h"
 
 #include <cstdint>
@@ -10,15 +11,17 @@
 namespace sriovnic {
 
 // The register file common to the PF and every VF: identity, control and
-// reset, interrupt cause/enable, error reporting. Knows nothing of the other
-// functions; Device layers the PF-only registers on top.
+// reset, interrupt cause/enable, error reporting, receive filters and
+// counters. Queue registers are stored here but driven by Device, which also
+// layers the PF-only registers on top.
 class Function {
 public:
-    Function(uint16_t index, uint16_t msix_vectors, uint32_t caps, uint32_t regs_size);
+    Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size);
 
     uint16_t index() const { return index_; }
     bool is_vf() const { return index_ != SRIOVNIC_FN_PF; }
-    uint16_t msix_vectors() const { return msix_vectors_; }
+    uint8_t queue_pairs() const { return queue_pairs_; }
+    uint16_t msix_vectors() const { return SRIOVNIC_MSIX_VECTORS(queue_pairs_); }
     uint32_t regs_size() const { return regs_size_; }
 
     // Returns the register's value, or nullopt if no common register lives
@@ -26,17 +29,21 @@ public:
     std::optional<uint32_t> read_register(uint32_t offset) const;
 
     // Outcome of a 32-bit write to a common register.
-    enum class WriteResult { done, read_only, unmapped };
+    enum class WriteResult { done, read_only, unmapped, bad_value };
     WriteResult write_register(uint32_t offset, uint32_t value);
 
     // Latches a bad access (SRIOVNIC_ERR_* bits) and raises the error cause.
     // ERR_ADDR takes `offset` when the error has a register offset.
     void record_error(uint32_t err_bits, std::optional<uint32_t> offset);
+    void raise_cause(uint32_t cause) { regs_.int_cause |= cause; }
+    void count(unsigned stat, uint64_t n = 1) { regs_.stats[stat] += n; }
 
     // Power-on reset, FLR, or CTRL.RESET: every register to its reset value.
     void reset();
 
     SriovnicFnRegs &regs() { return regs_; }
+    const SriovnicFnRegs &regs() const { return regs_; }
+    SriovnicQueueRegs &queue(unsigned q) { return regs_.queues[q]; }
 
     // After migration: refuse impossible values, rebuild interrupt state.
     std::optional<std::string> validate_loaded();
@@ -46,20 +53,26 @@ public:
     std::optional<uint16_t> take_new_interrupt();
     bool interrupt_pending() const { return (regs_.int_cause & regs_.int_enable) != 0; }
 
-    void set_mac(const uint8_t mac[6]);
+    void set_permanent_mac(const MacAddr &mac);
+    MacAddr mac() const;
+    bool enabled() const { return regs_.ctrl & SRIOVNIC_CTRL_ENABLE; }
+    size_t max_frame() const { return size_t(regs_.mtu) + SRIOVNIC_FRAME_OVERHEAD; }
+
+    bool link_up() const { return link_up_; }
+    // Returns true if the link state changed (and raises INT_LINK).
+    bool set_link(bool up);
 
 private:
-    void raise_cause(uint32_t cause) { regs_.int_cause |= cause; }
     bool misc_vector_usable() const;
 
     uint16_t index_;
-    uint16_t msix_vectors_;
+    uint8_t queue_pairs_;
     uint32_t caps_;
     uint32_t regs_size_;
-    uint32_t mac_lo_ = 0;
-    uint32_t mac_hi_ = 0;
+    MacAddr permanent_mac_{};
     SriovnicFnRegs regs_{};
     uint32_t signalled_ = 0; // pending causes already signalled
+    bool link_up_ = false;
 };
 
 } // namespace sriovnic

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 namespace sriovnic {
 
@@ -11,6 +12,11 @@ public:
     virtual ~Platform() = default;
     virtual void raise_msix(uint16_t fn, uint16_t vector) = 0;
     virtual void set_intx(bool asserted) = 0;
+    // DMA as function `fn`; false if any byte was not accessible.
+    virtual bool dma_read(uint16_t fn, uint64_t addr, std::span<uint8_t> buf) = 0;
+    virtual bool dma_write(uint16_t fn, uint64_t addr, std::span<const uint8_t> buf) = 0;
+    virtual void send_uplink(std::span<const uint8_t> frame) = 0;
+    virtual void uplink_ready() = 0;
 };
 
 } // namespace sriovnic

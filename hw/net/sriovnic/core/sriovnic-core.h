@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sriovnic/regs.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,7 +38,36 @@ typedef struct SriovnicPlatformOps {
     void (*raise_msix)(void *opaque, uint16_t fn, uint16_t vector);
     /* Drive the PF's INTx line (used by the glue only while MSI-X is off). */
     void (*set_intx)(void *opaque, bool asserted);
+    /*
+     * DMA as function `fn` (its own requester ID). Return false if any byte
+     * could not be accessed (outside guest memory, bus mastering off).
+     */
+    bool (*dma_read)(void *opaque, uint16_t fn, uint64_t addr, void *buf, size_t len);
+    bool (*dma_write)(void *opaque, uint16_t fn, uint64_t addr, const void *buf, size_t len);
+    /* Transmit a frame on the uplink (the -netdev backend). */
+    void (*send_uplink)(void *opaque, const uint8_t *frame, size_t len);
+    /* Receive buffers were posted: frames the backend holds may be retried. */
+    void (*uplink_ready)(void *opaque);
 } SriovnicPlatformOps;
+
+/* The registers of one queue pair, as migrated. */
+typedef struct SriovnicQueueRegs {
+    uint32_t tx_base_lo;
+    uint32_t tx_base_hi;
+    uint32_t tx_len;
+    uint32_t tx_head;
+    uint32_t tx_tail;
+    uint32_t tx_ctrl;
+    uint32_t rx_base_lo;
+    uint32_t rx_base_hi;
+    uint32_t rx_len;
+    uint32_t rx_head;
+    uint32_t rx_tail;
+    uint32_t rx_ctrl;
+    uint32_t rx_buf_len;
+    uint32_t irq;       /* SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING */
+    uint32_t rx_nobuf;
+} SriovnicQueueRegs;
 
 /*
  * The register state of one function, exactly as it is migrated. The glue
@@ -54,6 +85,16 @@ typedef struct SriovnicFnRegs {
     uint32_t err_cause;
     uint32_t err_count;
     uint32_t err_addr;
+    /* version 2: data path */
+    uint32_t mac_lo;
+    uint32_t mac_hi;
+    uint32_t mac_lo_staged; /* MAC_LO written, waiting for MAC_HI */
+    uint32_t mtu;
+    uint32_t rx_mode;
+    uint32_t mc_hash_lo;
+    uint32_t mc_hash_hi;
+    uint64_t stats[SRIOVNIC_NUM_STATS];
+    SriovnicQueueRegs queues[SRIOVNIC_MAX_QUEUE_PAIRS];
 } SriovnicFnRegs;
 
 /*
@@ -86,6 +127,15 @@ void sriovnic_core_reset_function(SriovnicCore *core, uint16_t fn);
  * keep VF Enable clear.
  */
 bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs);
+
+/*
+ * A frame from the backend. Returns true if the card took it (delivered or
+ * dropped), false if it must be held and offered again after uplink_ready.
+ */
+bool sriovnic_core_uplink_receive(SriovnicCore *core, const uint8_t *frame, size_t len);
+
+/* The backend's link went up or down. */
+void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up);
 
 /* SR-IOV control changed: this many VFs are now enabled. */
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs);

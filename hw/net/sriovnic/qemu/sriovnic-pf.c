@@ -18,11 +18,17 @@
 #include "sriovnic.h"
 #include "trace.h"
 
-static void sriovnic_raise_msix(void *opaque, uint16_t fn, uint16_t vector)
+/* The PCI function behind a core function number; NULL for a disabled VF. */
+static PCIDevice *sriovnic_fn_device(void *opaque, uint16_t fn)
 {
     PCIDevice *pf = PCI_DEVICE(opaque);
-    PCIDevice *dev = fn == SRIOVNIC_FN_PF ? pf
-                                          : pcie_sriov_get_vf_at_index(pf, fn - 1);
+
+    return fn == SRIOVNIC_FN_PF ? pf : pcie_sriov_get_vf_at_index(pf, fn - 1);
+}
+
+static void sriovnic_raise_msix(void *opaque, uint16_t fn, uint16_t vector)
+{
+    PCIDevice *dev = sriovnic_fn_device(opaque, fn);
 
     if (dev && msix_enabled(dev)) {
         trace_sriovnic_msix_notify(fn, vector);
@@ -39,9 +45,51 @@ static void sriovnic_set_intx(void *opaque, bool asserted)
     pci_set_irq(pf, asserted && !msix_enabled(pf));
 }
 
+static bool sriovnic_dma_read(void *opaque, uint16_t fn, uint64_t addr,
+                              void *buf, size_t len)
+{
+    PCIDevice *dev = sriovnic_fn_device(opaque, fn);
+    MemTxResult res = dev ? pci_dma_read(dev, addr, buf, len) : MEMTX_ERROR;
+
+    if (res != MEMTX_OK) {
+        trace_sriovnic_dma_error(fn, addr, len, false);
+    }
+    return res == MEMTX_OK;
+}
+
+static bool sriovnic_dma_write(void *opaque, uint16_t fn, uint64_t addr,
+                               const void *buf, size_t len)
+{
+    PCIDevice *dev = sriovnic_fn_device(opaque, fn);
+    MemTxResult res = dev ? pci_dma_write(dev, addr, buf, len) : MEMTX_ERROR;
+
+    if (res != MEMTX_OK) {
+        trace_sriovnic_dma_error(fn, addr, len, true);
+    }
+    return res == MEMTX_OK;
+}
+
+static void sriovnic_send_uplink(void *opaque, const uint8_t *frame, size_t len)
+{
+    SriovnicPfState *s = opaque;
+
+    qemu_send_packet(qemu_get_queue(s->nic), frame, len);
+}
+
+static void sriovnic_uplink_ready(void *opaque)
+{
+    SriovnicPfState *s = opaque;
+
+    qemu_flush_queued_packets(qemu_get_queue(s->nic));
+}
+
 static const SriovnicPlatformOps sriovnic_platform_ops = {
     .raise_msix = sriovnic_raise_msix,
     .set_intx = sriovnic_set_intx,
+    .dma_read = sriovnic_dma_read,
+    .dma_write = sriovnic_dma_write,
+    .send_uplink = sriovnic_send_uplink,
+    .uplink_ready = sriovnic_uplink_ready,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -121,14 +169,25 @@ static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
 static ssize_t sriovnic_receive(NetClientState *nc, const uint8_t *buf,
                                 size_t size)
 {
-    /* Interface version 1.0 has no receive path: frames are discarded. */
-    return size;
+    SriovnicPfState *s = qemu_get_nic_opaque(nc);
+
+    /* 0 makes QEMU hold the frame until sriovnic_uplink_ready(). */
+    return sriovnic_core_uplink_receive(s->core, buf, size) ? size : 0;
+}
+
+static void sriovnic_link_status_changed(NetClientState *nc)
+{
+    SriovnicPfState *s = qemu_get_nic_opaque(nc);
+
+    trace_sriovnic_uplink_link(!nc->link_down);
+    sriovnic_core_set_uplink_link(s->core, !nc->link_down);
 }
 
 static NetClientInfo sriovnic_net_info = {
     .type = NET_CLIENT_DRIVER_NIC,
     .size = sizeof(NICState),
     .receive = sriovnic_receive,
+    .link_status_changed = sriovnic_link_status_changed,
 };
 
 static void sriovnic_init_msix(PCIDevice *dev, MemoryRegion *bar,
@@ -225,6 +284,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
                           object_get_typename(OBJECT(s)),
                           DEVICE(s)->id, &DEVICE(s)->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    sriovnic_core_set_uplink_link(s->core, !qemu_get_queue(s->nic)->link_down);
     return;
 
 fail_exp:
@@ -278,6 +338,30 @@ static int sriovnic_pf_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static const VMStateDescription vmstate_sriovnic_queue = {
+    .name = "sriovnic/queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(tx_base_lo, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_base_hi, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_head, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_tail, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_ctrl, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_base_lo, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_base_hi, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_head, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_tail, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_ctrl, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_buf_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(irq, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_nobuf, SriovnicQueueRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 const VMStateDescription vmstate_sriovnic_fn_regs = {
     .name = "sriovnic/fn-regs",
     .version_id = 1,
@@ -292,6 +376,16 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32(err_cause, SriovnicFnRegs),
         VMSTATE_UINT32(err_count, SriovnicFnRegs),
         VMSTATE_UINT32(err_addr, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_lo, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_hi, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_lo_staged, SriovnicFnRegs),
+        VMSTATE_UINT32(mtu, SriovnicFnRegs),
+        VMSTATE_UINT32(rx_mode, SriovnicFnRegs),
+        VMSTATE_UINT32(mc_hash_lo, SriovnicFnRegs),
+        VMSTATE_UINT32(mc_hash_hi, SriovnicFnRegs),
+        VMSTATE_UINT64_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_NUM_STATS),
+        VMSTATE_STRUCT_ARRAY(queues, SriovnicFnRegs, SRIOVNIC_MAX_QUEUE_PAIRS, 1,
+                             vmstate_sriovnic_queue, SriovnicQueueRegs),
         VMSTATE_END_OF_LIST()
     },
 };

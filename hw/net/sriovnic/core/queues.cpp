@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "queues.hpp"
+
+#include "sriovnic/desc.h"
+
+namespace sriovnic::queues {
+
+bool tx_config_ok(const SriovnicQueueRegs &q)
+{
+    return valid_ring_len(q.tx_len) && (tx_base(q) % SRIOVNIC_DESC_SIZE) == 0;
+}
+
+bool rx_config_ok(const SriovnicQueueRegs &q)
+{
+    return valid_ring_len(q.rx_len) && (rx_base(q) % SRIOVNIC_DESC_SIZE) == 0 &&
+           q.rx_buf_len >= SRIOVNIC_RX_BUF_MIN && q.rx_buf_len <= SRIOVNIC_RX_BUF_MAX;
+}
+
+std::optional<std::string> validate(const SriovnicQueueRegs &q)
+{
+    if ((q.tx_ctrl & ~SRIOVNIC_QCTRL_ENABLE) || (q.rx_ctrl & ~SRIOVNIC_QCTRL_ENABLE)) {
+        return "queue control has undefined bits";
+    }
+    if (q.irq & ~(SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING)) {
+        return "queue interrupt state has undefined bits";
+    }
+    if (tx_enabled(q) && (!tx_config_ok(q) || q.tx_head >= q.tx_len || q.tx_tail >= q.tx_len)) {
+        return "enabled TX ring with impossible geometry or indices";
+    }
+    if (rx_enabled(q) && (!rx_config_ok(q) || q.rx_head >= q.rx_len || q.rx_tail >= q.rx_len)) {
+        return "enabled RX ring with impossible geometry or indices";
+    }
+    return std::nullopt;
+}
+
+} // namespace sriovnic::queues
