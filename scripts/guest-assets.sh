@@ -16,11 +16,12 @@ esac
 
 guest=$SRIOVNIC_CACHE/guest/linux-$series
 init_src=$SRIOVNIC_ROOT/tests/guest/init
+dhcp_src=$SRIOVNIC_ROOT/tests/guest/udhcpc.script
 # Kernel modules the guest tests load (dependencies are added).
 MODULES=(qemu_fw_cfg pci-pf-stub virtio_net e1000e igb igbvf)
 TOOLS=(/usr/sbin/ip /usr/sbin/ethtool /usr/bin/lspci /usr/bin/setpci /usr/bin/iperf3)
 
-recipe=$(cat "$0" "$init_src" | sha256sum | cut -c1-16)
+recipe=$(cat "$0" "$init_src" "$dhcp_src" | sha256sum | cut -c1-16)
 if [ -f "$guest/ready" ] && [ "$(cat "$guest/ready")" = "$recipe" ]; then
     echo "$guest"
     exit 0
@@ -48,18 +49,20 @@ moddir=$guest/kernel/lib/modules/$kver
 log "building the initramfs for $kver"
 root=$(mktemp -d "$guest/root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/share/misc,lib64,lib/x86_64-linux-gnu,proc,sys,dev,tmp,etc,run,root}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/share/misc,lib64,lib/x86_64-linux-gnu,proc,sys,dev,tmp,etc,run,root,opt/tools}
 cp /bin/busybox "$root/bin/busybox"
 cp "$init_src" "$root/init"
 chmod 755 "$root/init"
 for tool in "${TOOLS[@]}"; do
-    cp "$tool" "$root/usr/bin/"
+    cp "$tool" "$root/opt/tools/"  # ahead of busybox's applets on PATH
     for lib in $(ldd "$tool" | awk '/=> \//{print $3} /^\s*\/lib64/{print $1}'); do
         cp -L "$lib" "$root/lib/x86_64-linux-gnu/" 2>/dev/null || true
     done
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 cp /usr/share/misc/pci.ids "$root/usr/share/misc/"
+mkdir -p "$root/etc/udhcpc"  # where Debian's busybox looks
+install -m 755 "$dhcp_src" "$root/etc/udhcpc/default.script"
 
 # Modules with their dependencies, decompressed so busybox's modprobe loads them.
 declare -A wanted=()

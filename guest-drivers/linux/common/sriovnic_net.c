@@ -1,0 +1,807 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sriovnic Linux drivers: netdev, rings and NAPI shared by the PF and VF
+ * drivers.
+ *
+ * The device completes work synchronously inside doorbell writes and masks a
+ * queue's interrupt when it fires; NAPI unmasks it (SRIOVNIC_QIRQ_UNMASK)
+ * when a poll finishes under budget.
+ */
+#include <linux/crc32.h>
+#include <linux/etherdevice.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/skbuff.h>
+
+#include "sriovnic_net.h"
+
+static u32 sriovnic_ring_used(u32 next_to_use, u32 next_to_clean, u32 len)
+{
+	return (next_to_use - next_to_clean) & (len - 1);
+}
+
+static u32 sriovnic_tx_free(struct sriovnic_qpair *qp)
+{
+	u32 len = qp->priv->ring_len;
+
+	return len - 1 - sriovnic_ring_used(qp->tx_next_to_use, qp->tx_next_to_clean, len);
+}
+
+u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat)
+{
+	u32 reg = SRIOVNIC_REG_STAT(stat);
+	u32 hi, lo;
+
+	do {
+		hi = sriovnic_rd(priv, reg + 4);
+		lo = sriovnic_rd(priv, reg);
+	} while (hi != sriovnic_rd(priv, reg + 4));
+	return (u64)hi << 32 | lo;
+}
+
+static void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO,
+		    mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, mac[4] | mac[5] << 8);
+}
+
+static void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
+{
+	u32 lo = sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO);
+	u32 hi = sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI);
+
+	mac[0] = lo;
+	mac[1] = lo >> 8;
+	mac[2] = lo >> 16;
+	mac[3] = lo >> 24;
+	mac[4] = hi;
+	mac[5] = hi >> 8;
+}
+
+static u32 sriovnic_rx_buf_len(unsigned int mtu)
+{
+	return max_t(u32, SRIOVNIC_RX_BUF_MIN,
+		     ALIGN(mtu + SRIOVNIC_FRAME_OVERHEAD, 64));
+}
+
+/* ---- transmit ---- */
+
+static void sriovnic_unmap_tx(struct sriovnic_qpair *qp, struct sriovnic_tx_buf *buf)
+{
+	struct device *dev = &qp->priv->pdev->dev;
+
+	if (!buf->len)
+		return;
+	if (buf->page)
+		dma_unmap_page(dev, buf->dma, buf->len, DMA_TO_DEVICE);
+	else
+		dma_unmap_single(dev, buf->dma, buf->len, DMA_TO_DEVICE);
+	buf->len = 0;
+}
+
+/* Descriptors for one mapped piece: at most 16 KiB each. */
+static unsigned int sriovnic_pieces(unsigned int len)
+{
+	return DIV_ROUND_UP(len, 16384);
+}
+
+static unsigned int sriovnic_descs_needed(struct sk_buff *skb)
+{
+	unsigned int i, n = sriovnic_pieces(skb_headlen(skb));
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		n += sriovnic_pieces(skb_frag_size(&skb_shinfo(skb)->frags[i]));
+	return n;
+}
+
+/* Fills descriptors for one DMA-mapped piece; returns the last index used. */
+static u32 sriovnic_fill_tx(struct sriovnic_qpair *qp, u32 idx, dma_addr_t dma,
+			    unsigned int len, bool page, u16 flags,
+			    u8 csum_start, u8 csum_offset, u16 mss, bool *first)
+{
+	u32 mask = qp->priv->ring_len - 1;
+	unsigned int off = 0;
+	u32 last = idx;
+
+	qp->tx_buf[idx].dma = dma;
+	qp->tx_buf[idx].len = len;
+	qp->tx_buf[idx].page = page;
+	while (off < len) {
+		struct sriovnic_tx_desc *d = &qp->tx_desc[idx];
+		unsigned int chunk = min_t(unsigned int, len - off, 16384);
+
+		d->addr = dma + off;
+		d->len = chunk;
+		d->flags = *first ? flags : 0;
+		d->csum_start = csum_start;
+		d->csum_offset = csum_offset;
+		d->mss = mss;
+		*first = false;
+		off += chunk;
+		last = idx;
+		idx = (idx + 1) & mask;
+	}
+	return last;
+}
+
+static netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	struct sriovnic_qpair *qp = &priv->qp[skb_get_queue_mapping(skb)];
+	struct netdev_queue *txq = netdev_get_tx_queue(netdev, qp->index);
+	struct device *dev = &priv->pdev->dev;
+	u32 mask = priv->ring_len - 1;
+	u16 flags = 0, mss = 0;
+	u8 csum_start = 0, csum_offset = 0;
+	u32 idx, first_idx, last;
+	bool first = true;
+	dma_addr_t dma;
+	unsigned int i;
+
+	if (sriovnic_descs_needed(skb) > SRIOVNIC_TX_MAX_DESC_PER_FRAME &&
+	    skb_linearize(skb))
+		goto drop;
+	if (skb_is_gso(skb)) {
+		if (skb_cow_head(skb, 0))
+			goto drop;
+		flags |= SRIOVNIC_TXD_TSO;
+		mss = skb_shinfo(skb)->gso_size;
+	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		int start = skb_checksum_start_offset(skb);
+
+		if (start > U8_MAX || skb->csum_offset > U8_MAX) {
+			if (skb_checksum_help(skb))
+				goto drop;
+		} else {
+			flags |= SRIOVNIC_TXD_CSUM;
+			csum_start = start;
+			csum_offset = skb->csum_offset;
+		}
+	}
+	if (sriovnic_tx_free(qp) < sriovnic_descs_needed(skb)) {
+		netif_tx_stop_queue(txq);
+		return NETDEV_TX_BUSY;
+	}
+
+	first_idx = idx = qp->tx_next_to_use;
+	last = idx;
+	if (skb_headlen(skb)) {
+		dma = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma))
+			goto drop;
+		last = sriovnic_fill_tx(qp, idx, dma, skb_headlen(skb), false, flags,
+					csum_start, csum_offset, mss, &first);
+		idx = (last + 1) & mask;
+	}
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		unsigned int len = skb_frag_size(frag);
+
+		dma = skb_frag_dma_map(dev, frag, 0, len, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma))
+			goto unmap;
+		last = sriovnic_fill_tx(qp, idx, dma, len, true, flags,
+					csum_start, csum_offset, mss, &first);
+		idx = (last + 1) & mask;
+	}
+	qp->tx_desc[last].flags |= SRIOVNIC_TXD_EOP;
+	qp->tx_buf[last].skb = skb;
+	skb_tx_timestamp(skb);
+
+	/* Descriptors must be visible before the doorbell. */
+	dma_wmb();
+	qp->tx_next_to_use = idx;
+	if (sriovnic_tx_free(qp) < SRIOVNIC_TX_WAKE) {
+		netif_tx_stop_queue(txq);
+		smp_mb();
+		if (sriovnic_tx_free(qp) >= SRIOVNIC_TX_WAKE)
+			netif_tx_wake_queue(txq);
+	}
+	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
+		sriovnic_qwr(qp, SRIOVNIC_Q_TX_TAIL, idx);
+	return NETDEV_TX_OK;
+
+unmap:
+	for (; first_idx != idx; first_idx = (first_idx + 1) & mask)
+		sriovnic_unmap_tx(qp, &qp->tx_buf[first_idx]);
+drop:
+	u64_stats_update_begin(&qp->tx_stats.syncp);
+	qp->tx_stats.errors++;
+	u64_stats_update_end(&qp->tx_stats.syncp);
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static void sriovnic_clean_tx(struct sriovnic_qpair *qp, int budget)
+{
+	struct sriovnic_priv *priv = qp->priv;
+	struct netdev_queue *txq = netdev_get_tx_queue(priv->netdev, qp->index);
+	u32 mask = priv->ring_len - 1;
+	u64 packets = 0, bytes = 0, errors = 0;
+	u32 ntc = qp->tx_next_to_clean;
+
+	while (ntc != qp->tx_next_to_use) {
+		struct sriovnic_tx_buf *buf = &qp->tx_buf[ntc];
+		u16 flags = READ_ONCE(qp->tx_desc[ntc].flags);
+
+		if (!(flags & SRIOVNIC_TXD_DONE))
+			break;
+		dma_rmb();
+		sriovnic_unmap_tx(qp, buf);
+		if (buf->skb) {
+			packets++;
+			bytes += buf->skb->len;
+			if (flags & SRIOVNIC_TXD_ERR)
+				errors++;
+			napi_consume_skb(buf->skb, budget);
+			buf->skb = NULL;
+		}
+		ntc = (ntc + 1) & mask;
+	}
+	qp->tx_next_to_clean = ntc;
+	if (packets) {
+		u64_stats_update_begin(&qp->tx_stats.syncp);
+		qp->tx_stats.packets += packets;
+		qp->tx_stats.bytes += bytes;
+		qp->tx_stats.errors += errors;
+		u64_stats_update_end(&qp->tx_stats.syncp);
+	}
+	smp_mb();
+	if (netif_tx_queue_stopped(txq) && sriovnic_tx_free(qp) >= SRIOVNIC_TX_WAKE)
+		netif_tx_wake_queue(txq);
+}
+
+/* ---- receive ---- */
+
+static int sriovnic_post_rx(struct sriovnic_qpair *qp, u32 idx)
+{
+	struct sriovnic_priv *priv = qp->priv;
+	struct device *dev = &priv->pdev->dev;
+	struct sriovnic_rx_buf *buf = &qp->rx_buf[idx];
+	struct sriovnic_rx_desc *d = &qp->rx_desc[idx];
+	struct sk_buff *skb;
+	dma_addr_t dma;
+
+	skb = netdev_alloc_skb_ip_align(priv->netdev, priv->rx_buf_len);
+	if (!skb)
+		return -ENOMEM;
+	dma = dma_map_single(dev, skb->data, priv->rx_buf_len, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, dma)) {
+		dev_kfree_skb_any(skb);
+		return -ENOMEM;
+	}
+	buf->skb = skb;
+	buf->dma = dma;
+	d->addr = dma;
+	d->len = 0;
+	d->flags = 0;
+	d->vlan_tci = 0;
+	return 0;
+}
+
+static void sriovnic_refill_rx(struct sriovnic_qpair *qp)
+{
+	u32 len = qp->priv->ring_len;
+	u32 ntu = qp->rx_next_to_use;
+	bool posted = false;
+
+	while (sriovnic_ring_used(ntu, qp->rx_next_to_clean, len) < len - 1) {
+		if (sriovnic_post_rx(qp, ntu)) {
+			u64_stats_update_begin(&qp->rx_stats.syncp);
+			qp->rx_stats.alloc_failed++;
+			u64_stats_update_end(&qp->rx_stats.syncp);
+			break;
+		}
+		ntu = (ntu + 1) & (len - 1);
+		posted = true;
+	}
+	if (posted) {
+		dma_wmb();
+		qp->rx_next_to_use = ntu;
+		sriovnic_qwr(qp, SRIOVNIC_Q_RX_TAIL, ntu);
+	}
+}
+
+static int sriovnic_clean_rx(struct sriovnic_qpair *qp, int budget)
+{
+	struct sriovnic_priv *priv = qp->priv;
+	struct net_device *netdev = priv->netdev;
+	u32 mask = priv->ring_len - 1;
+	u64 packets = 0, bytes = 0, errors = 0, csum_ok = 0;
+	u32 ntc = qp->rx_next_to_clean;
+	int done = 0;
+
+	while (done < budget && ntc != qp->rx_next_to_use) {
+		struct sriovnic_rx_desc *d = &qp->rx_desc[ntc];
+		struct sriovnic_rx_buf *buf = &qp->rx_buf[ntc];
+		u16 flags = READ_ONCE(d->flags);
+		struct sk_buff *skb;
+		u16 len;
+
+		if (!(flags & SRIOVNIC_RXD_DONE))
+			break;
+		dma_rmb();
+		len = d->len;
+		skb = buf->skb;
+		buf->skb = NULL;
+		dma_unmap_single(&priv->pdev->dev, buf->dma, priv->rx_buf_len, DMA_FROM_DEVICE);
+		ntc = (ntc + 1) & mask;
+		done++;
+		if ((flags & SRIOVNIC_RXD_ERR) || !(flags & SRIOVNIC_RXD_EOP) || !len ||
+		    len > priv->rx_buf_len) {
+			errors++;
+			dev_kfree_skb_any(skb);
+			continue;
+		}
+		skb_put(skb, len);
+		skb->protocol = eth_type_trans(skb, netdev);
+		if ((netdev->features & NETIF_F_RXCSUM) && (flags & SRIOVNIC_RXD_L4_CSUM_OK)) {
+			skb->ip_summed = CHECKSUM_UNNECESSARY;
+			csum_ok++;
+		}
+		skb_record_rx_queue(skb, qp->index);
+		packets++;
+		bytes += len;
+		napi_gro_receive(&qp->napi, skb);
+	}
+	qp->rx_next_to_clean = ntc;
+	if (done) {
+		u64_stats_update_begin(&qp->rx_stats.syncp);
+		qp->rx_stats.packets += packets;
+		qp->rx_stats.bytes += bytes;
+		qp->rx_stats.errors += errors;
+		qp->rx_stats.csum_ok += csum_ok;
+		u64_stats_update_end(&qp->rx_stats.syncp);
+		sriovnic_refill_rx(qp);
+	}
+	return done;
+}
+
+static int sriovnic_poll(struct napi_struct *napi, int budget)
+{
+	struct sriovnic_qpair *qp = container_of(napi, struct sriovnic_qpair, napi);
+	int done;
+
+	sriovnic_clean_tx(qp, budget);
+	done = sriovnic_clean_rx(qp, budget);
+	if (done < budget && napi_complete_done(napi, done))
+		sriovnic_qwr(qp, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+	return done;
+}
+
+static irqreturn_t sriovnic_queue_irq(int irq, void *data)
+{
+	struct sriovnic_qpair *qp = data;
+
+	napi_schedule_irqoff(&qp->napi);
+	return IRQ_HANDLED;
+}
+
+static void sriovnic_update_carrier(struct sriovnic_priv *priv)
+{
+	if (sriovnic_rd(priv, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_LINK_UP)
+		netif_carrier_on(priv->netdev);
+	else
+		netif_carrier_off(priv->netdev);
+}
+
+static irqreturn_t sriovnic_misc_irq(int irq, void *data)
+{
+	struct sriovnic_priv *priv = data;
+	u32 cause = sriovnic_rd(priv, SRIOVNIC_REG_INT_CAUSE);
+
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_CAUSE, cause);
+	if (cause & SRIOVNIC_INT_LINK)
+		sriovnic_update_carrier(priv);
+	if (cause & SRIOVNIC_INT_ERROR) {
+		u32 err = sriovnic_rd(priv, SRIOVNIC_REG_ERR_CAUSE);
+
+		sriovnic_wr(priv, SRIOVNIC_REG_ERR_CAUSE, err);
+		priv->err_events++;
+		netdev_warn_once(priv->netdev,
+				 "device reported error cause 0x%x at offset 0x%x\n", err,
+				 sriovnic_rd(priv, SRIOVNIC_REG_ERR_ADDR));
+	}
+	return IRQ_HANDLED;
+}
+
+/* ---- bring-up and teardown ---- */
+
+static void sriovnic_free_queue(struct sriovnic_qpair *qp)
+{
+	struct sriovnic_priv *priv = qp->priv;
+	struct device *dev = &priv->pdev->dev;
+	size_t ring_bytes = priv->ring_len * SRIOVNIC_DESC_SIZE;
+	u32 i;
+
+	if (qp->tx_buf) {
+		for (i = 0; i < priv->ring_len; i++) {
+			sriovnic_unmap_tx(qp, &qp->tx_buf[i]);
+			dev_kfree_skb_any(qp->tx_buf[i].skb);
+		}
+	}
+	if (qp->rx_buf) {
+		for (i = 0; i < priv->ring_len; i++) {
+			if (!qp->rx_buf[i].skb)
+				continue;
+			dma_unmap_single(dev, qp->rx_buf[i].dma, priv->rx_buf_len, DMA_FROM_DEVICE);
+			dev_kfree_skb_any(qp->rx_buf[i].skb);
+		}
+	}
+	kvfree(qp->tx_buf);
+	kvfree(qp->rx_buf);
+	qp->tx_buf = NULL;
+	qp->rx_buf = NULL;
+	if (qp->tx_desc)
+		dma_free_coherent(dev, ring_bytes, qp->tx_desc, qp->tx_dma);
+	if (qp->rx_desc)
+		dma_free_coherent(dev, ring_bytes, qp->rx_desc, qp->rx_dma);
+	qp->tx_desc = NULL;
+	qp->rx_desc = NULL;
+}
+
+static int sriovnic_setup_queue(struct sriovnic_qpair *qp)
+{
+	struct sriovnic_priv *priv = qp->priv;
+	struct device *dev = &priv->pdev->dev;
+	size_t ring_bytes = priv->ring_len * SRIOVNIC_DESC_SIZE;
+
+	qp->tx_desc = dma_alloc_coherent(dev, ring_bytes, &qp->tx_dma, GFP_KERNEL);
+	qp->rx_desc = dma_alloc_coherent(dev, ring_bytes, &qp->rx_dma, GFP_KERNEL);
+	qp->tx_buf = kvcalloc(priv->ring_len, sizeof(*qp->tx_buf), GFP_KERNEL);
+	qp->rx_buf = kvcalloc(priv->ring_len, sizeof(*qp->rx_buf), GFP_KERNEL);
+	if (!qp->tx_desc || !qp->rx_desc || !qp->tx_buf || !qp->rx_buf) {
+		sriovnic_free_queue(qp);
+		return -ENOMEM;
+	}
+	qp->tx_next_to_use = qp->tx_next_to_clean = 0;
+	qp->rx_next_to_use = qp->rx_next_to_clean = 0;
+
+	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_LO, lower_32_bits(qp->tx_dma));
+	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_HI, upper_32_bits(qp->tx_dma));
+	sriovnic_qwr(qp, SRIOVNIC_Q_TX_LEN, priv->ring_len);
+	sriovnic_qwr(qp, SRIOVNIC_Q_TX_CTRL, SRIOVNIC_QCTRL_ENABLE);
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_BASE_LO, lower_32_bits(qp->rx_dma));
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_BASE_HI, upper_32_bits(qp->rx_dma));
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_LEN, priv->ring_len);
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_BUF_LEN, priv->rx_buf_len);
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_CTRL, SRIOVNIC_QCTRL_ENABLE);
+	sriovnic_qwr(qp, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+	sriovnic_refill_rx(qp);
+	return 0;
+}
+
+static void sriovnic_stop_queue_hw(struct sriovnic_qpair *qp)
+{
+	sriovnic_qwr(qp, SRIOVNIC_Q_TX_CTRL, 0);
+	sriovnic_qwr(qp, SRIOVNIC_Q_RX_CTRL, 0);
+	sriovnic_qwr(qp, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_MASK);
+}
+
+static void sriovnic_set_rx_mode(struct net_device *netdev)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	struct netdev_hw_addr *ha;
+	u32 mode = 0;
+	u64 hash = 0;
+
+	if (netdev->flags & IFF_PROMISC || netdev_uc_count(netdev))
+		mode |= SRIOVNIC_RX_MODE_PROMISC;
+	if (netdev->flags & IFF_ALLMULTI)
+		mode |= SRIOVNIC_RX_MODE_ALLMULTI;
+	netdev_for_each_mc_addr(ha, netdev)
+		hash |= 1ULL << (ether_crc_le(ETH_ALEN, ha->addr) >> 26);
+	sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_LO, lower_32_bits(hash));
+	sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_HI, upper_32_bits(hash));
+	sriovnic_wr(priv, SRIOVNIC_REG_RX_MODE, mode);
+}
+
+static void sriovnic_release_irqs(struct sriovnic_priv *priv, unsigned int queues)
+{
+	unsigned int i;
+
+	for (i = 0; i < queues; i++)
+		free_irq(pci_irq_vector(priv->pdev, 1 + i), &priv->qp[i]);
+	free_irq(pci_irq_vector(priv->pdev, 0), priv);
+}
+
+static int sriovnic_open(struct net_device *netdev)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	unsigned int i;
+	int err;
+
+	priv->rx_buf_len = sriovnic_rx_buf_len(netdev->mtu);
+	sriovnic_wr(priv, SRIOVNIC_REG_MTU, netdev->mtu);
+	err = request_irq(pci_irq_vector(priv->pdev, 0), sriovnic_misc_irq, 0,
+			  netdev->name, priv);
+	if (err)
+		return err;
+	for (i = 0; i < priv->num_qpairs; i++) {
+		struct sriovnic_qpair *qp = &priv->qp[i];
+
+		snprintf(qp->irq_name, sizeof(qp->irq_name), "%s-q%u", netdev->name, i);
+		err = request_irq(pci_irq_vector(priv->pdev, 1 + i), sriovnic_queue_irq, 0,
+				  qp->irq_name, qp);
+		if (err) {
+			sriovnic_release_irqs(priv, i);
+			return err;
+		}
+	}
+	for (i = 0; i < priv->num_qpairs; i++) {
+		err = sriovnic_setup_queue(&priv->qp[i]);
+		if (err)
+			goto fail;
+		napi_enable(&priv->qp[i].napi);
+	}
+	sriovnic_set_rx_mode(netdev);
+	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR);
+	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
+	sriovnic_update_carrier(priv);
+	netif_tx_start_all_queues(netdev);
+	return 0;
+
+fail:
+	while (i--) {
+		napi_disable(&priv->qp[i].napi);
+		sriovnic_stop_queue_hw(&priv->qp[i]);
+		sriovnic_free_queue(&priv->qp[i]);
+	}
+	sriovnic_release_irqs(priv, priv->num_qpairs);
+	return err;
+}
+
+static int sriovnic_stop(struct net_device *netdev)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	unsigned int i;
+
+	netif_tx_disable(netdev);
+	netif_carrier_off(netdev);
+	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	for (i = 0; i < priv->num_qpairs; i++) {
+		sriovnic_stop_queue_hw(&priv->qp[i]);
+		napi_disable(&priv->qp[i].napi);
+	}
+	sriovnic_release_irqs(priv, priv->num_qpairs);
+	for (i = 0; i < priv->num_qpairs; i++)
+		sriovnic_free_queue(&priv->qp[i]);
+	return 0;
+}
+
+static int sriovnic_change_mtu(struct net_device *netdev, int mtu)
+{
+	bool running = netif_running(netdev);
+
+	if (running)
+		sriovnic_stop(netdev);
+	WRITE_ONCE(netdev->mtu, mtu);
+	return running ? sriovnic_open(netdev) : 0;
+}
+
+static int sriovnic_set_mac_address(struct net_device *netdev, void *p)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	struct sockaddr *addr = p;
+	u8 now[ETH_ALEN];
+
+	if (!is_valid_ether_addr(addr->sa_data))
+		return -EADDRNOTAVAIL;
+	sriovnic_write_mac(priv, addr->sa_data);
+	sriovnic_read_mac(priv, now);
+	if (!ether_addr_equal(now, addr->sa_data))
+		return -EPERM;	/* refused by the device (administrative MAC) */
+	eth_hw_addr_set(netdev, addr->sa_data);
+	return 0;
+}
+
+static void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	unsigned int i, start;
+
+	for (i = 0; i < priv->num_qpairs; i++) {
+		struct sriovnic_qpair *qp = &priv->qp[i];
+		u64 packets, bytes, errors;
+
+		do {
+			start = u64_stats_fetch_begin(&qp->rx_stats.syncp);
+			packets = qp->rx_stats.packets;
+			bytes = qp->rx_stats.bytes;
+			errors = qp->rx_stats.errors;
+		} while (u64_stats_fetch_retry(&qp->rx_stats.syncp, start));
+		s->rx_packets += packets;
+		s->rx_bytes += bytes;
+		s->rx_errors += errors;
+		do {
+			start = u64_stats_fetch_begin(&qp->tx_stats.syncp);
+			packets = qp->tx_stats.packets;
+			bytes = qp->tx_stats.bytes;
+			errors = qp->tx_stats.errors;
+		} while (u64_stats_fetch_retry(&qp->tx_stats.syncp, start));
+		s->tx_packets += packets;
+		s->tx_bytes += bytes;
+		s->tx_errors += errors;
+	}
+	s->rx_dropped = sriovnic_read_stat(priv, SRIOVNIC_STAT_RX_DROP_NOBUF) +
+			sriovnic_read_stat(priv, SRIOVNIC_STAT_RX_DROP_FILTER);
+	s->rx_length_errors = sriovnic_read_stat(priv, SRIOVNIC_STAT_RX_DROP_SIZE);
+	s->tx_dropped = sriovnic_read_stat(priv, SRIOVNIC_STAT_TX_DROP_LINK) +
+			sriovnic_read_stat(priv, SRIOVNIC_STAT_TX_DROP_SPOOF) +
+			sriovnic_read_stat(priv, SRIOVNIC_STAT_TX_DROP_SIZE);
+}
+
+static const struct net_device_ops sriovnic_netdev_ops = {
+	.ndo_open = sriovnic_open,
+	.ndo_stop = sriovnic_stop,
+	.ndo_start_xmit = sriovnic_start_xmit,
+	.ndo_set_rx_mode = sriovnic_set_rx_mode,
+	.ndo_set_mac_address = sriovnic_set_mac_address,
+	.ndo_change_mtu = sriovnic_change_mtu,
+	.ndo_get_stats64 = sriovnic_get_stats64,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n)
+{
+	struct net_device *netdev = priv->netdev;
+	bool running = netif_running(netdev);
+	int err;
+
+	if (running)
+		sriovnic_stop(netdev);
+	priv->num_qpairs = n;
+	err = netif_set_real_num_queues(netdev, n, n);
+	if (!err && running)
+		err = sriovnic_open(netdev);
+	return err;
+}
+
+static int sriovnic_reset_function(struct sriovnic_priv *priv)
+{
+	int tries;
+
+	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
+	for (tries = 0; tries < 100; tries++) {
+		if (sriovnic_rd(priv, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_RESET_DONE)
+			return 0;
+		usleep_range(100, 200);
+	}
+	return -ETIMEDOUT;
+}
+
+int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name)
+{
+	struct sriovnic_priv *priv;
+	struct net_device *netdev;
+	u8 mac[ETH_ALEN];
+	unsigned int max_q, i;
+	u32 id, version;
+	int err, nvec;
+
+	err = pci_enable_device_mem(pdev);
+	if (err)
+		return err;
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		goto err_disable;
+	err = pci_request_mem_regions(pdev, drv_name);
+	if (err)
+		goto err_disable;
+	pci_set_master(pdev);
+
+	netdev = alloc_etherdev_mqs(sizeof(*priv), SRIOVNIC_MAX_QUEUE_PAIRS,
+				    SRIOVNIC_MAX_QUEUE_PAIRS);
+	if (!netdev) {
+		err = -ENOMEM;
+		goto err_release;
+	}
+	SET_NETDEV_DEV(netdev, &pdev->dev);
+	priv = netdev_priv(netdev);
+	priv->netdev = netdev;
+	priv->pdev = pdev;
+	priv->is_vf = is_vf;
+	priv->ring_len = SRIOVNIC_RING_LEN;
+	pci_set_drvdata(pdev, priv);
+
+	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);
+	if (!priv->regs) {
+		err = -ENOMEM;
+		goto err_free_netdev;
+	}
+	id = sriovnic_rd(priv, SRIOVNIC_REG_ID);
+	version = sriovnic_rd(priv, SRIOVNIC_REG_VERSION);
+	if (id != SRIOVNIC_ID_MAGIC || version >> 16 != SRIOVNIC_VERSION_MAJOR ||
+	    (version & 0xffff) < SRIOVNIC_VERSION_MINOR) {
+		dev_err(&pdev->dev, "unsupported device: id 0x%08x version 0x%08x\n", id, version);
+		err = -ENODEV;
+		goto err_unmap;
+	}
+	err = sriovnic_reset_function(priv);
+	if (err) {
+		dev_err(&pdev->dev, "function reset did not complete\n");
+		goto err_unmap;
+	}
+	max_q = (sriovnic_rd(priv, SRIOVNIC_REG_CAPS) & SRIOVNIC_CAPS_QPAIRS_MASK) >>
+		SRIOVNIC_CAPS_QPAIRS_SHIFT;
+	max_q = clamp_t(unsigned int, max_q, 1, SRIOVNIC_MAX_QUEUE_PAIRS);
+	priv->max_qpairs = max_q;
+	priv->num_qpairs = min_t(unsigned int, max_q, num_online_cpus());
+
+	nvec = pci_alloc_irq_vectors(pdev, max_q + 1, max_q + 1, PCI_IRQ_MSIX);
+	if (nvec < 0) {
+		err = nvec;
+		dev_err(&pdev->dev, "cannot get %u MSI-X vectors: %d\n", max_q + 1, err);
+		goto err_unmap;
+	}
+	for (i = 0; i < max_q; i++) {
+		priv->qp[i].priv = priv;
+		priv->qp[i].index = i;
+		u64_stats_init(&priv->qp[i].tx_stats.syncp);
+		u64_stats_init(&priv->qp[i].rx_stats.syncp);
+		netif_napi_add(netdev, &priv->qp[i].napi, sriovnic_poll);
+	}
+	netif_set_real_num_tx_queues(netdev, priv->num_qpairs);
+	netif_set_real_num_rx_queues(netdev, priv->num_qpairs);
+
+	sriovnic_read_mac(priv, mac);
+	if (is_valid_ether_addr(mac)) {
+		eth_hw_addr_set(netdev, mac);
+	} else {
+		eth_hw_addr_random(netdev);
+		sriovnic_write_mac(priv, netdev->dev_addr);
+	}
+
+	netdev->netdev_ops = &sriovnic_netdev_ops;
+	netdev->ethtool_ops = &sriovnic_ethtool_ops;
+	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
+			      NETIF_F_RXCSUM;
+	netdev->features = netdev->hw_features | NETIF_F_HIGHDMA;
+	netdev->vlan_features = netdev->features;
+	netdev->min_mtu = SRIOVNIC_MTU_MIN;
+	netdev->max_mtu = SRIOVNIC_MTU_MAX;
+	netif_set_tso_max_size(netdev, SRIOVNIC_TSO_MAX_BYTES - 256);
+	netif_carrier_off(netdev);
+
+	err = register_netdev(netdev);
+	if (err)
+		goto err_napi;
+	netdev_info(netdev, "sriovnic %s %s, %u of %u queue pairs, MAC %pM\n",
+		    is_vf ? "VF" : "PF", pci_name(pdev), priv->num_qpairs, max_q,
+		    netdev->dev_addr);
+	return 0;
+
+err_napi:
+	for (i = 0; i < max_q; i++)
+		netif_napi_del(&priv->qp[i].napi);
+	pci_free_irq_vectors(pdev);
+err_unmap:
+	pci_iounmap(pdev, priv->regs);
+err_free_netdev:
+	free_netdev(netdev);
+err_release:
+	pci_release_mem_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return err;
+}
+
+void sriovnic_net_remove(struct pci_dev *pdev)
+{
+	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
+	unsigned int i;
+
+	unregister_netdev(priv->netdev);
+	for (i = 0; i < priv->max_qpairs; i++)
+		netif_napi_del(&priv->qp[i].napi);
+	pci_free_irq_vectors(pdev);
+	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
+	pci_iounmap(pdev, priv->regs);
+	free_netdev(priv->netdev);
+	pci_release_mem_regions(pdev);
+	pci_disable_device(pdev);
+}

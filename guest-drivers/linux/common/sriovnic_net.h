@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic Linux drivers: the netdev and ring code shared by the PF and VF
+ * drivers. Each module compiles its own copy (see pf/net.c, vf/net.c).
+ */
+#ifndef SRIOVNIC_NET_H
+#define SRIOVNIC_NET_H
+
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/u64_stats_sync.h>
+
+#include <sriovnic/desc.h>
+#include <sriovnic/regs.h>
+
+#define SRIOVNIC_RING_LEN	256
+#define SRIOVNIC_TX_WAKE	(MAX_SKB_FRAGS + 2)
+
+struct sriovnic_tx_buf {
+	struct sk_buff *skb;	/* set on the frame's last descriptor */
+	dma_addr_t dma;
+	u32 len;
+	bool page;		/* mapped with skb_frag_dma_map */
+};
+
+struct sriovnic_rx_buf {
+	struct sk_buff *skb;
+	dma_addr_t dma;
+};
+
+struct sriovnic_qstats {
+	u64 packets;
+	u64 bytes;
+	u64 csum_ok;
+	u64 errors;
+	u64 alloc_failed;
+	struct u64_stats_sync syncp;
+};
+
+struct sriovnic_priv;
+
+struct sriovnic_qpair {
+	struct sriovnic_priv *priv;
+	unsigned int index;
+	struct napi_struct napi;
+	char irq_name[IFNAMSIZ + 16];
+
+	struct sriovnic_tx_desc *tx_desc;
+	dma_addr_t tx_dma;
+	struct sriovnic_tx_buf *tx_buf;
+	u32 tx_next_to_use;
+	u32 tx_next_to_clean;
+	struct sriovnic_qstats tx_stats;
+
+	struct sriovnic_rx_desc *rx_desc;
+	dma_addr_t rx_dma;
+	struct sriovnic_rx_buf *rx_buf;
+	u32 rx_next_to_use;
+	u32 rx_next_to_clean;
+	struct sriovnic_qstats rx_stats;
+};
+
+struct sriovnic_priv {
+	struct net_device *netdev;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	bool is_vf;
+	unsigned int max_qpairs;	/* from CAPS */
+	unsigned int num_qpairs;	/* in use */
+	u32 rx_buf_len;
+	u32 ring_len;
+	u64 err_events;
+	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
+};
+
+static inline u32 sriovnic_rd(struct sriovnic_priv *priv, u32 reg)
+{
+	return ioread32(priv->regs + reg);
+}
+
+static inline void sriovnic_wr(struct sriovnic_priv *priv, u32 reg, u32 val)
+{
+	iowrite32(val, priv->regs + reg);
+}
+
+static inline u32 sriovnic_qrd(struct sriovnic_qpair *qp, u32 reg)
+{
+	return sriovnic_rd(qp->priv, SRIOVNIC_REG_QUEUE(qp->index, reg));
+}
+
+static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
+{
+	sriovnic_wr(qp->priv, SRIOVNIC_REG_QUEUE(qp->index, reg), val);
+}
+
+u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
+
+/* Probe/remove of a PF or VF function: everything up to a registered netdev. */
+int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name);
+void sriovnic_net_remove(struct pci_dev *pdev);
+/* Changes the number of queue pairs in use (ethtool -L), reopening if up. */
+int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);
+
+extern const struct ethtool_ops sriovnic_ethtool_ops;
+extern const char sriovnic_driver_name[];
+
+#endif
