@@ -6,6 +6,6 @@ set -euo pipefail
 
 "$SRIOVNIC_ROOT/scripts/setup-host.sh"
 "$SRIOVNIC_ROOT/scripts/build-qemu.sh"
-guest_dir=$("$SRIOVNIC_ROOT/scripts/guest-assets.sh" 6.12)
+guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
 SRIOVNIC_QEMU=$QEMU_BIN SRIOVNIC_GUEST_DIR=$guest_dir \
     /usr/bin/python3 -W ignore::ResourceWarning "$SRIOVNIC_ROOT/scripts/demo.py"

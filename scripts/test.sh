@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every sriovnic test: installs what is missing, builds QEMU with the
 # device, prepares the guest kernel and initramfs, then runs the unit tests
-# (also under ASan+UBSan), the device-level tests and the guest-level tests.
+# (also under ASan+UBSan), the device-level tests and the guest-level tests
+# (which boot Debian's kernel with the sriovnic PF and VF drivers).
 # Idempotent; on a warm machine only the tests themselves take time.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -9,7 +10,7 @@ cd "$SRIOVNIC_ROOT"
 
 "$SRIOVNIC_ROOT/scripts/setup-host.sh"
 "$SRIOVNIC_ROOT/scripts/build-qemu.sh"
-guest_dir=$("$SRIOVNIC_ROOT/scripts/guest-assets.sh" 6.12)
+guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
 
 configure() {
     local dir=$1; shift

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Guest-side shell snippets shared by the data-path scenarios."""
+import re
+
+LOAD_DRIVERS = ("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
+                "insmod /lib/modules/sriovnic/sriovnic_vf.ko")
+
+
+def netdev_of(g, bdf):
+    """The interface name of the PCI function at `bdf` (0000:01:00.N)."""
+    return g.sh(f"ls /sys/bus/pci/devices/{bdf}/net/").strip()
+
+
+def pf_netdev(g):
+    return netdev_of(g, "0000:01:00.0")
+
+
+def set_numvfs(g, n):
+    g.sh(f"echo {n} > /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs")
+
+
+def vf_netdevs(g, n):
+    return [netdev_of(g, f"0000:01:00.{i + 1}") for i in range(n)]
+
+
+def into_netns(g, ns, dev, addr=None, mtu=None):
+    """Moves `dev` into a fresh network namespace `ns` and brings it up."""
+    script = f"ip netns add {ns} && ip link set dev {dev} netns {ns} && " \
+             f"ip -n {ns} link set lo up && ip -n {ns} link set {dev} up"
+    if mtu:
+        script += f" && ip -n {ns} link set {dev} mtu {mtu}"
+    if addr:
+        script += f" && ip -n {ns} addr add {addr} dev {dev}"
+    g.sh(script)
+
+
+def ethtool_stats(g, dev, ns=None):
+    prefix = f"ip netns exec {ns} " if ns else ""
+    out = g.sh(f"{prefix}ethtool -S {dev}")
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\S+): (\d+)$", out, re.M)}
+
+
+def iperf_bytes(output):
+    """Bytes the receiver got, from iperf3's summary lines."""
+    m = re.search(r"([\d.]+) (K|M|G)?Bytes\s+[\d.]+ \S+/sec\s+receiver", output)
+    if not m:
+        return 0
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, None: 1}[m.group(2)]
+    return int(float(m.group(1)) * scale)
