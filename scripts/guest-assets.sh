@@ -18,7 +18,7 @@ guest=$SRIOVNIC_CACHE/guest/linux-$series
 init_src=$SRIOVNIC_ROOT/tests/guest/init
 dhcp_src=$SRIOVNIC_ROOT/tests/guest/udhcpc.script
 # Kernel modules the guest tests load (dependencies are added).
-MODULES=(qemu_fw_cfg pci-pf-stub virtio_net e1000e igb igbvf)
+MODULES=(qemu_fw_cfg pci-pf-stub virtio_net e1000e igb igbvf 8021q macvlan)
 TOOLS=(/usr/sbin/ip /usr/sbin/ethtool /usr/bin/lspci /usr/bin/setpci /usr/bin/iperf3)
 
 recipe=$(cat "$0" "$init_src" "$dhcp_src" | sha256sum | cut -c1-16)

@@ -71,11 +71,11 @@
 #define SRIOVNIC_STAT_RX_DROP_SIZE   5  /* frame larger than MTU + 18 or the RX buffer */
 #define SRIOVNIC_STAT_TX_DROP_SIZE   6  /* frame larger than MTU + 18 (without TSO) */
 #define SRIOVNIC_STAT_TX_DROP_LINK   7  /* sent while the link was down */
-#define SRIOVNIC_STAT_TX_DROP_SPOOF  8  /* source MAC or VLAN not allowed (VF) */
+#define SRIOVNIC_STAT_TX_DROP_SPOOF  8  /* VF: source MAC not its own, or tagged under a port VLAN */
 #define SRIOVNIC_STAT_DMA_ERRORS     9  /* descriptor or buffer outside guest memory */
 #define SRIOVNIC_STAT_DESC_ERRORS    10 /* malformed descriptor or chain */
-#define SRIOVNIC_STAT_RX_DROP_FILTER 11 /* dropped by VLAN filter or port VLAN */
-#define SRIOVNIC_STAT_TX_DROP_RATE   12 /* reserved: rate limiter drops */
+#define SRIOVNIC_STAT_RX_DROP_FILTER 11 /* VF: for its MAC but not on its port VLAN */
+#define SRIOVNIC_STAT_TX_RATE_WAITS  12 /* VF: times transmit paused for the rate limit */
 #define SRIOVNIC_STAT_TX_TSO_SEGS    13 /* segments produced by TSO */
 #define SRIOVNIC_NUM_STATS           14
 #define SRIOVNIC_REG_STAT(index)     (SRIOVNIC_REG_STAT_BASE + 8u * (index))
@@ -127,21 +127,51 @@
 #define SRIOVNIC_FRAME_OVERHEAD      18u
 
 /*
- * Windows reserved for later blocks; every offset in them reads as unmapped
- * until the block is defined: the PF<->VF mailbox, and (PF only) eswitch and
- * per-VF administration.
+ * Window reserved for the PF<->VF mailbox; every offset in it reads as
+ * unmapped until the block is defined.
  */
 #define SRIOVNIC_REG_MBX_BASE        0x0800u
 #define SRIOVNIC_REG_MBX_SIZE        0x0800u
-#define SRIOVNIC_REG_ADMIN_BASE      0x4000u /* PF only */
-#define SRIOVNIC_REG_ADMIN_SIZE      0xC000u
+
+/*
+ * PF only: administration of VF n at ADMIN_BASE + n * ADMIN_STRIDE. These are
+ * the host's (the PF driver's) settings for the VF's switch port; they
+ * survive VF resets and VF Enable cycles and are cleared by a PF reset.
+ */
+#define SRIOVNIC_REG_ADMIN_BASE      0x4000u
+#define SRIOVNIC_REG_ADMIN_STRIDE    0x40u
+#define SRIOVNIC_REG_ADMIN(vf, reg)  (SRIOVNIC_REG_ADMIN_BASE + (vf) * SRIOVNIC_REG_ADMIN_STRIDE + (reg))
+
+#define SRIOVNIC_VFA_MAC_LO          0x00u /* RW: administrative MAC, staged */
+#define SRIOVNIC_VFA_MAC_HI          0x04u /* RW: commits; 00:00:00:00:00:00 = none */
+#define SRIOVNIC_VFA_VLAN            0x08u /* RW: port VLAN: VID 11:0, PCP 14:12; 0 = none */
+#define SRIOVNIC_VFA_FLAGS           0x0Cu /* RW: SRIOVNIC_VFA_FLAG_* and link state */
+#define SRIOVNIC_VFA_RATE            0x10u /* RW: max TX rate in Mbit/s, 0 = unlimited */
+#define SRIOVNIC_VFA_TX_DROPPED      0x18u /* RO: spoofed + link down + rate drops (low 32 bits) */
+#define SRIOVNIC_VFA_RX_DROPPED      0x1Cu /* RO: no buffer + VLAN filter drops (low 32 bits) */
+#define SRIOVNIC_VFA_RX_PACKETS      0x20u /* RO 64-bit: the VF's counters, LO then HI */
+#define SRIOVNIC_VFA_RX_BYTES        0x28u
+#define SRIOVNIC_VFA_TX_PACKETS      0x30u
+#define SRIOVNIC_VFA_TX_BYTES        0x38u
+
+#define SRIOVNIC_VFA_FLAG_SPOOFCHK   (1u << 0) /* drop VF frames with another source MAC */
+#define SRIOVNIC_VFA_FLAG_TRUST      (1u << 1) /* VF may set its MAC, promiscuous, allmulti */
+#define SRIOVNIC_VFA_LINK_SHIFT      2
+#define SRIOVNIC_VFA_LINK_MASK       (3u << SRIOVNIC_VFA_LINK_SHIFT)
+#define SRIOVNIC_VFA_LINK_AUTO       0u /* follows the uplink */
+#define SRIOVNIC_VFA_LINK_ENABLE     1u
+#define SRIOVNIC_VFA_LINK_DISABLE    2u
+#define SRIOVNIC_VFA_FLAGS_RW_MASK   0xFu
+#define SRIOVNIC_VFA_FLAGS_DEFAULT   SRIOVNIC_VFA_FLAG_SPOOFCHK
+#define SRIOVNIC_VFA_VLAN_RW_MASK    0x7FFFu
+#define SRIOVNIC_RATE_MAX_MBPS       100000u
 
 /* ---- Field values ---- */
 
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       1u
+#define SRIOVNIC_VERSION_MINOR       2u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)
@@ -164,7 +194,8 @@
 #define SRIOVNIC_INT_ERROR           (1u << 1) /* a bit was set in ERR_CAUSE */
 #define SRIOVNIC_INT_RESET_DONE      (1u << 2) /* a software reset completed */
 #define SRIOVNIC_INT_LINK            (1u << 3) /* STATUS.LINK_UP changed */
-#define SRIOVNIC_INT_ALL             0xFu
+#define SRIOVNIC_INT_CONFIG          (1u << 4) /* VF: the PF changed its MAC, VLAN or link state */
+#define SRIOVNIC_INT_ALL             0x1Fu
 
 #define SRIOVNIC_RX_MODE_PROMISC     (1u << 0)
 #define SRIOVNIC_RX_MODE_ALLMULTI    (1u << 1)
@@ -183,6 +214,7 @@
 #define SRIOVNIC_ERR_DMA             (1u << 6) /* ring or buffer outside guest memory */
 #define SRIOVNIC_ERR_BAD_DESC        (1u << 7) /* malformed descriptor or chain */
 #define SRIOVNIC_ERR_BAD_VALUE       (1u << 8) /* register write out of range (MTU, MAC) */
-#define SRIOVNIC_ERR_ALL             0x1FFu
+#define SRIOVNIC_ERR_DENIED          (1u << 9) /* VF: refused by the PF's policy (MAC, trust) */
+#define SRIOVNIC_ERR_ALL             0x3FFu
 
 #endif /* SRIOVNIC_REGS_H */

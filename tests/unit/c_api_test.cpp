@@ -24,6 +24,8 @@ const SriovnicPlatformOps ops = {
     [](void *, uint16_t, uint64_t, const void *, size_t) { return false; },
     [](void *, const uint8_t *, size_t) {},
     [](void *) {},
+    [](void *) { return uint64_t(0); },
+    [](void *, uint64_t) {},
 };
 
 SriovnicCoreConfig config(uint16_t vfs)

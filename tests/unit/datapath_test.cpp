@@ -267,7 +267,10 @@ TEST_F(Nic, MulticastFollowsHashFilterAllmultiAndPromisc)
     wr(VF0, bucket < 32 ? SRIOVNIC_REG_MC_HASH_LO : SRIOVNIC_REG_MC_HASH_HI, 1u << (bucket % 32));
     wr(VF1, SRIOVNIC_REG_RX_MODE, SRIOVNIC_RX_MODE_ALLMULTI);
     ASSERT_TRUE(device->uplink_receive(mdns));
-    EXPECT_EQ(rx_frame(VF0, 0, 0), mdns);
+    EXPECT_EQ(rx_desc(VF1, 0, 0).flags, 0) << "allmulti needs trust";
+    wr(PF, SRIOVNIC_REG_ADMIN(1, SRIOVNIC_VFA_FLAGS), SRIOVNIC_VFA_FLAG_TRUST);
+    ASSERT_TRUE(device->uplink_receive(mdns));
+    EXPECT_EQ(rx_frame(VF0, 0, 1), mdns);
     EXPECT_EQ(rx_frame(VF1, 0, 0), mdns);
     EXPECT_EQ(rx_desc(PF, 0, 0).flags, 0) << "PF has not joined the group";
 

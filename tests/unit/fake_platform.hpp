@@ -4,6 +4,7 @@
 #include "platform.hpp"
 
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,8 @@ public:
         uplink.emplace_back(frame.begin(), frame.end());
     }
     void uplink_ready() override { ready_calls++; }
+    uint64_t now_ns() override { return now; }
+    void arm_timer(uint64_t deadline_ns) override { timer_deadline = deadline_ns; }
 
     std::vector<std::pair<uint16_t, uint16_t>> msix;
     bool intx = false;
@@ -47,6 +50,8 @@ public:
     std::vector<uint16_t> dma_fns;
     std::vector<std::vector<uint8_t>> uplink;
     unsigned ready_calls = 0;
+    uint64_t now = 1'000'000'000; // the test moves the clock
+    std::optional<uint64_t> timer_deadline;
 };
 
 } // namespace sriovnic::test

@@ -18,7 +18,7 @@ static const char * const sriovnic_device_stats[SRIOVNIC_NUM_STATS] = {
 	[SRIOVNIC_STAT_DMA_ERRORS] = "dev_dma_errors",
 	[SRIOVNIC_STAT_DESC_ERRORS] = "dev_desc_errors",
 	[SRIOVNIC_STAT_RX_DROP_FILTER] = "dev_rx_drop_filter",
-	[SRIOVNIC_STAT_TX_DROP_RATE] = "dev_tx_drop_rate",
+	[SRIOVNIC_STAT_TX_RATE_WAITS] = "dev_tx_rate_waits",
 	[SRIOVNIC_STAT_TX_TSO_SEGS] = "dev_tx_tso_segments",
 };
 

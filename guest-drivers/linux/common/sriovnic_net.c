@@ -12,6 +12,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 
 #include "sriovnic_net.h"
@@ -126,7 +127,7 @@ static u32 sriovnic_fill_tx(struct sriovnic_qpair *qp, u32 idx, dma_addr_t dma,
 	return last;
 }
 
-static netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
+netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	struct sriovnic_qpair *qp = &priv->qp[skb_get_queue_mapping(skb)];
@@ -395,6 +396,8 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 	sriovnic_wr(priv, SRIOVNIC_REG_INT_CAUSE, cause);
 	if (cause & SRIOVNIC_INT_LINK)
 		sriovnic_update_carrier(priv);
+	if (cause & SRIOVNIC_INT_CONFIG)
+		schedule_work(&priv->config_work);
 	if (cause & SRIOVNIC_INT_ERROR) {
 		u32 err = sriovnic_rd(priv, SRIOVNIC_REG_ERR_CAUSE);
 
@@ -480,7 +483,7 @@ static void sriovnic_stop_queue_hw(struct sriovnic_qpair *qp)
 	sriovnic_qwr(qp, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_MASK);
 }
 
-static void sriovnic_set_rx_mode(struct net_device *netdev)
+void sriovnic_set_rx_mode(struct net_device *netdev)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	struct netdev_hw_addr *ha;
@@ -507,11 +510,17 @@ static void sriovnic_release_irqs(struct sriovnic_priv *priv, unsigned int queue
 	free_irq(pci_irq_vector(priv->pdev, 0), priv);
 }
 
-static int sriovnic_open(struct net_device *netdev)
+int sriovnic_open(struct net_device *netdev)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
+	u8 mac[ETH_ALEN];
 	unsigned int i;
 	int err;
+
+	/* The PF may have assigned a MAC while we were down. */
+	sriovnic_read_mac(priv, mac);
+	if (is_valid_ether_addr(mac) && !ether_addr_equal(mac, netdev->dev_addr))
+		eth_hw_addr_set(netdev, mac);
 
 	priv->rx_buf_len = sriovnic_rx_buf_len(netdev->mtu);
 	sriovnic_wr(priv, SRIOVNIC_REG_MTU, netdev->mtu);
@@ -538,7 +547,8 @@ static int sriovnic_open(struct net_device *netdev)
 	}
 	sriovnic_set_rx_mode(netdev);
 	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET,
+		    SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR | SRIOVNIC_INT_CONFIG);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
 	sriovnic_update_carrier(priv);
 	netif_tx_start_all_queues(netdev);
@@ -554,7 +564,7 @@ fail:
 	return err;
 }
 
-static int sriovnic_stop(struct net_device *netdev)
+int sriovnic_stop(struct net_device *netdev)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	unsigned int i;
@@ -573,7 +583,7 @@ static int sriovnic_stop(struct net_device *netdev)
 	return 0;
 }
 
-static int sriovnic_change_mtu(struct net_device *netdev, int mtu)
+int sriovnic_change_mtu(struct net_device *netdev, int mtu)
 {
 	bool running = netif_running(netdev);
 
@@ -583,7 +593,7 @@ static int sriovnic_change_mtu(struct net_device *netdev, int mtu)
 	return running ? sriovnic_open(netdev) : 0;
 }
 
-static int sriovnic_set_mac_address(struct net_device *netdev, void *p)
+int sriovnic_set_mac_address(struct net_device *netdev, void *p)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	struct sockaddr *addr = p;
@@ -599,7 +609,7 @@ static int sriovnic_set_mac_address(struct net_device *netdev, void *p)
 	return 0;
 }
 
-static void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s)
+void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	unsigned int i, start;
@@ -635,7 +645,7 @@ static void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_sta
 			sriovnic_read_stat(priv, SRIOVNIC_STAT_TX_DROP_SIZE);
 }
 
-static const struct net_device_ops sriovnic_netdev_ops = {
+const struct net_device_ops sriovnic_netdev_ops = {
 	.ndo_open = sriovnic_open,
 	.ndo_stop = sriovnic_stop,
 	.ndo_start_xmit = sriovnic_start_xmit,
@@ -674,7 +684,25 @@ static int sriovnic_reset_function(struct sriovnic_priv *priv)
 	return -ETIMEDOUT;
 }
 
-int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name)
+/* The PF gave this VF a MAC: take it, as if the user had set it. */
+static void sriovnic_config_work(struct work_struct *work)
+{
+	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, config_work);
+	struct net_device *netdev = priv->netdev;
+	u8 mac[ETH_ALEN];
+
+	rtnl_lock();
+	sriovnic_read_mac(priv, mac);
+	if (is_valid_ether_addr(mac) && !ether_addr_equal(mac, netdev->dev_addr)) {
+		eth_hw_addr_set(netdev, mac);
+		call_netdevice_notifiers(NETDEV_CHANGEADDR, netdev);
+		netdev_info(netdev, "MAC set by the PF: %pM\n", mac);
+	}
+	rtnl_unlock();
+}
+
+int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
+		       const struct net_device_ops *ops)
 {
 	struct sriovnic_priv *priv;
 	struct net_device *netdev;
@@ -706,6 +734,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name)
 	priv->pdev = pdev;
 	priv->is_vf = is_vf;
 	priv->ring_len = SRIOVNIC_RING_LEN;
+	INIT_WORK(&priv->config_work, sriovnic_config_work);
 	pci_set_drvdata(pdev, priv);
 
 	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);
@@ -756,7 +785,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name)
 		sriovnic_write_mac(priv, netdev->dev_addr);
 	}
 
-	netdev->netdev_ops = &sriovnic_netdev_ops;
+	netdev->netdev_ops = ops;
 	netdev->ethtool_ops = &sriovnic_ethtool_ops;
 	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
 			      NETIF_F_RXCSUM;
@@ -796,6 +825,7 @@ void sriovnic_net_remove(struct pci_dev *pdev)
 	unsigned int i;
 
 	unregister_netdev(priv->netdev);
+	cancel_work_sync(&priv->config_work);
 	for (i = 0; i < priv->max_qpairs; i++)
 		netif_napi_del(&priv->qp[i].napi);
 	pci_free_irq_vectors(pdev);

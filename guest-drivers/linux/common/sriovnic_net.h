@@ -70,6 +70,7 @@ struct sriovnic_priv {
 	u32 rx_buf_len;
 	u32 ring_len;
 	u64 err_events;
+	struct work_struct config_work;	/* the PF changed our MAC */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
 
@@ -95,13 +96,26 @@ static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
 
-/* Probe/remove of a PF or VF function: everything up to a registered netdev. */
-int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name);
+/*
+ * Probe/remove of a PF or VF function: everything up to a registered netdev.
+ * `ops` is sriovnic_netdev_ops or a superset of it (the PF adds VF control).
+ */
+int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
+		       const struct net_device_ops *ops);
 void sriovnic_net_remove(struct pci_dev *pdev);
 /* Changes the number of queue pairs in use (ethtool -L), reopening if up. */
 int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);
 
 extern const struct ethtool_ops sriovnic_ethtool_ops;
+extern const struct net_device_ops sriovnic_netdev_ops;
+
+int sriovnic_open(struct net_device *netdev);
+int sriovnic_stop(struct net_device *netdev);
+netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev);
+void sriovnic_set_rx_mode(struct net_device *netdev);
+int sriovnic_set_mac_address(struct net_device *netdev, void *p);
+int sriovnic_change_mtu(struct net_device *netdev, int mtu);
+void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s);
 extern const char sriovnic_driver_name[];
 
 #endif

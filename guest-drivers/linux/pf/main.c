@@ -7,6 +7,7 @@
 #include <linux/pci.h>
 
 #include "sriovnic_net.h"
+#include "vf_admin.h"
 
 const char sriovnic_driver_name[] = "sriovnic_pf";
 
@@ -18,7 +19,7 @@ MODULE_DEVICE_TABLE(pci, sriovnic_pf_ids);
 
 static int sriovnic_pf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	return sriovnic_net_probe(pdev, false, sriovnic_driver_name);
+	return sriovnic_net_probe(pdev, false, sriovnic_driver_name, &sriovnic_pf_netdev_ops);
 }
 
 static void sriovnic_pf_remove(struct pci_dev *pdev)

@@ -15,7 +15,7 @@ MODULE_DEVICE_TABLE(pci, sriovnic_vf_ids);
 
 static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	return sriovnic_net_probe(pdev, true, sriovnic_driver_name);
+	return sriovnic_net_probe(pdev, true, sriovnic_driver_name, &sriovnic_netdev_ops);
 }
 
 static struct pci_driver sriovnic_vf_driver = {

@@ -26,6 +26,8 @@ public:
         ops_.send_uplink(opaque_, frame.data(), frame.size());
     }
     void uplink_ready() override { ops_.uplink_ready(opaque_); }
+    uint64_t now_ns() override { return ops_.now_ns(opaque_); }
+    void arm_timer(uint64_t deadline_ns) override { ops_.arm_timer(opaque_, deadline_ns); }
 
 private:
     SriovnicPlatformOps ops_;
@@ -105,6 +107,11 @@ bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs)
 bool sriovnic_core_uplink_receive(SriovnicCore *core, const uint8_t *frame, size_t len)
 {
     return core->device.uplink_receive({frame, len});
+}
+
+void sriovnic_core_timer(SriovnicCore *core)
+{
+    core->device.on_timer();
 }
 
 void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up)

@@ -7,6 +7,7 @@
 #include "queues.hpp"
 #include "sriovnic/desc.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sriovnic {
@@ -63,7 +64,7 @@ void Device::process_tx(Function &f, unsigned qi)
     const uint32_t mask = q.tx_len - 1;
     bool completed = false;
 
-    while (queues::tx_enabled(q) && q.tx_head != q.tx_tail) {
+    while (queues::tx_enabled(q) && q.tx_head != q.tx_tail && !rate_limited(f)) {
         uint32_t idx = q.tx_head;
         unsigned ndesc = 0;
         size_t total = 0;
@@ -110,6 +111,7 @@ void Device::process_tx(Function &f, unsigned qi)
             ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
         } else {
             dropped = !transmit(f, std::span(tx_buf_).first(total), first);
+            shapers_[fn].tokens -= int64_t(total);
         }
         uint16_t writeback = SRIOVNIC_TXD_DONE | (dropped ? SRIOVNIC_TXD_ERR : 0);
         for (unsigned i = 0; i < ndesc; i++) {
@@ -129,6 +131,64 @@ void Device::process_tx(Function &f, unsigned qi)
     }
 }
 
+void Device::process_all_tx(Function &f)
+{
+    for (unsigned q = 0; q < f.queue_pairs(); q++) {
+        if (queues::tx_enabled(f.queue(q))) {
+            process_tx(f, q);
+        }
+    }
+}
+
+void Device::arm_timer(uint64_t deadline_ns)
+{
+    if (!timer_deadline_ || deadline_ns < *timer_deadline_) {
+        timer_deadline_ = deadline_ns;
+        platform_.arm_timer(deadline_ns);
+    }
+}
+
+void Device::on_timer()
+{
+    timer_deadline_.reset();
+    for (Function &f : functions_) {
+        const uint16_t fn = f.index();
+        if (tx_kick_[fn] || shapers_[fn].paused) {
+            tx_kick_[fn] = false;
+            process_all_tx(f);
+        }
+    }
+}
+
+// Token bucket for a VF's max TX rate. Tokens may go negative by one frame;
+// transmit pauses until they are back and resumes from the timer.
+bool Device::rate_limited(Function &f)
+{
+    const uint64_t mbps = f.regs().admin_rate;
+    if (!mbps || !f.is_vf()) {
+        return false;
+    }
+    TxShaper &s = shapers_[f.index()];
+    const uint64_t now = platform_.now_ns();
+    const int64_t burst = int64_t(std::max<uint64_t>(SRIOVNIC_TSO_MAX_BYTES, mbps * 1250)); // 10 ms
+    if (!s.last_ns) {
+        s.tokens = burst;
+    } else if (now > s.last_ns) {
+        s.tokens = std::min<int64_t>(burst, s.tokens + int64_t((now - s.last_ns) * mbps / 8000));
+    }
+    s.last_ns = now;
+    if (s.tokens >= 0) {
+        s.paused = false;
+        return false;
+    }
+    if (!s.paused) {
+        s.paused = true;
+        f.count(SRIOVNIC_STAT_TX_RATE_WAITS);
+    }
+    arm_timer(now + uint64_t(-s.tokens) * 8000 / mbps + 1);
+    return true;
+}
+
 bool Device::transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_desc &first)
 {
     if (frame.size() < kEthHeaderLen) {
@@ -139,6 +199,25 @@ bool Device::transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_d
     if (!f.link_up()) {
         f.count(SRIOVNIC_STAT_TX_DROP_LINK);
         return true;
+    }
+    const bool tagged = load_be16(frame, 12) == kEthTypeVlan;
+    if (f.spoofchk() && (mac_at(frame, 6) != f.mac() || (tagged && f.port_vlan()))) {
+        f.count(SRIOVNIC_STAT_TX_DROP_SPOOF);
+        return true;
+    }
+    sriovnic_tx_desc offload = first;
+    if (f.port_vlan()) {
+        if (tagged || frame.size() + kVlanTagLen > tx_buf_.size()) {
+            f.count(SRIOVNIC_STAT_TX_DROP_SPOOF);
+            return true;
+        }
+        // Insert the port VLAN tag after the MAC addresses.
+        std::span<uint8_t> grown = std::span(tx_buf_).first(frame.size() + kVlanTagLen);
+        std::memmove(grown.data() + 16, grown.data() + 12, frame.size() - 12);
+        store_be16(grown, 12, kEthTypeVlan);
+        store_be16(grown, 14, f.port_vlan_tci());
+        frame = grown;
+        offload.csum_start = uint8_t(std::min<unsigned>(255, first.csum_start + kVlanTagLen));
     }
     if (first.flags & SRIOVNIC_TXD_TSO) {
         SegmentSink sink(*this, f);
@@ -156,7 +235,7 @@ bool Device::transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_d
         return false;
     }
     if ((first.flags & SRIOVNIC_TXD_CSUM) &&
-        !apply_partial_csum(frame, first.csum_start, first.csum_offset)) {
+        !apply_partial_csum(frame, offload.csum_start, offload.csum_offset)) {
         f.count(SRIOVNIC_STAT_DESC_ERRORS);
         f.record_error(SRIOVNIC_ERR_BAD_DESC, std::nullopt);
         return false;
@@ -182,7 +261,9 @@ void Device::switch_frame(Function &f, std::span<const uint8_t> frame)
     }
     f.count(SRIOVNIC_STAT_TX_PACKETS);
     f.count(SRIOVNIC_STAT_TX_BYTES, frame.size());
-    forward(f.index(), *info, ports(), tx_dests_);
+    if (std::optional<uint16_t> filtered = forward(f.index(), *info, ports(), tx_dests_)) {
+        functions_[*filtered].count(SRIOVNIC_STAT_RX_DROP_FILTER);
+    }
     for (uint16_t dest : tx_dests_) {
         if (dest == kUplinkPort) {
             if (uplink_up_) {
@@ -206,8 +287,9 @@ std::span<const PortView> Device::ports()
             }
             p.mac = f.mac();
             p.receiving = function_active(f.index()) && f.enabled() && f.link_up() && rx_queue;
-            p.promisc = r.rx_mode & SRIOVNIC_RX_MODE_PROMISC;
-            p.allmulti = r.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI;
+            p.promisc = f.trusted() && (r.rx_mode & SRIOVNIC_RX_MODE_PROMISC);
+            p.allmulti = f.trusted() && (r.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI);
+            p.port_vid = f.port_vid();
             p.mc_hash = uint64_t(r.mc_hash_hi) << 32 | r.mc_hash_lo;
         }
         ports_dirty_ = false;
@@ -235,8 +317,18 @@ std::optional<unsigned> Device::pick_rx_queue(Function &f, std::span<const uint8
 }
 
 Device::Delivery Device::deliver(Function &f, std::span<const uint8_t> frame,
-                                 const FrameInfo &info, bool hold_when_full)
+                                 const FrameInfo &tagged_info, bool hold_when_full)
 {
+    FrameInfo info = tagged_info;
+    if (f.port_vid() && info.vlan_tci && frame.size() >= kEthHeaderLen + kVlanTagLen) {
+        // A port VLAN is invisible to the VF: remove the tag.
+        std::span<uint8_t> stripped = std::span(rx_buf_).first(
+            std::min(frame.size() - kVlanTagLen, rx_buf_.size()));
+        std::memcpy(stripped.data(), frame.data(), 12);
+        std::memcpy(stripped.data() + 12, frame.data() + 16, stripped.size() - 12);
+        frame = stripped;
+        info = *parse_frame(frame);
+    }
     if (frame.size() > f.max_frame()) {
         f.count(SRIOVNIC_STAT_RX_DROP_SIZE);
         return Delivery::dropped;
@@ -307,7 +399,9 @@ bool Device::uplink_receive(std::span<const uint8_t> frame)
     if (!info || !uplink_up_) {
         return true;
     }
-    forward(kUplinkPort, *info, ports(), rx_dests_);
+    if (std::optional<uint16_t> filtered = forward(kUplinkPort, *info, ports(), rx_dests_)) {
+        functions_[*filtered].count(SRIOVNIC_STAT_RX_DROP_FILTER);
+    }
     const std::vector<uint16_t> &dests = rx_dests_;
     if (dests.size() == 1) {
         if (deliver(functions_[dests[0]], frame, *info, true) == Delivery::busy) {

@@ -28,6 +28,12 @@ bool in_queue_window(uint32_t offset)
     return offset >= SRIOVNIC_REG_QUEUE_BASE && offset < kQueueWindowEnd;
 }
 
+bool in_admin_window(uint32_t offset, uint16_t total_vfs)
+{
+    return offset >= SRIOVNIC_REG_ADMIN_BASE &&
+           offset < SRIOVNIC_REG_ADMIN_BASE + uint32_t(total_vfs) * SRIOVNIC_REG_ADMIN_STRIDE;
+}
+
 // Registers whose writes change what the switch sees of a port.
 bool affects_port(uint32_t offset)
 {
@@ -62,7 +68,10 @@ std::optional<std::string> Device::check_config(const SriovnicCoreConfig &cfg)
 }
 
 Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
-    : platform_(platform), tx_buf_(SRIOVNIC_TSO_MAX_BYTES), seg_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD)
+    : platform_(platform), tx_buf_(SRIOVNIC_TSO_MAX_BYTES + kVlanTagLen),
+      seg_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD),
+      rx_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD), shapers_(size_t(cfg.total_vfs) + 1),
+      tx_kick_(size_t(cfg.total_vfs) + 1)
 {
     functions_.reserve(size_t(cfg.total_vfs) + 1);
     ports_.resize(size_t(cfg.total_vfs) + 1);
@@ -122,7 +131,8 @@ uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
         std::optional<uint32_t> value = in_queue_window(reg) ? read_queue_register(*f, reg)
                                                              : f->read_register(reg);
         if (!value && !f->is_vf()) {
-            value = read_pf_register(reg);
+            value = in_admin_window(reg, total_vfs()) ? read_admin_register(reg)
+                                                      : read_pf_register(reg);
         }
         if (value) {
             result = *value;
@@ -146,9 +156,14 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
         f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
-        const Function::WriteResult result = in_queue_window(reg)
-                                                 ? write_queue_register(*f, reg, uint32_t(value))
-                                                 : f->write_register(reg, uint32_t(value));
+        Function::WriteResult result;
+        if (in_queue_window(reg)) {
+            result = write_queue_register(*f, reg, uint32_t(value));
+        } else if (!f->is_vf() && in_admin_window(reg, total_vfs())) {
+            result = write_admin_register(reg, uint32_t(value));
+        } else {
+            result = f->write_register(reg, uint32_t(value));
+        }
         switch (result) {
         case Function::WriteResult::done:
             break;
@@ -157,6 +172,9 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
             break;
         case Function::WriteResult::bad_value:
             f->record_error(SRIOVNIC_ERR_BAD_VALUE, reg);
+            break;
+        case Function::WriteResult::denied:
+            f->record_error(SRIOVNIC_ERR_DENIED, reg);
             break;
         case Function::WriteResult::unmapped:
             f->record_error(!f->is_vf() && read_pf_register(reg) ? SRIOVNIC_ERR_RO_WRITE
@@ -277,13 +295,132 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
     }
 }
 
+std::optional<uint32_t> Device::read_admin_register(uint32_t offset)
+{
+    const uint32_t rel = offset - SRIOVNIC_REG_ADMIN_BASE;
+    const Function &vf = functions_[1 + rel / SRIOVNIC_REG_ADMIN_STRIDE];
+    const SriovnicFnRegs &r = vf.regs();
+    const uint32_t reg = rel % SRIOVNIC_REG_ADMIN_STRIDE;
+    auto stat_word = [&r, reg](unsigned stat) {
+        const uint64_t v = r.stats[stat];
+        return uint32_t((reg & 4) ? v >> 32 : v);
+    };
+    switch (reg) {
+    case SRIOVNIC_VFA_MAC_LO: return r.admin_mac_lo;
+    case SRIOVNIC_VFA_MAC_HI: return r.admin_mac_hi;
+    case SRIOVNIC_VFA_VLAN: return r.admin_vlan;
+    case SRIOVNIC_VFA_FLAGS: return r.admin_flags;
+    case SRIOVNIC_VFA_RATE: return r.admin_rate;
+    case SRIOVNIC_VFA_TX_DROPPED:
+        return uint32_t(r.stats[SRIOVNIC_STAT_TX_DROP_SPOOF] + r.stats[SRIOVNIC_STAT_TX_DROP_LINK] +
+                        r.stats[SRIOVNIC_STAT_TX_DROP_SIZE]);
+    case SRIOVNIC_VFA_RX_DROPPED:
+        return uint32_t(r.stats[SRIOVNIC_STAT_RX_DROP_NOBUF] +
+                        r.stats[SRIOVNIC_STAT_RX_DROP_FILTER]);
+    case SRIOVNIC_VFA_RX_PACKETS:
+    case SRIOVNIC_VFA_RX_PACKETS + 4:
+        return stat_word(SRIOVNIC_STAT_RX_PACKETS);
+    case SRIOVNIC_VFA_RX_BYTES:
+    case SRIOVNIC_VFA_RX_BYTES + 4:
+        return stat_word(SRIOVNIC_STAT_RX_BYTES);
+    case SRIOVNIC_VFA_TX_PACKETS:
+    case SRIOVNIC_VFA_TX_PACKETS + 4:
+        return stat_word(SRIOVNIC_STAT_TX_PACKETS);
+    case SRIOVNIC_VFA_TX_BYTES:
+    case SRIOVNIC_VFA_TX_BYTES + 4:
+        return stat_word(SRIOVNIC_STAT_TX_BYTES);
+    default:
+        return std::nullopt;
+    }
+}
+
+Function::WriteResult Device::write_admin_register(uint32_t offset, uint32_t value)
+{
+    using WR = Function::WriteResult;
+    const uint32_t rel = offset - SRIOVNIC_REG_ADMIN_BASE;
+    Function &vf = functions_[1 + rel / SRIOVNIC_REG_ADMIN_STRIDE];
+    SriovnicFnRegs &r = vf.regs();
+    switch (rel % SRIOVNIC_REG_ADMIN_STRIDE) {
+    case SRIOVNIC_VFA_MAC_LO:
+        r.admin_mac_lo_staged = value;
+        return WR::done;
+    case SRIOVNIC_VFA_MAC_HI:
+        if (r.admin_mac_lo_staged & 1) { // the group bit of the first octet
+            return WR::bad_value;
+        }
+        vf.set_admin_mac(r.admin_mac_lo_staged, value);
+        admin_changed(vf);
+        return WR::done;
+    case SRIOVNIC_VFA_VLAN:
+        if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
+            return WR::bad_value;
+        }
+        r.admin_vlan = value;
+        admin_changed(vf);
+        return WR::done;
+    case SRIOVNIC_VFA_FLAGS:
+        if ((value & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
+            ((value & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
+                SRIOVNIC_VFA_LINK_DISABLE) {
+            return WR::bad_value;
+        }
+        r.admin_flags = value;
+        admin_changed(vf);
+        return WR::done;
+    case SRIOVNIC_VFA_RATE:
+        if (value > SRIOVNIC_RATE_MAX_MBPS) {
+            return WR::bad_value;
+        }
+        r.admin_rate = value;
+        shapers_[vf.index()] = TxShaper{};
+        process_all_tx(vf);
+        return WR::done;
+    default:
+        return read_admin_register(offset) ? WR::read_only : WR::unmapped;
+    }
+}
+
+void Device::admin_changed(Function &vf)
+{
+    vf.raise_cause(SRIOVNIC_INT_CONFIG);
+    ports_dirty_ = true;
+    update_links();
+    update_interrupts(vf);
+}
+
+void Device::update_links()
+{
+    for (Function &f : functions_) {
+        bool up = uplink_up_;
+        if (f.link_policy() == SRIOVNIC_VFA_LINK_ENABLE) {
+            up = true;
+        } else if (f.link_policy() == SRIOVNIC_VFA_LINK_DISABLE) {
+            up = false;
+        }
+        if (f.set_link(up)) {
+            ports_dirty_ = true;
+            update_interrupts(f);
+        }
+    }
+}
+
 void Device::reset_function(uint16_t fn)
 {
-    if (Function *f = function(fn)) {
-        f->reset();
-        ports_dirty_ = true;
-        update_interrupts(*f);
+    Function *f = function(fn);
+    if (!f) {
+        return;
     }
+    f->reset();
+    shapers_[fn] = TxShaper{};
+    if (fn == SRIOVNIC_FN_PF) {
+        // The PF's administration of its VFs goes with the PF.
+        for (size_t vf = 1; vf < functions_.size(); vf++) {
+            functions_[vf].reset_admin();
+        }
+        update_links();
+    }
+    ports_dirty_ = true;
+    update_interrupts(*f);
 }
 
 void Device::set_active_vfs(uint16_t active_vfs)
@@ -306,11 +443,7 @@ bool Device::request_vf_enable(uint16_t num_vfs)
 void Device::set_uplink_link(bool up)
 {
     uplink_up_ = up;
-    for (Function &f : functions_) {
-        if (f.set_link(up)) {
-            update_interrupts(f);
-        }
-    }
+    update_links();
     ports_dirty_ = true;
 }
 
@@ -344,8 +477,11 @@ std::optional<std::string> Device::post_load(uint16_t fn)
                    *problem;
         }
     }
-    f->set_link(uplink_up_);
     ports_dirty_ = true;
+    update_links();
+    // Transmit paused by the rate limiter is not migrated: resume it.
+    tx_kick_[fn] = true;
+    arm_timer(platform_.now_ns());
     return std::nullopt;
 }
 

@@ -41,6 +41,7 @@ public:
     // if the destination has no buffer yet (Platform::uplink_ready follows).
     bool uplink_receive(std::span<const uint8_t> frame);
     void set_uplink_link(bool up);
+    void on_timer();
 
     uint16_t total_vfs() const { return uint16_t(functions_.size() - 1); }
     uint16_t active_vfs() const { return active_vfs_; }
@@ -54,6 +55,10 @@ private:
     enum class Delivery { delivered, dropped, busy };
 
     std::optional<uint32_t> read_pf_register(uint32_t offset) const;
+    std::optional<uint32_t> read_admin_register(uint32_t offset);
+    Function::WriteResult write_admin_register(uint32_t offset, uint32_t value);
+    void update_links();
+    void admin_changed(Function &vf);
     std::optional<uint32_t> read_queue_register(Function &f, uint32_t offset) const;
     Function::WriteResult write_queue_register(Function &f, uint32_t offset, uint32_t value);
     void update_interrupts(Function &f);
@@ -61,6 +66,8 @@ private:
 
     // Data path (datapath.cpp).
     void process_tx(Function &f, unsigned q);
+    void process_all_tx(Function &f);
+    bool rate_limited(Function &f);
     bool transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_desc &first);
     void switch_frame(Function &f, std::span<const uint8_t> frame);
     std::optional<unsigned> pick_rx_queue(Function &f, std::span<const uint8_t> frame,
@@ -95,6 +102,18 @@ private:
     bool ports_dirty_ = true;
     std::vector<uint8_t> tx_buf_;  // one frame gathered from TX descriptors
     std::vector<uint8_t> seg_buf_; // one TSO segment
+    std::vector<uint8_t> rx_buf_;  // a frame with its port VLAN tag removed
+
+    // Per-function runtime state that is not migrated.
+    struct TxShaper {
+        int64_t tokens = 0;    // bytes; may go negative by one frame
+        uint64_t last_ns = 0;
+        bool paused = false;
+    };
+    std::vector<TxShaper> shapers_;
+    std::vector<bool> tx_kick_; // resume transmit on the next timer (after migration)
+    std::optional<uint64_t> timer_deadline_;
+    void arm_timer(uint64_t deadline_ns);
 };
 
 } // namespace sriovnic

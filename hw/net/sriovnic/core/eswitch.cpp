@@ -18,8 +18,17 @@ unsigned mc_hash_bucket(const MacAddr &mac)
     return crc >> 26;
 }
 
-void forward(uint16_t src, const FrameInfo &info, std::span<const PortView> ports,
-             std::vector<uint16_t> &dests)
+namespace {
+
+bool on_port_vlan(const PortView &p, const FrameInfo &info)
+{
+    return !p.port_vid || (info.vlan_tci && (*info.vlan_tci & 0xFFF) == p.port_vid);
+}
+
+} // namespace
+
+std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
+                                std::span<const PortView> ports, std::vector<uint16_t> &dests)
 {
     dests.clear();
     const bool from_uplink = src == kUplinkPort;
@@ -28,7 +37,7 @@ void forward(uint16_t src, const FrameInfo &info, std::span<const PortView> port
         const uint64_t bucket = uint64_t(1) << mc_hash_bucket(info.dst);
         for (uint16_t fn = 0; fn < ports.size(); fn++) {
             const PortView &p = ports[fn];
-            if (fn == src || !p.receiving) {
+            if (fn == src || !p.receiving || !on_port_vlan(p, info)) {
                 continue;
             }
             if (bcast || p.promisc || p.allmulti || (p.mc_hash & bucket)) {
@@ -38,24 +47,33 @@ void forward(uint16_t src, const FrameInfo &info, std::span<const PortView> port
         if (!from_uplink) {
             dests.push_back(kUplinkPort);
         }
-        return;
+        return std::nullopt;
     }
+    std::optional<uint16_t> filtered;
     for (uint16_t fn = 0; fn < ports.size(); fn++) {
-        if (fn != src && ports[fn].mac == info.dst && !is_zero(ports[fn].mac)) {
-            if (ports[fn].receiving) {
-                dests.push_back(fn);
-            }
-            return; // known unicast stays inside the card
+        const PortView &p = ports[fn];
+        if (fn == src || p.mac != info.dst || is_zero(p.mac)) {
+            continue;
         }
+        if (!on_port_vlan(p, info)) {
+            filtered = fn;
+            continue;
+        }
+        if (p.receiving) {
+            dests.push_back(fn);
+        }
+        return std::nullopt; // known unicast stays inside the card
     }
     for (uint16_t fn = 0; fn < ports.size(); fn++) {
-        if (fn != src && ports[fn].receiving && ports[fn].promisc) {
+        const PortView &p = ports[fn];
+        if (fn != src && p.receiving && p.promisc && on_port_vlan(p, info)) {
             dests.push_back(fn);
         }
     }
     if (!from_uplink) {
         dests.push_back(kUplinkPort);
     }
+    return filtered;
 }
 
 } // namespace sriovnic

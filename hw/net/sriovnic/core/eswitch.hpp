@@ -18,6 +18,7 @@ struct PortView {
     bool promisc = false;
     bool allmulti = false;
     uint64_t mc_hash = 0;
+    uint16_t port_vid = 0; // 0: trunk (any frame); else only frames tagged with this VID
 };
 
 // Multicast hash bucket of a MAC: the top 6 bits of its little-endian CRC-32
@@ -26,8 +27,9 @@ unsigned mc_hash_bucket(const MacAddr &mac);
 
 // Fills `dests` with the destinations of a frame from `src` (a function index
 // or kUplinkPort). Traffic between functions stays inside the card (VEB).
-// Does not allocate once `dests` has capacity for every port.
-void forward(uint16_t src, const FrameInfo &info, std::span<const PortView> ports,
-             std::vector<uint16_t> &dests);
+// Does not allocate once `dests` has capacity for every port. Returns the
+// function whose MAC the frame was for but whose port VLAN it is not on, if any.
+std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
+                                std::span<const PortView> ports, std::vector<uint16_t> &dests);
 
 } // namespace sriovnic

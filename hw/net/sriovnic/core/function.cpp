@@ -28,6 +28,7 @@ MacAddr mac_of(uint32_t lo, uint32_t hi)
 Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size)
     : index_(index), queue_pairs_(queue_pairs), caps_(caps), regs_size_(regs_size)
 {
+    reset_admin();
     reset();
 }
 
@@ -43,12 +44,41 @@ MacAddr Function::mac() const { return mac_of(regs_.mac_lo, regs_.mac_hi); }
 
 void Function::reset()
 {
+    // The PF's administration of a VF is not the VF's to reset.
+    const SriovnicFnRegs kept = regs_;
     regs_ = SriovnicFnRegs{};
+    regs_.admin_mac_lo = kept.admin_mac_lo;
+    regs_.admin_mac_hi = kept.admin_mac_hi;
+    regs_.admin_mac_lo_staged = kept.admin_mac_lo_staged;
+    regs_.admin_vlan = kept.admin_vlan;
+    regs_.admin_flags = kept.admin_flags;
+    regs_.admin_rate = kept.admin_rate;
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
-    regs_.mac_lo = regs_.mac_lo_staged = mac_lo_of(permanent_mac_);
-    regs_.mac_hi = mac_hi_of(permanent_mac_);
+    const MacAddr mac = is_zero(admin_mac()) ? permanent_mac_ : admin_mac();
+    regs_.mac_lo = regs_.mac_lo_staged = mac_lo_of(mac);
+    regs_.mac_hi = mac_hi_of(mac);
     signalled_ = 0;
+}
+
+void Function::reset_admin()
+{
+    regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
+    regs_.admin_vlan = 0;
+    regs_.admin_flags = is_vf() ? SRIOVNIC_VFA_FLAGS_DEFAULT : 0;
+    regs_.admin_rate = 0;
+}
+
+MacAddr Function::admin_mac() const { return mac_of(regs_.admin_mac_lo, regs_.admin_mac_hi); }
+
+void Function::set_admin_mac(uint32_t lo, uint32_t hi)
+{
+    regs_.admin_mac_lo = lo;
+    regs_.admin_mac_hi = hi & 0xFFFF;
+    if (!is_zero(admin_mac())) {
+        regs_.mac_lo = regs_.mac_lo_staged = regs_.admin_mac_lo;
+        regs_.mac_hi = regs_.admin_mac_hi;
+    }
 }
 
 bool Function::set_link(bool up)
@@ -144,6 +174,9 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         const MacAddr mac = mac_of(regs_.mac_lo_staged, value & 0xFFFF);
         if (is_multicast(mac)) {
             return WriteResult::bad_value;
+        }
+        if (is_vf() && !trusted() && !is_zero(admin_mac()) && mac != admin_mac()) {
+            return WriteResult::denied;
         }
         regs_.mac_lo = regs_.mac_lo_staged;
         regs_.mac_hi = value & 0xFFFF;
@@ -253,12 +286,18 @@ std::optional<std::string> Function::validate_loaded()
         {"err_cause", regs_.err_cause, SRIOVNIC_ERR_ALL},
         {"mac_hi", regs_.mac_hi, 0xFFFF},
         {"rx_mode", regs_.rx_mode, SRIOVNIC_RX_MODE_RW_MASK},
+        {"admin_mac_hi", regs_.admin_mac_hi, 0xFFFF},
+        {"admin_vlan", regs_.admin_vlan, SRIOVNIC_VFA_VLAN_RW_MASK},
+        {"admin_flags", regs_.admin_flags, SRIOVNIC_VFA_FLAGS_RW_MASK},
     };
     for (const Check &c : checks) {
         if (c.value & ~c.allowed) {
             return "function " + std::to_string(index_) + ": " + c.name + " has bits " +
                    std::to_string(c.value & ~c.allowed) + " that the hardware never sets";
         }
+    }
+    if (link_policy() > SRIOVNIC_VFA_LINK_DISABLE || regs_.admin_rate > SRIOVNIC_RATE_MAX_MBPS) {
+        return "function " + std::to_string(index_) + ": impossible VF administration";
     }
     if (regs_.mtu < SRIOVNIC_MTU_MIN || regs_.mtu > SRIOVNIC_MTU_MAX) {
         return "function " + std::to_string(index_) + ": mtu " + std::to_string(regs_.mtu) +

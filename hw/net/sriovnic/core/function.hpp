@@ -29,7 +29,7 @@ public:
     std::optional<uint32_t> read_register(uint32_t offset) const;
 
     // Outcome of a 32-bit write to a common register.
-    enum class WriteResult { done, read_only, unmapped, bad_value };
+    enum class WriteResult { done, read_only, unmapped, bad_value, denied };
     WriteResult write_register(uint32_t offset, uint32_t value);
 
     // Latches a bad access (SRIOVNIC_ERR_* bits) and raises the error cause.
@@ -55,6 +55,24 @@ public:
 
     void set_permanent_mac(const MacAddr &mac);
     MacAddr mac() const;
+
+    // VF administration by the PF (SRIOVNIC_VFA_*).
+    MacAddr admin_mac() const;
+    void set_admin_mac(uint32_t lo, uint32_t hi);
+    bool port_vlan() const { return port_vid() != 0; }
+    uint16_t port_vid() const { return regs_.admin_vlan & 0xFFF; }
+    // The 802.1Q TCI the device inserts: PCP in bits 15:13, VID in 11:0.
+    uint16_t port_vlan_tci() const
+    {
+        return uint16_t(((regs_.admin_vlan >> 12) & 7) << 13 | port_vid());
+    }
+    bool trusted() const { return !is_vf() || (regs_.admin_flags & SRIOVNIC_VFA_FLAG_TRUST); }
+    bool spoofchk() const { return is_vf() && (regs_.admin_flags & SRIOVNIC_VFA_FLAG_SPOOFCHK); }
+    unsigned link_policy() const
+    {
+        return (regs_.admin_flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT;
+    }
+    void reset_admin();
     bool enabled() const { return regs_.ctrl & SRIOVNIC_CTRL_ENABLE; }
     size_t max_frame() const { return size_t(regs_.mtu) + SRIOVNIC_FRAME_OVERHEAD; }
 

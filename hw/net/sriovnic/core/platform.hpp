@@ -17,6 +17,9 @@ public:
     virtual bool dma_write(uint16_t fn, uint64_t addr, std::span<const uint8_t> buf) = 0;
     virtual void send_uplink(std::span<const uint8_t> frame) = 0;
     virtual void uplink_ready() = 0;
+    virtual uint64_t now_ns() = 0;
+    // One device-wide timer: a new deadline replaces the previous one.
+    virtual void arm_timer(uint64_t deadline_ns) = 0;
 };
 
 } // namespace sriovnic

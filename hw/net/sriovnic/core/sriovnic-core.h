@@ -48,6 +48,10 @@ typedef struct SriovnicPlatformOps {
     void (*send_uplink)(void *opaque, const uint8_t *frame, size_t len);
     /* Receive buffers were posted: frames the backend holds may be retried. */
     void (*uplink_ready)(void *opaque);
+    /* The device clock (stops while the VM is stopped), in nanoseconds. */
+    uint64_t (*now_ns)(void *opaque);
+    /* Call sriovnic_core_timer() at `deadline_ns` (replaces any earlier request). */
+    void (*arm_timer)(void *opaque, uint64_t deadline_ns);
 } SriovnicPlatformOps;
 
 /* The registers of one queue pair, as migrated. */
@@ -95,6 +99,13 @@ typedef struct SriovnicFnRegs {
     uint32_t mc_hash_hi;
     uint64_t stats[SRIOVNIC_NUM_STATS];
     SriovnicQueueRegs queues[SRIOVNIC_MAX_QUEUE_PAIRS];
+    /* VF only: the PF's settings for this VF's port (SRIOVNIC_VFA_*) */
+    uint32_t admin_mac_lo;
+    uint32_t admin_mac_hi;
+    uint32_t admin_mac_lo_staged;
+    uint32_t admin_vlan;
+    uint32_t admin_flags;
+    uint32_t admin_rate;
 } SriovnicFnRegs;
 
 /*
@@ -133,6 +144,9 @@ bool sriovnic_core_request_vf_enable(SriovnicCore *core, uint16_t num_vfs);
  * dropped), false if it must be held and offered again after uplink_ready.
  */
 bool sriovnic_core_uplink_receive(SriovnicCore *core, const uint8_t *frame, size_t len);
+
+/* The timer requested through arm_timer expired. */
+void sriovnic_core_timer(SriovnicCore *core);
 
 /* The backend's link went up or down. */
 void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up);

@@ -14,6 +14,7 @@
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "qemu/range.h"
+#include "qemu/timer.h"
 #include "sriovnic/regs.h"
 #include "sriovnic.h"
 #include "trace.h"
@@ -83,6 +84,25 @@ static void sriovnic_uplink_ready(void *opaque)
     qemu_flush_queued_packets(qemu_get_queue(s->nic));
 }
 
+static uint64_t sriovnic_now_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void sriovnic_arm_timer(void *opaque, uint64_t deadline_ns)
+{
+    SriovnicPfState *s = opaque;
+
+    timer_mod(s->timer, deadline_ns);
+}
+
+static void sriovnic_timer_expired(void *opaque)
+{
+    SriovnicPfState *s = opaque;
+
+    sriovnic_core_timer(s->core);
+}
+
 static const SriovnicPlatformOps sriovnic_platform_ops = {
     .raise_msix = sriovnic_raise_msix,
     .set_intx = sriovnic_set_intx,
@@ -90,6 +110,8 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .dma_write = sriovnic_dma_write,
     .send_uplink = sriovnic_send_uplink,
     .uplink_ready = sriovnic_uplink_ready,
+    .now_ns = sriovnic_now_ns,
+    .arm_timer = sriovnic_arm_timer,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -231,6 +253,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         return;
     }
     s->regs = sriovnic_core_fn_regs(s->core, SRIOVNIC_FN_PF);
+    s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sriovnic_timer_expired, s);
     trace_sriovnic_pf_realize(s->total_vfs, s->queue_pairs, s->vf_queue_pairs);
 
     dev->config_write = sriovnic_pf_write_config;
@@ -293,6 +316,8 @@ fail_msix:
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
 fail_core:
+    timer_free(s->timer);
+    s->timer = NULL;
     sriovnic_core_free(s->core);
     s->core = NULL;
 }
@@ -308,6 +333,8 @@ static void sriovnic_pf_exit(PCIDevice *dev)
     pcie_cap_exit(dev);
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
+    timer_free(s->timer);
+    s->timer = NULL;
     sriovnic_core_free(s->core);
     s->core = NULL;
 }
@@ -386,6 +413,12 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT64_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_NUM_STATS),
         VMSTATE_STRUCT_ARRAY(queues, SriovnicFnRegs, SRIOVNIC_MAX_QUEUE_PAIRS, 1,
                              vmstate_sriovnic_queue, SriovnicQueueRegs),
+        VMSTATE_UINT32(admin_mac_lo, SriovnicFnRegs),
+        VMSTATE_UINT32(admin_mac_hi, SriovnicFnRegs),
+        VMSTATE_UINT32(admin_mac_lo_staged, SriovnicFnRegs),
+        VMSTATE_UINT32(admin_vlan, SriovnicFnRegs),
+        VMSTATE_UINT32(admin_flags, SriovnicFnRegs),
+        VMSTATE_UINT32(admin_rate, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
     },
 };

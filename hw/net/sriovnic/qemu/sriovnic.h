@@ -40,6 +40,7 @@ struct SriovnicPfState {
 
     SriovnicCore *core;
     SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
+    QEMUTimer *timer;     /* the core's one timer (VF rate limits) */
 };
 
 struct SriovnicVfState {

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sriovnic PF driver: per-VF administration (ip link set <pf> vf N ...),
+ * programmed into the device's admin registers, which enforce it.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_link.h>
+#include <linux/if_vlan.h>
+#include <linux/pci.h>
+
+#include "sriovnic_net.h"
+#include "vf_admin.h"
+
+static struct sriovnic_priv *sriovnic_vf_owner(struct net_device *netdev, int vf)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+
+	return vf >= 0 && vf < pci_num_vf(priv->pdev) ? priv : NULL;
+}
+
+static u32 sriovnic_admin_rd(struct sriovnic_priv *priv, int vf, u32 reg)
+{
+	return sriovnic_rd(priv, SRIOVNIC_REG_ADMIN(vf, reg));
+}
+
+static void sriovnic_admin_wr(struct sriovnic_priv *priv, int vf, u32 reg, u32 val)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_ADMIN(vf, reg), val);
+}
+
+static u64 sriovnic_admin_rd64(struct sriovnic_priv *priv, int vf, u32 reg)
+{
+	u32 hi, lo;
+
+	do {
+		hi = sriovnic_admin_rd(priv, vf, reg + 4);
+		lo = sriovnic_admin_rd(priv, vf, reg);
+	} while (hi != sriovnic_admin_rd(priv, vf, reg + 4));
+	return (u64)hi << 32 | lo;
+}
+
+static void sriovnic_admin_flag(struct sriovnic_priv *priv, int vf, u32 flag, bool on)
+{
+	u32 flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS);
+
+	flags = on ? flags | flag : flags & ~flag;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS, flags);
+}
+
+static int sriovnic_set_vf_mac(struct net_device *netdev, int vf, u8 *mac)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv)
+		return -EINVAL;
+	if (!is_zero_ether_addr(mac) && !is_valid_ether_addr(mac))
+		return -EINVAL;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO,
+			  mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, mac[4] | mac[5] << 8);
+	return 0;
+}
+
+static int sriovnic_set_vf_vlan(struct net_device *netdev, int vf, u16 vlan, u8 qos,
+				__be16 proto)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv || vlan >= VLAN_N_VID - 1 || qos > 7)
+		return -EINVAL;
+	if (proto != htons(ETH_P_8021Q))
+		return -EPROTONOSUPPORT;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_VLAN, vlan ? vlan | qos << 12 : 0);
+	return 0;
+}
+
+static int sriovnic_set_vf_spoofchk(struct net_device *netdev, int vf, bool on)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv)
+		return -EINVAL;
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_SPOOFCHK, on);
+	return 0;
+}
+
+static int sriovnic_set_vf_trust(struct net_device *netdev, int vf, bool on)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv)
+		return -EINVAL;
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_TRUST, on);
+	return 0;
+}
+
+static int sriovnic_set_vf_link_state(struct net_device *netdev, int vf, int state)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+	u32 flags;
+
+	if (!priv)
+		return -EINVAL;
+	/* IFLA_VF_LINK_STATE_{AUTO,ENABLE,DISABLE} are the device's encoding. */
+	if (state < IFLA_VF_LINK_STATE_AUTO || state > IFLA_VF_LINK_STATE_DISABLE)
+		return -EINVAL;
+	flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS) & ~SRIOVNIC_VFA_LINK_MASK;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS,
+			  flags | (u32)state << SRIOVNIC_VFA_LINK_SHIFT);
+	return 0;
+}
+
+static int sriovnic_set_vf_rate(struct net_device *netdev, int vf, int min_rate, int max_rate)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv || max_rate < 0 || max_rate > SRIOVNIC_RATE_MAX_MBPS)
+		return -EINVAL;
+	if (min_rate)
+		return -EOPNOTSUPP;	/* no guaranteed minimum */
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_RATE, max_rate);
+	return 0;
+}
+
+static int sriovnic_get_vf_config(struct net_device *netdev, int vf, struct ifla_vf_info *ivi)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+	u32 lo, hi, vlan, flags;
+
+	if (!priv)
+		return -EINVAL;
+	lo = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_MAC_LO);
+	hi = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_MAC_HI);
+	vlan = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_VLAN);
+	flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS);
+	ivi->vf = vf;
+	ivi->mac[0] = lo;
+	ivi->mac[1] = lo >> 8;
+	ivi->mac[2] = lo >> 16;
+	ivi->mac[3] = lo >> 24;
+	ivi->mac[4] = hi;
+	ivi->mac[5] = hi >> 8;
+	ivi->vlan = vlan & 0xfff;
+	ivi->qos = (vlan >> 12) & 7;
+	ivi->vlan_proto = htons(ETH_P_8021Q);
+	ivi->spoofchk = !!(flags & SRIOVNIC_VFA_FLAG_SPOOFCHK);
+	ivi->trusted = !!(flags & SRIOVNIC_VFA_FLAG_TRUST);
+	ivi->linkstate = (flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT;
+	ivi->max_tx_rate = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_RATE);
+	ivi->min_tx_rate = 0;
+	return 0;
+}
+
+static int sriovnic_get_vf_stats(struct net_device *netdev, int vf, struct ifla_vf_stats *st)
+{
+	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+
+	if (!priv)
+		return -EINVAL;
+	st->rx_packets = sriovnic_admin_rd64(priv, vf, SRIOVNIC_VFA_RX_PACKETS);
+	st->rx_bytes = sriovnic_admin_rd64(priv, vf, SRIOVNIC_VFA_RX_BYTES);
+	st->tx_packets = sriovnic_admin_rd64(priv, vf, SRIOVNIC_VFA_TX_PACKETS);
+	st->tx_bytes = sriovnic_admin_rd64(priv, vf, SRIOVNIC_VFA_TX_BYTES);
+	st->rx_dropped = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_RX_DROPPED);
+	st->tx_dropped = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_TX_DROPPED);
+	return 0;
+}
+
+const struct net_device_ops sriovnic_pf_netdev_ops = {
+	.ndo_open = sriovnic_open,
+	.ndo_stop = sriovnic_stop,
+	.ndo_start_xmit = sriovnic_start_xmit,
+	.ndo_set_rx_mode = sriovnic_set_rx_mode,
+	.ndo_set_mac_address = sriovnic_set_mac_address,
+	.ndo_change_mtu = sriovnic_change_mtu,
+	.ndo_get_stats64 = sriovnic_get_stats64,
+	.ndo_validate_addr = eth_validate_addr,
+	.ndo_set_vf_mac = sriovnic_set_vf_mac,
+	.ndo_set_vf_vlan = sriovnic_set_vf_vlan,
+	.ndo_set_vf_spoofchk = sriovnic_set_vf_spoofchk,
+	.ndo_set_vf_trust = sriovnic_set_vf_trust,
+	.ndo_set_vf_link_state = sriovnic_set_vf_link_state,
+	.ndo_set_vf_rate = sriovnic_set_vf_rate,
+	.ndo_get_vf_config = sriovnic_get_vf_config,
+	.ndo_get_vf_stats = sriovnic_get_vf_stats,
+};

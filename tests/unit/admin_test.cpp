@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Per-VF administration by the PF: MAC, port VLAN, spoof check, trust, link
+// state and rate, as `ip link set <pf> vf N ...` drives them.
+#include "device.hpp"
+#include "fake_platform.hpp"
+#include "frames.hpp"
+#include "sriovnic/desc.h"
+#include "sriovnic/regs.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+
+namespace sriovnic {
+namespace {
+
+using test::Bytes;
+using test::Mac;
+
+constexpr uint16_t PF = SRIOVNIC_FN_PF;
+constexpr uint16_t VF0 = SRIOVNIC_FN_VF(0);
+constexpr uint16_t VF1 = SRIOVNIC_FN_VF(1);
+const Mac kPfMac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
+const Mac kVf0Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x00};
+const Mac kVf1Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x01};
+const Mac kAdminMac = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+const Mac kRemote = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+const Mac kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+uint32_t lo(const Mac &m) { return uint32_t(m[0]) | m[1] << 8 | m[2] << 16 | uint32_t(m[3]) << 24; }
+uint32_t hi(const Mac &m) { return uint32_t(m[4]) | m[5] << 8; }
+
+// One 16-entry ring pair per function in fake RAM, as a driver sets it up.
+class Admin : public ::testing::Test {
+protected:
+    Admin()
+    {
+        SriovnicCoreConfig cfg{};
+        cfg.total_vfs = 2;
+        cfg.max_vfs = 255;
+        cfg.pf_queue_pairs = 1;
+        cfg.vf_queue_pairs = 1;
+        std::copy(kPfMac.begin(), kPfMac.end(), cfg.mac);
+        device = std::make_unique<Device>(cfg, platform);
+        device->set_active_vfs(2);
+    }
+
+    uint32_t rd(uint16_t fn, uint32_t reg) { return uint32_t(device->read(fn, reg, 4)); }
+    void wr(uint16_t fn, uint32_t reg, uint32_t v) { device->write(fn, reg, 4, v); }
+    void admin(unsigned vf, uint32_t reg, uint32_t v) { wr(PF, SRIOVNIC_REG_ADMIN(vf, reg), v); }
+    uint32_t admin_rd(unsigned vf, uint32_t reg) { return rd(PF, SRIOVNIC_REG_ADMIN(vf, reg)); }
+    uint64_t stat(uint16_t fn, unsigned s) { return device->function(fn)->regs().stats[s]; }
+
+    uint64_t base(uint16_t fn) { return 0x10000 + uint64_t(fn) * 0x10000; }
+
+    void bring_up(uint16_t fn, const Mac &m)
+    {
+        wr(fn, SRIOVNIC_REG_MAC_LO, lo(m));
+        wr(fn, SRIOVNIC_REG_MAC_HI, hi(m));
+        const uint64_t b = base(fn);
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_BASE_LO), uint32_t(b));
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_LEN), 16);
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_CTRL), 1);
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_BASE_LO), uint32_t(b + 0x100));
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_LEN), 16);
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_BUF_LEN), 2048);
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_CTRL), 1);
+        for (uint32_t i = 0; i < 15; i++) {
+            sriovnic_rx_desc d{};
+            d.addr = b + 0x1000 + i * 2048;
+            std::memcpy(&platform.ram[b + 0x100 + i * 16], &d, sizeof(d));
+        }
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_TAIL), 15);
+        wr(fn, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
+    }
+
+    // Sends one frame from `fn`; returns whether the device is done with it.
+    bool send(uint16_t fn, const Bytes &frame)
+    {
+        const uint64_t b = base(fn);
+        uint32_t &tail = tails[fn];
+        const uint64_t buf = b + 0x9000 + tail * 0x400;
+        std::memcpy(&platform.ram[buf], frame.data(), frame.size());
+        sriovnic_tx_desc d{};
+        d.addr = buf;
+        d.len = uint16_t(frame.size());
+        d.flags = SRIOVNIC_TXD_EOP;
+        std::memcpy(&platform.ram[b + tail * 16], &d, sizeof(d));
+        const uint32_t idx = tail;
+        tail = (tail + 1) % 16;
+        wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_TAIL), tail);
+        return platform.ram[b + idx * 16 + 11] & 0x80; // TXD_DONE in flags
+    }
+
+    unsigned received(uint16_t fn) { return rd(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_HEAD)); }
+
+    Bytes rx_frame(uint16_t fn, uint32_t idx)
+    {
+        sriovnic_rx_desc d;
+        std::memcpy(&d, &platform.ram[base(fn) + 0x100 + idx * 16], sizeof(d));
+        return Bytes(platform.ram.begin() + long(d.addr), platform.ram.begin() + long(d.addr) + d.len);
+    }
+
+    test::FakePlatform platform{1 << 22};
+    std::unique_ptr<Device> device;
+    uint32_t tails[3] = {};
+};
+
+TEST_F(Admin, VfsStartWithSpoofCheckOnAndNothingElse)
+{
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_FLAGS), SRIOVNIC_VFA_FLAG_SPOOFCHK);
+    EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_VLAN), 0u);
+    EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_RATE), 0u);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_ADMIN(0, SRIOVNIC_VFA_FLAGS)), 0u) << "not a VF's register";
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED);
+}
+
+TEST_F(Admin, AdministrativeMacBecomesTheVfsMacAndLocksIt)
+{
+    wr(VF0, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_CONFIG);
+    wr(VF0, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+    admin(0, SRIOVNIC_VFA_MAC_LO, lo(kAdminMac));
+    admin(0, SRIOVNIC_VFA_MAC_HI, hi(kAdminMac));
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), lo(kAdminMac));
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_HI), hi(kAdminMac));
+    ASSERT_FALSE(platform.msix.empty());
+    EXPECT_EQ(platform.msix.back(), std::make_pair(VF0, uint16_t(0))) << "CONFIG interrupt";
+
+    wr(VF0, SRIOVNIC_REG_MAC_LO, lo(kVf0Mac));
+    wr(VF0, SRIOVNIC_REG_MAC_HI, hi(kVf0Mac));
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), lo(kAdminMac)) << "untrusted VF cannot change it";
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_DENIED);
+
+    device->reset_function(VF0);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), lo(kAdminMac)) << "survives VF reset";
+
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_FLAG_TRUST);
+    wr(VF0, SRIOVNIC_REG_MAC_LO, lo(kVf0Mac));
+    wr(VF0, SRIOVNIC_REG_MAC_HI, hi(kVf0Mac));
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), lo(kVf0Mac)) << "a trusted VF may";
+
+    device->reset_function(PF);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_MAC_HI), 0u) << "PF reset clears administration";
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_FLAGS), SRIOVNIC_VFA_FLAG_SPOOFCHK);
+}
+
+TEST_F(Admin, SpoofCheckDropsForeignSourceMacs)
+{
+    bring_up(VF0, kVf0Mac);
+    const Bytes spoofed = test::ethernet(kRemote, kVf1Mac, 0x0800, 60);
+    EXPECT_TRUE(send(VF0, spoofed)) << "completed (silently dropped)";
+    EXPECT_TRUE(platform.uplink.empty());
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_TX_DROP_SPOOF), 1u);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_TX_DROPPED), 1u);
+    send(VF0, test::ethernet(kRemote, kVf0Mac, 0x0800, 60));
+    EXPECT_EQ(platform.uplink.size(), 1u);
+    admin(0, SRIOVNIC_VFA_FLAGS, 0);
+    send(VF0, spoofed);
+    EXPECT_EQ(platform.uplink.size(), 2u) << "spoof check off";
+}
+
+TEST_F(Admin, PortVlanIsInsertedOnTransmitAndStrippedOnReceive)
+{
+    bring_up(PF, kPfMac);
+    bring_up(VF0, kVf0Mac);
+    bring_up(VF1, kVf1Mac);
+    admin(0, SRIOVNIC_VFA_VLAN, 100 | 3 << 12);
+    const Bytes out = test::ethernet(kRemote, kVf0Mac, 0x0800, 60);
+    send(VF0, out);
+    ASSERT_EQ(platform.uplink.size(), 1u);
+    const Bytes &wire = platform.uplink[0];
+    ASSERT_EQ(wire.size(), out.size() + 4);
+    EXPECT_EQ(test::get16(wire, 12), 0x8100);
+    EXPECT_EQ(test::get16(wire, 14), 3 << 13 | 100);
+    EXPECT_TRUE(std::equal(wire.begin() + 16, wire.end(), out.begin() + 12));
+
+    Bytes tagged = test::ethernet(kVf0Mac, kRemote, 0x8100, 64);
+    test::put16(tagged, 14, 100);
+    test::put16(tagged, 16, 0x0800);
+    ASSERT_TRUE(device->uplink_receive(tagged));
+    ASSERT_EQ(received(VF0), 1u);
+    const Bytes got = rx_frame(VF0, 0);
+    EXPECT_EQ(got.size(), tagged.size() - 4);
+    EXPECT_EQ(test::get16(got, 12), 0x0800) << "the VF never sees its port VLAN";
+
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(kVf0Mac, kRemote, 0x0800, 64)));
+    EXPECT_EQ(received(VF0), 1u) << "untagged frames are not on the VF's VLAN";
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_RX_DROP_FILTER), 1u);
+
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(kBroadcast, kRemote, 0x0806, 28)));
+    EXPECT_EQ(received(VF0), 1u) << "nor are untagged broadcasts";
+    EXPECT_EQ(received(VF1), 1u) << "a trunk VF gets them";
+
+    Bytes pretagged = test::ethernet(kRemote, kVf0Mac, 0x8100, 64);
+    send(VF0, pretagged);
+    EXPECT_EQ(platform.uplink.size(), 1u) << "a VF under a port VLAN may not tag itself";
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_TX_DROP_SPOOF), 1u);
+}
+
+TEST_F(Admin, VfOnAPortVlanReachesThePfTagged)
+{
+    bring_up(PF, kPfMac);
+    bring_up(VF0, kVf0Mac);
+    admin(0, SRIOVNIC_VFA_VLAN, 42);
+    send(VF0, test::ethernet(kPfMac, kVf0Mac, 0x0800, 60));
+    ASSERT_EQ(received(PF), 1u);
+    EXPECT_EQ(test::get16(rx_frame(PF, 0), 14), 42) << "the PF is a trunk port";
+    EXPECT_TRUE(platform.uplink.empty());
+}
+
+TEST_F(Admin, LinkStateDisableCutsTheVfAndEnableOverridesTheUplink)
+{
+    bring_up(VF0, kVf0Mac);
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_LINK_DISABLE << SRIOVNIC_VFA_LINK_SHIFT);
+    EXPECT_FALSE(rd(VF0, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_LINK_UP);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_INT_CAUSE) & SRIOVNIC_INT_LINK);
+    send(VF0, test::ethernet(kRemote, kVf0Mac, 0x0800, 60));
+    EXPECT_TRUE(platform.uplink.empty());
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_TX_DROP_LINK), 1u);
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(kVf0Mac, kRemote, 0x0800, 60)));
+    EXPECT_EQ(received(VF0), 0u);
+
+    device->set_uplink_link(false);
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_LINK_ENABLE << SRIOVNIC_VFA_LINK_SHIFT);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_LINK_UP);
+    EXPECT_FALSE(rd(VF1, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_LINK_UP) << "auto follows uplink";
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_LINK_AUTO << SRIOVNIC_VFA_LINK_SHIFT);
+    EXPECT_FALSE(rd(VF0, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_LINK_UP);
+}
+
+TEST_F(Admin, RateLimitPausesTransmitAndTheTimerResumesIt)
+{
+    bring_up(VF0, kVf0Mac);
+    admin(0, SRIOVNIC_VFA_RATE, 8); // 8 Mbit/s = 1 byte/us; burst 64 KiB
+    const Bytes frame = test::ethernet(kRemote, kVf0Mac, 0x0800, 1000);
+    unsigned sent = 0;
+    for (int i = 0; i < 80; i++) {
+        send(VF0, frame);
+        sent = unsigned(platform.uplink.size());
+        if (platform.timer_deadline) {
+            break;
+        }
+    }
+    ASSERT_TRUE(platform.timer_deadline) << "paused once the burst was spent";
+    EXPECT_NEAR(double(sent) * frame.size(), 65536.0, 1200.0);
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_TX_RATE_WAITS), 1u);
+    const uint32_t head = rd(VF0, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_HEAD));
+    EXPECT_NE(head, tails[VF0]) << "the frame waits in the ring";
+
+    // 10 ms later 10000 more bytes may go: about ten frames.
+    platform.now += 10'000'000;
+    platform.timer_deadline.reset();
+    device->on_timer();
+    EXPECT_EQ(platform.uplink.size(), sent + 1) << "the waiting frame";
+    for (int i = 0; i < 20; i++) {
+        send(VF0, frame);
+    }
+    const size_t after = platform.uplink.size();
+    EXPECT_GE(after, sent + 9);
+    EXPECT_LE(after, sent + 12);
+
+    admin(0, SRIOVNIC_VFA_RATE, 0);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_HEAD)), tails[VF0])
+        << "lifting the limit drains the ring";
+}
+
+TEST_F(Admin, BadAdministrativeValuesAreRefused)
+{
+    admin(0, SRIOVNIC_VFA_VLAN, 0xFFF);
+    admin(0, SRIOVNIC_VFA_VLAN, 0x10000);
+    admin(0, SRIOVNIC_VFA_FLAGS, 3 << SRIOVNIC_VFA_LINK_SHIFT);
+    admin(0, SRIOVNIC_VFA_RATE, SRIOVNIC_RATE_MAX_MBPS + 1);
+    admin(0, SRIOVNIC_VFA_MAC_LO, 0x01);
+    admin(0, SRIOVNIC_VFA_MAC_HI, 0);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 5u);
+    EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_BAD_VALUE);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_VLAN), 0u);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_FLAGS), SRIOVNIC_VFA_FLAG_SPOOFCHK);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_RATE), 0u);
+    admin(0, SRIOVNIC_VFA_RX_PACKETS, 1);
+    EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE);
+    (void)rd(PF, SRIOVNIC_REG_ADMIN(2, 0)); // only two VFs
+    EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED);
+}
+
+TEST_F(Admin, PfSeesVfCounters)
+{
+    bring_up(VF0, kVf0Mac);
+    send(VF0, test::ethernet(kRemote, kVf0Mac, 0x0800, 100));
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_TX_PACKETS), 1u);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_TX_BYTES), 114u);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_TX_BYTES + 4), 0u);
+}
+
+TEST_F(Admin, MigrationResumesTransmitAndKeepsAdministration)
+{
+    admin(1, SRIOVNIC_VFA_VLAN, 7);
+    admin(1, SRIOVNIC_VFA_RATE, 1000);
+    EXPECT_FALSE(device->post_load(VF1));
+    EXPECT_EQ(platform.timer_deadline, platform.now) << "transmit kicked after load";
+    EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_VLAN), 7u);
+    device->function(VF1)->regs().admin_flags = 0xF0;
+    EXPECT_TRUE(device->post_load(VF1));
+}
+
+} // namespace
+} // namespace sriovnic
