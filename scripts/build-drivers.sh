@@ -50,8 +50,14 @@ fi
 
 root=$out/root
 rm -rf "$root"
-mkdir -p "$root/lib/modules/sriovnic"
+mkdir -p "$root/lib/modules/sriovnic" "$root/opt/tools"
 cp "$src"/*.ko "$root/lib/modules/sriovnic/"
+# Guest-side test tools, linked statically so the initramfs needs no more libraries.
+for tool in "$SRIOVNIC_ROOT"/tests/guest/tools/*.c; do
+    name=$(basename "$tool" .c)
+    gcc -static -O2 -Wall -Wextra -Werror -I"$SRIOVNIC_ROOT/include" -o "$root/opt/tools/$name" "$tool" ||
+        die "building $name failed"
+done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out/modules.cpio"
 cat "$guest/initramfs.cpio" "$out/modules.cpio" >"$out/initramfs.cpio.tmp"
 mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"

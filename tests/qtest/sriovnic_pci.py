@@ -7,24 +7,27 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from qemu_machine import Machine, find_cap, find_ext_cap  # noqa: E402
 
-REGS_H = os.path.join(os.path.dirname(__file__), "..", "..", "include", "sriovnic", "regs.h")
+HEADERS = [os.path.join(os.path.dirname(__file__), "..", "..", "include", "sriovnic", h)
+           for h in ("regs.h", "desc.h")]
 
 
 def _load_regs():
-    """The register map, read from the one header the device and drivers share."""
+    """The register map and descriptor flags, read from the headers the device
+    and the drivers share."""
     import re
     regs = {}
     pattern = re.compile(r"#define\s+SRIOVNIC_(\w+)\s+\(?(0x[0-9A-Fa-f]+|\d+)u?\)?\s*(/\*.*)?$")
     shift = re.compile(r"#define\s+SRIOVNIC_(\w+)\s+\(1u << (\d+)\)")
-    with open(REGS_H) as f:
-        for line in f:
-            m = pattern.match(line.strip())
-            if m:
-                regs[m.group(1)] = int(m.group(2), 0)
-                continue
-            m = shift.match(line.strip())
-            if m:
-                regs[m.group(1)] = 1 << int(m.group(2))
+    for h in HEADERS:
+        with open(h) as f:
+            for line in f:
+                m = pattern.match(line.strip())
+                if m:
+                    regs[m.group(1)] = int(m.group(2), 0)
+                    continue
+                m = shift.match(line.strip())
+                if m:
+                    regs[m.group(1)] = 1 << int(m.group(2))
     return regs
 
 
