@@ -77,12 +77,24 @@
 #define SRIOVNIC_STAT_RX_DROP_FILTER 11 /* VF: for its MAC but not on its port VLAN */
 #define SRIOVNIC_STAT_TX_RATE_WAITS  12 /* VF: times transmit paused for the rate limit */
 #define SRIOVNIC_STAT_TX_TSO_SEGS    13 /* segments produced by TSO */
-#define SRIOVNIC_NUM_STATS           14
+#define SRIOVNIC_STAT_MBX_SENT       14 /* mailbox messages this function sent */
+#define SRIOVNIC_STAT_MBX_REFUSED    15 /* mailbox SENDs refused as BUSY */
+#define SRIOVNIC_NUM_STATS           16
 #define SRIOVNIC_REG_STAT(index)     (SRIOVNIC_REG_STAT_BASE + 8u * (index))
 
 /* PF only (a VF reads these as unmapped). */
 #define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
 #define SRIOVNIC_REG_PF_ACTIVE_VFS   0x0104u /* RO: VFs enabled (0 unless VF Enable) */
+/* RO: bitmap of VFs whose mailbox message waits, VF n at bit n % 32 of word n / 32. */
+#define SRIOVNIC_REG_PF_MBX_PENDING(k) (0x0110u + 4u * (k))
+
+/* PF only: the PF's side of VF n's mailbox. */
+#define SRIOVNIC_REG_PF_MBX_BASE     0x8000u
+#define SRIOVNIC_REG_PF_MBX_STRIDE   0x80u
+#define SRIOVNIC_REG_PF_MBX_VF_MSG(vf, i)                                                        \
+    (SRIOVNIC_REG_PF_MBX_BASE + (vf) * SRIOVNIC_REG_PF_MBX_STRIDE + 4u * (i)) /* RO */
+#define SRIOVNIC_REG_PF_MBX_PF_MSG(vf, i)                                                        \
+    (SRIOVNIC_REG_PF_MBX_BASE + (vf) * SRIOVNIC_REG_PF_MBX_STRIDE + 0x40u + 4u * (i)) /* RW */
 
 /*
  * Queue pair q lives at QUEUE_BASE + q * QUEUE_STRIDE; offsets in the pair's
@@ -127,11 +139,20 @@
 #define SRIOVNIC_FRAME_OVERHEAD      18u
 
 /*
- * Window reserved for the PF<->VF mailbox; every offset in it reads as
- * unmapped until the block is defined.
+ * VF only: the VF's side of its mailbox to the PF (messages: mailbox.h).
+ * One message each way; a VF message stays BUSY until the PF takes it.
  */
 #define SRIOVNIC_REG_MBX_BASE        0x0800u
-#define SRIOVNIC_REG_MBX_SIZE        0x0800u
+#define SRIOVNIC_MBX_WORDS           16u
+#define SRIOVNIC_REG_MBX_VF_MSG(i)   (SRIOVNIC_REG_MBX_BASE + 4u * (i)) /* RW: to the PF */
+#define SRIOVNIC_REG_MBX_CTRL        0x0840u /* WO: SRIOVNIC_MBX_CTRL_* */
+#define SRIOVNIC_REG_MBX_STATUS      0x0844u /* RO: SRIOVNIC_MBX_STATUS_* */
+#define SRIOVNIC_REG_MBX_PF_MSG(i)   (0x0880u + 4u * (i)) /* RO: from the PF */
+
+#define SRIOVNIC_MBX_CTRL_SEND       (1u << 0) /* hand the message buffer to the other side */
+#define SRIOVNIC_MBX_CTRL_ACK        (1u << 1) /* done with the other side's message */
+#define SRIOVNIC_MBX_STATUS_MSG      (1u << 0) /* a message from the other side waits */
+#define SRIOVNIC_MBX_STATUS_BUSY     (1u << 1) /* our message has not been taken yet */
 
 /*
  * PF only: administration of VF n at ADMIN_BASE + n * ADMIN_STRIDE. These are
@@ -147,6 +168,7 @@
 #define SRIOVNIC_VFA_VLAN            0x08u /* RW: port VLAN: VID 11:0, PCP 14:12; 0 = none */
 #define SRIOVNIC_VFA_FLAGS           0x0Cu /* RW: SRIOVNIC_VFA_FLAG_* and link state */
 #define SRIOVNIC_VFA_RATE            0x10u /* RW: max TX rate in Mbit/s, 0 = unlimited */
+#define SRIOVNIC_VFA_MBX_CTRL        0x14u /* W: MBX_CTRL_SEND/ACK for this VF; R: MBX_STATUS */
 #define SRIOVNIC_VFA_TX_DROPPED      0x18u /* RO: spoofed + link down + rate drops (low 32 bits) */
 #define SRIOVNIC_VFA_RX_DROPPED      0x1Cu /* RO: no buffer + VLAN filter drops (low 32 bits) */
 #define SRIOVNIC_VFA_RX_PACKETS      0x20u /* RO 64-bit: the VF's counters, LO then HI */
@@ -161,7 +183,9 @@
 #define SRIOVNIC_VFA_LINK_AUTO       0u /* follows the uplink */
 #define SRIOVNIC_VFA_LINK_ENABLE     1u
 #define SRIOVNIC_VFA_LINK_DISABLE    2u
-#define SRIOVNIC_VFA_FLAGS_RW_MASK   0xFu
+#define SRIOVNIC_VFA_MAX_MTU_SHIFT   16 /* largest MTU the VF may set; 0: no limit */
+#define SRIOVNIC_VFA_MAX_MTU_MASK    (0x3FFFu << SRIOVNIC_VFA_MAX_MTU_SHIFT)
+#define SRIOVNIC_VFA_FLAGS_RW_MASK   (0xFu | SRIOVNIC_VFA_MAX_MTU_MASK)
 #define SRIOVNIC_VFA_FLAGS_DEFAULT   SRIOVNIC_VFA_FLAG_SPOOFCHK
 #define SRIOVNIC_VFA_VLAN_RW_MASK    0x7FFFu
 #define SRIOVNIC_RATE_MAX_MBPS       100000u
@@ -171,7 +195,7 @@
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       2u
+#define SRIOVNIC_VERSION_MINOR       3u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)
@@ -195,7 +219,8 @@
 #define SRIOVNIC_INT_RESET_DONE      (1u << 2) /* a software reset completed */
 #define SRIOVNIC_INT_LINK            (1u << 3) /* STATUS.LINK_UP changed */
 #define SRIOVNIC_INT_CONFIG          (1u << 4) /* VF: the PF changed its MAC, VLAN or link state */
-#define SRIOVNIC_INT_ALL             0x1Fu
+#define SRIOVNIC_INT_MBX             (1u << 5) /* mailbox: a message arrived or ours was taken */
+#define SRIOVNIC_INT_ALL             0x3Fu
 
 #define SRIOVNIC_RX_MODE_PROMISC     (1u << 0)
 #define SRIOVNIC_RX_MODE_ALLMULTI    (1u << 1)
@@ -215,6 +240,7 @@
 #define SRIOVNIC_ERR_BAD_DESC        (1u << 7) /* malformed descriptor or chain */
 #define SRIOVNIC_ERR_BAD_VALUE       (1u << 8) /* register write out of range (MTU, MAC) */
 #define SRIOVNIC_ERR_DENIED          (1u << 9) /* VF: refused by the PF's policy (MAC, trust) */
-#define SRIOVNIC_ERR_ALL             0x3FFu
+#define SRIOVNIC_ERR_MBX_BUSY        (1u << 10) /* mailbox SEND while the last message waits */
+#define SRIOVNIC_ERR_ALL             0x7FFu
 
 #endif /* SRIOVNIC_REGS_H */

@@ -102,6 +102,21 @@ class BadInput(unittest.TestCase):
         self.assertEqual(r["rx0_flags"], R["RXD_DONE"] | R["RXD_ERR"], "buffer marked unusable")
         self.assert_others_unharmed()
 
+    def test_mailbox_flood(self):
+        r = self.run_scenario("mailbox-flood")
+        self.assertGreater(r["mbx_refused"], 9000, "one message at a time")
+        self.assertGreaterEqual(r["mbx_sent"], 1)
+        self.assertTrue(r["err_cause"] & R["ERR_MBX_BUSY"])
+        # The PF driver answered the unknown request as unsupported (status 2).
+        self.assertEqual(r["reply0"] & 0x1FF, 0x77 | 0x100)
+        self.assertEqual((r["reply0"] >> 16) & 0xFF, 2)
+        self.assert_others_unharmed()
+
+    def test_mtu_above_the_pfs_grant_is_refused(self):
+        r = self.run_scenario("mtu-beyond-grant")
+        self.assertEqual(r["mtu"], 1500)
+        self.assertTrue(r["err_cause"] & R["ERR_DENIED"])
+
     def test_the_same_vf_still_works_with_good_input(self):
         r = self.run_scenario("good-frame")
         self.assertEqual(r["tx_packets"], 1)

@@ -284,6 +284,19 @@ TEST_F(Admin, BadAdministrativeValuesAreRefused)
     EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED);
 }
 
+TEST_F(Admin, MaxMtuLimitsWhatTheVfMaySet)
+{
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_FLAG_SPOOFCHK | 1500u << SRIOVNIC_VFA_MAX_MTU_SHIFT);
+    wr(VF0, SRIOVNIC_REG_MTU, 9000);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MTU), 1500u);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_DENIED);
+    wr(VF0, SRIOVNIC_REG_MTU, 1400);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MTU), 1400u);
+    admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_FLAG_SPOOFCHK | 9000u << SRIOVNIC_VFA_MAX_MTU_SHIFT);
+    wr(VF0, SRIOVNIC_REG_MTU, 9000);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MTU), 9000u);
+}
+
 TEST_F(Admin, PfSeesVfCounters)
 {
     bring_up(VF0, kVf0Mac);
@@ -300,8 +313,84 @@ TEST_F(Admin, MigrationResumesTransmitAndKeepsAdministration)
     EXPECT_FALSE(device->post_load(VF1));
     EXPECT_EQ(platform.timer_deadline, platform.now) << "transmit kicked after load";
     EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_VLAN), 7u);
-    device->function(VF1)->regs().admin_flags = 0xF0;
+    device->function(VF1)->regs().admin_flags = 0xF0; // undefined bits
     EXPECT_TRUE(device->post_load(VF1));
+}
+
+} // namespace
+} // namespace sriovnic
+
+namespace sriovnic {
+namespace {
+
+class Mailbox : public Admin {
+protected:
+    void vf_send(uint16_t vf_fn, uint32_t opcode, uint32_t arg)
+    {
+        wr(vf_fn, SRIOVNIC_REG_MBX_VF_MSG(0), opcode);
+        wr(vf_fn, SRIOVNIC_REG_MBX_VF_MSG(1), arg);
+        wr(vf_fn, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+    }
+};
+
+TEST_F(Mailbox, VfMessageReachesThePfAndItsReplyComesBack)
+{
+    wr(PF, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+    wr(PF, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_MBX);
+    wr(VF1, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+    wr(VF1, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_MBX);
+
+    vf_send(VF1, 0x1234, 42);
+    EXPECT_EQ(platform.msix.back(), std::make_pair(PF, uint16_t(0)));
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_PENDING(0)), 0b10u) << "VF 1 is waiting";
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_STATUS), SRIOVNIC_MBX_STATUS_BUSY);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_VF_MSG(1, 0)), 0x1234u);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_VF_MSG(1, 1)), 42u);
+
+    wr(PF, SRIOVNIC_REG_PF_MBX_PF_MSG(1, 0), 0x9234);
+    wr(PF, SRIOVNIC_REG_PF_MBX_PF_MSG(1, 1), 7);
+    admin(1, SRIOVNIC_VFA_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK | SRIOVNIC_MBX_CTRL_SEND);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_PENDING(0)), 0u);
+    EXPECT_EQ(platform.msix.back(), std::make_pair(VF1, uint16_t(0)));
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_STATUS), SRIOVNIC_MBX_STATUS_MSG);
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_PF_MSG(0)), 0x9234u);
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_PF_MSG(1)), 7u);
+    wr(VF1, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_STATUS), 0u);
+    EXPECT_EQ(stat(VF1, SRIOVNIC_STAT_MBX_SENT), 1u);
+    EXPECT_EQ(stat(PF, SRIOVNIC_STAT_MBX_SENT), 1u);
+}
+
+TEST_F(Mailbox, FloodIsRefusedWithoutReachingThePf)
+{
+    wr(PF, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+    wr(PF, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_MBX);
+    vf_send(VF0, 1, 1);
+    const size_t interrupts = platform.msix.size();
+    for (int i = 0; i < 1000; i++) {
+        wr(VF0, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+    }
+    EXPECT_EQ(platform.msix.size(), interrupts) << "the PF hears of one message";
+    EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_MBX_REFUSED), 1000u);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_MBX_BUSY);
+    wr(VF0, SRIOVNIC_REG_MBX_VF_MSG(0), 99);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_VF_MSG(0, 0)), 1u) << "a waiting message cannot change";
+}
+
+TEST_F(Mailbox, PfCannotOverwriteAnUnreadMessageAndVfResetClearsTheMailbox)
+{
+    wr(PF, SRIOVNIC_REG_PF_MBX_PF_MSG(0, 0), 5);
+    admin(0, SRIOVNIC_VFA_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+    wr(PF, SRIOVNIC_REG_PF_MBX_PF_MSG(0, 0), 6);
+    admin(0, SRIOVNIC_VFA_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MBX_PF_MSG(0)), 5u);
+    EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_MBX_BUSY);
+    EXPECT_EQ(admin_rd(0, SRIOVNIC_VFA_MBX_CTRL), SRIOVNIC_MBX_STATUS_MSG);
+    device->reset_function(VF0);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MBX_STATUS), 0u);
+    wr(VF0, SRIOVNIC_REG_MBX_PF_MSG(0), 1);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_PENDING(1)), 0u);
 }
 
 } // namespace

@@ -151,7 +151,9 @@ TEST_F(DeviceTest, ReservedWindowsReadZeroAndFlagUnmapped)
     EXPECT_EQ(rd(PF, beyond_pf_queues), 0u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_UNMAPPED);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_ADDR), beyond_pf_queues);
-    wr(VF0, SRIOVNIC_REG_MBX_BASE, 1);
+    wr(PF, SRIOVNIC_REG_MBX_BASE, 1); // the mailbox window is the VFs'
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_ADDR), SRIOVNIC_REG_MBX_BASE);
+    wr(VF0, 0x0900, 1);
     EXPECT_EQ(rd(VF0, SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_UNMAPPED);
     EXPECT_EQ(device->read(VF0, SRIOVNIC_VF_REGS_SIZE, 4), 0u) << "beyond the BAR";
 }

@@ -20,6 +20,8 @@ static const char * const sriovnic_device_stats[SRIOVNIC_NUM_STATS] = {
 	[SRIOVNIC_STAT_RX_DROP_FILTER] = "dev_rx_drop_filter",
 	[SRIOVNIC_STAT_TX_RATE_WAITS] = "dev_tx_rate_waits",
 	[SRIOVNIC_STAT_TX_TSO_SEGS] = "dev_tx_tso_segments",
+	[SRIOVNIC_STAT_MBX_SENT] = "dev_mbx_sent",
+	[SRIOVNIC_STAT_MBX_REFUSED] = "dev_mbx_refused",
 };
 
 static const char * const sriovnic_queue_stats[] = {

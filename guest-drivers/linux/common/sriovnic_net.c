@@ -398,6 +398,8 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 		sriovnic_update_carrier(priv);
 	if (cause & SRIOVNIC_INT_CONFIG)
 		schedule_work(&priv->config_work);
+	if ((cause & SRIOVNIC_INT_MBX) && priv->mbx_work.func)
+		schedule_work(&priv->mbx_work);
 	if (cause & SRIOVNIC_INT_ERROR) {
 		u32 err = sriovnic_rd(priv, SRIOVNIC_REG_ERR_CAUSE);
 
@@ -507,8 +509,8 @@ static void sriovnic_release_irqs(struct sriovnic_priv *priv, unsigned int queue
 
 	for (i = 0; i < queues; i++)
 		free_irq(pci_irq_vector(priv->pdev, 1 + i), &priv->qp[i]);
-	free_irq(pci_irq_vector(priv->pdev, 0), priv);
 }
+
 
 int sriovnic_open(struct net_device *netdev)
 {
@@ -517,17 +519,22 @@ int sriovnic_open(struct net_device *netdev)
 	unsigned int i;
 	int err;
 
-	/* The PF may have assigned a MAC while we were down. */
+	/*
+	 * The PF may have assigned a MAC while we were down; after a reset the
+	 * device may have none, so give it ours.
+	 */
 	sriovnic_read_mac(priv, mac);
-	if (is_valid_ether_addr(mac) && !ether_addr_equal(mac, netdev->dev_addr))
+	if (!is_valid_ether_addr(mac))
+		sriovnic_write_mac(priv, netdev->dev_addr);
+	else if (!ether_addr_equal(mac, netdev->dev_addr))
 		eth_hw_addr_set(netdev, mac);
 
 	priv->rx_buf_len = sriovnic_rx_buf_len(netdev->mtu);
 	sriovnic_wr(priv, SRIOVNIC_REG_MTU, netdev->mtu);
-	err = request_irq(pci_irq_vector(priv->pdev, 0), sriovnic_misc_irq, 0,
-			  netdev->name, priv);
-	if (err)
-		return err;
+	if (sriovnic_rd(priv, SRIOVNIC_REG_MTU) != netdev->mtu) {
+		netdev_err(netdev, "device refused MTU %u\n", netdev->mtu);
+		return -EPERM;
+	}
 	for (i = 0; i < priv->num_qpairs; i++) {
 		struct sriovnic_qpair *qp = &priv->qp[i];
 
@@ -546,9 +553,6 @@ int sriovnic_open(struct net_device *netdev)
 		napi_enable(&priv->qp[i].napi);
 	}
 	sriovnic_set_rx_mode(netdev);
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET,
-		    SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR | SRIOVNIC_INT_CONFIG);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
 	sriovnic_update_carrier(priv);
 	netif_tx_start_all_queues(netdev);
@@ -572,7 +576,6 @@ int sriovnic_stop(struct net_device *netdev)
 	netif_tx_disable(netdev);
 	netif_carrier_off(netdev);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
 	for (i = 0; i < priv->num_qpairs; i++) {
 		sriovnic_stop_queue_hw(&priv->qp[i]);
 		napi_disable(&priv->qp[i].napi);
@@ -701,9 +704,10 @@ static void sriovnic_config_work(struct work_struct *work)
 	rtnl_unlock();
 }
 
-int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
-		       const struct net_device_ops *ops)
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 {
+	const char *drv_name = role->name;
+	bool is_vf = role->is_vf;
 	struct sriovnic_priv *priv;
 	struct net_device *netdev;
 	u8 mac[ETH_ALEN];
@@ -735,6 +739,8 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
 	priv->is_vf = is_vf;
 	priv->ring_len = SRIOVNIC_RING_LEN;
 	INIT_WORK(&priv->config_work, sriovnic_config_work);
+	if (role->mailbox)
+		INIT_WORK(&priv->mbx_work, role->mailbox);
 	pci_set_drvdata(pdev, priv);
 
 	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);
@@ -777,6 +783,14 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
 	netif_set_real_num_tx_queues(netdev, priv->num_qpairs);
 	netif_set_real_num_rx_queues(netdev, priv->num_qpairs);
 
+	/* The misc vector serves link, errors and the mailbox even while down. */
+	err = request_irq(pci_irq_vector(pdev, 0), sriovnic_misc_irq, 0, drv_name, priv);
+	if (err)
+		goto err_vectors;
+	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
+		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+
 	sriovnic_read_mac(priv, mac);
 	if (is_valid_ether_addr(mac)) {
 		eth_hw_addr_set(netdev, mac);
@@ -785,7 +799,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
 		sriovnic_write_mac(priv, netdev->dev_addr);
 	}
 
-	netdev->netdev_ops = ops;
+	netdev->netdev_ops = role->ops;
 	netdev->ethtool_ops = &sriovnic_ethtool_ops;
 	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
 			      NETIF_F_RXCSUM;
@@ -805,6 +819,9 @@ int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
 	return 0;
 
 err_napi:
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	free_irq(pci_irq_vector(pdev, 0), priv);
+err_vectors:
 	for (i = 0; i < max_q; i++)
 		netif_napi_del(&priv->qp[i].napi);
 	pci_free_irq_vectors(pdev);
@@ -825,7 +842,11 @@ void sriovnic_net_remove(struct pci_dev *pdev)
 	unsigned int i;
 
 	unregister_netdev(priv->netdev);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	free_irq(pci_irq_vector(pdev, 0), priv);
 	cancel_work_sync(&priv->config_work);
+	if (priv->mbx_work.func)
+		cancel_work_sync(&priv->mbx_work);
 	for (i = 0; i < priv->max_qpairs; i++)
 		netif_napi_del(&priv->qp[i].napi);
 	pci_free_irq_vectors(pdev);

@@ -71,6 +71,8 @@ struct sriovnic_priv {
 	u32 ring_len;
 	u64 err_events;
 	struct work_struct config_work;	/* the PF changed our MAC */
+	struct work_struct mbx_work;	/* set up by the PF or VF driver */
+	void *role;			/* the PF or VF driver's own state */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
 
@@ -96,12 +98,16 @@ static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
 
-/*
- * Probe/remove of a PF or VF function: everything up to a registered netdev.
- * `ops` is sriovnic_netdev_ops or a superset of it (the PF adds VF control).
- */
-int sriovnic_net_probe(struct pci_dev *pdev, bool is_vf, const char *drv_name,
-		       const struct net_device_ops *ops);
+/* What differs between the PF and VF drivers. */
+struct sriovnic_role {
+	bool is_vf;
+	const char *name;
+	const struct net_device_ops *ops;	/* sriovnic_netdev_ops or a superset */
+	work_func_t mailbox;			/* runs on the MBX interrupt cause */
+};
+
+/* Probe/remove of a PF or VF function: everything up to a registered netdev. */
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role);
 void sriovnic_net_remove(struct pci_dev *pdev);
 /* Changes the number of queue pairs in use (ethtool -L), reopening if up. */
 int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);
@@ -116,6 +122,7 @@ void sriovnic_set_rx_mode(struct net_device *netdev);
 int sriovnic_set_mac_address(struct net_device *netdev, void *p);
 int sriovnic_change_mtu(struct net_device *netdev, int mtu);
 void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s);
+
 extern const char sriovnic_driver_name[];
 
 #endif

@@ -9,7 +9,7 @@
 #include <linux/pci.h>
 
 #include "sriovnic_net.h"
-#include "vf_admin.h"
+#include "pf.h"
 
 static struct sriovnic_priv *sriovnic_vf_owner(struct net_device *netdev, int vf)
 {
@@ -39,25 +39,52 @@ static u64 sriovnic_admin_rd64(struct sriovnic_priv *priv, int vf, u32 reg)
 	return (u64)hi << 32 | lo;
 }
 
-static void sriovnic_admin_flag(struct sriovnic_priv *priv, int vf, u32 flag, bool on)
+void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf)
 {
-	u32 flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS);
+	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
 
-	flags = on ? flags | flag : flags & ~flag;
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS, flags);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO, c->mac_lo);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, c->mac_hi);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_VLAN, c->vlan);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS, c->flags);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_RATE, c->rate);
+}
+
+/* Every VF starts with spoof checking on and MTU 1500 until it asks for more. */
+void sriovnic_pf_init_vfs(struct sriovnic_priv *priv)
+{
+	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
+	unsigned int vf;
+
+	for (vf = 0; vf < pf->total_vfs; vf++) {
+		memset(&pf->vf[vf], 0, sizeof(pf->vf[vf]));
+		pf->vf[vf].flags = SRIOVNIC_VFA_FLAG_SPOOFCHK | 1500u << SRIOVNIC_VFA_MAX_MTU_SHIFT;
+		sriovnic_pf_apply_vf(priv, vf);
+	}
+}
+
+static void sriovnic_admin_flag(struct sriovnic_priv *priv, int vf, u32 mask, u32 value)
+{
+	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
+
+	c->flags = (c->flags & ~mask) | value;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS, c->flags);
 }
 
 static int sriovnic_set_vf_mac(struct net_device *netdev, int vf, u8 *mac)
 {
 	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
+	struct sriovnic_vf_cfg *c;
 
 	if (!priv)
 		return -EINVAL;
 	if (!is_zero_ether_addr(mac) && !is_valid_ether_addr(mac))
 		return -EINVAL;
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO,
-			  mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, mac[4] | mac[5] << 8);
+	c = &sriovnic_pf_of(priv)->vf[vf];
+	c->mac_lo = mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
+	c->mac_hi = mac[4] | mac[5] << 8;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO, c->mac_lo);
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, c->mac_hi);
 	return 0;
 }
 
@@ -70,7 +97,8 @@ static int sriovnic_set_vf_vlan(struct net_device *netdev, int vf, u16 vlan, u8 
 		return -EINVAL;
 	if (proto != htons(ETH_P_8021Q))
 		return -EPROTONOSUPPORT;
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_VLAN, vlan ? vlan | qos << 12 : 0);
+	sriovnic_pf_of(priv)->vf[vf].vlan = vlan ? vlan | qos << 12 : 0;
+	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_VLAN, sriovnic_pf_of(priv)->vf[vf].vlan);
 	return 0;
 }
 
@@ -80,7 +108,7 @@ static int sriovnic_set_vf_spoofchk(struct net_device *netdev, int vf, bool on)
 
 	if (!priv)
 		return -EINVAL;
-	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_SPOOFCHK, on);
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_SPOOFCHK, on ? SRIOVNIC_VFA_FLAG_SPOOFCHK : 0);
 	return 0;
 }
 
@@ -90,23 +118,20 @@ static int sriovnic_set_vf_trust(struct net_device *netdev, int vf, bool on)
 
 	if (!priv)
 		return -EINVAL;
-	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_TRUST, on);
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_TRUST, on ? SRIOVNIC_VFA_FLAG_TRUST : 0);
 	return 0;
 }
 
 static int sriovnic_set_vf_link_state(struct net_device *netdev, int vf, int state)
 {
 	struct sriovnic_priv *priv = sriovnic_vf_owner(netdev, vf);
-	u32 flags;
 
 	if (!priv)
 		return -EINVAL;
 	/* IFLA_VF_LINK_STATE_{AUTO,ENABLE,DISABLE} are the device's encoding. */
 	if (state < IFLA_VF_LINK_STATE_AUTO || state > IFLA_VF_LINK_STATE_DISABLE)
 		return -EINVAL;
-	flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS) & ~SRIOVNIC_VFA_LINK_MASK;
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS,
-			  flags | (u32)state << SRIOVNIC_VFA_LINK_SHIFT);
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_LINK_MASK, (u32)state << SRIOVNIC_VFA_LINK_SHIFT);
 	return 0;
 }
 
@@ -118,6 +143,7 @@ static int sriovnic_set_vf_rate(struct net_device *netdev, int vf, int min_rate,
 		return -EINVAL;
 	if (min_rate)
 		return -EOPNOTSUPP;	/* no guaranteed minimum */
+	sriovnic_pf_of(priv)->vf[vf].rate = max_rate;
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_RATE, max_rate);
 	return 0;
 }

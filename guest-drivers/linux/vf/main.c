@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sriovnic virtual function driver. */
+/*
+ * sriovnic virtual function driver. Talks to the PF driver over the mailbox
+ * (hello, MTU) and recovers when the PF is reset under it: on the PF's notice,
+ * or when its watchdog finds the function reset.
+ */
+#include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/rtnetlink.h>
 
-#include "sriovnic_net.h"
+#include <sriovnic/mailbox.h>
+
+#include "vf.h"
 
 const char sriovnic_driver_name[] = "sriovnic_vf";
 
@@ -13,16 +21,176 @@ static const struct pci_device_id sriovnic_vf_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, sriovnic_vf_ids);
 
+static int sriovnic_vf_change_mtu(struct net_device *netdev, int mtu)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	int err;
+
+	if (vf->pf_answers) {
+		err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, mtu, reply);
+		if (err == -EPERM)
+			netdev_warn(netdev, "PF denied MTU %d (limit %u)\n", mtu, reply[2]);
+		if (err)
+			return err;
+	}
+	return sriovnic_change_mtu(netdev, mtu);
+}
+
+static const struct net_device_ops sriovnic_vf_netdev_ops = {
+	.ndo_open = sriovnic_open,
+	.ndo_stop = sriovnic_stop,
+	.ndo_start_xmit = sriovnic_start_xmit,
+	.ndo_set_rx_mode = sriovnic_set_rx_mode,
+	.ndo_set_mac_address = sriovnic_set_mac_address,
+	.ndo_change_mtu = sriovnic_vf_change_mtu,
+	.ndo_get_stats64 = sriovnic_get_stats64,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+static const struct sriovnic_role sriovnic_vf_role = {
+	.is_vf = true,
+	.name = sriovnic_driver_name,
+	.ops = &sriovnic_vf_netdev_ops,
+	.mailbox = sriovnic_vf_mailbox,
+};
+
+/*
+ * The function was reset under us (PF reset or FLR): bring it back as it
+ * was, MTU included. Called with rtnl held and the netdev stopped.
+ */
+static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
+{
+	struct sriovnic_priv *priv = vf->priv;
+	struct net_device *netdev = priv->netdev;
+	u32 reply[SRIOVNIC_MBX_WORDS];
+
+	pci_restore_state(priv->pdev);
+	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
+		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	if (!sriovnic_vf_hello(vf) && netdev->mtu != ETH_DATA_LEN &&
+	    sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, netdev->mtu, reply)) {
+		netdev_warn(netdev, "PF no longer grants MTU %u, back to %u\n", netdev->mtu,
+			    ETH_DATA_LEN);
+		WRITE_ONCE(netdev->mtu, ETH_DATA_LEN);
+	}
+	if (running && sriovnic_open(netdev))
+		dev_close(netdev);
+	netdev_info(netdev, "recovered from a reset (MTU %u)\n", netdev->mtu);
+}
+
+static bool sriovnic_vf_needs_recovery(struct sriovnic_priv *priv)
+{
+	u32 ctrl = sriovnic_rd(priv, SRIOVNIC_REG_CTRL);
+
+	/* All ones: the function is gone (surprise removal); leave it alone. */
+	return ctrl != ~0u && netif_running(priv->netdev) && !(ctrl & SRIOVNIC_CTRL_ENABLE);
+}
+
+static void sriovnic_vf_reset_work(struct work_struct *work)
+{
+	struct sriovnic_vf *vf = container_of(work, struct sriovnic_vf, reset_work);
+	struct net_device *netdev = vf->priv->netdev;
+
+	rtnl_lock();
+	if (sriovnic_vf_needs_recovery(vf->priv)) {
+		sriovnic_stop(netdev);
+		sriovnic_vf_recover(vf, true);
+	} else if (!netif_running(netdev)) {
+		sriovnic_vf_recover(vf, false);
+	}
+	rtnl_unlock();
+}
+
+/* A reset nobody told us about: act when it is seen twice in a row. */
+static void sriovnic_vf_watchdog(struct work_struct *work)
+{
+	struct sriovnic_vf *vf = container_of(to_delayed_work(work), struct sriovnic_vf, watchdog);
+
+	if (sriovnic_vf_needs_recovery(vf->priv)) {
+		if (vf->reset_seen)
+			schedule_work(&vf->reset_work);
+		vf->reset_seen = true;
+	} else {
+		vf->reset_seen = false;
+	}
+	schedule_delayed_work(&vf->watchdog, HZ);
+}
+
+static void sriovnic_vf_reset_prepare(struct pci_dev *pdev)
+{
+	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	rtnl_lock();
+	vf->was_running = netif_running(priv->netdev);
+	if (vf->was_running)
+		sriovnic_stop(priv->netdev);
+	rtnl_unlock();
+}
+
+static void sriovnic_vf_reset_done(struct pci_dev *pdev)
+{
+	struct sriovnic_vf *vf = sriovnic_vf_of(pci_get_drvdata(pdev));
+
+	rtnl_lock();
+	sriovnic_vf_recover(vf, vf->was_running);
+	rtnl_unlock();
+}
+
+static const struct pci_error_handlers sriovnic_vf_err_handlers = {
+	.reset_prepare = sriovnic_vf_reset_prepare,
+	.reset_done = sriovnic_vf_reset_done,
+};
+
 static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	return sriovnic_net_probe(pdev, true, sriovnic_driver_name, &sriovnic_netdev_ops);
+	struct sriovnic_priv *priv;
+	struct sriovnic_vf *vf;
+	int err;
+
+	vf = devm_kzalloc(&pdev->dev, sizeof(*vf), GFP_KERNEL);
+	if (!vf)
+		return -ENOMEM;
+	mutex_init(&vf->mbx_lock);
+	err = sriovnic_net_probe(pdev, &sriovnic_vf_role);
+	if (err)
+		return err;
+	priv = pci_get_drvdata(pdev);
+	vf->priv = priv;
+	INIT_WORK(&vf->reset_work, sriovnic_vf_reset_work);
+	INIT_DELAYED_WORK(&vf->watchdog, sriovnic_vf_watchdog);
+	priv->role = vf;
+	rtnl_lock();
+	if (sriovnic_vf_hello(vf))
+		netdev_info(priv->netdev, "no answer from the PF driver: MTU stays as the device allows\n");
+	else
+		netdev_info(priv->netdev, "PF mailbox API %u, MTU up to %u\n", vf->pf_api,
+			    priv->netdev->max_mtu);
+	rtnl_unlock();
+	pci_save_state(pdev);
+	schedule_delayed_work(&vf->watchdog, HZ);
+	return 0;
+}
+
+static void sriovnic_vf_remove(struct pci_dev *pdev)
+{
+	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	cancel_delayed_work_sync(&vf->watchdog);
+	cancel_work_sync(&vf->reset_work);
+	sriovnic_net_remove(pdev);
 }
 
 static struct pci_driver sriovnic_vf_driver = {
 	.name = sriovnic_driver_name,
 	.id_table = sriovnic_vf_ids,
 	.probe = sriovnic_vf_probe,
-	.remove = sriovnic_net_remove,
+	.remove = sriovnic_vf_remove,
+	.err_handler = &sriovnic_vf_err_handlers,
 };
 module_pci_driver(sriovnic_vf_driver);
 

@@ -195,6 +195,19 @@ int main(int argc, char **argv)
 		for (i = 0; i < 500 && !(rd(SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_DMA); i++)
 			usleep(10000);
 		printf("rx0_flags=0x%x\nrx_head=%u\n", rxd(0)->flags, qrd(SRIOVNIC_Q_RX_HEAD));
+	} else if (!strcmp(s, "mailbox-flood")) {
+		wr(SRIOVNIC_REG_MBX_VF_MSG(0), 0x77); /* no such request */
+		for (i = 0; i < 10000; i++)
+			wr(SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+		usleep(300000);
+		printf("mbx_sent=%" PRIu64 "\nmbx_refused=%" PRIu64 "\nreply0=0x%x\n",
+		       stat(SRIOVNIC_STAT_MBX_SENT), stat(SRIOVNIC_STAT_MBX_REFUSED),
+		       rd(SRIOVNIC_REG_MBX_PF_MSG(0)));
+		wr(SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+	} else if (!strcmp(s, "mtu-beyond-grant")) {
+		wr(SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
+		wr(SRIOVNIC_REG_MTU, 9000); /* the PF granted 1500 */
+		printf("mtu=%u\n", rd(SRIOVNIC_REG_MTU));
 	} else if (!strcmp(s, "good-frame")) {
 		setup_rings(8, phys[0]);
 		post(0, frame(2, 64), 64, SRIOVNIC_TXD_EOP, 0);

@@ -34,6 +34,17 @@ bool in_admin_window(uint32_t offset, uint16_t total_vfs)
            offset < SRIOVNIC_REG_ADMIN_BASE + uint32_t(total_vfs) * SRIOVNIC_REG_ADMIN_STRIDE;
 }
 
+bool in_pf_mailbox_window(uint32_t offset, uint16_t total_vfs)
+{
+    return offset >= SRIOVNIC_REG_PF_MBX_BASE &&
+           offset < SRIOVNIC_REG_PF_MBX_BASE + uint32_t(total_vfs) * SRIOVNIC_REG_PF_MBX_STRIDE;
+}
+
+bool in_vf_mailbox_window(uint32_t offset)
+{
+    return offset >= SRIOVNIC_REG_MBX_BASE && offset < SRIOVNIC_REG_MBX_PF_MSG(SRIOVNIC_MBX_WORDS);
+}
+
 // Registers whose writes change what the switch sees of a port.
 bool affects_port(uint32_t offset)
 {
@@ -110,6 +121,9 @@ std::optional<uint32_t> Device::read_pf_register(uint32_t offset) const
     case SRIOVNIC_REG_PF_ACTIVE_VFS:
         return active_vfs_;
     default:
+        if (offset >= SRIOVNIC_REG_PF_MBX_PENDING(0) && offset < SRIOVNIC_REG_PF_MBX_PENDING(8)) {
+            return pf_mailbox_pending((offset - SRIOVNIC_REG_PF_MBX_PENDING(0)) / 4);
+        }
         return std::nullopt;
     }
 }
@@ -128,11 +142,20 @@ uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
         f->record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
     } else {
         const auto reg = uint32_t(offset);
-        std::optional<uint32_t> value = in_queue_window(reg) ? read_queue_register(*f, reg)
-                                                             : f->read_register(reg);
-        if (!value && !f->is_vf()) {
-            value = in_admin_window(reg, total_vfs()) ? read_admin_register(reg)
-                                                      : read_pf_register(reg);
+        std::optional<uint32_t> value;
+        if (in_queue_window(reg)) {
+            value = read_queue_register(*f, reg);
+        } else if (f->is_vf() && in_vf_mailbox_window(reg)) {
+            value = read_vf_mailbox(*f, reg);
+        } else if (!f->is_vf() && in_admin_window(reg, total_vfs())) {
+            value = read_admin_register(reg);
+        } else if (!f->is_vf() && in_pf_mailbox_window(reg, total_vfs())) {
+            value = read_pf_mailbox(reg);
+        } else {
+            value = f->read_register(reg);
+            if (!value && !f->is_vf()) {
+                value = read_pf_register(reg);
+            }
         }
         if (value) {
             result = *value;
@@ -159,8 +182,12 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
         Function::WriteResult result;
         if (in_queue_window(reg)) {
             result = write_queue_register(*f, reg, uint32_t(value));
+        } else if (f->is_vf() && in_vf_mailbox_window(reg)) {
+            result = write_vf_mailbox(*f, reg, uint32_t(value));
         } else if (!f->is_vf() && in_admin_window(reg, total_vfs())) {
             result = write_admin_register(reg, uint32_t(value));
+        } else if (!f->is_vf() && in_pf_mailbox_window(reg, total_vfs())) {
+            result = write_pf_mailbox(reg, uint32_t(value));
         } else {
             result = f->write_register(reg, uint32_t(value));
         }
@@ -293,99 +320,6 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
     default:
         return WR::unmapped;
     }
-}
-
-std::optional<uint32_t> Device::read_admin_register(uint32_t offset)
-{
-    const uint32_t rel = offset - SRIOVNIC_REG_ADMIN_BASE;
-    const Function &vf = functions_[1 + rel / SRIOVNIC_REG_ADMIN_STRIDE];
-    const SriovnicFnRegs &r = vf.regs();
-    const uint32_t reg = rel % SRIOVNIC_REG_ADMIN_STRIDE;
-    auto stat_word = [&r, reg](unsigned stat) {
-        const uint64_t v = r.stats[stat];
-        return uint32_t((reg & 4) ? v >> 32 : v);
-    };
-    switch (reg) {
-    case SRIOVNIC_VFA_MAC_LO: return r.admin_mac_lo;
-    case SRIOVNIC_VFA_MAC_HI: return r.admin_mac_hi;
-    case SRIOVNIC_VFA_VLAN: return r.admin_vlan;
-    case SRIOVNIC_VFA_FLAGS: return r.admin_flags;
-    case SRIOVNIC_VFA_RATE: return r.admin_rate;
-    case SRIOVNIC_VFA_TX_DROPPED:
-        return uint32_t(r.stats[SRIOVNIC_STAT_TX_DROP_SPOOF] + r.stats[SRIOVNIC_STAT_TX_DROP_LINK] +
-                        r.stats[SRIOVNIC_STAT_TX_DROP_SIZE]);
-    case SRIOVNIC_VFA_RX_DROPPED:
-        return uint32_t(r.stats[SRIOVNIC_STAT_RX_DROP_NOBUF] +
-                        r.stats[SRIOVNIC_STAT_RX_DROP_FILTER]);
-    case SRIOVNIC_VFA_RX_PACKETS:
-    case SRIOVNIC_VFA_RX_PACKETS + 4:
-        return stat_word(SRIOVNIC_STAT_RX_PACKETS);
-    case SRIOVNIC_VFA_RX_BYTES:
-    case SRIOVNIC_VFA_RX_BYTES + 4:
-        return stat_word(SRIOVNIC_STAT_RX_BYTES);
-    case SRIOVNIC_VFA_TX_PACKETS:
-    case SRIOVNIC_VFA_TX_PACKETS + 4:
-        return stat_word(SRIOVNIC_STAT_TX_PACKETS);
-    case SRIOVNIC_VFA_TX_BYTES:
-    case SRIOVNIC_VFA_TX_BYTES + 4:
-        return stat_word(SRIOVNIC_STAT_TX_BYTES);
-    default:
-        return std::nullopt;
-    }
-}
-
-Function::WriteResult Device::write_admin_register(uint32_t offset, uint32_t value)
-{
-    using WR = Function::WriteResult;
-    const uint32_t rel = offset - SRIOVNIC_REG_ADMIN_BASE;
-    Function &vf = functions_[1 + rel / SRIOVNIC_REG_ADMIN_STRIDE];
-    SriovnicFnRegs &r = vf.regs();
-    switch (rel % SRIOVNIC_REG_ADMIN_STRIDE) {
-    case SRIOVNIC_VFA_MAC_LO:
-        r.admin_mac_lo_staged = value;
-        return WR::done;
-    case SRIOVNIC_VFA_MAC_HI:
-        if (r.admin_mac_lo_staged & 1) { // the group bit of the first octet
-            return WR::bad_value;
-        }
-        vf.set_admin_mac(r.admin_mac_lo_staged, value);
-        admin_changed(vf);
-        return WR::done;
-    case SRIOVNIC_VFA_VLAN:
-        if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
-            return WR::bad_value;
-        }
-        r.admin_vlan = value;
-        admin_changed(vf);
-        return WR::done;
-    case SRIOVNIC_VFA_FLAGS:
-        if ((value & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
-            ((value & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
-                SRIOVNIC_VFA_LINK_DISABLE) {
-            return WR::bad_value;
-        }
-        r.admin_flags = value;
-        admin_changed(vf);
-        return WR::done;
-    case SRIOVNIC_VFA_RATE:
-        if (value > SRIOVNIC_RATE_MAX_MBPS) {
-            return WR::bad_value;
-        }
-        r.admin_rate = value;
-        shapers_[vf.index()] = TxShaper{};
-        process_all_tx(vf);
-        return WR::done;
-    default:
-        return read_admin_register(offset) ? WR::read_only : WR::unmapped;
-    }
-}
-
-void Device::admin_changed(Function &vf)
-{
-    vf.raise_cause(SRIOVNIC_INT_CONFIG);
-    ports_dirty_ = true;
-    update_links();
-    update_interrupts(vf);
 }
 
 void Device::update_links()

@@ -55,8 +55,15 @@ private:
     enum class Delivery { delivered, dropped, busy };
 
     std::optional<uint32_t> read_pf_register(uint32_t offset) const;
+    // admin.cpp: per-VF administration and the mailbox.
     std::optional<uint32_t> read_admin_register(uint32_t offset);
     Function::WriteResult write_admin_register(uint32_t offset, uint32_t value);
+    std::optional<uint32_t> read_vf_mailbox(Function &vf, uint32_t reg) const;
+    Function::WriteResult write_vf_mailbox(Function &vf, uint32_t reg, uint32_t value);
+    std::optional<uint32_t> read_pf_mailbox(uint32_t reg) const;
+    Function::WriteResult write_pf_mailbox(uint32_t reg, uint32_t value);
+    Function::WriteResult pf_mailbox_ctrl(Function &vf, uint32_t value);
+    uint32_t pf_mailbox_pending(unsigned word) const;
     void update_links();
     void admin_changed(Function &vf);
     std::optional<uint32_t> read_queue_register(Function &f, uint32_t offset) const;

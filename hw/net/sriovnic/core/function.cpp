@@ -186,6 +186,9 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         if (value < SRIOVNIC_MTU_MIN || value > SRIOVNIC_MTU_MAX) {
             return WriteResult::bad_value;
         }
+        if (is_vf() && max_mtu() && value > max_mtu()) {
+            return WriteResult::denied;
+        }
         regs_.mtu = value;
         return WriteResult::done;
     case SRIOVNIC_REG_RX_MODE:
@@ -289,6 +292,7 @@ std::optional<std::string> Function::validate_loaded()
         {"admin_mac_hi", regs_.admin_mac_hi, 0xFFFF},
         {"admin_vlan", regs_.admin_vlan, SRIOVNIC_VFA_VLAN_RW_MASK},
         {"admin_flags", regs_.admin_flags, SRIOVNIC_VFA_FLAGS_RW_MASK},
+        {"mbx_status", regs_.mbx_status, SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY},
     };
     for (const Check &c : checks) {
         if (c.value & ~c.allowed) {

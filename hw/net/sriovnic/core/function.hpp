@@ -68,6 +68,10 @@ public:
     }
     bool trusted() const { return !is_vf() || (regs_.admin_flags & SRIOVNIC_VFA_FLAG_TRUST); }
     bool spoofchk() const { return is_vf() && (regs_.admin_flags & SRIOVNIC_VFA_FLAG_SPOOFCHK); }
+    unsigned max_mtu() const
+    {
+        return (regs_.admin_flags & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT;
+    }
     unsigned link_policy() const
     {
         return (regs_.admin_flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT;

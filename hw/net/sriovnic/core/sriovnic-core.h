@@ -106,6 +106,10 @@ typedef struct SriovnicFnRegs {
     uint32_t admin_vlan;
     uint32_t admin_flags;
     uint32_t admin_rate;
+    /* VF only: its mailbox (SRIOVNIC_MBX_STATUS_* and both messages) */
+    uint32_t mbx_status;
+    uint32_t mbx_vf_msg[SRIOVNIC_MBX_WORDS];
+    uint32_t mbx_pf_msg[SRIOVNIC_MBX_WORDS];
 } SriovnicFnRegs;
 
 /*

@@ -419,6 +419,9 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32(admin_vlan, SriovnicFnRegs),
         VMSTATE_UINT32(admin_flags, SriovnicFnRegs),
         VMSTATE_UINT32(admin_rate, SriovnicFnRegs),
+        VMSTATE_UINT32(mbx_status, SriovnicFnRegs),
+        VMSTATE_UINT32_ARRAY(mbx_vf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
+        VMSTATE_UINT32_ARRAY(mbx_pf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
         VMSTATE_END_OF_LIST()
     },
 };

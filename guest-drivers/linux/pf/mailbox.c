@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sriovnic PF driver: the PF side of the PF<->VF mailbox. VFs ask, the PF
+ * decides and programs the device (which enforces the decision).
+ */
+#include <linux/delay.h>
+#include <linux/pci.h>
+
+#include <sriovnic/mailbox.h>
+
+#include "pf.h"
+
+static void sriovnic_pf_send(struct sriovnic_priv *priv, unsigned int vf, const u32 *msg)
+{
+	unsigned int i, tries;
+
+	/* The VF has one slot; give it a moment to take our previous message. */
+	for (tries = 0; tries < 100; tries++) {
+		if (!(sriovnic_rd(priv, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_MBX_CTRL)) &
+		      SRIOVNIC_MBX_STATUS_MSG))
+			break;
+		usleep_range(100, 200);
+	}
+	for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_MBX_PF_MSG(vf, i), msg[i]);
+	sriovnic_wr(priv, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_MBX_CTRL), SRIOVNIC_MBX_CTRL_SEND);
+}
+
+static void sriovnic_pf_set_max_mtu(struct sriovnic_priv *priv, unsigned int vf, u32 mtu)
+{
+	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
+
+	c->flags = (c->flags & ~SRIOVNIC_VFA_MAX_MTU_MASK) | mtu << SRIOVNIC_VFA_MAX_MTU_SHIFT;
+	sriovnic_wr(priv, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_FLAGS), c->flags);
+}
+
+static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
+{
+	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
+	u32 req[SRIOVNIC_MBX_WORDS], reply[SRIOVNIC_MBX_WORDS] = {};
+	u32 op, status = SRIOVNIC_MBX_OK;
+	unsigned int i;
+
+	for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+		req[i] = sriovnic_rd(priv, SRIOVNIC_REG_PF_MBX_VF_MSG(vf, i));
+	/* Taken: the VF may write its next request while we answer this one. */
+	sriovnic_wr(priv, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_MBX_CTRL), SRIOVNIC_MBX_CTRL_ACK);
+	op = SRIOVNIC_MBX_OPCODE(req[0]);
+	switch (op) {
+	case SRIOVNIC_MBX_HELLO:
+		/* A VF (re)starting gets MTU 1500 until it asks for more. */
+		sriovnic_pf_set_max_mtu(priv, vf, 1500);
+		reply[1] = pf->vf[vf].mac_lo;
+		reply[2] = pf->vf[vf].mac_hi;
+		reply[3] = pf->vf_max_mtu;
+		break;
+	case SRIOVNIC_MBX_SET_MTU:
+		if (req[1] < SRIOVNIC_MTU_MIN || req[1] > pf->vf_max_mtu) {
+			status = SRIOVNIC_MBX_DENIED;
+			reply[1] = SRIOVNIC_MBX_REASON_MTU_LIMIT;
+			reply[2] = pf->vf_max_mtu;
+			break;
+		}
+		sriovnic_pf_set_max_mtu(priv, vf, max_t(u32, req[1], 1500));
+		break;
+	default:
+		status = SRIOVNIC_MBX_UNSUPPORTED;
+		break;
+	}
+	reply[0] = SRIOVNIC_MBX_WORD0(op | SRIOVNIC_MBX_REPLY, status);
+	sriovnic_pf_send(priv, vf, reply);
+}
+
+void sriovnic_pf_mailbox(struct work_struct *work)
+{
+	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, mbx_work);
+	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
+	unsigned int word, bit;
+
+	if (!pf)
+		return;
+	/* One message per VF per pass: a flooding VF cannot starve the others. */
+	for (word = 0; word < DIV_ROUND_UP(pf->total_vfs, 32); word++) {
+		unsigned long pending = sriovnic_rd(priv, SRIOVNIC_REG_PF_MBX_PENDING(word));
+
+		for_each_set_bit(bit, &pending, 32)
+			sriovnic_pf_serve(priv, word * 32 + bit);
+	}
+}
+
+void sriovnic_pf_notify_reset(struct sriovnic_priv *priv)
+{
+	u32 msg[SRIOVNIC_MBX_WORDS] = { SRIOVNIC_MBX_WORD0(SRIOVNIC_MBX_PF_RESET, 0) };
+	int vf;
+
+	for (vf = 0; vf < pci_num_vf(priv->pdev); vf++)
+		sriovnic_pf_send(priv, vf, msg);
+}

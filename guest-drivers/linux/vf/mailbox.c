@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sriovnic VF driver: the VF side of the PF<->VF mailbox. */
+#include <linux/delay.h>
+#include <linux/netdevice.h>
+
+#include <sriovnic/mailbox.h>
+
+#include "vf.h"
+
+#define SRIOVNIC_MBX_TIMEOUT_US 1000000
+
+static bool sriovnic_vf_take_notice(struct sriovnic_vf *vf)
+{
+	struct sriovnic_priv *priv = vf->priv;
+	u32 w0 = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(0));
+
+	if (SRIOVNIC_MBX_OPCODE(w0) != SRIOVNIC_MBX_PF_RESET || (w0 & SRIOVNIC_MBX_REPLY))
+		return false;
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+	schedule_work(&vf->reset_work);
+	return true;
+}
+
+int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply)
+{
+	struct sriovnic_priv *priv = vf->priv;
+	unsigned int waited, i;
+	int err = -ETIMEDOUT;
+
+	mutex_lock(&vf->mbx_lock);
+	for (waited = 0; sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY;
+	     waited += 200) {
+		if (waited >= SRIOVNIC_MBX_TIMEOUT_US)
+			goto out;
+		usleep_range(100, 200);
+	}
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(0), SRIOVNIC_MBX_WORD0(op, 0));
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(1), arg);
+	for (i = 2; i < SRIOVNIC_MBX_WORDS; i++)
+		sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(i), 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+	for (waited = 0; waited < SRIOVNIC_MBX_TIMEOUT_US; waited += 200) {
+		u32 w0;
+
+		if (!(sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG)) {
+			usleep_range(100, 200);
+			continue;
+		}
+		if (sriovnic_vf_take_notice(vf))
+			continue;
+		w0 = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(0));
+		for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+			reply[i] = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(i));
+		sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+		if ((w0 & (SRIOVNIC_MBX_REPLY | 0xFF)) != (op | SRIOVNIC_MBX_REPLY))
+			continue; /* a stale reply to an earlier request */
+		switch (SRIOVNIC_MBX_STATUS(w0)) {
+		case SRIOVNIC_MBX_OK:
+			err = 0;
+			break;
+		case SRIOVNIC_MBX_DENIED:
+			err = -EPERM;
+			break;
+		default:
+			err = -EOPNOTSUPP;
+			break;
+		}
+		break;
+	}
+out:
+	mutex_unlock(&vf->mbx_lock);
+	return err;
+}
+
+int sriovnic_vf_hello(struct sriovnic_vf *vf)
+{
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_HELLO, SRIOVNIC_MBX_API_VERSION, reply);
+
+	vf->pf_answers = !err;
+	if (err)
+		return err;
+	vf->pf_api = SRIOVNIC_MBX_VERSION(reply[0]);
+	vf->priv->netdev->max_mtu = clamp_t(u32, reply[3], SRIOVNIC_MTU_MIN, SRIOVNIC_MTU_MAX);
+	return 0;
+}
+
+/* The MBX cause: a PF notice when no request of ours is waiting for a reply. */
+void sriovnic_vf_mailbox(struct work_struct *work)
+{
+	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, mbx_work);
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	if (!vf || !mutex_trylock(&vf->mbx_lock))
+		return; /* a request in flight polls for its own reply */
+	if ((sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG) &&
+	    !sriovnic_vf_take_notice(vf))
+		sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK); /* stray reply */
+	mutex_unlock(&vf->mbx_lock);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sriovnic VF driver: state and entry points shared by its files. */
+#ifndef SRIOVNIC_VF_H
+#define SRIOVNIC_VF_H
+
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "sriovnic_net.h"
+
+struct sriovnic_vf {
+	struct sriovnic_priv *priv;
+	struct mutex mbx_lock;		/* one request in flight */
+	bool pf_answers;		/* the PF driver speaks the mailbox */
+	u32 pf_api;
+	struct work_struct reset_work;	/* the PF was reset under us */
+	struct delayed_work watchdog;
+	bool reset_seen;		/* the watchdog saw a reset last time */
+	bool was_running;		/* across an FLR (reset_prepare/done) */
+};
+
+static inline struct sriovnic_vf *sriovnic_vf_of(struct sriovnic_priv *priv)
+{
+	return priv->role;
+}
+
+/* Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP or -ETIMEDOUT. */
+int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply);
+int sriovnic_vf_hello(struct sriovnic_vf *vf);
+void sriovnic_vf_mailbox(struct work_struct *work);
+
+#endif

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The PF<->VF mailbox as the drivers use it: the VF learns the PF's limits,
+asks for its MTU, is refused with a reason when the PF's policy says no, and
+comes back with its MTU after the PF is reset under traffic."""
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from guest import Guest  # noqa: E402
+from netlib import into_netns, pf_netdev, set_numvfs, vf_netdevs  # noqa: E402
+
+DEVICES = ["-netdev", "user,id=n0",
+           "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+           "-device", "sriovnic,bus=rp0,id=nic0,vfs=4,netdev=n0"]
+
+
+def load(g, pf_args=""):
+    g.sh(f"insmod /lib/modules/sriovnic/sriovnic_pf.ko {pf_args} && "
+         "insmod /lib/modules/sriovnic/sriovnic_vf.ko")
+
+
+class MtuPolicy(unittest.TestCase):
+    def test_pf_limit_is_enforced_through_the_mailbox(self):
+        g = Guest(DEVICES, name="mbx-policy")
+        self.addCleanup(g.kill)
+        load(g, "vf_max_mtu=4000")
+        g.sh(f"ip link set {pf_netdev(g)} up")
+        set_numvfs(g, 1)
+        vf = vf_netdevs(g, 1)[0]
+        self.assertIn("PF mailbox API 1, MTU up to 4000", g.sh("dmesg | grep sriovnic_vf"))
+        status, out = g.run(f"ip link set {vf} mtu 9000", check=False)
+        self.assertNotEqual(status, 0, out)
+        g.sh(f"ip link set {vf} mtu 3000 && ip link set {vf} up")
+        self.assertIn("mtu 3000", g.sh(f"ip link show {vf}"))
+
+
+class PfReset(unittest.TestCase):
+    def test_vfs_recover_from_a_pf_reset_with_their_mtu(self):
+        g = Guest(DEVICES, name="mbx-reset")
+        self.addCleanup(g.kill)
+        load(g)
+        pf = pf_netdev(g)
+        g.sh(f"ip link set {pf} up")
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.110.1/24", mtu=9000)
+        into_netns(g, "b", vfs[1], "192.168.110.2/24", mtu=9000)
+        g.sh(f"ip link set {pf} vf 1 vlan 0 spoofchk off")
+        self.assertIn("2 packets received",
+                      g.sh("ip netns exec a ping -c 2 -s 8000 -W 2 192.168.110.2"))
+        g.sh("ip netns exec a ping -q -i 0.1 192.168.110.2 > /tmp/ping.log 2>&1 & "
+             "echo $! > /tmp/ping.pid")
+        g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset", timeout=60)
+        g.sh("sleep 3")
+        self.assertIn("reset done, 2 VFs told", g.sh("dmesg | grep sriovnic_pf"))
+        self.assertEqual(g.sh("dmesg | grep -c 'recovered from a reset'").strip(), "2")
+        self.assertIn("mtu 9000", g.sh(f"ip -n a link show {vfs[0]}"))
+        self.assertIn("spoof checking off", g.sh(f"ip link show {pf} | grep 'vf 1 '"),
+                      "the PF replayed its VF settings")
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -s 8000 -W 2 192.168.110.2"))
+        g.sh("killall ping")
+
+
+class VfFlr(unittest.TestCase):
+    def test_vf_flr_under_traffic(self):
+        g = Guest(DEVICES, name="vf-flr")
+        self.addCleanup(g.kill)
+        load(g)
+        g.sh(f"ip link set {pf_netdev(g)} up")
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.120.1/24", mtu=4000)
+        into_netns(g, "b", vfs[1], "192.168.120.2/24")
+        g.sh("ip netns exec a ping -q -i 0.05 -s 1000 192.168.120.2 > /tmp/ping.log 2>&1 & "
+             "echo $! > /tmp/ping.pid")
+        g.sh("sleep 1 && echo 1 > /sys/bus/pci/devices/0000:01:00.1/reset && sleep 2", timeout=60)
+        g.sh("killall -INT ping; sleep 0.5")  # ip netns exec forks: signal ping itself
+        self.assertIn("recovered from a reset (MTU 4000)", g.sh("dmesg | grep sriovnic_vf"))
+        m = re.search(r"(\d+) packets transmitted, (\d+) packets received", g.sh("cat /tmp/ping.log"))
+        self.assertIsNotNone(m)
+        sent, received = int(m.group(1)), int(m.group(2))
+        # Pings stop only while the function is being reset (~100 ms of FLR).
+        self.assertGreater(received, sent * 0.7, f"{received} of {sent}")
+        self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
+        self.assertIn("2 packets received",
+                      g.sh("ip netns exec a ping -c 2 -s 1000 -W 2 192.168.120.2"))
+
+
+if __name__ == "__main__":
+    unittest.main()
