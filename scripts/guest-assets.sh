@@ -82,7 +82,10 @@ for m in "${MODULES[@]}"; do add_module "${m//-/_}"; done
 dst=$root/lib/modules/$kver
 for path in "${!wanted[@]}"; do
     mkdir -p "$dst/$(dirname "$path")"
-    xz -dc "$moddir/$path" >"$dst/${path%.xz}"
+    case $path in
+    *.xz) xz -dc "$moddir/$path" >"$dst/${path%.xz}" ;;  # 6.12 compresses them, 6.1 does not
+    *) cp "$moddir/$path" "$dst/$path" ;;
+    esac
 done
 cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$dst/" 2>/dev/null || true
 depmod -b "$root" "$kver"

@@ -11,6 +11,7 @@ cd "$SRIOVNIC_ROOT"
 "$SRIOVNIC_ROOT/scripts/setup-host.sh"
 "$SRIOVNIC_ROOT/scripts/build-qemu.sh"
 guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
+guest_dir_6_1=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.1)
 
 configure() {
     local dir=$1; shift
@@ -20,7 +21,8 @@ configure() {
         meson setup "$dir" "$@" >/dev/null
     fi
 }
-configure "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir"
+configure "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir" \
+    -Dguest-dir-6-1="$guest_dir_6_1"
 configure "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
 
 status=0

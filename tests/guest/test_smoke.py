@@ -9,6 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
+from netlib import LOAD_DRIVERS, into_netns, pf_netdev, set_numvfs, vf_netdevs  # noqa: E402
 
 DEVICES = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
            "-device", "sriovnic,bus=rp0,id=nic0,vfs=8"]
@@ -107,6 +108,25 @@ for vf in $(lspci -D -n -d 5352:0002 | cut -d' ' -f1); do
     echo "$vf func=$(devmem $((bar + 0x0C)) 32) scratch=$(devmem $((bar + 0x18)) 32)"
 done
 """
+
+
+class Drivers(unittest.TestCase):
+    """The PF and VF drivers on whichever kernel SRIOVNIC_GUEST_DIR holds."""
+
+    def test_pf_dhcp_and_vf_to_vf(self):
+        g = Guest(["-netdev", "user,id=n0"] + DEVICES[:-1] + [DEVICES[-1] + ",netdev=n0"],
+                  name="drivers")
+        self.addCleanup(g.kill)
+        g.sh(LOAD_DRIVERS)
+        pf = pf_netdev(g)
+        g.sh(f"ip link set {pf} up && udhcpc -i {pf} -n -q -t 10 >/dev/null 2>&1", timeout=90)
+        self.assertIn("3 packets received", g.sh("ping -c 3 -W 2 10.0.2.2"))
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.30.1/24")
+        into_netns(g, "b", vfs[1], "192.168.30.2/24")
+        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.30.2"))
+        self.assertIn("PF mailbox API 1", g.sh("dmesg | grep sriovnic_vf"))
 
 
 class Migration(unittest.TestCase):

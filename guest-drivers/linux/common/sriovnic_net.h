@@ -10,6 +10,8 @@
 #include <linux/pci.h>
 #include <linux/u64_stats_sync.h>
 
+#include "compat.h"
+
 #include <sriovnic/desc.h>
 #include <sriovnic/regs.h>
 
