@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything (packages, QEMU with sriovnic, guest kernel) and runs the
-# demo: a guest with -device sriovnic creates VFs and is live-migrated.
+# demo: a guest with -device sriovnic and its drivers uses the PF and VFs,
+# administers a VF, and is live-migrated while TCP flows between two VFs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
