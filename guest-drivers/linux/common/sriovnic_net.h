@@ -6,6 +6,7 @@
 #ifndef SRIOVNIC_NET_H
 #define SRIOVNIC_NET_H
 
+#include <linux/interrupt.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/u64_stats_sync.h>
@@ -100,6 +101,12 @@ static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
 
+/* sriovnic_rings.c */
+void sriovnic_unmap_tx(struct sriovnic_qpair *qp, struct sriovnic_tx_buf *buf);
+void sriovnic_refill_rx(struct sriovnic_qpair *qp);
+int sriovnic_poll(struct napi_struct *napi, int budget);
+irqreturn_t sriovnic_queue_irq(int irq, void *data);
+
 /* What differs between the PF and VF drivers. */
 struct sriovnic_role {
 	bool is_vf;
@@ -116,6 +123,16 @@ int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);
 
 extern const struct ethtool_ops sriovnic_ethtool_ops;
 extern const struct net_device_ops sriovnic_netdev_ops;
+
+/* The operations every sriovnic netdev has, for the drivers' ops tables. */
+#define SRIOVNIC_NETDEV_OPS_COMMON                        \
+	.ndo_open = sriovnic_open,                        \
+	.ndo_stop = sriovnic_stop,                        \
+	.ndo_start_xmit = sriovnic_start_xmit,            \
+	.ndo_set_rx_mode = sriovnic_set_rx_mode,          \
+	.ndo_set_mac_address = sriovnic_set_mac_address,  \
+	.ndo_get_stats64 = sriovnic_get_stats64,          \
+	.ndo_validate_addr = eth_validate_addr
 
 int sriovnic_open(struct net_device *netdev);
 int sriovnic_stop(struct net_device *netdev);

@@ -193,14 +193,8 @@ static int sriovnic_get_vf_stats(struct net_device *netdev, int vf, struct ifla_
 }
 
 const struct net_device_ops sriovnic_pf_netdev_ops = {
-	.ndo_open = sriovnic_open,
-	.ndo_stop = sriovnic_stop,
-	.ndo_start_xmit = sriovnic_start_xmit,
-	.ndo_set_rx_mode = sriovnic_set_rx_mode,
-	.ndo_set_mac_address = sriovnic_set_mac_address,
+	SRIOVNIC_NETDEV_OPS_COMMON,
 	.ndo_change_mtu = sriovnic_change_mtu,
-	.ndo_get_stats64 = sriovnic_get_stats64,
-	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_vf_mac = sriovnic_set_vf_mac,
 	.ndo_set_vf_vlan = sriovnic_set_vf_vlan,
 	.ndo_set_vf_spoofchk = sriovnic_set_vf_spoofchk,

@@ -39,14 +39,8 @@ static int sriovnic_vf_change_mtu(struct net_device *netdev, int mtu)
 }
 
 static const struct net_device_ops sriovnic_vf_netdev_ops = {
-	.ndo_open = sriovnic_open,
-	.ndo_stop = sriovnic_stop,
-	.ndo_start_xmit = sriovnic_start_xmit,
-	.ndo_set_rx_mode = sriovnic_set_rx_mode,
-	.ndo_set_mac_address = sriovnic_set_mac_address,
+	SRIOVNIC_NETDEV_OPS_COMMON,
 	.ndo_change_mtu = sriovnic_vf_change_mtu,
-	.ndo_get_stats64 = sriovnic_get_stats64,
-	.ndo_validate_addr = eth_validate_addr,
 };
 
 static const struct sriovnic_role sriovnic_vf_role = {
