@@ -23,6 +23,8 @@
 #define SRIOVNIC_MBX_HELLO         0x01u /* after every VF reset. Reply: w1 = MAC 0..3,
                                           * w2 = MAC 4..5, w3 = largest MTU the VF may set */
 #define SRIOVNIC_MBX_SET_MTU       0x02u /* w1 = MTU. Reply OK: the device now accepts it */
+#define SRIOVNIC_MBX_SET_VLAN      0x03u /* w1 = VID | SRIOVNIC_VLAN_FILTER_ADD to add, VID to
+                                          * remove, in the VF's VLAN filter */
 
 /* PF -> VF notices (no reply expected). */
 #define SRIOVNIC_MBX_PF_RESET      0x80u /* the PF was reset: the VF must reinitialize */
@@ -35,6 +37,7 @@
 
 /* Reasons for SRIOVNIC_MBX_DENIED. */
 #define SRIOVNIC_MBX_REASON_MTU_LIMIT 1u /* w2 = the PF's limit */
+#define SRIOVNIC_MBX_REASON_PORT_VLAN 2u /* the VF is on a port VLAN: no VLANs of its own */
 
 #endif /* SRIOVNIC_MAILBOX_H */
 

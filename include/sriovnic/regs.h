@@ -85,6 +85,19 @@
 /* PF only (a VF reads these as unmapped). */
 #define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
 #define SRIOVNIC_REG_PF_ACTIVE_VFS   0x0104u /* RO: VFs enabled (0 unless VF Enable) */
+/*
+ * VLAN filters of VFs without a port VLAN: select a VF, then add or remove a
+ * VID. A VF whose filter holds any VID receives tagged frames only for those
+ * VIDs (untagged frames always); an empty filter lets every VLAN through.
+ */
+#define SRIOVNIC_REG_PF_VLAN_VF      0x0130u /* RW: VF index the next register acts on */
+#define SRIOVNIC_REG_PF_VLAN_FILTER  0x0134u /* W: VID in 11:0, bit 31 add (1) or remove (0);
+                                              * VID 4095 removed: empty the filter.
+                                              * R: VIDs in the selected VF's filter */
+#define SRIOVNIC_VLAN_FILTER_CLEAR   0xFFFu
+#define SRIOVNIC_VLAN_FILTER_ADD     (1u << 31)
+#define SRIOVNIC_VLAN_WORDS          128u
+
 /* RO: bitmap of VFs whose mailbox message waits, VF n at bit n % 32 of word n / 32. */
 #define SRIOVNIC_REG_PF_MBX_PENDING(k) (0x0110u + 4u * (k))
 

@@ -122,6 +122,37 @@ class VfAdministration(unittest.TestCase):
         g.sh(f"ip link set {pf} vf 4 max_tx_rate 0")
 
 
+class VlanFilter(unittest.TestCase):
+    def test_vf_vlans_go_through_the_pf_and_filter_the_rest(self):
+        g = Guest(DEVICES, name="vlanfilter")
+        self.addCleanup(g.kill)
+        g.sh(LOAD_DRIVERS + " && modprobe 8021q")
+        pf = pf_netdev(g)
+        g.sh(f"ip link set {pf} up")
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0])
+        g.sh(f"ip -n a link add link {vfs[0]} name v300 type vlan id 300 && "
+             "ip -n a addr add 192.168.130.1/24 dev v300 && ip -n a link set v300 up")
+        for vid, net in ((300, "192.168.130.254/24"), (400, "192.168.140.254/24")):
+            g.sh(f"ip link add link {pf} name {pf}.{vid} type vlan id {vid} && "
+                 f"ip addr add {net} dev {pf}.{vid} && ip link set {pf}.{vid} up")
+        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.130.254"))
+        before = ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"]
+        g.run("ping -c 2 -W 1 192.168.140.77", check=False)  # ARP broadcasts on VLAN 400
+        self.assertEqual(ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"], before,
+                         "VLAN 400 is not in the VF's filter")
+        g.run("ping -c 2 -W 1 192.168.130.77", check=False)  # and on VLAN 300
+        self.assertGreater(ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"], before)
+
+        g.sh(f"ip link set {pf} vf 1 vlan 50")
+        into_netns(g, "b", vfs[1])
+        status, _ = g.run(f"ip -n b link add link {vfs[1]} name v60 type vlan id 60",
+                          check=False)
+        self.assertNotEqual(status, 0, "a VF on a port VLAN may not have VLANs of its own")
+        self.assertIn("VLAN 60 refused by the PF", g.sh("dmesg | grep sriovnic_vf"))
+
+
 class AdministrationSurvivesMigration(unittest.TestCase):
     def test_vf_settings_and_their_effect_after_migration(self):
         src = Guest(DEVICES, name="adm-src")

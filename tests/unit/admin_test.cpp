@@ -395,3 +395,44 @@ TEST_F(Mailbox, PfCannotOverwriteAnUnreadMessageAndVfResetClearsTheMailbox)
 
 } // namespace
 } // namespace sriovnic
+
+namespace sriovnic {
+namespace {
+
+TEST_F(Admin, VlanFilterLimitsWhichTaggedFramesATrunkVfGets)
+{
+    bring_up(VF0, kVf0Mac);
+    auto tagged = [](uint16_t vid) {
+        Bytes f = test::ethernet(kBroadcast, kRemote, 0x8100, 64);
+        test::put16(f, 14, vid);
+        test::put16(f, 16, 0x0806);
+        return f;
+    };
+    ASSERT_TRUE(device->uplink_receive(tagged(400)));
+    EXPECT_EQ(received(VF0), 1u) << "no filter: a trunk";
+    wr(PF, SRIOVNIC_REG_PF_VLAN_VF, 0);
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_ADD | 300);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 1u);
+    ASSERT_TRUE(device->uplink_receive(tagged(400)));
+    EXPECT_EQ(received(VF0), 1u) << "400 is not in the filter";
+    ASSERT_TRUE(device->uplink_receive(tagged(300)));
+    EXPECT_EQ(received(VF0), 2u);
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(kBroadcast, kRemote, 0x0806, 28)));
+    EXPECT_EQ(received(VF0), 3u) << "untagged always";
+    device->reset_function(VF0);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 1u) << "the PF's filter survives a VF reset";
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, 300);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 0u);
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_ADD | 5);
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_ADD | 6);
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_CLEAR);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 0u) << "cleared in one write";
+    wr(PF, SRIOVNIC_REG_PF_VLAN_VF, 2); // only two VFs
+    wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, 0x1FFF);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 2u);
+    wr(VF0, SRIOVNIC_REG_PF_VLAN_VF, 0);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED) << "PF only";
+}
+
+} // namespace
+} // namespace sriovnic

@@ -468,7 +468,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	netdev->ethtool_ops = &sriovnic_ethtool_ops;
 	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 |
 			      NETIF_F_RXCSUM;
-	netdev->features = netdev->hw_features | NETIF_F_HIGHDMA;
+	netdev->features = netdev->hw_features | NETIF_F_HIGHDMA | role->features;
 	netdev->vlan_features = netdev->features;
 	netdev->min_mtu = SRIOVNIC_MTU_MIN;
 	netdev->max_mtu = SRIOVNIC_MTU_MAX;

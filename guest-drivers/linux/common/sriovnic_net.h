@@ -112,6 +112,7 @@ struct sriovnic_role {
 	bool is_vf;
 	const char *name;
 	const struct net_device_ops *ops;	/* sriovnic_netdev_ops or a superset */
+	netdev_features_t features;		/* beyond the common ones */
 	work_func_t mailbox;			/* runs on the MBX interrupt cause */
 };
 

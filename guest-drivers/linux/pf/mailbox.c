@@ -50,6 +50,8 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 	case SRIOVNIC_MBX_HELLO:
 		/* A VF (re)starting gets MTU 1500 until it asks for more. */
 		sriovnic_pf_set_max_mtu(priv, vf, 1500);
+		bitmap_zero(pf->vf[vf].vlans, VLAN_N_VID);
+		sriovnic_pf_apply_vlan_filter(priv, vf);
 		reply[1] = pf->vf[vf].mac_lo;
 		reply[2] = pf->vf[vf].mac_hi;
 		reply[3] = pf->vf_max_mtu;
@@ -63,6 +65,26 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 		}
 		sriovnic_pf_set_max_mtu(priv, vf, max_t(u32, req[1], 1500));
 		break;
+	case SRIOVNIC_MBX_SET_VLAN: {
+		unsigned int vid = req[1] & 0xfff;
+
+		if (vid >= VLAN_N_VID - 1 || (req[1] & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xfff))) {
+			status = SRIOVNIC_MBX_BAD_REQUEST;
+			break;
+		}
+		if (pf->vf[vf].vlan) {
+			status = SRIOVNIC_MBX_DENIED;
+			reply[1] = SRIOVNIC_MBX_REASON_PORT_VLAN;
+			break;
+		}
+		if (req[1] & SRIOVNIC_VLAN_FILTER_ADD)
+			set_bit(vid, pf->vf[vf].vlans);
+		else
+			clear_bit(vid, pf->vf[vf].vlans);
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_VF, vf);
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, req[1]);
+		break;
+	}
 	default:
 		status = SRIOVNIC_MBX_UNSUPPORTED;
 		break;

@@ -3,6 +3,7 @@
 #ifndef SRIOVNIC_PF_H
 #define SRIOVNIC_PF_H
 
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
 
@@ -15,6 +16,7 @@ struct sriovnic_vf_cfg {
 	u32 vlan;
 	u32 flags;	/* SRIOVNIC_VFA_FLAGS value, max MTU included */
 	u32 rate;
+	DECLARE_BITMAP(vlans, VLAN_N_VID);	/* the VF's VLAN filter */
 };
 
 struct sriovnic_pf {
@@ -32,6 +34,7 @@ static inline struct sriovnic_pf *sriovnic_pf_of(struct sriovnic_priv *priv)
 extern const struct net_device_ops sriovnic_pf_netdev_ops;
 
 void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf);
+void sriovnic_pf_apply_vlan_filter(struct sriovnic_priv *priv, unsigned int vf);
 void sriovnic_pf_init_vfs(struct sriovnic_priv *priv);
 void sriovnic_pf_mailbox(struct work_struct *work);
 void sriovnic_pf_notify_reset(struct sriovnic_priv *priv);

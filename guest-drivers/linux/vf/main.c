@@ -38,15 +38,43 @@ static int sriovnic_vf_change_mtu(struct net_device *netdev, int mtu)
 	return sriovnic_change_mtu(netdev, mtu);
 }
 
+static int sriovnic_vf_vlan(struct net_device *netdev, u16 vid, bool add)
+{
+	struct sriovnic_vf *vf = sriovnic_vf_of(netdev_priv(netdev));
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	int err;
+
+	if (!vf->pf_answers)
+		return 0; /* no PF driver, no filter: the port passes every VLAN */
+	err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_VLAN,
+				  vid | (add ? SRIOVNIC_VLAN_FILTER_ADD : 0), reply);
+	if (err == -EPERM && reply[1] == SRIOVNIC_MBX_REASON_PORT_VLAN)
+		netdev_warn(netdev, "on a port VLAN: VLAN %u refused by the PF\n", vid);
+	return err;
+}
+
+static int sriovnic_vf_vlan_add(struct net_device *netdev, __be16 proto, u16 vid)
+{
+	return sriovnic_vf_vlan(netdev, vid, true);
+}
+
+static int sriovnic_vf_vlan_kill(struct net_device *netdev, __be16 proto, u16 vid)
+{
+	return sriovnic_vf_vlan(netdev, vid, false);
+}
+
 static const struct net_device_ops sriovnic_vf_netdev_ops = {
 	SRIOVNIC_NETDEV_OPS_COMMON,
 	.ndo_change_mtu = sriovnic_vf_change_mtu,
+	.ndo_vlan_rx_add_vid = sriovnic_vf_vlan_add,
+	.ndo_vlan_rx_kill_vid = sriovnic_vf_vlan_kill,
 };
 
 static const struct sriovnic_role sriovnic_vf_role = {
 	.is_vf = true,
 	.name = sriovnic_driver_name,
 	.ops = &sriovnic_vf_netdev_ops,
+	.features = NETIF_F_HW_VLAN_CTAG_FILTER,
 	.mailbox = sriovnic_vf_mailbox,
 };
 

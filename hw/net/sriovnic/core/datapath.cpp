@@ -290,6 +290,13 @@ std::span<const PortView> Device::ports()
             p.promisc = f.trusted() && (r.rx_mode & SRIOVNIC_RX_MODE_PROMISC);
             p.allmulti = f.trusted() && (r.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI);
             p.port_vid = f.port_vid();
+            p.vlan_filter = nullptr;
+            for (uint32_t word : r.vlan_filter) {
+                if (word) {
+                    p.vlan_filter = r.vlan_filter;
+                    break;
+                }
+            }
             p.mc_hash = uint64_t(r.mc_hash_hi) << 32 | r.mc_hash_lo;
         }
         ports_dirty_ = false;

@@ -5,6 +5,8 @@
 #include "sriovnic/desc.h"
 #include "sriovnic/regs.h"
 
+#include <algorithm>
+
 namespace sriovnic {
 
 namespace {
@@ -120,6 +122,18 @@ std::optional<uint32_t> Device::read_pf_register(uint32_t offset) const
         return total_vfs();
     case SRIOVNIC_REG_PF_ACTIVE_VFS:
         return active_vfs_;
+    case SRIOVNIC_REG_PF_VLAN_VF:
+        return functions_.front().regs().pf_vlan_select;
+    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+        const uint32_t vf = functions_.front().regs().pf_vlan_select;
+        uint32_t count = 0;
+        if (vf < total_vfs()) {
+            for (uint32_t word : functions_[1 + vf].regs().vlan_filter) {
+                count += uint32_t(__builtin_popcount(word));
+            }
+        }
+        return count;
+    }
     default:
         if (offset >= SRIOVNIC_REG_PF_MBX_PENDING(0) && offset < SRIOVNIC_REG_PF_MBX_PENDING(8)) {
             return pf_mailbox_pending((offset - SRIOVNIC_REG_PF_MBX_PENDING(0)) / 4);
@@ -188,6 +202,9 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
             result = write_admin_register(reg, uint32_t(value));
         } else if (!f->is_vf() && in_pf_mailbox_window(reg, total_vfs())) {
             result = write_pf_mailbox(reg, uint32_t(value));
+        } else if (auto pf_result = f->is_vf() ? std::nullopt
+                                               : write_pf_register(reg, uint32_t(value))) {
+            result = *pf_result;
         } else {
             result = f->write_register(reg, uint32_t(value));
         }
@@ -335,6 +352,42 @@ void Device::update_links()
             ports_dirty_ = true;
             update_interrupts(f);
         }
+    }
+}
+
+std::optional<Function::WriteResult> Device::write_pf_register(uint32_t offset, uint32_t value)
+{
+    using WR = Function::WriteResult;
+    SriovnicFnRegs &pf = functions_.front().regs();
+    switch (offset) {
+    case SRIOVNIC_REG_PF_VLAN_VF:
+        if (value >= total_vfs()) {
+            return WR::bad_value;
+        }
+        pf.pf_vlan_select = value;
+        return WR::done;
+    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+        const unsigned vid = value & 0xFFF;
+        if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || pf.pf_vlan_select >= total_vfs() ||
+            value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
+            return WR::bad_value;
+        }
+        uint32_t *filter = functions_[1 + pf.pf_vlan_select].regs().vlan_filter;
+        ports_dirty_ = true;
+        if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
+            std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);
+            return WR::done;
+        }
+        uint32_t &word = filter[vid / 32];
+        if (value & SRIOVNIC_VLAN_FILTER_ADD) {
+            word |= 1u << (vid % 32);
+        } else {
+            word &= ~(1u << (vid % 32));
+        }
+        return WR::done;
+    }
+    default:
+        return std::nullopt;
     }
 }
 

@@ -55,6 +55,7 @@ private:
     enum class Delivery { delivered, dropped, busy };
 
     std::optional<uint32_t> read_pf_register(uint32_t offset) const;
+    std::optional<Function::WriteResult> write_pf_register(uint32_t offset, uint32_t value);
     // admin.cpp: per-VF administration and the mailbox.
     std::optional<uint32_t> read_admin_register(uint32_t offset);
     Function::WriteResult write_admin_register(uint32_t offset, uint32_t value);

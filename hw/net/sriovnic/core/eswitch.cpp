@@ -22,7 +22,14 @@ namespace {
 
 bool on_port_vlan(const PortView &p, const FrameInfo &info)
 {
-    return !p.port_vid || (info.vlan_tci && (*info.vlan_tci & 0xFFF) == p.port_vid);
+    if (p.port_vid) {
+        return info.vlan_tci && (*info.vlan_tci & 0xFFF) == p.port_vid;
+    }
+    if (p.vlan_filter && info.vlan_tci) {
+        const unsigned vid = *info.vlan_tci & 0xFFF;
+        return p.vlan_filter[vid / 32] & (1u << (vid % 32));
+    }
+    return true;
 }
 
 } // namespace

@@ -19,6 +19,7 @@ struct PortView {
     bool allmulti = false;
     uint64_t mc_hash = 0;
     uint16_t port_vid = 0; // 0: trunk (any frame); else only frames tagged with this VID
+    const uint32_t *vlan_filter = nullptr; // trunk only: tagged frames need their VID's bit
 };
 
 // Multicast hash bucket of a MAC: the top 6 bits of its little-endian CRC-32

@@ -3,6 +3,7 @@
 
 #include "sriovnic/regs.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace sriovnic {
@@ -53,6 +54,7 @@ void Function::reset()
     regs_.admin_vlan = kept.admin_vlan;
     regs_.admin_flags = kept.admin_flags;
     regs_.admin_rate = kept.admin_rate;
+    std::copy(std::begin(kept.vlan_filter), std::end(kept.vlan_filter), regs_.vlan_filter);
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
     const MacAddr mac = is_zero(admin_mac()) ? permanent_mac_ : admin_mac();
@@ -63,6 +65,7 @@ void Function::reset()
 
 void Function::reset_admin()
 {
+    std::fill(std::begin(regs_.vlan_filter), std::end(regs_.vlan_filter), 0u);
     regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
     regs_.admin_vlan = 0;
     regs_.admin_flags = is_vf() ? SRIOVNIC_VFA_FLAGS_DEFAULT : 0;

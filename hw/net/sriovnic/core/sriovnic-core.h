@@ -110,6 +110,10 @@ typedef struct SriovnicFnRegs {
     uint32_t mbx_status;
     uint32_t mbx_vf_msg[SRIOVNIC_MBX_WORDS];
     uint32_t mbx_pf_msg[SRIOVNIC_MBX_WORDS];
+    /* VF only: the VLAN filter the PF programmed (bit per VID) */
+    uint32_t vlan_filter[SRIOVNIC_VLAN_WORDS];
+    /* PF only: SRIOVNIC_REG_PF_VLAN_VF */
+    uint32_t pf_vlan_select;
 } SriovnicFnRegs;
 
 /*
