@@ -190,6 +190,8 @@ int sriovnic_open(struct net_device *netdev)
 	unsigned int i;
 	int err;
 
+	if (priv->rings_up)
+		return 0;
 	/*
 	 * The PF may have assigned a MAC while we were down; after a reset the
 	 * device may have none, so give it ours.
@@ -226,6 +228,7 @@ int sriovnic_open(struct net_device *netdev)
 	sriovnic_set_rx_mode(netdev);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
 	sriovnic_update_carrier(priv);
+	priv->rings_up = true;
 	netif_tx_start_all_queues(netdev);
 	return 0;
 
@@ -244,6 +247,10 @@ int sriovnic_stop(struct net_device *netdev)
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 	unsigned int i;
 
+	/* Reset recovery may stop a netdev that is still IFF_UP: do it once. */
+	if (!priv->rings_up)
+		return 0;
+	priv->rings_up = false;
 	netif_tx_disable(netdev);
 	netif_carrier_off(netdev);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, 0);

@@ -73,6 +73,7 @@ struct sriovnic_priv {
 	u32 rx_buf_len;
 	u32 ring_len;
 	u64 err_events;
+	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
 	void *role;			/* the PF or VF driver's own state */

@@ -89,6 +89,7 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 
 	pci_restore_state(priv->pdev);
+	pci_save_state(priv->pdev); /* restoring consumes the saved state */
 	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
 	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
 		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
@@ -108,7 +109,7 @@ static bool sriovnic_vf_needs_recovery(struct sriovnic_priv *priv)
 	u32 ctrl = sriovnic_rd(priv, SRIOVNIC_REG_CTRL);
 
 	/* All ones: the function is gone (surprise removal); leave it alone. */
-	return ctrl != ~0u && netif_running(priv->netdev) && !(ctrl & SRIOVNIC_CTRL_ENABLE);
+	return ctrl != ~0u && priv->rings_up && !(ctrl & SRIOVNIC_CTRL_ENABLE);
 }
 
 static void sriovnic_vf_reset_work(struct work_struct *work)
