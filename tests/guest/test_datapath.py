@@ -197,6 +197,45 @@ class DriverRebind(unittest.TestCase):
         self.assertIn("1 packets received", g.sh("ip netns exec a ping -c 1 -W 2 192.168.60.2"))
 
 
+class OtherBackends(unittest.TestCase):
+    """Two guests whose PFs' uplinks are joined by -netdev stream (a socket
+    between the two QEMU processes), then by -netdev dgram."""
+
+    def pair(self, kind, sock):
+        if kind == "stream":
+            server = f"stream,id=n0,server=on,addr.type=unix,addr.path={sock}"
+            client = f"stream,id=n0,server=off,reconnect-ms=100,addr.type=unix,addr.path={sock}"
+        else:
+            server = (f"dgram,id=n0,local.type=unix,local.path={sock}.a,"
+                      f"remote.type=unix,remote.path={sock}.b")
+            client = (f"dgram,id=n0,local.type=unix,local.path={sock}.b,"
+                      f"remote.type=unix,remote.path={sock}.a")
+        port = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+                "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0"]
+        a = Guest(["-netdev", server] + port, name=f"{kind}-a")
+        self.addCleanup(a.kill)
+        # Each QEMU would give its PF the same default MAC.
+        b = Guest(["-netdev", client] + port, name=f"{kind}-b",
+                  extra=["-global", "sriovnic.mac=52:54:00:00:00:02"])
+        self.addCleanup(b.kill)
+        for g, ip in ((a, "10.9.0.1"), (b, "10.9.0.2")):
+            g.sh(LOAD_DRIVERS)
+            dev = pf_netdev(g)
+            g.sh(f"ip addr add {ip}/24 dev {dev} && ip link set {dev} up")
+        return a, b
+
+    def test_stream_and_dgram_uplinks(self):
+        for kind in ("stream", "dgram"):
+            sock = os.path.join("/tmp", f"sriovnic-{kind}-{os.getpid()}.sock")
+            a, b = self.pair(kind, sock)
+            self.assertIn("3 packets received", b.sh("ping -c 3 -W 2 10.9.0.1"), kind)
+            a.sh("iperf3 -s -D -1 -p 5201")
+            out = b.sh("iperf3 -c 10.9.0.1 -p 5201 -t 2", timeout=60)
+            self.assertGreater(iperf_bytes(out), 1 << 20, f"{kind}:\n{out}")
+            a.kill()
+            b.kill()
+
+
 class Migration(unittest.TestCase):
     def test_vf_and_pf_traffic_continue_after_migration(self):
         src = Guest(devices(), name="mig-src")
