@@ -57,7 +57,7 @@ def first_netdev(g, vendor_device):
     bdf = g.sh(f"lspci -D -n -d {vendor_device} | head -1 | cut -d' ' -f1").strip()
     # virtio-net's netdev hangs off the virtio device below the PCI function.
     return bdf, g.sh(f"ls /sys/bus/pci/devices/{bdf}/net/ /sys/bus/pci/devices/{bdf}/virtio*/net/ "
-                     "2>/dev/null | grep -v ':' | head -1").strip()
+                     "2>/dev/null | grep -v ':' | grep . | head -1").strip()
 
 
 def setup_sriovnic_pf(g):

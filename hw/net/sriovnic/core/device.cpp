@@ -59,7 +59,9 @@ bool affects_port(uint32_t offset)
     case SRIOVNIC_REG_MC_HASH_HI:
         return true;
     default:
-        return in_queue_window(offset);
+        // Of a queue pair's registers only RX enable matters; doorbells do not.
+        return in_queue_window(offset) &&
+               (offset - SRIOVNIC_REG_QUEUE_BASE) % SRIOVNIC_REG_QUEUE_STRIDE == SRIOVNIC_Q_RX_CTRL;
     }
 }
 
