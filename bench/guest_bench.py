@@ -78,6 +78,7 @@ def setup_sriovnic_vf(g):
 
 
 def setup_virtio(g):
+    g.sh("modprobe virtio_net")
     _, dev = first_netdev(g, "1af4:")
     dhcp(g, dev)
     return None
