@@ -55,10 +55,7 @@ def main():
         src.sh("ip netns exec a iperf3 -c 192.168.50.2 -p 5201 -t 8 > /tmp/iperf.log 2>&1 &")
         src.sh("sleep 3")
         dst = Guest(DEVICES, name="demo-dst", incoming="defer")
-        uri = f"unix:{dst.machine.dir}/migrate.sock"
-        dst.qmp("migrate-incoming", uri=uri)
-        src.qmp("migrate", uri=uri)
-        info = src.machine.wait_migration(timeout=120)
+        info = src.machine.migrate_to(dst.machine, timeout=120)
         show(f"migration {info['status']} in {info.get('total-time', '?')} ms, "
              f"downtime {info.get('downtime', '?')} ms")
 

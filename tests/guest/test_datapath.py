@@ -253,10 +253,7 @@ class Migration(unittest.TestCase):
         src.sh("ip netns exec a iperf3 -c 192.168.70.2 -p 5201 -t 6 > /tmp/iperf.log 2>&1 &")
         src.sh("sleep 2")
 
-        uri = f"unix:{dst.machine.dir}/migrate.sock"
-        dst.qmp("migrate-incoming", uri=uri)
-        src.qmp("migrate", uri=uri)
-        src.machine.wait_migration(timeout=120)
+        src.machine.migrate_to(dst.machine, timeout=120)
 
         dst.sh("while pidof iperf3 >/dev/null; do sleep 0.5; done", timeout=60)
         out = dst.sh("cat /tmp/iperf.log")

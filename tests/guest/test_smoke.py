@@ -142,10 +142,7 @@ class Migration(unittest.TestCase):
         for n in range(1, 4):
             self.assertIn(f"0000:01:00.{n} func=0x00000{n:03X} scratch=0x0000500{n}", before)
 
-        uri = f"unix:{dst.machine.dir}/migrate.sock"
-        dst.qmp("migrate-incoming", uri=uri)
-        src.qmp("migrate", uri=uri)
-        src.machine.wait_migration(timeout=120)
+        src.machine.migrate_to(dst.machine, timeout=120)
         after = dst.sh(SNAPSHOT)
         self.assertEqual(after, before)
         # And the VFs still work on the destination: a register write sticks.

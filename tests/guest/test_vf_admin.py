@@ -175,10 +175,7 @@ class AdministrationSurvivesMigration(unittest.TestCase):
         before = src.sh(f"ip link show {pf} | grep ' vf '")
         self.assertIn("vlan 200, qos 1", before)
 
-        uri = f"unix:{dst.machine.dir}/migrate.sock"
-        dst.qmp("migrate-incoming", uri=uri)
-        src.qmp("migrate", uri=uri)
-        src.machine.wait_migration(timeout=120)
+        src.machine.migrate_to(dst.machine, timeout=120)
 
         self.assertEqual(dst.sh(f"ip link show {pf} | grep ' vf '"), before)
         self.assertIn("3 packets received",

@@ -139,6 +139,14 @@ class Machine:
     def hmp(self, line):
         return self.qmp("human-monitor-command", **{"command-line": line})
 
+    def migrate_to(self, dst, timeout=60):
+        """Live-migrates this machine to `dst` (started with -incoming defer)
+        over a unix socket; returns query-migrate's final answer."""
+        uri = f"unix:{dst.dir}/migrate.sock"
+        dst.qmp("migrate-incoming", uri=uri)
+        self.qmp("migrate", uri=uri)
+        return self.wait_migration(timeout)
+
     def wait_migration(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 driven through config space and MMIO as firmware and drivers would, with no
 guest OS."""
 import subprocess
+import time
 import unittest
 
 from sriovnic_pci import (BUS, CAP_EXP, CAP_MSIX, CAP_PM, CMD_MASTER, CMD_MEMORY,
@@ -297,15 +298,11 @@ class Migration(unittest.TestCase):
         vf_cfg = [[c.cfg_read(off, vf=n) for off in range(0, 0x100, 4)] for n in range(4)]
         sriov_ctrl = c.sriov_read(SRIOV_CTRL)
 
-        uri = f"unix:{dst.dir}/migrate.sock"
-        dst.qmp("migrate-incoming", uri=uri)
-        src.qmp("migrate", uri=uri)
-        src.wait_migration()
-        deadline_status = None
-        for _ in range(200):
-            deadline_status = dst.qmp("query-status")["status"]
-            if deadline_status in ("running", "paused", "postmigrate"):
+        src.migrate_to(dst)
+        for _ in range(200):  # the destination finishes loading after the source is done
+            if dst.qmp("query-status")["status"] != "inmigrate":
                 break
+            time.sleep(0.05)
         d = Card(dst, setup=False)
         self.assertEqual([d.cfg_read(off) for off in range(0, 0x100, 4)], pf_cfg)
         for n in range(4):
