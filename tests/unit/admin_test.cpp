@@ -284,6 +284,20 @@ TEST_F(Admin, BadAdministrativeValuesAreRefused)
     EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED);
 }
 
+TEST_F(Admin, VfKeepsItsMacAcrossItsOwnResetButNotThePfs)
+{
+    bring_up(VF0, kVf0Mac);
+    device->reset_function(VF0);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), lo(kVf0Mac));
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(kVf0Mac, kRemote, 0x0800, 60)));
+    EXPECT_TRUE(platform.uplink.empty());
+    bring_up(VF1, kVf1Mac);
+    send(VF1, test::ethernet(kVf0Mac, kVf1Mac, 0x0800, 60));
+    EXPECT_TRUE(platform.uplink.empty()) << "frames for a resetting VF stay in the card";
+    device->reset_function(PF);
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), 0u);
+}
+
 TEST_F(Admin, MaxMtuLimitsWhatTheVfMaySet)
 {
     admin(0, SRIOVNIC_VFA_FLAGS, SRIOVNIC_VFA_FLAG_SPOOFCHK | 1500u << SRIOVNIC_VFA_MAX_MTU_SHIFT);

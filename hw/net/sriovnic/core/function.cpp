@@ -57,7 +57,13 @@ void Function::reset()
     std::copy(std::begin(kept.vlan_filter), std::end(kept.vlan_filter), regs_.vlan_filter);
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
-    const MacAddr mac = is_zero(admin_mac()) ? permanent_mac_ : admin_mac();
+    // A VF keeps its address in the switch across its own resets, as a
+    // PF-programmed filter would: frames for it must not leak to the uplink
+    // while its driver recovers.
+    MacAddr mac = is_zero(admin_mac()) ? permanent_mac_ : admin_mac();
+    if (is_vf() && is_zero(admin_mac())) {
+        mac = mac_of(kept.mac_lo, kept.mac_hi);
+    }
     regs_.mac_lo = regs_.mac_lo_staged = mac_lo_of(mac);
     regs_.mac_hi = mac_hi_of(mac);
     signalled_ = 0;
@@ -65,6 +71,9 @@ void Function::reset()
 
 void Function::reset_admin()
 {
+    if (is_vf()) {
+        regs_.mac_lo = regs_.mac_lo_staged = regs_.mac_hi = 0; // the PF's reset forgets VF addresses
+    }
     std::fill(std::begin(regs_.vlan_filter), std::end(regs_.vlan_filter), 0u);
     regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
     regs_.admin_vlan = 0;
