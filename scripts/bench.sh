@@ -6,14 +6,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SRIOVNIC_ROOT"
 
-"$SRIOVNIC_ROOT/scripts/setup-host.sh"
-"$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+prepare_host_and_qemu
 guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
-if [ -f "$SRIOVNIC_BUILD/bench/build.ninja" ]; then
-    meson configure "$SRIOVNIC_BUILD/bench" --buildtype=release >/dev/null
-else
-    meson setup "$SRIOVNIC_BUILD/bench" --buildtype=release >/dev/null
-fi
+meson_dir "$SRIOVNIC_BUILD/bench" --buildtype=release
 ninja -C "$SRIOVNIC_BUILD/bench" core-bench >/dev/null
 echo "== core per-packet path (VF -> VF through rings and switch)"
 "$SRIOVNIC_BUILD/bench/core-bench" --benchmark_min_time=1

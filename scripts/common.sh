@@ -21,4 +21,20 @@ export CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 
 log() { printf '[sriovnic] %s\n' "$*" >&2; }
+
+# Installs what is missing and builds QEMU with the device (both idempotent).
+prepare_host_and_qemu() {
+    "$SRIOVNIC_ROOT/scripts/setup-host.sh"
+    "$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+}
+
+# meson setup DIR ARGS..., or meson configure if DIR is already set up.
+meson_dir() {
+    local dir=$1; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson configure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+}
 die() { printf '[sriovnic] error: %s\n' "$*" >&2; exit 1; }

@@ -5,8 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-"$SRIOVNIC_ROOT/scripts/setup-host.sh"
-"$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+prepare_host_and_qemu
 guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
 SRIOVNIC_QEMU=$QEMU_BIN SRIOVNIC_GUEST_DIR=$guest_dir \
     /usr/bin/python3 -W ignore::ResourceWarning "$SRIOVNIC_ROOT/scripts/demo.py"

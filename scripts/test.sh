@@ -8,22 +8,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SRIOVNIC_ROOT"
 
-"$SRIOVNIC_ROOT/scripts/setup-host.sh"
-"$SRIOVNIC_ROOT/scripts/build-qemu.sh"
+prepare_host_and_qemu
 guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
 guest_dir_6_1=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.1)
 
-configure() {
-    local dir=$1; shift
-    if [ -f "$dir/build.ninja" ]; then
-        meson configure "$dir" "$@" >/dev/null
-    else
-        meson setup "$dir" "$@" >/dev/null
-    fi
-}
-configure "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir" \
+meson_dir "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir" \
     -Dguest-dir-6-1="$guest_dir_6_1"
-configure "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
+meson_dir "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
 
 status=0
 log "unit tests under ASan+UBSan"

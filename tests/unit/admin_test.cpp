@@ -21,28 +21,22 @@ using test::Mac;
 constexpr uint16_t PF = SRIOVNIC_FN_PF;
 constexpr uint16_t VF0 = SRIOVNIC_FN_VF(0);
 constexpr uint16_t VF1 = SRIOVNIC_FN_VF(1);
-const Mac kPfMac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
-const Mac kVf0Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x00};
-const Mac kVf1Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x01};
+using test::kBroadcast;
+using test::kPfMac;
+using test::kRemote;
+using test::kVf0Mac;
+using test::kVf1Mac;
 const Mac kAdminMac = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
-const Mac kRemote = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
-const Mac kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-uint32_t lo(const Mac &m) { return uint32_t(m[0]) | m[1] << 8 | m[2] << 16 | uint32_t(m[3]) << 24; }
-uint32_t hi(const Mac &m) { return uint32_t(m[4]) | m[5] << 8; }
+uint32_t lo(const Mac &m) { return test::mac_lo(m); }
+uint32_t hi(const Mac &m) { return test::mac_hi(m); }
 
 // One 16-entry ring pair per function in fake RAM, as a driver sets it up.
 class Admin : public ::testing::Test {
 protected:
     Admin()
     {
-        SriovnicCoreConfig cfg{};
-        cfg.total_vfs = 2;
-        cfg.max_vfs = 255;
-        cfg.pf_queue_pairs = 1;
-        cfg.vf_queue_pairs = 1;
-        std::copy(kPfMac.begin(), kPfMac.end(), cfg.mac);
-        device = std::make_unique<Device>(cfg, platform);
+        device = std::make_unique<Device>(test::card_config(2, 1, 1, kPfMac), platform);
         device->set_active_vfs(2);
     }
 

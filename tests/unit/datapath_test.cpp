@@ -23,11 +23,11 @@ using test::Mac;
 constexpr uint16_t PF = SRIOVNIC_FN_PF;
 constexpr uint16_t VF0 = SRIOVNIC_FN_VF(0);
 constexpr uint16_t VF1 = SRIOVNIC_FN_VF(1);
-const Mac kPfMac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
-const Mac kVf0Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x00};
-const Mac kVf1Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x01};
-const Mac kRemote = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
-const Mac kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+using test::kBroadcast;
+using test::kPfMac;
+using test::kRemote;
+using test::kVf0Mac;
+using test::kVf1Mac;
 
 struct Ring {
     uint64_t tx_base = 0, rx_base = 0;
@@ -40,13 +40,7 @@ class Nic : public ::testing::Test {
 protected:
     Nic()
     {
-        SriovnicCoreConfig cfg{};
-        cfg.total_vfs = 4;
-        cfg.max_vfs = 255;
-        cfg.pf_queue_pairs = 2;
-        cfg.vf_queue_pairs = 2;
-        std::copy(kPfMac.begin(), kPfMac.end(), cfg.mac);
-        device = std::make_unique<Device>(cfg, platform);
+        device = std::make_unique<Device>(test::card_config(4, 2, 2, kPfMac), platform);
         device->set_active_vfs(4);
     }
 
@@ -69,8 +63,8 @@ protected:
 
     void set_mac(uint16_t fn, const Mac &m)
     {
-        wr(fn, SRIOVNIC_REG_MAC_LO, uint32_t(m[0]) | m[1] << 8 | m[2] << 16 | uint32_t(m[3]) << 24);
-        wr(fn, SRIOVNIC_REG_MAC_HI, uint32_t(m[4]) | m[5] << 8);
+        wr(fn, SRIOVNIC_REG_MAC_LO, test::mac_lo(m));
+        wr(fn, SRIOVNIC_REG_MAC_HI, test::mac_hi(m));
     }
 
     // Brings a function up the way a driver does: MAC, rings, enable.

@@ -3,12 +3,29 @@
 
 #include "platform.hpp"
 
+#include "sriovnic-core.h"
+
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
 
 namespace sriovnic::test {
+
+// A card with `vfs` VFs (all routing IDs available) and the PF MAC given.
+inline SriovnicCoreConfig card_config(uint16_t vfs, uint8_t pf_queues, uint8_t vf_queues,
+                                      const std::array<uint8_t, 6> &pf_mac)
+{
+    SriovnicCoreConfig cfg{};
+    cfg.total_vfs = vfs;
+    cfg.max_vfs = 255;
+    cfg.pf_queue_pairs = pf_queues;
+    cfg.vf_queue_pairs = vf_queues;
+    std::copy(pf_mac.begin(), pf_mac.end(), cfg.mac);
+    return cfg;
+}
 
 // Records what the core asks of its host, with a flat "guest memory" of
 // `ram_size` bytes at address 0 for DMA; anything beyond it faults.

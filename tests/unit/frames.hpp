@@ -12,6 +12,20 @@ namespace sriovnic::test {
 using Bytes = std::vector<uint8_t>;
 using Mac = std::array<uint8_t, 6>;
 
+// Addresses the tests give the card's functions and the world outside it.
+inline const Mac kPfMac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x01};
+inline const Mac kVf0Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x00};
+inline const Mac kVf1Mac = {0x52, 0x54, 0x00, 0x00, 0x01, 0x01};
+inline const Mac kRemote = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+inline const Mac kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+// A MAC as the MAC_LO/MAC_HI register pair holds it.
+inline uint32_t mac_lo(const Mac &m)
+{
+    return uint32_t(m[0]) | m[1] << 8 | m[2] << 16 | uint32_t(m[3]) << 24;
+}
+inline uint32_t mac_hi(const Mac &m) { return uint32_t(m[4]) | m[5] << 8; }
+
 inline void put16(Bytes &b, size_t off, uint16_t v)
 {
     b[off] = uint8_t(v >> 8);
