@@ -132,6 +132,8 @@
 #define SRIOVNIC_Q_RX_BUF_LEN        0x38u /* RW: bytes per RX buffer, 256..16384 */
 #define SRIOVNIC_Q_IRQ               0x40u /* W: SRIOVNIC_QIRQ_UNMASK/MASK; R: MASKED/PENDING */
 #define SRIOVNIC_Q_RX_NOBUF          0x44u /* RO: frames dropped for lack of buffers */
+#define SRIOVNIC_Q_ITR               0x48u /* RW: least time between the pair's interrupts,
+                                            * in microseconds, 0..SRIOVNIC_ITR_MAX_US; 0 = none */
 
 #define SRIOVNIC_QCTRL_ENABLE        (1u << 0)
 
@@ -139,6 +141,8 @@
 #define SRIOVNIC_QIRQ_MASK           (1u << 1) /* write */
 #define SRIOVNIC_QIRQ_MASKED         (1u << 0) /* read */
 #define SRIOVNIC_QIRQ_PENDING        (1u << 1) /* read */
+
+#define SRIOVNIC_ITR_MAX_US          10000u
 
 #define SRIOVNIC_RING_MIN            8u
 #define SRIOVNIC_RING_MAX            4096u
@@ -208,7 +212,7 @@
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       3u
+#define SRIOVNIC_VERSION_MINOR       4u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)

@@ -84,6 +84,52 @@ class PfTraffic(unittest.TestCase):
         self.assertEqual(stats["dev_dma_errors"], 0)
         self.assertEqual(stats["dev_desc_errors"], 0)
 
+    def queue_interrupts_during_iperf(self):
+        """Runs iperf3 host->guest for 2 s; returns (interrupts on the PF's
+        queue vectors, seconds the guest saw pass, queue pairs, iperf3 output)."""
+        g, dev = self.g, self.dev
+
+        def snapshot():
+            out = g.sh(f"cat /proc/uptime; grep -- '{dev}-q' /proc/interrupts")
+            lines = out.splitlines()
+            counts = [sum(int(f) for f in line.split()[1:] if f.isdigit())
+                      for line in lines[1:]]
+            return float(lines[0].split()[0]), sum(counts), len(counts)
+
+        srv = HostIperf()
+        try:
+            t0, n0, _ = snapshot()
+            out = g.sh(f"iperf3 -c 10.0.2.2 -p {srv.port} -t 2 -R", timeout=60)
+            t1, n1, pairs = snapshot()
+        finally:
+            srv.close()
+        return n1 - n0, t1 - t0, pairs, out
+
+    def test_interrupt_moderation_bounds_the_queue_interrupt_rate(self):
+        g, dev = self.g, self.dev
+        self.assertRegex(g.sh(f"ethtool -c {dev}"), r"rx-usecs:\s+0\n")
+        unmoderated, secs, pairs, out = self.queue_interrupts_during_iperf()
+        print(f"\nwithout moderation: {unmoderated} queue interrupts in {secs:.2f} s")
+        g.sh(f"ethtool -C {dev} rx-usecs 5000")
+        try:
+            coalesce = g.sh(f"ethtool -c {dev}")
+            self.assertRegex(coalesce, r"rx-usecs:\s+5000\n")
+            self.assertRegex(coalesce, r"tx-usecs:\s+5000\n")
+            moderated, secs, pairs, out = self.queue_interrupts_during_iperf()
+            print(f"rx-usecs 5000: {moderated} queue interrupts in {secs:.2f} s")
+            self.assertGreater(iperf_bytes(out), 1 << 20, out)
+            # At most one interrupt per 5 ms per queue pair; the margin covers
+            # reading the guest's clock and the counters at slightly different times.
+            self.assertLessEqual(moderated, pairs * (secs / 0.005 * 1.25 + 2))
+            refused = g.sh(f"ethtool -C {dev} rx-usecs 20000 2>&1; echo rc=$?")
+            self.assertIn("rc=1", refused)
+            refused = g.sh(f"ethtool -C {dev} rx-usecs 100 tx-usecs 200 2>&1; echo rc=$?")
+            self.assertIn("share one interrupt", refused)
+            self.assertRegex(g.sh(f"ethtool -c {dev}"), r"rx-usecs:\s+5000\n")
+        finally:
+            g.sh(f"ethtool -C {dev} rx-usecs 0")
+        self.assertRegex(g.sh(f"ethtool -c {dev}"), r"rx-usecs:\s+0\n")
+
     def test_more_queue_pairs_keep_traffic_flowing(self):
         g, dev = self.g, self.dev
         g.sh(f"ethtool -L {dev} combined 4")

@@ -294,6 +294,9 @@ class Migration(unittest.TestCase):
         c.wr(R["REG_MISC_VECTOR"], R["VECTOR_VALID"] | 1, vf=2)
         c.wr(R["REG_INT_ENABLE_SET"], R["INT_SOFTWARE"], vf=2)
         c.wr(R["REG_ID"], 0, vf=3)  # latch an error on VF 3
+        itr = R["REG_QUEUE_BASE"] + R["REG_QUEUE_STRIDE"] + R["Q_ITR"]  # queue pair 1
+        c.wr(itr, 250, vf=1)
+        c.wr(R["REG_QUEUE_BASE"] + R["Q_ITR"], 40)
         pf_cfg = [c.cfg_read(off) for off in range(0, 0x100, 4)]
         vf_cfg = [[c.cfg_read(off, vf=n) for off in range(0, 0x100, 4)] for n in range(4)]
         sriov_ctrl = c.sriov_read(SRIOV_CTRL)
@@ -319,6 +322,8 @@ class Migration(unittest.TestCase):
             self.assertEqual(d.rd(R["REG_CTRL"], vf=n), R["CTRL_ENABLE"])
         self.assertEqual(d.rd(R["REG_ERR_CAUSE"], vf=3), R["ERR_RO_WRITE"])
         self.assertEqual(d.rd(R["REG_ERR_COUNT"], vf=3), 1)
+        self.assertEqual(d.rd(itr, vf=1), 250, "interrupt moderation")
+        self.assertEqual(d.rd(R["REG_QUEUE_BASE"] + R["Q_ITR"]), 40)
         # The VF's MSI-X table and enable came along: an interrupt still lands.
         dst.write(RAM_MSG, 4, 0)
         d.wr(R["REG_INT_CAUSE_SET"], R["INT_SOFTWARE"], vf=2)

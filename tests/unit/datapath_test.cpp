@@ -555,6 +555,87 @@ TEST_F(Nic, QueueInterruptMasksItselfUntilUnmasked)
     EXPECT_EQ(platform.msix.size(), 2u);
 }
 
+TEST_F(Nic, ModerationSpacesQueueInterruptsByTheInterval)
+{
+    bring_up(PF, kPfMac, 1, 16, 2048, 15);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, 100); // microseconds
+    EXPECT_EQ(qrd(PF, 0, SRIOVNIC_Q_ITR), 100u);
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_EQ(platform.msix.size(), 1u) << "the first interrupt is not held back";
+    qwr(PF, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+
+    platform.now += 40'000;
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(platform.msix.size(), 1u) << "within the interval: held";
+    EXPECT_EQ(qrd(PF, 0, SRIOVNIC_Q_IRQ), SRIOVNIC_QIRQ_PENDING);
+    ASSERT_TRUE(platform.timer_deadline);
+    EXPECT_EQ(*platform.timer_deadline, 1'000'000'000u + 100'000u);
+
+    platform.now = *platform.timer_deadline;
+    device->on_timer();
+    ASSERT_EQ(platform.msix.size(), 2u) << "one interrupt for both frames";
+    EXPECT_EQ(platform.msix.back(), std::make_pair(PF, uint16_t(1)));
+    EXPECT_EQ(qrd(PF, 0, SRIOVNIC_Q_IRQ), SRIOVNIC_QIRQ_MASKED);
+    EXPECT_EQ(rx_desc(PF, 0, 2).flags & SRIOVNIC_RXD_DONE, SRIOVNIC_RXD_DONE);
+}
+
+TEST_F(Nic, ModerationHoldsAnInterruptPendingAtUnmask)
+{
+    bring_up(PF, kPfMac);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, 50);
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_TRUE(device->uplink_receive(frame)); // masked: pending
+    platform.now += 10'000;
+    qwr(PF, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    EXPECT_EQ(platform.msix.size(), 1u) << "unmasked 10 us after the last interrupt";
+    platform.now += 40'000;
+    device->on_timer();
+    EXPECT_EQ(platform.msix.size(), 2u);
+}
+
+TEST_F(Nic, ModerationOffFiresAtOnceAndBadIntervalsAreRefused)
+{
+    bring_up(PF, kPfMac);
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_TRUE(device->uplink_receive(frame));
+        qwr(PF, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    }
+    EXPECT_EQ(platform.msix.size(), 3u);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, SRIOVNIC_ITR_MAX_US + 1);
+    EXPECT_EQ(qrd(PF, 0, SRIOVNIC_Q_ITR), 0u);
+    EXPECT_TRUE(rd(PF, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_BAD_VALUE);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, SRIOVNIC_ITR_MAX_US);
+    device->reset_function(PF);
+    EXPECT_EQ(qrd(PF, 0, SRIOVNIC_Q_ITR), 0u) << "reset clears the interval";
+}
+
+TEST_F(Nic, ModeratedInterruptHeldAtMigrationFiresAfterLoad)
+{
+    bring_up(VF0, kVf0Mac);
+    qwr(VF0, 0, SRIOVNIC_Q_ITR, 1000);
+    const Bytes frame = test::ethernet(kVf0Mac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    qwr(VF0, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_EQ(platform.msix.size(), 1u);
+
+    test::FakePlatform dest_platform;
+    dest_platform.now = platform.now + 5'000'000;
+    Device dest(test::card_config(4, 2, 2, kPfMac), dest_platform);
+    dest.set_active_vfs(4);
+    dest.function(VF0)->regs() = device->function(VF0)->regs();
+    ASSERT_FALSE(dest.post_load(VF0));
+    dest.on_timer();
+    ASSERT_EQ(dest_platform.msix.size(), 1u);
+    EXPECT_EQ(dest_platform.msix[0], std::make_pair(VF0, uint16_t(1)));
+    dest.function(VF0)->queue(0).itr = SRIOVNIC_ITR_MAX_US + 1;
+    EXPECT_TRUE(dest.post_load(VF0)) << "an impossible interval is refused";
+}
+
 TEST_F(Nic, LinkDownDropsTransmitAndTellsTheDriver)
 {
     bring_up(PF, kPfMac);

@@ -132,6 +132,47 @@ static int sriovnic_set_channels(struct net_device *netdev, struct ethtool_chann
 	return sriovnic_set_num_qpairs(priv, ch->combined_count);
 }
 
+static int sriovnic_get_coalesce(struct net_device *netdev, struct ethtool_coalesce *ec,
+				 struct kernel_ethtool_coalesce *kec,
+				 struct netlink_ext_ack *extack)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+
+	ec->rx_coalesce_usecs = priv->itr_usecs;
+	ec->tx_coalesce_usecs = priv->itr_usecs;
+	return 0;
+}
+
+/*
+ * A queue pair has one vector, so rx-usecs and tx-usecs are one setting:
+ * whichever of the two the user changed applies to both.
+ */
+static int sriovnic_set_coalesce(struct net_device *netdev, struct ethtool_coalesce *ec,
+				 struct kernel_ethtool_coalesce *kec,
+				 struct netlink_ext_ack *extack)
+{
+	struct sriovnic_priv *priv = netdev_priv(netdev);
+	bool rx_changed = ec->rx_coalesce_usecs != priv->itr_usecs;
+	bool tx_changed = ec->tx_coalesce_usecs != priv->itr_usecs;
+	u32 usecs = rx_changed ? ec->rx_coalesce_usecs : ec->tx_coalesce_usecs;
+	unsigned int q;
+
+	if (rx_changed && tx_changed && ec->rx_coalesce_usecs != ec->tx_coalesce_usecs) {
+		NL_SET_ERR_MSG(extack, "rx-usecs and tx-usecs share one interrupt per queue pair");
+		return -EINVAL;
+	}
+	BUILD_BUG_ON(SRIOVNIC_ITR_MAX_US != 10000);
+	if (usecs > SRIOVNIC_ITR_MAX_US) {
+		NL_SET_ERR_MSG(extack, "interrupt interval must be 0..10000 us");
+		return -EINVAL;
+	}
+	priv->itr_usecs = usecs;
+	if (priv->rings_up)
+		for (q = 0; q < priv->num_qpairs; q++)
+			sriovnic_qwr(&priv->qp[q], SRIOVNIC_Q_ITR, usecs);
+	return 0;
+}
+
 static int sriovnic_get_link_ksettings(struct net_device *netdev,
 				       struct ethtool_link_ksettings *cmd)
 {
@@ -145,6 +186,7 @@ static int sriovnic_get_link_ksettings(struct net_device *netdev,
 }
 
 const struct ethtool_ops sriovnic_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_USECS,
 	.get_drvinfo = sriovnic_get_drvinfo,
 	.get_link = ethtool_op_get_link,
 	.get_sset_count = sriovnic_get_sset_count,
@@ -153,5 +195,7 @@ const struct ethtool_ops sriovnic_ethtool_ops = {
 	.get_ringparam = sriovnic_get_ringparam,
 	.get_channels = sriovnic_get_channels,
 	.set_channels = sriovnic_set_channels,
+	.get_coalesce = sriovnic_get_coalesce,
+	.set_coalesce = sriovnic_set_coalesce,
 	.get_link_ksettings = sriovnic_get_link_ksettings,
 };

@@ -144,6 +144,7 @@ static int sriovnic_setup_queue(struct sriovnic_qpair *qp)
 	sriovnic_qwr(qp, SRIOVNIC_Q_RX_LEN, priv->ring_len);
 	sriovnic_qwr(qp, SRIOVNIC_Q_RX_BUF_LEN, priv->rx_buf_len);
 	sriovnic_qwr(qp, SRIOVNIC_Q_RX_CTRL, SRIOVNIC_QCTRL_ENABLE);
+	sriovnic_qwr(qp, SRIOVNIC_Q_ITR, priv->itr_usecs);
 	sriovnic_qwr(qp, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
 	sriovnic_refill_rx(qp);
 	return 0;

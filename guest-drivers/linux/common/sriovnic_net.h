@@ -72,6 +72,7 @@ struct sriovnic_priv {
 	unsigned int num_qpairs;	/* in use */
 	u32 rx_buf_len;
 	u32 ring_len;
+	u32 itr_usecs;			/* ethtool -C rx-usecs, every queue pair */
 	u64 err_events;
 	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */
 	struct work_struct config_work;	/* the PF changed our MAC */

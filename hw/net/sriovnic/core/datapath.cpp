@@ -35,6 +35,9 @@ void Device::ring_fault(Function &f, unsigned stat)
     update_interrupts(f);
 }
 
+// A queue's interrupt self-masks when it fires (the driver unmasks when its
+// poll is done) and, with SRIOVNIC_Q_ITR set, waits until that long after the
+// queue's previous interrupt; the timer fires it then.
 void Device::queue_interrupt(Function &f, unsigned q)
 {
     SriovnicQueueRegs &regs = f.queue(q);
@@ -42,8 +45,33 @@ void Device::queue_interrupt(Function &f, unsigned q)
         regs.irq |= SRIOVNIC_QIRQ_PENDING;
         return;
     }
+    if (regs.itr) {
+        IrqThrottle &throttle = irq_throttles_[f.index()];
+        const uint64_t now = platform_.now_ns();
+        const uint64_t next = throttle.last_ns[q] + uint64_t(regs.itr) * 1000;
+        if (throttle.last_ns[q] && now < next) {
+            regs.irq |= SRIOVNIC_QIRQ_PENDING;
+            throttle.deferred = true;
+            arm_timer(next);
+            return;
+        }
+        throttle.last_ns[q] = now;
+    }
     regs.irq |= SRIOVNIC_QIRQ_MASKED;
     platform_.raise_msix(f.index(), uint16_t(1 + q));
+}
+
+void Device::fire_deferred_interrupts(Function &f)
+{
+    irq_throttles_[f.index()].deferred = false;
+    for (unsigned q = 0; q < f.queue_pairs(); q++) {
+        SriovnicQueueRegs &regs = f.queue(q);
+        if ((regs.irq & (SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING)) ==
+            SRIOVNIC_QIRQ_PENDING) {
+            regs.irq &= ~SRIOVNIC_QIRQ_PENDING;
+            queue_interrupt(f, q);
+        }
+    }
 }
 
 void Device::unmask_queue(Function &f, unsigned q)
@@ -156,6 +184,9 @@ void Device::on_timer()
         if (tx_kick_[fn] || shapers_[fn].paused) {
             tx_kick_[fn] = false;
             process_all_tx(f);
+        }
+        if (irq_throttles_[fn].deferred) {
+            fire_deferred_interrupts(f);
         }
     }
 }

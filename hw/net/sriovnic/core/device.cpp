@@ -86,7 +86,7 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     : platform_(platform), tx_buf_(SRIOVNIC_TSO_MAX_BYTES + kVlanTagLen),
       seg_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD),
       rx_buf_(SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD), shapers_(size_t(cfg.total_vfs) + 1),
-      tx_kick_(size_t(cfg.total_vfs) + 1)
+      tx_kick_(size_t(cfg.total_vfs) + 1), irq_throttles_(size_t(cfg.total_vfs) + 1)
 {
     functions_.reserve(size_t(cfg.total_vfs) + 1);
     ports_.resize(size_t(cfg.total_vfs) + 1);
@@ -258,6 +258,7 @@ std::optional<uint32_t> Device::read_queue_register(Function &f, uint32_t offset
     case SRIOVNIC_Q_RX_BUF_LEN: return q.rx_buf_len;
     case SRIOVNIC_Q_IRQ: return q.irq;
     case SRIOVNIC_Q_RX_NOBUF: return q.rx_nobuf;
+    case SRIOVNIC_Q_ITR: return q.itr;
     default: return std::nullopt;
     }
 }
@@ -328,6 +329,12 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
             uplink_blocked_ = false;
             platform_.uplink_ready();
         }
+        return WR::done;
+    case SRIOVNIC_Q_ITR:
+        if (value > SRIOVNIC_ITR_MAX_US) {
+            return WR::bad_value;
+        }
+        q.itr = value;
         return WR::done;
     case SRIOVNIC_Q_IRQ:
         if (value & SRIOVNIC_QIRQ_MASK) {
@@ -468,8 +475,10 @@ std::optional<std::string> Device::post_load(uint16_t fn)
     }
     ports_dirty_ = true;
     update_links();
-    // Transmit paused by the rate limiter is not migrated: resume it.
+    // Neither transmit paused by the rate limiter nor interrupts held back by
+    // moderation are migrated: resume both.
     tx_kick_[fn] = true;
+    irq_throttles_[fn].deferred = true;
     arm_timer(platform_.now_ns());
     return std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include "platform.hpp"
 #include "sriovnic-core.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -120,6 +121,13 @@ private:
     };
     std::vector<TxShaper> shapers_;
     std::vector<bool> tx_kick_; // resume transmit on the next timer (after migration)
+    // Interrupt moderation (SRIOVNIC_Q_ITR): when each queue last interrupted.
+    struct IrqThrottle {
+        std::array<uint64_t, SRIOVNIC_MAX_QUEUE_PAIRS> last_ns{};
+        bool deferred = false; // an interrupt waits for its interval to pass
+    };
+    std::vector<IrqThrottle> irq_throttles_;
+    void fire_deferred_interrupts(Function &f);
     std::optional<uint64_t> timer_deadline_;
     void arm_timer(uint64_t deadline_ns);
 };

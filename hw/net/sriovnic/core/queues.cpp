@@ -24,6 +24,9 @@ std::optional<std::string> validate(const SriovnicQueueRegs &q)
     if (q.irq & ~(SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING)) {
         return "queue interrupt state has undefined bits";
     }
+    if (q.itr > SRIOVNIC_ITR_MAX_US) {
+        return "interrupt interval above the limit";
+    }
     if (tx_enabled(q) && (!tx_config_ok(q) || q.tx_head >= q.tx_len || q.tx_tail >= q.tx_len)) {
         return "enabled TX ring with impossible geometry or indices";
     }

@@ -71,6 +71,7 @@ typedef struct SriovnicQueueRegs {
     uint32_t rx_buf_len;
     uint32_t irq;       /* SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING */
     uint32_t rx_nobuf;
+    uint32_t itr;       /* SRIOVNIC_Q_ITR, microseconds */
 } SriovnicQueueRegs;
 
 /*

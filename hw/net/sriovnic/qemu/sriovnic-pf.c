@@ -385,6 +385,7 @@ static const VMStateDescription vmstate_sriovnic_queue = {
         VMSTATE_UINT32(rx_buf_len, SriovnicQueueRegs),
         VMSTATE_UINT32(irq, SriovnicQueueRegs),
         VMSTATE_UINT32(rx_nobuf, SriovnicQueueRegs),
+        VMSTATE_UINT32(itr, SriovnicQueueRegs),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -430,8 +431,8 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
 
 static const VMStateDescription vmstate_sriovnic_pf = {
     .name = TYPE_SRIOVNIC,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2, /* 2: queue interrupt moderation */
+    .minimum_version_id = 2,
     /*
      * Loading the PF's config space enables its VFs, and enabling a VF resets
      * it. Restore the PF before the VFs (which are registered first, being

@@ -124,8 +124,8 @@ static int sriovnic_vf_post_load(void *opaque, int version_id)
  */
 static const VMStateDescription vmstate_sriovnic_vf = {
     .name = TYPE_SRIOVNIC_VF,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2, /* 2: queue interrupt moderation */
+    .minimum_version_id = 2,
     .post_load = sriovnic_vf_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, SriovnicVfState),
