@@ -425,6 +425,25 @@ TEST_F(Nic, ChecksumOffloadFillsTheL4Checksum)
     }
 }
 
+TEST_F(Nic, ChecksumOffloadNeverWritesZeroForUdp)
+{
+    bring_up(VF0, kVf0Mac);
+    Bytes frame = test::ipv4_l4(kRemote, kVf0Mac, 17, 64);
+    const size_t field = 34 + 6, payload = 34 + 8;
+    const uint32_t pseudo = test::pseudo_sum(frame, false, 17, frame.size() - 34);
+    test::put16(frame, field, 0);
+    test::put16(frame, payload, 0);
+    // Tune the first payload word so that the checksum computes to 0.
+    const uint16_t sum = uint16_t(~test::rfc1071(frame, 34, frame.size(), pseudo));
+    test::put16(frame, payload, uint16_t(0xFFFF - sum));
+    ASSERT_EQ(test::rfc1071(frame, 34, frame.size(), pseudo), 0u);
+    test::put16(frame, field, uint16_t(~test::rfc1071(frame, 0, 0, pseudo)));
+    queue_tx(VF0, 0, frame, SRIOVNIC_TXD_CSUM, 1, 34, 6);
+    ASSERT_FALSE(platform.uplink.empty());
+    EXPECT_EQ(test::get16(platform.uplink.back(), field), 0xFFFFu)
+        << "0 would mean no checksum to UDP";
+}
+
 TEST_F(Nic, ChecksumOffsetsBeyondTheFrameAreMalformed)
 {
     bring_up(VF0, kVf0Mac);

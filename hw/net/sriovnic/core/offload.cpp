@@ -35,8 +35,10 @@ bool apply_partial_csum(std::span<uint8_t> frame, size_t start, size_t offset)
     if (start >= frame.size() || start + offset + 2 > frame.size()) {
         return false;
     }
+    // As Linux's software checksum does: a result of 0 goes out as 0xFFFF
+    // (the same in ones' complement), because 0 means "no checksum" to UDP.
     const uint16_t csum = csum_fold(csum_partial(frame.subspan(start)));
-    store_be16(frame, start + offset, csum);
+    store_be16(frame, start + offset, csum ? csum : 0xFFFF);
     return true;
 }
 
