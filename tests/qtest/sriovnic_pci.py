@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Firmware-like setup of a q35 machine with sriovnic behind a root port, for
 device-level tests that run under the qtest accelerator (no guest OS)."""
+import base64
+import collections
 import os
+import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from qemu_machine import Machine, find_cap, find_ext_cap  # noqa: E402
@@ -43,6 +47,8 @@ PF_BAR2 = 0xC0010000
 VF_BAR0 = 0xC0100000     # VF n's registers at VF_BAR0 + n * 16 KiB
 VF_BAR2 = 0xC0800000
 RAM_MSG = 0x00200000     # guest RAM where MSI-X messages are made to land
+RAM_QUEUES = 0x01000000  # guest RAM for rings and buffers: 1 MiB per queue pair
+RAM_QUEUE_AREA = 0x100000
 
 PCI_COMMAND = 0x04
 CMD_MEMORY = 0x2
@@ -136,6 +142,15 @@ class Card:
     def disable_vfs(self):
         self.sriov_write(SRIOV_CTRL, SRIOV_CTRL_ARI)
 
+    # guest memory
+    def mem_write(self, addr, data):
+        data = bytes(data)
+        if data:
+            self.m.qtest(f"b64write {addr:#x} {len(data)} {base64.b64encode(data).decode()}")
+
+    def mem_read(self, addr, size):
+        return base64.b64decode(self.m.qtest(f"b64read {addr:#x} {size}"))
+
     # registers
     def reg_base(self, vf=None):
         return PF_BAR0 if vf is None else VF_BAR0 + vf * R["VF_REGS_SIZE"]
@@ -148,6 +163,37 @@ class Card:
 
     def wr(self, reg, value, vf=None, size=4):
         self.m.write(self.reg_base(vf) + reg, size, value)
+
+    def qrd(self, q, reg, vf=None):
+        return self.rd(R["REG_QUEUE_BASE"] + q * R["REG_QUEUE_STRIDE"] + reg, vf)
+
+    def qwr(self, q, reg, value, vf=None):
+        self.wr(R["REG_QUEUE_BASE"] + q * R["REG_QUEUE_STRIDE"] + reg, value, vf)
+
+    def stat(self, index, vf=None):
+        """64-bit counter STAT(index), read high, low, high as the spec says."""
+        reg = R["REG_STAT_BASE"] + 8 * index
+        while True:
+            hi = self.rd(reg + 4, vf)
+            lo = self.rd(reg, vf)
+            if self.rd(reg + 4, vf) == hi:
+                return hi << 32 | lo
+
+    def set_mac(self, mac, vf=None):
+        self.wr(R["REG_MAC_LO"], int.from_bytes(mac[:4], "little"), vf)
+        self.wr(R["REG_MAC_HI"], int.from_bytes(mac[4:], "little"), vf)
+
+    def mac(self, vf=None):
+        return (self.rd(R["REG_MAC_LO"], vf).to_bytes(4, "little") +
+                self.rd(R["REG_MAC_HI"], vf).to_bytes(2, "little"))
+
+    def admin_reg(self, vf, reg):
+        return R["REG_ADMIN_BASE"] + vf * R["REG_ADMIN_STRIDE"] + reg
+
+    def set_admin_mac(self, vf, mac):
+        """The PF's administrative MAC for VF `vf` (becomes the VF's MAC)."""
+        self.wr(self.admin_reg(vf, R["VFA_MAC_LO"]), int.from_bytes(mac[:4], "little"))
+        self.wr(self.admin_reg(vf, R["VFA_MAC_HI"]), int.from_bytes(mac[4:], "little"))
 
     def flr(self, vf=None):
         exp = find_cap(self.m, BUS, self.devfn(vf), CAP_EXP)
@@ -164,3 +210,130 @@ class Card:
         cap = find_cap(self.m, BUS, self.devfn(vf), CAP_MSIX)
         ctl = self.cfg_read(cap + 2, 2, vf=vf)
         self.cfg_write(cap + 2, ctl | 0x8000, 2, vf=vf)
+
+
+TX_DESC = struct.Struct("<QHHBBH")  # addr, len, flags, csum_start, csum_offset, mss
+RX_DESC = struct.Struct("<QHHHH")   # addr, len, flags, vlan_tci, reserved
+TX_SLOT = 0x4000                    # one descriptor's worth of TX buffer (16 KiB)
+
+
+# A received frame: the written-back descriptor fields and the buffer's bytes.
+RxFrame = collections.namedtuple("RxFrame", "len flags vlan_tci data")
+
+
+class QueuePair:
+    """Queue pair `q` of a function, brought up as a driver would: TX and RX
+    rings and buffers in the `area`-th MiB of RAM_QUEUES, every RX buffer but
+    one posted. The pair keeps the driver's view (tails, next RX descriptor)."""
+
+    def __init__(self, card, area, q=0, vf=None, ring_len=16, buf_len=2048):
+        self.card = card
+        self.q = q
+        self.vf = vf
+        self.ring_len = ring_len
+        self.buf_len = buf_len
+        base = RAM_QUEUES + area * RAM_QUEUE_AREA
+        assert ring_len * R["DESC_SIZE"] <= 0x1000
+        assert 0x10000 + ring_len * TX_SLOT <= RAM_QUEUE_AREA
+        self.tx_ring = base
+        self.rx_ring = base + 0x1000
+        self.rx_bufs = base + 0x2000
+        self.tx_bufs = base + 0x10000
+        assert self.rx_bufs + ring_len * buf_len <= self.tx_bufs
+        self.tx_tail = 0
+        self.rx_tail = 0
+        self.rx_next = 0
+
+        card.mem_write(base, bytes(0x2000))
+        self.wr("Q_TX_BASE_LO", self.tx_ring & 0xFFFFFFFF)
+        self.wr("Q_TX_BASE_HI", self.tx_ring >> 32)
+        self.wr("Q_TX_LEN", ring_len)
+        self.wr("Q_TX_CTRL", R["QCTRL_ENABLE"])
+        self.wr("Q_RX_BASE_LO", self.rx_ring & 0xFFFFFFFF)
+        self.wr("Q_RX_BASE_HI", self.rx_ring >> 32)
+        self.wr("Q_RX_LEN", ring_len)
+        self.wr("Q_RX_BUF_LEN", buf_len)
+        self.wr("Q_RX_CTRL", R["QCTRL_ENABLE"])
+        for _ in range(ring_len - 1):
+            self._post_rx_buffer()
+        self.wr("Q_RX_TAIL", self.rx_tail)
+
+    def rd(self, reg):
+        return self.card.qrd(self.q, R[reg], self.vf)
+
+    def wr(self, reg, value):
+        self.card.qwr(self.q, R[reg], value, self.vf)
+
+    # transmit
+    def tx_buf(self, idx):
+        return self.tx_bufs + idx * TX_SLOT
+
+    def tx_desc_addr(self, idx):
+        return self.tx_ring + idx * R["DESC_SIZE"]
+
+    def post_tx(self, addr, length, flags, csum_start=0, csum_offset=0, mss=0):
+        """Writes a TX descriptor at the tail without ringing the doorbell."""
+        idx = self.tx_tail
+        self.card.mem_write(self.tx_desc_addr(idx),
+                            TX_DESC.pack(addr, length, flags, csum_start, csum_offset, mss))
+        self.tx_tail = (idx + 1) % self.ring_len
+        return idx
+
+    def kick_tx(self):
+        self.wr("Q_TX_TAIL", self.tx_tail)
+
+    def send(self, frame, flags=0, csum_start=0, csum_offset=0, mss=0, chunk=TX_SLOT):
+        """Posts `frame` in descriptors of at most `chunk` bytes, the offload
+        `flags` and fields in the first, and rings the doorbell. Returns the
+        descriptor indices."""
+        pieces = [frame[i:i + chunk] for i in range(0, len(frame), chunk)]
+        indices = []
+        for n, piece in enumerate(pieces):
+            addr = self.tx_buf(self.tx_tail)
+            self.card.mem_write(addr, piece)
+            first = n == 0
+            desc_flags = (flags if first else 0) | (R["TXD_EOP"] if n == len(pieces) - 1 else 0)
+            indices.append(self.post_tx(addr, len(piece), desc_flags,
+                                        csum_start if first else 0,
+                                        csum_offset if first else 0, mss if first else 0))
+        self.kick_tx()
+        return indices
+
+    def tx_flags(self, idx):
+        return TX_DESC.unpack(self.card.mem_read(self.tx_desc_addr(idx), R["DESC_SIZE"]))[2]
+
+    # receive
+    def rx_desc_addr(self, idx):
+        return self.rx_ring + idx * R["DESC_SIZE"]
+
+    def _post_rx_buffer(self):
+        idx = self.rx_tail
+        self.card.mem_write(self.rx_desc_addr(idx),
+                            RX_DESC.pack(self.rx_bufs + idx * self.buf_len, 0, 0, 0, 0))
+        self.rx_tail = (idx + 1) % self.ring_len
+
+    def rx_ready(self):
+        """Whether the device has written back the next RX descriptor."""
+        flags = RX_DESC.unpack(self.card.mem_read(self.rx_desc_addr(self.rx_next),
+                                                  R["DESC_SIZE"]))[2]
+        return bool(flags & R["RXD_DONE"])
+
+    def receive(self, timeout=10):
+        """The next received frame; waits up to `timeout` seconds (a hang
+        guard) for the device to write it back. The buffer is posted again."""
+        deadline = time.monotonic() + timeout
+        while True:
+            desc = self.card.mem_read(self.rx_desc_addr(self.rx_next), R["DESC_SIZE"])
+            addr, length, flags, vlan_tci, _ = RX_DESC.unpack(desc)
+            if flags & R["RXD_DONE"]:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"RX descriptor {self.rx_next} not written back "
+                                     f"in {timeout} s")
+            time.sleep(0.005)
+        data = self.card.mem_read(addr, length) if length else b""
+        frame = RxFrame(length, flags, vlan_tci, data)
+        self.rx_next = (self.rx_next + 1) % self.ring_len
+        self._post_rx_buffer()
+        self.wr("Q_RX_TAIL", self.rx_tail)
+        return frame
