@@ -10,7 +10,7 @@
 #ifndef SRIOVNIC_MAILBOX_H
 #define SRIOVNIC_MAILBOX_H
 
-#define SRIOVNIC_MBX_API_VERSION   1u
+#define SRIOVNIC_MBX_API_VERSION   2u /* 2: SET_MC_LIST */
 
 #define SRIOVNIC_MBX_OPCODE(w0)    ((w0) & 0xFFu)
 #define SRIOVNIC_MBX_REPLY         (1u << 8)
@@ -25,6 +25,9 @@
 #define SRIOVNIC_MBX_SET_MTU       0x02u /* w1 = MTU. Reply OK: the device now accepts it */
 #define SRIOVNIC_MBX_SET_VLAN      0x03u /* w1 = VID | SRIOVNIC_VLAN_FILTER_ADD to add, VID to
                                           * remove, in the VF's VLAN filter */
+#define SRIOVNIC_MBX_SET_MC_LIST   0x04u /* w1, w2 = bits 31:0, 63:32 of the hash of the VF's
+                                          * multicast list: address A sets bit
+                                          * ether_crc_le(A) >> 26, as in MC_HASH_LO/HI */
 
 /* PF -> VF notices (no reply expected). */
 #define SRIOVNIC_MBX_PF_RESET      0x80u /* the PF was reset: the VF must reinitialize */

@@ -58,8 +58,9 @@
 #define SRIOVNIC_REG_MAC_HI          0x0054u /* RW: MAC bytes 4..5 in bits 15:0; a write commits LO+HI */
 #define SRIOVNIC_REG_MTU             0x0060u /* RW: 68..9000, default 1500 */
 #define SRIOVNIC_REG_RX_MODE         0x0064u /* RW: SRIOVNIC_RX_MODE_* */
-#define SRIOVNIC_REG_MC_HASH_LO      0x0068u /* RW: multicast hash filter bits 31:0 */
-#define SRIOVNIC_REG_MC_HASH_HI      0x006Cu /* RW: multicast hash filter bits 63:32 */
+/* Multicast hash filter: RW on the PF; RO on a VF, whose PF sets it (PF_VF_MC_HASH_*). */
+#define SRIOVNIC_REG_MC_HASH_LO      0x0068u /* bits 31:0 */
+#define SRIOVNIC_REG_MC_HASH_HI      0x006Cu /* bits 63:32 */
 
 /* Per-function counters: RO, cleared by reset. 64-bit ones are LO then HI. */
 #define SRIOVNIC_REG_STAT_BASE       0x0080u
@@ -86,17 +87,21 @@
 #define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
 #define SRIOVNIC_REG_PF_ACTIVE_VFS   0x0104u /* RO: VFs enabled (0 unless VF Enable) */
 /*
- * VLAN filters of VFs without a port VLAN: select a VF, then add or remove a
- * VID. A VF whose filter holds any VID receives tagged frames only for those
- * VIDs (untagged frames always); an empty filter lets every VLAN through.
+ * Receive filters the PF sets for a VF: select the VF, then use the registers
+ * below. VLAN filters (VFs without a port VLAN): add or remove a VID. A VF
+ * whose filter holds any VID receives tagged frames only for those VIDs
+ * (untagged frames always); an empty filter lets every VLAN through.
  */
-#define SRIOVNIC_REG_PF_VLAN_VF      0x0130u /* RW: VF index the next register acts on */
+#define SRIOVNIC_REG_PF_VF_SELECT    0x0130u /* RW: VF index the registers below act on */
 #define SRIOVNIC_REG_PF_VLAN_FILTER  0x0134u /* W: VID in 11:0, bit 31 add (1) or remove (0);
                                               * VID 4095 removed: empty the filter.
                                               * R: VIDs in the selected VF's filter */
 #define SRIOVNIC_VLAN_FILTER_CLEAR   0xFFFu
 #define SRIOVNIC_VLAN_FILTER_ADD     (1u << 31)
 #define SRIOVNIC_VLAN_WORDS          128u
+/* RW: the selected VF's multicast hash filter (its MC_HASH_LO/HI). */
+#define SRIOVNIC_REG_PF_VF_MC_HASH_LO 0x0138u
+#define SRIOVNIC_REG_PF_VF_MC_HASH_HI 0x013Cu
 
 /* RO: bitmap of VFs whose mailbox message waits, VF n at bit n % 32 of word n / 32. */
 #define SRIOVNIC_REG_PF_MBX_PENDING(k) (0x0110u + 4u * (k))

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The PF<->VF mailbox as the drivers use it: the VF learns the PF's limits,
-asks for its MTU, is refused with a reason when the PF's policy says no, and
-comes back with its MTU after the PF is reset under traffic."""
+asks for its MTU, is refused with a reason when the PF's policy says no,
+hands its multicast list to the PF, and comes back with its MTU and its
+multicast groups after the PF is reset under traffic."""
 import os
 import re
 import sys
@@ -9,7 +10,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
-from netlib import into_netns, pf_netdev, set_numvfs, vf_netdevs  # noqa: E402
+from netlib import (ethtool_stats, into_netns, pf_netdev, set_numvfs,  # noqa: E402
+                    vf_netdevs)
 
 DEVICES = ["-netdev", "user,id=n0",
            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
@@ -29,11 +31,49 @@ class MtuPolicy(unittest.TestCase):
         g.sh(f"ip link set {pf_netdev(g)} up")
         set_numvfs(g, 1)
         vf = vf_netdevs(g, 1)[0]
-        self.assertIn("PF mailbox API 1, MTU up to 4000", g.sh("dmesg | grep sriovnic_vf"))
+        self.assertIn("PF mailbox API 2, MTU up to 4000", g.sh("dmesg | grep sriovnic_vf"))
         status, out = g.run(f"ip link set {vf} mtu 9000", check=False)
         self.assertNotEqual(status, 0, out)
         g.sh(f"ip link set {vf} mtu 3000 && ip link set {vf} up")
         self.assertIn("mtu 3000", g.sh(f"ip link show {vf}"))
+
+
+def multicast_received(g, ns, dev, group, count=5):
+    """Pings IPv4 multicast `group` from namespace a (`count` echo requests);
+    returns how many more frames VF `dev` in namespace `ns` received."""
+    before = ethtool_stats(g, dev, ns=ns)["dev_rx_packets"]
+    g.sh(f"ip netns exec a ping -c {count} -i 0.2 -W 1 {group} >/dev/null 2>&1; true",
+         timeout=60)
+    return ethtool_stats(g, dev, ns=ns)["dev_rx_packets"] - before
+
+
+class MulticastList(unittest.TestCase):
+    def test_vf_gets_the_groups_it_joined_through_the_pf(self):
+        g = Guest(DEVICES, name="mbx-mc")
+        self.addCleanup(g.kill)
+        load(g)
+        pf = pf_netdev(g)
+        g.sh(f"ip link set {pf} up")
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.130.1/24")
+        into_netns(g, "b", vfs[1], "192.168.130.2/24")
+        g.sh(f"ip -n a route add 224.0.0.0/4 dev {vfs[0]}")
+        # 224.1.2.3 and 224.7.7.7 fall in different buckets of the 64-bit hash.
+        self.assertLess(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5,
+                        "a group nobody joined is filtered")
+        g.sh(f"ip -n b maddr add 01:00:5e:01:02:03 dev {vfs[1]}")
+        self.assertGreaterEqual(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5)
+        self.assertLess(multicast_received(g, "b", vfs[1], "224.7.7.7"), 5)
+        self.assertNotIn("multicast list", g.sh("dmesg | grep sriovnic_vf; true"))
+
+        g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset", timeout=60)
+        g.sh("sleep 3")
+        self.assertEqual(g.sh("dmesg | grep -c 'recovered from a reset'").strip(), "2")
+        self.assertGreaterEqual(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5,
+                                "the VF handed its list to the PF again after the PF reset")
+        g.sh(f"ip -n b maddr del 01:00:5e:01:02:03 dev {vfs[1]}")
+        self.assertLess(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5)
 
 
 class PfReset(unittest.TestCase):

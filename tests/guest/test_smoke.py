@@ -126,7 +126,7 @@ class Drivers(unittest.TestCase):
         into_netns(g, "a", vfs[0], "192.168.30.1/24")
         into_netns(g, "b", vfs[1], "192.168.30.2/24")
         self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.30.2"))
-        self.assertIn("PF mailbox API 1", g.sh("dmesg | grep sriovnic_vf"))
+        self.assertIn("PF mailbox API 2", g.sh("dmesg | grep sriovnic_vf"))
 
 
 class Migration(unittest.TestCase):

@@ -418,7 +418,7 @@ TEST_F(Admin, VlanFilterLimitsWhichTaggedFramesATrunkVfGets)
     };
     ASSERT_TRUE(device->uplink_receive(tagged(400)));
     EXPECT_EQ(received(VF0), 1u) << "no filter: a trunk";
-    wr(PF, SRIOVNIC_REG_PF_VLAN_VF, 0);
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 0);
     wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_ADD | 300);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 1u);
     ASSERT_TRUE(device->uplink_receive(tagged(400)));
@@ -435,11 +435,45 @@ TEST_F(Admin, VlanFilterLimitsWhichTaggedFramesATrunkVfGets)
     wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_ADD | 6);
     wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_CLEAR);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VLAN_FILTER), 0u) << "cleared in one write";
-    wr(PF, SRIOVNIC_REG_PF_VLAN_VF, 2); // only two VFs
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 2); // only two VFs
     wr(PF, SRIOVNIC_REG_PF_VLAN_FILTER, 0x1FFF);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 2u);
-    wr(VF0, SRIOVNIC_REG_PF_VLAN_VF, 0);
+    wr(VF0, SRIOVNIC_REG_PF_VF_SELECT, 0);
     EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED) << "PF only";
+}
+
+TEST_F(Admin, PfSetsAVfsMulticastFilterAndOnlyThePf)
+{
+    bring_up(VF0, kVf0Mac);
+    const Mac group = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
+    const Bytes frame = test::ethernet(group, kRemote, 0x0800, 64);
+    const unsigned bucket = mc_hash_bucket(group);
+    const uint32_t reg = bucket < 32 ? SRIOVNIC_REG_MC_HASH_LO : SRIOVNIC_REG_MC_HASH_HI;
+
+    wr(VF0, reg, 1u << (bucket % 32));
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE) << "not the VF's own";
+    EXPECT_EQ(rd(VF0, reg), 0u);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(received(VF0), 0u);
+
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 0);
+    wr(PF, reg - SRIOVNIC_REG_MC_HASH_LO + SRIOVNIC_REG_PF_VF_MC_HASH_LO, 1u << (bucket % 32));
+    EXPECT_EQ(rd(VF0, reg), 1u << (bucket % 32)) << "the VF sees what the PF set";
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(received(VF0), 1u);
+
+    device->reset_function(VF0);
+    bring_up(VF0, kVf0Mac);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(received(VF0), 1u) << "the filter survives the VF's reset (rings restart)";
+    device->reset_function(PF);
+    EXPECT_EQ(rd(VF0, reg), 0u) << "a PF reset clears it";
+
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 1);
+    wr(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI, 0x80000000u);
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MC_HASH_HI), 0x80000000u);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI), 0x80000000u);
+    EXPECT_EQ(rd(PF, SRIOVNIC_REG_MC_HASH_HI), 0u) << "the PF's own filter is apart";
 }
 
 } // namespace

@@ -258,7 +258,9 @@ TEST_F(Nic, MulticastFollowsHashFilterAllmultiAndPromisc)
     const Mac group = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
     const Bytes mdns = test::ethernet(group, kRemote, 0x0800, 50);
     const unsigned bucket = mc_hash_bucket(group);
-    wr(VF0, bucket < 32 ? SRIOVNIC_REG_MC_HASH_LO : SRIOVNIC_REG_MC_HASH_HI, 1u << (bucket % 32));
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 0);
+    wr(PF, bucket < 32 ? SRIOVNIC_REG_PF_VF_MC_HASH_LO : SRIOVNIC_REG_PF_VF_MC_HASH_HI,
+       1u << (bucket % 32));
     wr(VF1, SRIOVNIC_REG_RX_MODE, SRIOVNIC_RX_MODE_ALLMULTI);
     ASSERT_TRUE(device->uplink_receive(mdns));
     EXPECT_EQ(rx_desc(VF1, 0, 0).flags, 0) << "allmulti needs trust";

@@ -170,8 +170,12 @@ void sriovnic_set_rx_mode(struct net_device *netdev)
 		mode |= SRIOVNIC_RX_MODE_ALLMULTI;
 	netdev_for_each_mc_addr(ha, netdev)
 		hash |= 1ULL << (ether_crc_le(ETH_ALEN, ha->addr) >> 26);
-	sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_LO, lower_32_bits(hash));
-	sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_HI, upper_32_bits(hash));
+	if (priv->set_mc_hash) {
+		priv->set_mc_hash(priv, hash);
+	} else {
+		sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_LO, lower_32_bits(hash));
+		sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_HI, upper_32_bits(hash));
+	}
 	sriovnic_wr(priv, SRIOVNIC_REG_RX_MODE, mode);
 }
 
@@ -226,7 +230,9 @@ int sriovnic_open(struct net_device *netdev)
 			goto fail;
 		napi_enable(&priv->qp[i].napi);
 	}
+	netif_addr_lock_bh(netdev);
 	sriovnic_set_rx_mode(netdev);
+	netif_addr_unlock_bh(netdev);
 	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
 	sriovnic_update_carrier(priv);
 	priv->rings_up = true;
@@ -414,6 +420,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	INIT_WORK(&priv->config_work, sriovnic_config_work);
 	if (role->mailbox)
 		INIT_WORK(&priv->mbx_work, role->mailbox);
+	priv->set_mc_hash = role->set_mc_hash;
 	pci_set_drvdata(pdev, priv);
 
 	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);

@@ -78,6 +78,7 @@ struct sriovnic_priv {
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
 	void *role;			/* the PF or VF driver's own state */
+	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash); /* from the role */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
 
@@ -116,6 +117,8 @@ struct sriovnic_role {
 	const struct net_device_ops *ops;	/* sriovnic_netdev_ops or a superset */
 	netdev_features_t features;		/* beyond the common ones */
 	work_func_t mailbox;			/* runs on the MBX interrupt cause */
+	/* VF: the multicast filter is the PF's to set; NULL: write MC_HASH. */
+	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash);
 };
 
 /* Probe/remove of a PF or VF function: everything up to a registered netdev. */

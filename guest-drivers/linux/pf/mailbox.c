@@ -81,10 +81,15 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 			set_bit(vid, pf->vf[vf].vlans);
 		else
 			clear_bit(vid, pf->vf[vf].vlans);
-		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_VF, vf);
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
 		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, req[1]);
 		break;
 	}
+	case SRIOVNIC_MBX_SET_MC_LIST:
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_LO, req[1]);
+		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_HI, req[2]);
+		break;
 	default:
 		status = SRIOVNIC_MBX_UNSUPPORTED;
 		break;

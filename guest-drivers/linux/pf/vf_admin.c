@@ -56,7 +56,7 @@ void sriovnic_pf_apply_vlan_filter(struct sriovnic_priv *priv, unsigned int vf)
 	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
 	unsigned int vid;
 
-	sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_VF, vf);
+	sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
 	sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_CLEAR);
 	for_each_set_bit(vid, c->vlans, VLAN_N_VID)
 		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, vid | SRIOVNIC_VLAN_FILTER_ADD);

@@ -23,6 +23,12 @@ static bool sriovnic_vf_take_notice(struct sriovnic_vf *vf)
 
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply)
 {
+	return sriovnic_vf_request_args(vf, op, &arg, 1, reply);
+}
+
+int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
+			     unsigned int nargs, u32 *reply)
+{
 	struct sriovnic_priv *priv = vf->priv;
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
@@ -35,9 +41,8 @@ int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply)
 		usleep_range(100, 200);
 	}
 	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(0), SRIOVNIC_MBX_WORD0(op, 0));
-	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(1), arg);
-	for (i = 2; i < SRIOVNIC_MBX_WORDS; i++)
-		sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(i), 0);
+	for (i = 1; i < SRIOVNIC_MBX_WORDS; i++)
+		sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(i), i <= nargs ? args[i - 1] : 0);
 	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
 	for (waited = 0; waited < SRIOVNIC_MBX_TIMEOUT_US; waited += 200) {
 		u32 w0;
@@ -83,6 +88,35 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf)
 	vf->pf_api = SRIOVNIC_MBX_VERSION(reply[0]);
 	vf->priv->netdev->max_mtu = clamp_t(u32, reply[3], SRIOVNIC_MTU_MIN, SRIOVNIC_MTU_MAX);
 	return 0;
+}
+
+/*
+ * Sends the multicast filter ndo_set_rx_mode computed (that one runs under
+ * the netdev's address lock and may not sleep).
+ */
+void sriovnic_vf_mc_work(struct work_struct *work)
+{
+	struct sriovnic_vf *vf = container_of(work, struct sriovnic_vf, mc_work);
+	u64 hash = READ_ONCE(vf->mc_hash);
+	u32 args[2] = { lower_32_bits(hash), upper_32_bits(hash) };
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	int err;
+
+	if (!vf->pf_answers)
+		return;
+	err = sriovnic_vf_request_args(vf, SRIOVNIC_MBX_SET_MC_LIST, args, 2, reply);
+	if (err)
+		netdev_warn(vf->priv->netdev, "PF did not take the multicast list: %d\n", err);
+}
+
+void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
+{
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	if (!vf || vf->removing)
+		return;
+	WRITE_ONCE(vf->mc_hash, hash);
+	schedule_work(&vf->mc_work);
 }
 
 /* The MBX cause: a PF notice when no request of ours is waiting for a reply. */

@@ -76,6 +76,7 @@ static const struct sriovnic_role sriovnic_vf_role = {
 	.ops = &sriovnic_vf_netdev_ops,
 	.features = NETIF_F_HW_VLAN_CTAG_FILTER,
 	.mailbox = sriovnic_vf_mailbox,
+	.set_mc_hash = sriovnic_vf_set_mc_hash,
 };
 
 /*
@@ -184,6 +185,7 @@ static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	priv = pci_get_drvdata(pdev);
 	vf->priv = priv;
 	INIT_WORK(&vf->reset_work, sriovnic_vf_reset_work);
+	INIT_WORK(&vf->mc_work, sriovnic_vf_mc_work);
 	INIT_DELAYED_WORK(&vf->watchdog, sriovnic_vf_watchdog);
 	priv->role = vf;
 	rtnl_lock();
@@ -205,6 +207,10 @@ static void sriovnic_vf_remove(struct pci_dev *pdev)
 
 	cancel_delayed_work_sync(&vf->watchdog);
 	cancel_work_sync(&vf->reset_work);
+	netif_addr_lock_bh(priv->netdev);
+	vf->removing = true;
+	netif_addr_unlock_bh(priv->netdev);
+	cancel_work_sync(&vf->mc_work);
 	sriovnic_net_remove(pdev);
 }
 

@@ -14,6 +14,9 @@ struct sriovnic_vf {
 	bool pf_answers;		/* the PF driver speaks the mailbox */
 	u32 pf_api;
 	struct work_struct reset_work;	/* the PF was reset under us */
+	struct work_struct mc_work;	/* sends mc_hash to the PF */
+	u64 mc_hash;			/* the netdev's multicast list, hashed */
+	bool removing;			/* set under the address lock: no more mc_work */
 	struct delayed_work watchdog;
 	bool reset_seen;		/* the watchdog saw a reset last time */
 	bool was_running;		/* across an FLR (reset_prepare/done) */
@@ -26,7 +29,11 @@ static inline struct sriovnic_vf *sriovnic_vf_of(struct sriovnic_priv *priv)
 
 /* Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP or -ETIMEDOUT. */
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply);
+int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
+			     unsigned int nargs, u32 *reply);
 int sriovnic_vf_hello(struct sriovnic_vf *vf);
+void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash);
+void sriovnic_vf_mc_work(struct work_struct *work);
 void sriovnic_vf_mailbox(struct work_struct *work);
 
 #endif

@@ -124,10 +124,19 @@ std::optional<uint32_t> Device::read_pf_register(uint32_t offset) const
         return total_vfs();
     case SRIOVNIC_REG_PF_ACTIVE_VFS:
         return active_vfs_;
-    case SRIOVNIC_REG_PF_VLAN_VF:
-        return functions_.front().regs().pf_vlan_select;
+    case SRIOVNIC_REG_PF_VF_SELECT:
+        return functions_.front().regs().pf_vf_select;
+    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
+    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+        const uint32_t vf = functions_.front().regs().pf_vf_select;
+        if (vf >= total_vfs()) {
+            return 0;
+        }
+        const SriovnicFnRegs &r = functions_[1 + vf].regs();
+        return offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi;
+    }
     case SRIOVNIC_REG_PF_VLAN_FILTER: {
-        const uint32_t vf = functions_.front().regs().pf_vlan_select;
+        const uint32_t vf = functions_.front().regs().pf_vf_select;
         uint32_t count = 0;
         if (vf < total_vfs()) {
             for (uint32_t word : functions_[1 + vf].regs().vlan_filter) {
@@ -369,19 +378,29 @@ std::optional<Function::WriteResult> Device::write_pf_register(uint32_t offset, 
     using WR = Function::WriteResult;
     SriovnicFnRegs &pf = functions_.front().regs();
     switch (offset) {
-    case SRIOVNIC_REG_PF_VLAN_VF:
+    case SRIOVNIC_REG_PF_VF_SELECT:
         if (value >= total_vfs()) {
             return WR::bad_value;
         }
-        pf.pf_vlan_select = value;
+        pf.pf_vf_select = value;
         return WR::done;
+    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
+    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+        if (pf.pf_vf_select >= total_vfs()) {
+            return WR::bad_value;
+        }
+        SriovnicFnRegs &r = functions_[1 + pf.pf_vf_select].regs();
+        (offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi) = value;
+        ports_dirty_ = true;
+        return WR::done;
+    }
     case SRIOVNIC_REG_PF_VLAN_FILTER: {
         const unsigned vid = value & 0xFFF;
-        if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || pf.pf_vlan_select >= total_vfs() ||
+        if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || pf.pf_vf_select >= total_vfs() ||
             value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
             return WR::bad_value;
         }
-        uint32_t *filter = functions_[1 + pf.pf_vlan_select].regs().vlan_filter;
+        uint32_t *filter = functions_[1 + pf.pf_vf_select].regs().vlan_filter;
         ports_dirty_ = true;
         if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
             std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);

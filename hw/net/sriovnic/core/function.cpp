@@ -55,6 +55,10 @@ void Function::reset()
     regs_.admin_flags = kept.admin_flags;
     regs_.admin_rate = kept.admin_rate;
     std::copy(std::begin(kept.vlan_filter), std::end(kept.vlan_filter), regs_.vlan_filter);
+    if (is_vf()) { // the PF set it; a PF's own filter is its own to reset
+        regs_.mc_hash_lo = kept.mc_hash_lo;
+        regs_.mc_hash_hi = kept.mc_hash_hi;
+    }
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
     // A VF keeps its address in the switch across its own resets, as a
@@ -75,6 +79,9 @@ void Function::reset_admin()
         regs_.mac_lo = regs_.mac_lo_staged = regs_.mac_hi = 0; // the PF's reset forgets VF addresses
     }
     std::fill(std::begin(regs_.vlan_filter), std::end(regs_.vlan_filter), 0u);
+    if (is_vf()) {
+        regs_.mc_hash_lo = regs_.mc_hash_hi = 0;
+    }
     regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
     regs_.admin_vlan = 0;
     regs_.admin_flags = is_vf() ? SRIOVNIC_VFA_FLAGS_DEFAULT : 0;
@@ -207,10 +214,11 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
         return WriteResult::done;
     case SRIOVNIC_REG_MC_HASH_LO:
-        regs_.mc_hash_lo = value;
-        return WriteResult::done;
     case SRIOVNIC_REG_MC_HASH_HI:
-        regs_.mc_hash_hi = value;
+        if (is_vf()) {
+            return WriteResult::read_only; // the PF sets it on the VF's request
+        }
+        (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
         return WriteResult::done;
     case SRIOVNIC_REG_CTRL:
         if (value & SRIOVNIC_CTRL_RESET) {

@@ -113,8 +113,8 @@ typedef struct SriovnicFnRegs {
     uint32_t mbx_pf_msg[SRIOVNIC_MBX_WORDS];
     /* VF only: the VLAN filter the PF programmed (bit per VID) */
     uint32_t vlan_filter[SRIOVNIC_VLAN_WORDS];
-    /* PF only: SRIOVNIC_REG_PF_VLAN_VF */
-    uint32_t pf_vlan_select;
+    /* PF only: SRIOVNIC_REG_PF_VF_SELECT */
+    uint32_t pf_vf_select;
 } SriovnicFnRegs;
 
 /*

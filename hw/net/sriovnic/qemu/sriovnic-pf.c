@@ -424,7 +424,7 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32_ARRAY(mbx_vf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
         VMSTATE_UINT32_ARRAY(mbx_pf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
         VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicFnRegs, SRIOVNIC_VLAN_WORDS),
-        VMSTATE_UINT32(pf_vlan_select, SriovnicFnRegs),
+        VMSTATE_UINT32(pf_vf_select, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
     },
 };
