@@ -1,9 +1,42 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Guest-side shell snippets shared by the data-path scenarios."""
+"""Guest-side shell snippets and guest setups shared by the data-path
+scenarios."""
 import re
+import socket
+
+from guest import Guest
 
 LOAD_DRIVERS = ("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
                 "insmod /lib/modules/sriovnic/sriovnic_vf.ko")
+
+
+# A card with two VFs behind a root port, its uplink the -netdev with id n0.
+UPLINK_CARD = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+               "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def joined_guests(test, name, netdev_a, netdev_b, subnet="10.9.0"):
+    """Boots two guests whose cards' uplinks are `netdev_a` and `netdev_b`
+    (-netdev options, id n0), loads the drivers in both and brings their PFs
+    up as {subnet}.1/24 and {subnet}.2/24. Guest a is booted first, so it is
+    the listening side. Both are killed when `test` cleans up."""
+    a = Guest(["-netdev", netdev_a] + UPLINK_CARD, name=f"{name}-a")
+    test.addCleanup(a.kill)
+    # Each QEMU would give its PF the same default MAC.
+    b = Guest(["-netdev", netdev_b] + UPLINK_CARD, name=f"{name}-b",
+              extra=["-global", "sriovnic.mac=52:54:00:00:00:02"])
+    test.addCleanup(b.kill)
+    for g, host in ((a, 1), (b, 2)):
+        g.sh(LOAD_DRIVERS)
+        dev = pf_netdev(g)
+        g.sh(f"ip addr add {subnet}.{host}/24 dev {dev} && ip link set {dev} up")
+    return a, b
 
 
 def netdev_of(g, bdf):

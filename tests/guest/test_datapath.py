@@ -4,27 +4,20 @@
 and go, and across a live migration."""
 import os
 import re
-import socket
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
-from netlib import (LOAD_DRIVERS, ethtool_stats, into_netns, iperf_bytes,  # noqa: E402
-                    pf_netdev, set_numvfs, vf_netdevs)
+from netlib import (LOAD_DRIVERS, ethtool_stats, free_port, into_netns,  # noqa: E402
+                    iperf_bytes, joined_guests, pf_netdev, set_numvfs, vf_netdevs)
 
 
 def devices(vfs=8):
     return ["-netdev", "user,id=n0",
             "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
             "-device", f"sriovnic,bus=rp0,id=nic0,vfs={vfs},netdev=n0"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class HostIperf:
@@ -247,33 +240,19 @@ class OtherBackends(unittest.TestCase):
     """Two guests whose PFs' uplinks are joined by -netdev stream (a socket
     between the two QEMU processes), then by -netdev dgram."""
 
-    def pair(self, kind, sock):
+    def netdevs(self, kind, sock):
         if kind == "stream":
-            server = f"stream,id=n0,server=on,addr.type=unix,addr.path={sock}"
-            client = f"stream,id=n0,server=off,reconnect-ms=100,addr.type=unix,addr.path={sock}"
-        else:
-            server = (f"dgram,id=n0,local.type=unix,local.path={sock}.a,"
-                      f"remote.type=unix,remote.path={sock}.b")
-            client = (f"dgram,id=n0,local.type=unix,local.path={sock}.b,"
-                      f"remote.type=unix,remote.path={sock}.a")
-        port = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
-                "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0"]
-        a = Guest(["-netdev", server] + port, name=f"{kind}-a")
-        self.addCleanup(a.kill)
-        # Each QEMU would give its PF the same default MAC.
-        b = Guest(["-netdev", client] + port, name=f"{kind}-b",
-                  extra=["-global", "sriovnic.mac=52:54:00:00:00:02"])
-        self.addCleanup(b.kill)
-        for g, ip in ((a, "10.9.0.1"), (b, "10.9.0.2")):
-            g.sh(LOAD_DRIVERS)
-            dev = pf_netdev(g)
-            g.sh(f"ip addr add {ip}/24 dev {dev} && ip link set {dev} up")
-        return a, b
+            return (f"stream,id=n0,server=on,addr.type=unix,addr.path={sock}",
+                    f"stream,id=n0,server=off,reconnect-ms=100,addr.type=unix,addr.path={sock}")
+        return (f"dgram,id=n0,local.type=unix,local.path={sock}.a,"
+                f"remote.type=unix,remote.path={sock}.b",
+                f"dgram,id=n0,local.type=unix,local.path={sock}.b,"
+                f"remote.type=unix,remote.path={sock}.a")
 
     def test_stream_and_dgram_uplinks(self):
         for kind in ("stream", "dgram"):
             sock = os.path.join("/tmp", f"sriovnic-{kind}-{os.getpid()}.sock")
-            a, b = self.pair(kind, sock)
+            a, b = joined_guests(self, kind, *self.netdevs(kind, sock))
             self.assertIn("3 packets received", b.sh("ping -c 3 -W 2 10.9.0.1"), kind)
             a.sh("iperf3 -s -D -1 -p 5201")
             out = b.sh("iperf3 -c 10.9.0.1 -p 5201 -t 2", timeout=60)

@@ -18,7 +18,7 @@ class GuestError(Exception):
 
 class Guest:
     def __init__(self, devices, name="guest", mem="512M", extra=(), incoming=None,
-                 boot_timeout=120, guest_dir=None):
+                 boot_timeout=120, guest_dir=None, wrapper=()):
         guest_dir = guest_dir or GUEST_DIR
         if not guest_dir:
             raise GuestError("SRIOVNIC_GUEST_DIR is not set")
@@ -29,7 +29,8 @@ class Guest:
                 "-no-reboot", *devices, *extra]
         if incoming:
             args += ["-incoming", incoming]
-        self.machine = Machine(args, qtest=False, name=name, serial=True)
+        self.machine = Machine(args, qtest=False, name=name, serial=True,
+                               wrapper=wrapper)
         self.name = name
         self.serial = self.machine.serial
         self.buf = b""

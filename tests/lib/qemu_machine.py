@@ -26,9 +26,10 @@ class QemuError(Exception):
 
 class Machine:
     """One QEMU process. With qtest=True it runs the qtest accelerator and
-    accepts qtest commands (memory and I/O port access, no guest CPU)."""
+    accepts qtest commands (memory and I/O port access, no guest CPU).
+    `wrapper` is a command prefix QEMU is run under, e.g. NetNamespace.enter."""
 
-    def __init__(self, args, qtest=True, name="vm", timeout=60, serial=False):
+    def __init__(self, args, qtest=True, name="vm", timeout=60, serial=False, wrapper=()):
         if not QEMU:
             raise QemuError("SRIOVNIC_QEMU is not set")
         self.name = name
@@ -45,7 +46,7 @@ class Machine:
         self.serial_path = os.path.join(self.dir, "serial.sock")
         listen_serial = self._listen(self.serial_path) if serial else None
         self.serial = None
-        cmd = [QEMU, "-nodefaults", "-display", "none",
+        cmd = [*wrapper, QEMU, "-nodefaults", "-display", "none",
                "-qmp", f"unix:{self.qmp_path}"]
         if serial:
             cmd += ["-chardev", f"socket,id=serial0,path={self.serial_path}",
