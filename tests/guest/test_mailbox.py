@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The PF<->VF mailbox as the drivers use it: the VF learns the PF's limits,
 asks for its MTU, is refused with a reason when the PF's policy says no,
-hands its multicast list to the PF, and comes back with its MTU and its
-multicast groups after the PF is reset under traffic."""
+hands its multicast list to the PF, comes back with its MTU and its
+multicast groups after the PF is reset under traffic, and survives its
+function vanishing under it (surprise removal)."""
 import os
 import re
 import sys
@@ -125,6 +126,61 @@ class VfFlr(unittest.TestCase):
         self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
         self.assertIn("2 packets received",
                       g.sh("ip netns exec a ping -c 2 -s 1000 -W 2 192.168.120.2"))
+
+
+# The PF's SR-IOV capability (at 0x140 on sriovnic), its control register and
+# VF Enable. Writing it with setpci changes the hardware behind Linux's back.
+SRIOV_CTRL = "148.w"
+
+
+class SurpriseRemoval(unittest.TestCase):
+    def test_vf_driver_survives_its_function_vanishing_and_returning(self):
+        g = Guest(DEVICES, name="vf-gone")
+        self.addCleanup(g.kill)
+        load(g)
+        pf = pf_netdev(g)
+        self.assertIn("[140] Single Root I/O Virtualization", g.sh("lspci -s 01:00.0 -v"))
+        g.sh(f"ip link set {pf} up && ip addr add 10.0.2.15/24 dev {pf}")
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.150.1/24", mtu=4000)
+        into_netns(g, "b", vfs[1], "192.168.150.2/24", mtu=4000)
+        self.assertIn("2 packets received",
+                      g.sh("ip netns exec a ping -c 2 -W 2 192.168.150.2"))
+
+        # Both VFs vanish (VF Enable cleared under the drivers) during a ping.
+        g.sh("ip netns exec a ping -i 0.2 192.168.150.2 > /tmp/ping.log 2>&1 &")
+        g.sh(f"sleep 1 && setpci -s 01:00.0 {SRIOV_CTRL}=0000:0001 && sleep 3")
+        self.assertEqual(g.sh("dmesg | grep -c 'function gone (surprise removal)'").strip(),
+                         "2")
+        self.assertNotIn("LOWER_UP", g.sh(f"ip -n a link show {vfs[0]}"))
+        status, out = g.run(f"ip -n a link set {vfs[0]} mtu 3000", check=False, timeout=30)
+        self.assertNotEqual(status, 0, "no MTU change on a function that is gone")
+        self.assertIn("No such device", out)
+        self.assertIn("3 packets received", g.sh("ping -c 3 -W 2 10.0.2.2"),
+                      "the PF carries on")
+
+        # They come back reset: the drivers restore them, MTU included.
+        g.sh(f"setpci -s 01:00.0 {SRIOV_CTRL}=0001:0001 && sleep 3")
+        self.assertEqual(g.sh("dmesg | grep -c 'function back after surprise removal'")
+                         .strip(), "2")
+        self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -s 3500 -W 2 192.168.150.2"))
+        g.sh("killall ping")
+        self.assertRegex(g.sh("tail -1 /tmp/ping.log; grep -c 'bytes from' /tmp/ping.log"),
+                         r"\n([2-9]\d|\d{3,})$", "the ping went on after the return")
+
+        # Gone again, then unbound: removal of a vanished function completes.
+        g.sh(f"setpci -s 01:00.0 {SRIOV_CTRL}=0000:0001 && sleep 3")
+        g.sh("echo 0 > /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", timeout=60)
+        set_numvfs(g, 2)
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "c", vfs[0], "192.168.151.1/24")
+        into_netns(g, "d", vfs[1], "192.168.151.2/24")
+        self.assertIn("2 packets received",
+                      g.sh("ip netns exec c ping -c 2 -W 2 192.168.151.2"))
+        self.assertNotRegex(g.sh("dmesg"), r"Call Trace|BUG:|WARNING:")
 
 
 if __name__ == "__main__":

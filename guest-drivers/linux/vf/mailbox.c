@@ -33,6 +33,8 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
 
+	if (READ_ONCE(vf->gone))
+		return -ENODEV;
 	mutex_lock(&vf->mbx_lock);
 	for (waited = 0; sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY;
 	     waited += 200) {

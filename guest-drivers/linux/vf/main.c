@@ -105,12 +105,53 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 	netdev_info(netdev, "recovered from a reset (MTU %u)\n", netdev->mtu);
 }
 
+/*
+ * Whether the function still answers. A VF's Vendor ID always reads 0xffff,
+ * so look at its Command register: all ones once the VF is gone (VF Enable
+ * cleared under us, or the function removed by the host).
+ */
+static bool sriovnic_vf_present(struct sriovnic_priv *priv)
+{
+	u16 cmd;
+
+	return !pci_read_config_word(priv->pdev, PCI_COMMAND, &cmd) && cmd != 0xffff;
+}
+
 static bool sriovnic_vf_needs_recovery(struct sriovnic_priv *priv)
 {
-	u32 ctrl = sriovnic_rd(priv, SRIOVNIC_REG_CTRL);
+	return priv->rings_up && !(sriovnic_rd(priv, SRIOVNIC_REG_CTRL) & SRIOVNIC_CTRL_ENABLE);
+}
 
-	/* All ones: the function is gone (surprise removal); leave it alone. */
-	return ctrl != ~0u && priv->rings_up && !(ctrl & SRIOVNIC_CTRL_ENABLE);
+/*
+ * Surprise removal: the function vanished without the PCI core unbinding us.
+ * Stop touching it and keep the netdev, detached, until it comes back (then
+ * it is a reset function: recover) or the driver is unbound.
+ */
+static void sriovnic_vf_check_presence(struct sriovnic_vf *vf)
+{
+	struct net_device *netdev = vf->priv->netdev;
+	bool present = sriovnic_vf_present(vf->priv);
+
+	if (present == !vf->gone)
+		return;
+	rtnl_lock();
+	if (!present) {
+		WRITE_ONCE(vf->gone, true);
+		netif_device_detach(netdev);
+		netif_carrier_off(netdev);
+		netdev_warn(netdev, "function gone (surprise removal): detached\n");
+	} else {
+		WRITE_ONCE(vf->gone, false);
+		netdev_info(netdev, "function back after surprise removal\n");
+		if (netif_running(netdev)) {
+			sriovnic_stop(netdev);
+			sriovnic_vf_recover(vf, true);
+		} else {
+			sriovnic_vf_recover(vf, false);
+		}
+		netif_device_attach(netdev);
+	}
+	rtnl_unlock();
 }
 
 static void sriovnic_vf_reset_work(struct work_struct *work)
@@ -119,7 +160,9 @@ static void sriovnic_vf_reset_work(struct work_struct *work)
 	struct net_device *netdev = vf->priv->netdev;
 
 	rtnl_lock();
-	if (sriovnic_vf_needs_recovery(vf->priv)) {
+	if (vf->gone) {
+		/* the watchdog brings it back */
+	} else if (sriovnic_vf_needs_recovery(vf->priv)) {
 		sriovnic_stop(netdev);
 		sriovnic_vf_recover(vf, true);
 	} else if (!netif_running(netdev)) {
@@ -133,7 +176,10 @@ static void sriovnic_vf_watchdog(struct work_struct *work)
 {
 	struct sriovnic_vf *vf = container_of(to_delayed_work(work), struct sriovnic_vf, watchdog);
 
-	if (sriovnic_vf_needs_recovery(vf->priv)) {
+	sriovnic_vf_check_presence(vf);
+	if (vf->gone) {
+		vf->reset_seen = false;
+	} else if (sriovnic_vf_needs_recovery(vf->priv)) {
 		if (vf->reset_seen)
 			schedule_work(&vf->reset_work);
 		vf->reset_seen = true;

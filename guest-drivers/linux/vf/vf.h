@@ -20,6 +20,7 @@ struct sriovnic_vf {
 	struct delayed_work watchdog;
 	bool reset_seen;		/* the watchdog saw a reset last time */
 	bool was_running;		/* across an FLR (reset_prepare/done) */
+	bool gone;			/* surprise removal: the function does not answer */
 };
 
 static inline struct sriovnic_vf *sriovnic_vf_of(struct sriovnic_priv *priv)
