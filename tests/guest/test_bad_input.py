@@ -28,6 +28,7 @@ class BadInput(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         g = cls.g = Guest(DEVICES, name="badinput")
+        cls.addClassCleanup(cls.g.kill)
         g.sh(LOAD_DRIVERS)
         cls.pf = pf_netdev(g)
         g.sh(f"ip link set {cls.pf} up && udhcpc -i {cls.pf} -n -q -t 10 >/dev/null 2>&1",
@@ -37,10 +38,6 @@ class BadInput(unittest.TestCase):
         into_netns(g, "a", vfs[0], "192.168.90.1/24")
         into_netns(g, "b", vfs[1], "192.168.90.2/24")
         g.sh(f"echo {VICTIM} > /sys/bus/pci/drivers/sriovnic_vf/unbind")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.g.kill()
 
     def run_scenario(self, name):
         out = self.g.sh(f"/opt/tools/sriovnic-badinput {VICTIM} {name}")

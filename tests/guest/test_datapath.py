@@ -39,14 +39,11 @@ class PfTraffic(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.g = Guest(devices(), name="pf")
+        cls.addClassCleanup(cls.g.kill)
         cls.g.sh(LOAD_DRIVERS)
         cls.dev = pf_netdev(cls.g)
         cls.g.sh(f"ip link set {cls.dev} up && udhcpc -i {cls.dev} -n -q -t 10 >/dev/null 2>&1",
                  timeout=90)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.g.kill()
 
     def test_dhcp_lease_and_ping_through_user_netdev(self):
         self.assertIn("inet 10.0.2.15/24", self.g.sh(f"ip addr show {self.dev}"))
@@ -136,6 +133,7 @@ class VfTraffic(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.g = Guest(devices(), name="vf")
+        cls.addClassCleanup(cls.g.kill)
         cls.g.sh(LOAD_DRIVERS)
         cls.pf = pf_netdev(cls.g)
         cls.g.sh(f"ip link set {cls.pf} up")
@@ -143,10 +141,6 @@ class VfTraffic(unittest.TestCase):
         cls.vfs = vf_netdevs(cls.g, 4)
         into_netns(cls.g, "a", cls.vfs[0], "192.168.50.1/24")
         into_netns(cls.g, "b", cls.vfs[1], "192.168.50.2/24")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.g.kill()
 
     def test_vf_driver_bound_with_its_own_mac(self):
         out = self.g.sh("for d in /sys/bus/pci/devices/0000:01:00.[1-4]; do "

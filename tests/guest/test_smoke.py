@@ -31,10 +31,7 @@ class Smoke(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.g = Guest(DEVICES, name="smoke")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.g.kill()
+        cls.addClassCleanup(cls.g.kill)
 
     def test_1_pf_and_sriov_capability_visible(self):
         out = self.g.sh("lspci -vvv -nn -d 5352:0001")

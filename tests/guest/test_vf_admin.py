@@ -33,16 +33,13 @@ class VfAdministration(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.g = Guest(DEVICES, name="vfadmin")
+        cls.addClassCleanup(cls.g.kill)
         g = cls.g
         g.sh(LOAD_DRIVERS + " && modprobe 8021q && modprobe macvlan")
         cls.pf = pf_netdev(g)
         g.sh(f"ip link set {cls.pf} up")
         set_numvfs(g, 6)
         cls.vfs = vf_netdevs(g, 6)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.g.kill()
 
     def test_defaults_as_ip_link_shows_them(self):
         line = vf_line(self.g, self.pf, 5)
