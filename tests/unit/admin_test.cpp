@@ -442,38 +442,49 @@ TEST_F(Admin, VlanFilterLimitsWhichTaggedFramesATrunkVfGets)
     EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_UNMAPPED) << "PF only";
 }
 
-TEST_F(Admin, PfSetsAVfsMulticastFilterAndOnlyThePf)
+TEST_F(Admin, PfTakesOverAVfsMulticastFilter)
 {
     bring_up(VF0, kVf0Mac);
     const Mac group = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
     const Bytes frame = test::ethernet(group, kRemote, 0x0800, 64);
     const unsigned bucket = mc_hash_bucket(group);
     const uint32_t reg = bucket < 32 ? SRIOVNIC_REG_MC_HASH_LO : SRIOVNIC_REG_MC_HASH_HI;
+    const uint32_t pf_reg = reg - SRIOVNIC_REG_MC_HASH_LO + SRIOVNIC_REG_PF_VF_MC_HASH_LO;
+    const uint32_t bit = 1u << (bucket % 32);
 
-    wr(VF0, reg, 1u << (bucket % 32));
-    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE) << "not the VF's own";
-    EXPECT_EQ(rd(VF0, reg), 0u);
-    ASSERT_TRUE(device->uplink_receive(frame));
-    EXPECT_EQ(received(VF0), 0u);
-
-    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 0);
-    wr(PF, reg - SRIOVNIC_REG_MC_HASH_LO + SRIOVNIC_REG_PF_VF_MC_HASH_LO, 1u << (bucket % 32));
-    EXPECT_EQ(rd(VF0, reg), 1u << (bucket % 32)) << "the VF sees what the PF set";
+    // Without a PF driver that manages it, a VF sets its own filter.
+    wr(VF0, reg, bit);
     ASSERT_TRUE(device->uplink_receive(frame));
     EXPECT_EQ(received(VF0), 1u);
+    device->reset_function(VF0);
+    EXPECT_EQ(rd(VF0, reg), 0u) << "the VF's own setting goes with its reset";
+
+    wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 0);
+    wr(PF, pf_reg, bit);
+    EXPECT_EQ(rd(VF0, reg), bit) << "the VF sees what the PF set";
+    wr(VF0, reg, 0);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE) << "the PF's now";
+    EXPECT_EQ(rd(VF0, reg), bit);
 
     device->reset_function(VF0);
     bring_up(VF0, kVf0Mac);
     ASSERT_TRUE(device->uplink_receive(frame));
-    EXPECT_EQ(received(VF0), 1u) << "the filter survives the VF's reset (rings restart)";
+    EXPECT_EQ(received(VF0), 1u) << "the PF's filter survives the VF's reset (rings restart)";
+    wr(VF0, reg, 0);
+    EXPECT_EQ(rd(VF0, reg), bit) << "and stays the PF's";
+
     device->reset_function(PF);
     EXPECT_EQ(rd(VF0, reg), 0u) << "a PF reset clears it";
+    wr(VF0, reg, bit);
+    EXPECT_EQ(rd(VF0, reg), bit) << "and hands it back to the VF";
 
     wr(PF, SRIOVNIC_REG_PF_VF_SELECT, 1);
     wr(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI, 0x80000000u);
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_MC_HASH_HI), 0u) << "the PF's own filter is apart";
+    device->function(VF1)->regs().mc_hash_by_pf = 2;
+    EXPECT_TRUE(device->post_load(VF1)) << "impossible ownership is refused";
 }
 
 } // namespace

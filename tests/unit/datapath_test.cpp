@@ -657,6 +657,36 @@ TEST_F(Nic, ModeratedInterruptHeldAtMigrationFiresAfterLoad)
     EXPECT_TRUE(dest.post_load(VF0)) << "an impossible interval is refused";
 }
 
+TEST_F(Nic, ShorterIntervalReleasesAHeldInterrupt)
+{
+    bring_up(PF, kPfMac);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, SRIOVNIC_ITR_MAX_US);
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    qwr(PF, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_EQ(platform.msix.size(), 1u) << "held for 10 ms";
+    qwr(PF, 0, SRIOVNIC_Q_ITR, 0);
+    EXPECT_EQ(platform.msix.size(), 2u) << "moderation off: sent at once";
+}
+
+TEST_F(Nic, SnapshotLoadedAgainDoesNotHoldInterruptsUntilTheOldTime)
+{
+    bring_up(PF, kPfMac);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, 1000);
+    const SriovnicFnRegs snapshot = device->function(PF)->regs();
+    platform.now += 3'600'000'000'000; // an hour later
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    ASSERT_EQ(platform.msix.size(), 1u);
+
+    platform.now -= 3'600'000'000'000; // loadvm: the guest clock goes back
+    device->function(PF)->regs() = snapshot;
+    ASSERT_FALSE(device->post_load(PF));
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(platform.msix.size(), 2u);
+}
+
 TEST_F(Nic, LinkDownDropsTransmitAndTellsTheDriver)
 {
     bring_up(PF, kPfMac);

@@ -344,6 +344,10 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
             return WR::bad_value;
         }
         q.itr = value;
+        if ((q.irq & (SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING)) == SRIOVNIC_QIRQ_PENDING) {
+            q.irq &= ~SRIOVNIC_QIRQ_PENDING; // held: a shorter interval may be over already
+            queue_interrupt(f, qi);
+        }
         return WR::done;
     case SRIOVNIC_Q_IRQ:
         if (value & SRIOVNIC_QIRQ_MASK) {
@@ -391,6 +395,7 @@ std::optional<Function::WriteResult> Device::write_pf_register(uint32_t offset, 
         }
         SriovnicFnRegs &r = functions_[1 + pf.pf_vf_select].regs();
         (offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi) = value;
+        r.mc_hash_by_pf = 1;
         ports_dirty_ = true;
         return WR::done;
     }
@@ -427,6 +432,7 @@ void Device::reset_function(uint16_t fn)
     }
     f->reset();
     shapers_[fn] = TxShaper{};
+    irq_throttles_[fn] = IrqThrottle{};
     if (fn == SRIOVNIC_FN_PF) {
         // The PF's administration of its VFs goes with the PF.
         for (size_t vf = 1; vf < functions_.size(); vf++) {
@@ -495,8 +501,10 @@ std::optional<std::string> Device::post_load(uint16_t fn)
     ports_dirty_ = true;
     update_links();
     // Neither transmit paused by the rate limiter nor interrupts held back by
-    // moderation are migrated: resume both.
+    // moderation are migrated: resume both. The clock may be behind the last
+    // interrupt's time (a snapshot loaded again), so forget it.
     tx_kick_[fn] = true;
+    irq_throttles_[fn] = IrqThrottle{};
     irq_throttles_[fn].deferred = true;
     arm_timer(platform_.now_ns());
     return std::nullopt;

@@ -55,9 +55,10 @@ void Function::reset()
     regs_.admin_flags = kept.admin_flags;
     regs_.admin_rate = kept.admin_rate;
     std::copy(std::begin(kept.vlan_filter), std::end(kept.vlan_filter), regs_.vlan_filter);
-    if (is_vf()) { // the PF set it; a PF's own filter is its own to reset
+    if (kept.mc_hash_by_pf) { // the PF's setting, not the function's own
         regs_.mc_hash_lo = kept.mc_hash_lo;
         regs_.mc_hash_hi = kept.mc_hash_hi;
+        regs_.mc_hash_by_pf = 1;
     }
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
@@ -79,8 +80,8 @@ void Function::reset_admin()
         regs_.mac_lo = regs_.mac_lo_staged = regs_.mac_hi = 0; // the PF's reset forgets VF addresses
     }
     std::fill(std::begin(regs_.vlan_filter), std::end(regs_.vlan_filter), 0u);
-    if (is_vf()) {
-        regs_.mc_hash_lo = regs_.mc_hash_hi = 0;
+    if (regs_.mc_hash_by_pf) {
+        regs_.mc_hash_lo = regs_.mc_hash_hi = regs_.mc_hash_by_pf = 0;
     }
     regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
     regs_.admin_vlan = 0;
@@ -215,8 +216,8 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         return WriteResult::done;
     case SRIOVNIC_REG_MC_HASH_LO:
     case SRIOVNIC_REG_MC_HASH_HI:
-        if (is_vf()) {
-            return WriteResult::read_only; // the PF sets it on the VF's request
+        if (regs_.mc_hash_by_pf) {
+            return WriteResult::read_only; // the PF has taken it over
         }
         (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
         return WriteResult::done;
@@ -313,6 +314,7 @@ std::optional<std::string> Function::validate_loaded()
         {"admin_vlan", regs_.admin_vlan, SRIOVNIC_VFA_VLAN_RW_MASK},
         {"admin_flags", regs_.admin_flags, SRIOVNIC_VFA_FLAGS_RW_MASK},
         {"mbx_status", regs_.mbx_status, SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY},
+        {"mc_hash_by_pf", regs_.mc_hash_by_pf, is_vf() ? 1u : 0u},
     };
     for (const Check &c : checks) {
         if (c.value & ~c.allowed) {

@@ -115,6 +115,8 @@ typedef struct SriovnicFnRegs {
     uint32_t vlan_filter[SRIOVNIC_VLAN_WORDS];
     /* PF only: SRIOVNIC_REG_PF_VF_SELECT */
     uint32_t pf_vf_select;
+    /* VF only: 1 once the PF set mc_hash (PF_VF_MC_HASH_*); the VF may not */
+    uint32_t mc_hash_by_pf;
 } SriovnicFnRegs;
 
 /*

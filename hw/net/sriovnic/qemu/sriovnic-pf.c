@@ -425,13 +425,14 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32_ARRAY(mbx_pf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
         VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicFnRegs, SRIOVNIC_VLAN_WORDS),
         VMSTATE_UINT32(pf_vf_select, SriovnicFnRegs),
+        VMSTATE_UINT32(mc_hash_by_pf, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
     },
 };
 
 static const VMStateDescription vmstate_sriovnic_pf = {
     .name = TYPE_SRIOVNIC,
-    .version_id = 2, /* 2: queue interrupt moderation */
+    .version_id = 2, /* 2: queue interrupt moderation, PF-set multicast filters */
     .minimum_version_id = 2,
     /*
      * Loading the PF's config space enables its VFs, and enabling a VF resets

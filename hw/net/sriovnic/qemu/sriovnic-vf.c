@@ -124,7 +124,7 @@ static int sriovnic_vf_post_load(void *opaque, int version_id)
  */
 static const VMStateDescription vmstate_sriovnic_vf = {
     .name = TYPE_SRIOVNIC_VF,
-    .version_id = 2, /* 2: queue interrupt moderation */
+    .version_id = 2, /* 2: queue interrupt moderation, PF-set multicast filters */
     .minimum_version_id = 2,
     .post_load = sriovnic_vf_post_load,
     .fields = (const VMStateField[]) {
