@@ -15,17 +15,11 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "guest"))
 from guest import Guest  # noqa: E402
-from netlib import LOAD_DRIVERS, into_netns  # noqa: E402
+from netlib import LOAD_DRIVERS, free_port, into_netns  # noqa: E402
 
 SECONDS = int(os.environ.get("SRIOVNIC_BENCH_SECONDS", "5"))
 ROOT_PORT = ["-netdev", "user,id=n0",
              "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mbps(out):

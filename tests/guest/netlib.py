@@ -3,6 +3,7 @@
 scenarios."""
 import re
 import socket
+import time
 
 from guest import Guest
 
@@ -37,6 +38,20 @@ def joined_guests(test, name, netdev_a, netdev_b, subnet="10.9.0"):
         dev = pf_netdev(g)
         g.sh(f"ip addr add {subnet}.{host}/24 dev {dev} && ip link set {dev} up")
     return a, b
+
+
+def wait_for(g, script, pattern, timeout=30):
+    """Runs `script` in the guest every half second until its output matches
+    the regular expression `pattern`; returns the output. Fails the test
+    after `timeout` seconds (a hang guard, never a measurement)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = g.sh(script)
+        if re.search(pattern, out):
+            return out
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{g.name}: '{script}' never matched {pattern!r}:\n{out}")
+        time.sleep(0.5)
 
 
 def netdev_of(g, bdf):

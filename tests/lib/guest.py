@@ -36,7 +36,11 @@ class Guest:
         self.buf = b""
         self.console = []  # every line the guest printed, for failure reports
         if not incoming:
-            self.expect(r"@@READY (\S+)", boot_timeout)
+            try:
+                self.expect(r"@@READY (\S+)", boot_timeout)
+            except BaseException:
+                self.machine.kill()  # the caller never gets an object to clean up
+                raise
 
     @property
     def qmp(self):

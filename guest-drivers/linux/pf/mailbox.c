@@ -52,6 +52,7 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 		sriovnic_pf_set_max_mtu(priv, vf, 1500);
 		bitmap_zero(pf->vf[vf].vlans, VLAN_N_VID);
 		sriovnic_pf_apply_vlan_filter(priv, vf);
+		sriovnic_pf_set_vf_mc_hash(priv, vf, 0, 0);
 		reply[1] = pf->vf[vf].mac_lo;
 		reply[2] = pf->vf[vf].mac_hi;
 		reply[3] = pf->vf_max_mtu;
@@ -81,14 +82,14 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 			set_bit(vid, pf->vf[vf].vlans);
 		else
 			clear_bit(vid, pf->vf[vf].vlans);
+		mutex_lock(&pf->select_lock);
 		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
 		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, req[1]);
+		mutex_unlock(&pf->select_lock);
 		break;
 	}
 	case SRIOVNIC_MBX_SET_MC_LIST:
-		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
-		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_LO, req[1]);
-		sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_HI, req[2]);
+		sriovnic_pf_set_vf_mc_hash(priv, vf, req[1], req[2]);
 		break;
 	default:
 		status = SRIOVNIC_MBX_UNSUPPORTED;

@@ -41,6 +41,8 @@ static int sriovnic_pf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -EINVAL;
 	}
 	pf = devm_kzalloc(&pdev->dev, sizeof(*pf), GFP_KERNEL);
+	if (pf)
+		mutex_init(&pf->select_lock);
 	if (!pf)
 		return -ENOMEM;
 	pf->total_vfs = pci_sriov_get_totalvfs(pdev);

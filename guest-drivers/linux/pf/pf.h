@@ -4,6 +4,7 @@
 #define SRIOVNIC_PF_H
 
 #include <linux/if_vlan.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
 
@@ -20,6 +21,7 @@ struct sriovnic_vf_cfg {
 };
 
 struct sriovnic_pf {
+	struct mutex select_lock;	/* PF_VF_SELECT and the registers it selects for */
 	unsigned int total_vfs;
 	unsigned int vf_max_mtu;
 	struct sriovnic_vf_cfg *vf;
@@ -35,6 +37,7 @@ extern const struct net_device_ops sriovnic_pf_netdev_ops;
 
 void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf);
 void sriovnic_pf_apply_vlan_filter(struct sriovnic_priv *priv, unsigned int vf);
+void sriovnic_pf_set_vf_mc_hash(struct sriovnic_priv *priv, unsigned int vf, u32 lo, u32 hi);
 void sriovnic_pf_init_vfs(struct sriovnic_priv *priv);
 void sriovnic_pf_mailbox(struct work_struct *work);
 void sriovnic_pf_notify_reset(struct sriovnic_priv *priv);

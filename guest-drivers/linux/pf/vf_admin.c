@@ -53,13 +53,26 @@ void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf)
 
 void sriovnic_pf_apply_vlan_filter(struct sriovnic_priv *priv, unsigned int vf)
 {
-	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
+	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
 	unsigned int vid;
 
+	mutex_lock(&pf->select_lock);
 	sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
 	sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, SRIOVNIC_VLAN_FILTER_CLEAR);
-	for_each_set_bit(vid, c->vlans, VLAN_N_VID)
+	for_each_set_bit(vid, pf->vf[vf].vlans, VLAN_N_VID)
 		sriovnic_wr(priv, SRIOVNIC_REG_PF_VLAN_FILTER, vid | SRIOVNIC_VLAN_FILTER_ADD);
+	mutex_unlock(&pf->select_lock);
+}
+
+void sriovnic_pf_set_vf_mc_hash(struct sriovnic_priv *priv, unsigned int vf, u32 lo, u32 hi)
+{
+	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
+
+	mutex_lock(&pf->select_lock);
+	sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_SELECT, vf);
+	sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_LO, lo);
+	sriovnic_wr(priv, SRIOVNIC_REG_PF_VF_MC_HASH_HI, hi);
+	mutex_unlock(&pf->select_lock);
 }
 
 /* Every VF starts with spoof checking on and MTU 1500 until it asks for more. */

@@ -17,7 +17,8 @@ static bool sriovnic_vf_take_notice(struct sriovnic_vf *vf)
 	if (SRIOVNIC_MBX_OPCODE(w0) != SRIOVNIC_MBX_PF_RESET || (w0 & SRIOVNIC_MBX_REPLY))
 		return false;
 	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
-	schedule_work(&vf->reset_work);
+	if (!READ_ONCE(vf->removing))
+		schedule_work(&vf->reset_work);
 	return true;
 }
 
@@ -104,11 +105,11 @@ void sriovnic_vf_mc_work(struct work_struct *work)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err;
 
-	if (!vf->pf_answers)
+	if (!sriovnic_vf_pf_sets_mc(vf))
 		return;
 	err = sriovnic_vf_request_args(vf, SRIOVNIC_MBX_SET_MC_LIST, args, 2, reply);
-	if (err)
-		netdev_warn(vf->priv->netdev, "PF did not take the multicast list: %d\n", err);
+	if (err && err != -ENODEV)
+		netdev_warn_once(vf->priv->netdev, "PF did not take the multicast list: %d\n", err);
 }
 
 void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
@@ -117,6 +118,12 @@ void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
 
 	if (!vf || vf->removing)
 		return;
+	if (!sriovnic_vf_pf_sets_mc(vf)) {
+		/* No PF driver, or an older one: the filter is still ours to set. */
+		sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_LO, lower_32_bits(hash));
+		sriovnic_wr(priv, SRIOVNIC_REG_MC_HASH_HI, upper_32_bits(hash));
+		return;
+	}
 	WRITE_ONCE(vf->mc_hash, hash);
 	schedule_work(&vf->mc_work);
 }

@@ -50,7 +50,26 @@ static int sriovnic_vf_vlan(struct net_device *netdev, u16 vid, bool add)
 				  vid | (add ? SRIOVNIC_VLAN_FILTER_ADD : 0), reply);
 	if (err == -EPERM && reply[1] == SRIOVNIC_MBX_REASON_PORT_VLAN)
 		netdev_warn(netdev, "on a port VLAN: VLAN %u refused by the PF\n", vid);
+	if (!err && add)
+		set_bit(vid, vf->vlans);
+	else if (!add)
+		clear_bit(vid, vf->vlans);
 	return err;
+}
+
+/* After a reset the PF has forgotten our VLANs: ask for them again. */
+static void sriovnic_vf_replay_vlans(struct sriovnic_vf *vf)
+{
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	unsigned int vid;
+
+	for_each_set_bit(vid, vf->vlans, VLAN_N_VID) {
+		if (sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_VLAN, vid | SRIOVNIC_VLAN_FILTER_ADD,
+					reply)) {
+			netdev_warn(vf->priv->netdev, "PF no longer takes VLAN %u\n", vid);
+			clear_bit(vid, vf->vlans);
+		}
+	}
 }
 
 static int sriovnic_vf_vlan_add(struct net_device *netdev, __be16 proto, u16 vid)
@@ -80,6 +99,18 @@ static const struct sriovnic_role sriovnic_vf_role = {
 };
 
 /*
+ * Whether the function still answers. A VF's Vendor ID always reads 0xffff,
+ * so look at its Command register: all ones once the VF is gone (VF Enable
+ * cleared under us, or the function removed by the host).
+ */
+static bool sriovnic_vf_present(struct sriovnic_priv *priv)
+{
+	u16 cmd;
+
+	return !pci_read_config_word(priv->pdev, PCI_COMMAND, &cmd) && cmd != 0xffff;
+}
+
+/*
  * The function was reset under us (PF reset or FLR): bring it back as it
  * was, MTU included. Called with rtnl held and the netdev stopped.
  */
@@ -89,6 +120,8 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 	struct net_device *netdev = priv->netdev;
 	u32 reply[SRIOVNIC_MBX_WORDS];
 
+	if (!sriovnic_vf_present(priv))
+		return; /* gone: the watchdog restores it if it comes back */
 	pci_restore_state(priv->pdev);
 	pci_save_state(priv->pdev); /* restoring consumes the saved state */
 	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
@@ -100,21 +133,11 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 			    ETH_DATA_LEN);
 		WRITE_ONCE(netdev->mtu, ETH_DATA_LEN);
 	}
+	if (vf->pf_answers)
+		sriovnic_vf_replay_vlans(vf);
 	if (running && sriovnic_open(netdev))
 		dev_close(netdev);
 	netdev_info(netdev, "recovered from a reset (MTU %u)\n", netdev->mtu);
-}
-
-/*
- * Whether the function still answers. A VF's Vendor ID always reads 0xffff,
- * so look at its Command register: all ones once the VF is gone (VF Enable
- * cleared under us, or the function removed by the host).
- */
-static bool sriovnic_vf_present(struct sriovnic_priv *priv)
-{
-	u16 cmd;
-
-	return !pci_read_config_word(priv->pdev, PCI_COMMAND, &cmd) && cmd != 0xffff;
 }
 
 static bool sriovnic_vf_needs_recovery(struct sriovnic_priv *priv)
@@ -240,6 +263,12 @@ static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	else
 		netdev_info(priv->netdev, "PF mailbox API %u, MTU up to %u\n", vf->pf_api,
 			    priv->netdev->max_mtu);
+	/* Opened before the PF answered: the multicast list is yet to be sent. */
+	if (netif_running(priv->netdev)) {
+		netif_addr_lock_bh(priv->netdev);
+		sriovnic_set_rx_mode(priv->netdev);
+		netif_addr_unlock_bh(priv->netdev);
+	}
 	rtnl_unlock();
 	pci_save_state(pdev);
 	schedule_delayed_work(&vf->watchdog, HZ);
@@ -252,11 +281,11 @@ static void sriovnic_vf_remove(struct pci_dev *pdev)
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
 	cancel_delayed_work_sync(&vf->watchdog);
-	cancel_work_sync(&vf->reset_work);
 	netif_addr_lock_bh(priv->netdev);
-	vf->removing = true;
+	WRITE_ONCE(vf->removing, true);
 	netif_addr_unlock_bh(priv->netdev);
 	cancel_work_sync(&vf->mc_work);
+	cancel_work_sync(&vf->reset_work);
 	sriovnic_net_remove(pdev);
 }
 
