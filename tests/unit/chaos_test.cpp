@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A guest that does everything wrong, at random but reproducibly: register
+// accesses of every size and alignment with plausible and absurd values,
+// rings full of garbage, frames of any shape from the backend, resets, VF
+// Enable changes and migrations of whatever state results. The device must
+// never crash or hit undefined behaviour (the unit tests also run under
+// ASan+UBSan), never touch memory outside the guest's (the fake platform
+// refuses it), and only ever signal vectors and send frames that exist.
+#include "device.hpp"
+#include "fake_platform.hpp"
+#include "frames.hpp"
+#include "sriovnic/desc.h"
+#include "sriovnic/mailbox.h"
+#include "sriovnic/regs.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace sriovnic {
+namespace {
+
+constexpr uint16_t kVfs = 4;
+constexpr size_t kRamSize = 256 * 1024;
+
+// Offsets a driver would use, so that random writes reach deep states.
+std::vector<uint32_t> interesting_offsets()
+{
+    std::vector<uint32_t> offsets = {
+        SRIOVNIC_REG_ID, SRIOVNIC_REG_CTRL, SRIOVNIC_REG_STATUS, SRIOVNIC_REG_INT_CAUSE,
+        SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_REG_INT_CAUSE_SET,
+        SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_REG_ERR_CAUSE, SRIOVNIC_REG_MAC_LO,
+        SRIOVNIC_REG_MAC_HI, SRIOVNIC_REG_MTU, SRIOVNIC_REG_RX_MODE, SRIOVNIC_REG_MC_HASH_LO,
+        SRIOVNIC_REG_MC_HASH_HI, SRIOVNIC_REG_PF_VF_SELECT, SRIOVNIC_REG_PF_VLAN_FILTER,
+        SRIOVNIC_REG_PF_VF_MC_HASH_LO, SRIOVNIC_REG_PF_VF_MC_HASH_HI,
+        SRIOVNIC_REG_PF_MBX_PENDING(0), SRIOVNIC_REG_MBX_VF_MSG(0), SRIOVNIC_REG_MBX_CTRL,
+        SRIOVNIC_REG_MBX_STATUS, SRIOVNIC_REG_MBX_PF_MSG(0),
+    };
+    for (unsigned q = 0; q < 3; q++) {
+        for (uint32_t reg = 0; reg <= SRIOVNIC_Q_ITR; reg += 4) {
+            offsets.push_back(SRIOVNIC_REG_QUEUE(q, reg));
+        }
+    }
+    for (unsigned vf = 0; vf <= kVfs; vf++) {
+        for (uint32_t reg = 0; reg < SRIOVNIC_REG_ADMIN_STRIDE; reg += 4) {
+            offsets.push_back(SRIOVNIC_REG_ADMIN(vf, reg));
+        }
+        offsets.push_back(SRIOVNIC_REG_PF_MBX_VF_MSG(vf, 0));
+        offsets.push_back(SRIOVNIC_REG_PF_MBX_PF_MSG(vf, 0));
+    }
+    return offsets;
+}
+
+class Chaos {
+public:
+    explicit Chaos(uint64_t seed) : rng_(seed), offsets_(interesting_offsets())
+    {
+        device_ = std::make_unique<Device>(config(), platform_);
+        device_->set_active_vfs(kVfs);
+    }
+
+    void step()
+    {
+        switch (pick(14)) {
+        case 0: case 1: case 2: case 3: write_register(); break;
+        case 4: read_register(); break;
+        case 5: scribble_memory(); break;
+        case 6: case 7: frame_from_backend(); break;
+        case 8:
+            platform_.now += pick(2'000'000);
+            device_->on_timer();
+            break;
+        case 9: device_->reset_function(uint16_t(pick(kVfs + 2))); break;
+        case 10:
+            if (pick(2)) {
+                device_->set_active_vfs(uint16_t(pick(kVfs + 1)));
+            } else {
+                device_->request_vf_enable(uint16_t(pick(2 * kVfs)));
+            }
+            break;
+        case 11: case 12: start_queue(); break;
+        default: migrate(); break;
+        }
+        check_outputs();
+    }
+
+private:
+    static SriovnicCoreConfig config() { return test::card_config(kVfs, 2, 2, test::kPfMac); }
+
+    uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
+
+    uint32_t value()
+    {
+        switch (pick(6)) {
+        case 0: return uint32_t(pick(17));                           // small numbers, bit 0..4
+        case 1: return 1u << pick(32);                               // single bits
+        case 2: return uint32_t(pick(kRamSize + 4096)) & ~15u;       // addresses, some beyond RAM
+        case 3: return uint32_t(SRIOVNIC_RING_MIN << pick(11));      // ring lengths and beyond
+        case 4: return SRIOVNIC_VLAN_FILTER_ADD | uint32_t(pick(4096)); // VLAN filter commands
+        default: return uint32_t(rng_());
+        }
+    }
+
+    uint16_t function() { return uint16_t(pick(kVfs + 2)); } // one past the last VF too
+
+    uint32_t offset()
+    {
+        if (pick(4) == 0) {
+            return uint32_t(pick(SRIOVNIC_PF_REGS_SIZE + 16));
+        }
+        return offsets_[pick(offsets_.size())] + (pick(8) == 0 ? uint32_t(pick(4)) : 0);
+    }
+
+    unsigned size() { return 1u << pick(4); }
+
+    void write_register() { device_->write(function(), offset(), size(), value()); }
+
+    void read_register() { (void)device_->read(function(), offset(), size()); }
+
+    // What a driver does, so that rings really run: a valid ring somewhere in
+    // memory (whose contents are whatever the chaos left there), enabled,
+    // with a doorbell.
+    void start_queue()
+    {
+        const uint16_t fn = uint16_t(pick(kVfs + 1));
+        const unsigned q = unsigned(pick(2));
+        const uint32_t len = SRIOVNIC_RING_MIN << pick(4);
+        const bool tx = pick(2);
+        const uint32_t base = uint32_t(pick(kRamSize - len * SRIOVNIC_DESC_SIZE)) & ~15u;
+        auto qwr = [&](uint32_t reg, uint32_t v) {
+            device_->write(fn, SRIOVNIC_REG_QUEUE(q, reg), 4, v);
+        };
+        device_->write(fn, SRIOVNIC_REG_CTRL, 4, SRIOVNIC_CTRL_ENABLE);
+        if (tx) {
+            qwr(SRIOVNIC_Q_TX_CTRL, 0);
+            qwr(SRIOVNIC_Q_TX_BASE_LO, base);
+            qwr(SRIOVNIC_Q_TX_BASE_HI, 0);
+            qwr(SRIOVNIC_Q_TX_LEN, len);
+            qwr(SRIOVNIC_Q_TX_CTRL, SRIOVNIC_QCTRL_ENABLE);
+            const uint32_t tail = uint32_t(pick(len));
+            if (pick(2)) { // frames that look right, with random offloads
+                for (uint32_t i = 0; i < tail; i++) {
+                    sriovnic_tx_desc d{};
+                    d.len = uint16_t(14 + pick(1500));
+                    d.addr = pick(kRamSize - d.len);
+                    d.flags = uint16_t((pick(3) ? SRIOVNIC_TXD_EOP : 0) |
+                                       (pick(4) ? 0 : rng_() & ~SRIOVNIC_TXD_EOP));
+                    d.csum_start = uint8_t(pick(60));
+                    d.csum_offset = uint8_t(pick(20));
+                    d.mss = uint16_t(pick(1500));
+                    std::memcpy(&platform_.ram[base + i * SRIOVNIC_DESC_SIZE], &d, sizeof(d));
+                }
+            }
+            qwr(SRIOVNIC_Q_TX_TAIL, tail);
+        } else {
+            qwr(SRIOVNIC_Q_RX_CTRL, 0);
+            qwr(SRIOVNIC_Q_RX_BASE_LO, base);
+            qwr(SRIOVNIC_Q_RX_BASE_HI, 0);
+            qwr(SRIOVNIC_Q_RX_LEN, len);
+            qwr(SRIOVNIC_Q_RX_BUF_LEN, uint32_t(SRIOVNIC_RX_BUF_MIN << pick(7)));
+            qwr(SRIOVNIC_Q_RX_CTRL, SRIOVNIC_QCTRL_ENABLE);
+            qwr(SRIOVNIC_Q_RX_TAIL, uint32_t(pick(len)));
+        }
+        qwr(SRIOVNIC_Q_ITR, uint32_t(pick(3) == 0 ? pick(200) : 0));
+        qwr(SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    }
+
+    // Descriptors and buffers are wherever the guest pointed the rings: any
+    // byte of memory may be one.
+    void scribble_memory()
+    {
+        const size_t at = pick(kRamSize - 64);
+        if (pick(2)) {
+            sriovnic_tx_desc d{};
+            d.addr = pick(8) == 0 ? rng_() : pick(kRamSize);
+            d.len = uint16_t(pick(4) == 0 ? rng_() : pick(2048));
+            d.flags = uint16_t(rng_());
+            d.csum_start = uint8_t(rng_());
+            d.csum_offset = uint8_t(rng_());
+            d.mss = uint16_t(pick(2) ? pick(9000) : rng_());
+            std::memcpy(&platform_.ram[at & ~size_t(15)], &d, sizeof(d));
+        } else {
+            for (size_t i = 0; i < 64; i++) {
+                platform_.ram[at + i] = uint8_t(rng_());
+            }
+        }
+    }
+
+    void frame_from_backend()
+    {
+        static const test::Mac kMulticast = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+        const test::Mac dests[] = {test::kPfMac, test::kVf0Mac, test::kBroadcast, kMulticast,
+                                   test::kRemote};
+        test::Bytes frame(pick(4) == 0 ? pick(20) : pick(9100));
+        for (uint8_t &b : frame) {
+            b = uint8_t(rng_());
+        }
+        if (frame.size() >= 14 && pick(3)) {
+            const test::Mac &dst = dests[pick(std::size(dests))];
+            std::copy(dst.begin(), dst.end(), frame.begin());
+            const uint16_t types[] = {0x0800, 0x86DD, 0x8100, 0x0806};
+            test::put16(frame, 12, types[pick(std::size(types))]);
+            if (frame.size() >= 34 && pick(2)) {
+                frame[14] = 0x45; // IPv4 with a plausible header length
+            }
+        }
+        (void)device_->uplink_receive(frame);
+    }
+
+    // Migrate whatever state the chaos produced, after sometimes flipping a
+    // bit of it as a corrupt stream would: the destination either refuses it
+    // or carries on from it.
+    void migrate()
+    {
+        auto dest = std::make_unique<Device>(config(), platform_);
+        dest->set_active_vfs(device_->active_vfs());
+        bool accepted = true;
+        for (uint16_t fn = 0; fn <= kVfs; fn++) {
+            SriovnicFnRegs regs = device_->function(fn)->regs();
+            if (pick(4) == 0) {
+                auto *words = reinterpret_cast<uint32_t *>(&regs);
+                words[pick(sizeof(regs) / 4)] ^= 1u << pick(32);
+            }
+            dest->function(fn)->regs() = regs;
+            accepted = accepted && !dest->post_load(fn);
+        }
+        if (accepted) {
+            device_ = std::move(dest);
+        }
+        (accepted ? reach.migrations_taken : reach.migrations_refused)++;
+    }
+
+public:
+    // How deep the chaos got, so that a change which makes it shallow shows.
+    struct Reach {
+        size_t interrupts = 0, frames_out = 0, dma = 0;
+        size_t migrations_taken = 0, migrations_refused = 0;
+    } reach;
+
+private:
+    void check_outputs()
+    {
+        reach.interrupts += platform_.msix.size();
+        reach.frames_out += platform_.uplink.size();
+        reach.dma += platform_.dma_fns.size();
+        for (const auto &[fn, vector] : platform_.msix) {
+            ASSERT_LE(fn, kVfs);
+            ASSERT_LT(vector, device_->function(fn)->msix_vectors()) << "function " << fn;
+        }
+        platform_.msix.clear();
+        for (const auto &frame : platform_.uplink) {
+            ASSERT_GE(frame.size(), 14u);
+            ASSERT_LE(frame.size(), SRIOVNIC_MTU_MAX + SRIOVNIC_FRAME_OVERHEAD);
+        }
+        platform_.uplink.clear();
+        platform_.dma_fns.clear();
+    }
+
+    std::mt19937_64 rng_;
+    std::vector<uint32_t> offsets_;
+    test::FakePlatform platform_{kRamSize};
+    std::unique_ptr<Device> device_;
+};
+
+// SRIOVNIC_CHAOS_SEEDS=N runs seeds 1..N (default 8) for a longer hunt.
+TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
+{
+    const char *env = std::getenv("SRIOVNIC_CHAOS_SEEDS");
+    const uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 8;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        Chaos chaos(seed);
+        for (int i = 0; i < 20000; i++) {
+            chaos.step();
+            if (testing::Test::HasFatalFailure()) {
+                FAIL() << "step " << i;
+            }
+        }
+        const Chaos::Reach &r = chaos.reach;
+        std::cout << "seed " << seed << ": " << r.interrupts << " interrupts, " << r.frames_out
+                  << " frames out, " << r.dma << " DMA accesses, migrations " << r.migrations_taken
+                  << " taken / " << r.migrations_refused << " refused\n";
+        // The chaos must reach the data path and migration, or it tests little.
+        EXPECT_GT(r.frames_out, 100u);
+        EXPECT_GT(r.dma, 1000u);
+        EXPECT_GT(r.migrations_taken, 0u);
+        EXPECT_GT(r.migrations_refused, 0u);
+    }
+}
+
+} // namespace
+} // namespace sriovnic
