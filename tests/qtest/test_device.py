@@ -2,7 +2,9 @@
 """Device-level tests of sriovnic: the built QEMU under the qtest accelerator,
 driven through config space and MMIO as firmware and drivers would, with no
 guest OS."""
+import os
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -263,6 +265,30 @@ class BadAccess(MachineTest):
         self.assertEqual(c.rd(R["REG_ERR_CAUSE"]), 0)
         self.assertEqual(c.rd(R["REG_ID"], vf=0), R["ID_MAGIC"])
         self.assertEqual(self.m.qmp("query-status")["status"], "running")
+
+
+class Tracing(unittest.TestCase):
+    def test_guest_mistakes_and_vf_state_changes_are_traced(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = os.path.join(tmp, "trace.log")
+            m = Machine(machine_args(4) + ["-trace", "enable=sriovnic_*", "-D", log])
+            self.addCleanup(m.kill)
+            c = Card(m)
+            c.enable_vfs(2)
+            c.wr(R["REG_ID"], 0)
+            c.wr(R["REG_CTRL"], R["CTRL_ENABLE"], vf=1)
+            c.wr(R["REG_ADMIN_BASE"] + R["VFA_RATE"], 250)
+            c.wr(R["REG_MBX_BASE"], 0x01000001, vf=0)  # word 0 of the VF's message
+            c.wr(R["REG_MBX_CTRL"], R["MBX_CTRL_SEND"], vf=0)
+            m.qmp("query-status")  # every access above has completed
+            with open(log) as f:
+                trace = f.read()
+        self.assertRegex(trace, r"sriovnic_guest_error fn=0 ERR_CAUSE bits 0x%x offset=0x0\b"
+                         % R["ERR_RO_WRITE"])
+        self.assertIn("sriovnic_function_enable fn=2 enabled=1", trace)
+        self.assertIn("sriovnic_vf_setting vf=0 PF register 0x%x = 0xfa"
+                      % (R["REG_ADMIN_BASE"] + R["VFA_RATE"]), trace)
+        self.assertIn("sriovnic_mailbox vf=0 VF->PF word0=0x1000001", trace)
 
 
 class MaxVfs(MachineTest):

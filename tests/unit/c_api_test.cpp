@@ -13,6 +13,7 @@ namespace {
 struct Recorder {
     std::vector<std::pair<uint16_t, uint16_t>> msix;
     bool intx = false;
+    std::vector<std::pair<uint32_t, uint32_t>> errors; // bits, offset
 };
 
 const SriovnicPlatformOps ops = {
@@ -26,6 +27,14 @@ const SriovnicPlatformOps ops = {
     [](void *) {},
     [](void *) { return uint64_t(0); },
     [](void *, uint64_t) {},
+    [](void *opaque, uint16_t, uint32_t bits, uint32_t offset) {
+        static_cast<Recorder *>(opaque)->errors.emplace_back(bits, offset);
+    },
+    nullptr, // the other trace events: a host may leave them out
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 SriovnicCoreConfig config(uint16_t vfs)
@@ -89,6 +98,14 @@ TEST(CApi, RegistersInterruptsAndMigrationState)
 
     sriovnic_core_reset_function(core, SRIOVNIC_FN_VF(1));
     EXPECT_EQ(regs->scratch, 0u);
+
+    // Errors reach the host's trace hook; the hooks it left out are skipped.
+    sriovnic_core_write(core, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_ID, 4, 0);
+    sriovnic_core_write(core, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_CTRL, 4, SRIOVNIC_CTRL_ENABLE);
+    sriovnic_core_write(core, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_ID, 2, 0);
+    ASSERT_EQ(rec.errors.size(), 2u);
+    EXPECT_EQ(rec.errors[0], std::make_pair(SRIOVNIC_ERR_RO_WRITE, SRIOVNIC_REG_ID));
+    EXPECT_EQ(rec.errors[1].first, SRIOVNIC_ERR_BAD_ACCESS);
     sriovnic_core_free(core);
 }
 

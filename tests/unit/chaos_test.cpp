@@ -258,6 +258,7 @@ private:
         }
         platform_.uplink.clear();
         platform_.dma_fns.clear();
+        platform_.traces.clear();
     }
 
     std::mt19937_64 rng_;

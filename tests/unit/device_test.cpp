@@ -280,6 +280,34 @@ TEST_F(DeviceTest, PostLoadDoesNotResignalDeliveredInterrupts)
     EXPECT_TRUE(platform.msix.empty());
 }
 
+TEST_F(DeviceTest, StateChangesAreTraced)
+{
+    using S = std::string;
+    auto last = [this] { return platform.traces.empty() ? S() : platform.traces.back(); };
+    device->write(PF, SRIOVNIC_REG_ID, 4, 0);
+    EXPECT_EQ(last(), "error fn=0 bits=" + std::to_string(SRIOVNIC_ERR_RO_WRITE) + " offset=0");
+    device->write(VF0, SRIOVNIC_REG_CTRL, 4, SRIOVNIC_CTRL_ENABLE);
+    EXPECT_EQ(last(), "enable fn=1 on");
+    const uint32_t ring = SRIOVNIC_REG_QUEUE(1, 0);
+    device->write(VF0, ring + SRIOVNIC_Q_RX_LEN, 4, 64);
+    device->write(VF0, ring + SRIOVNIC_Q_RX_BUF_LEN, 4, 2048);
+    device->write(VF0, ring + SRIOVNIC_Q_RX_CTRL, 4, SRIOVNIC_QCTRL_ENABLE);
+    EXPECT_EQ(last(), "queue fn=1 q=1 rx on");
+    device->write(PF, SRIOVNIC_REG_ADMIN(0, SRIOVNIC_VFA_RATE), 4, 100);
+    EXPECT_EQ(last(), "vf=0 reg=" + std::to_string(SRIOVNIC_REG_ADMIN(0, SRIOVNIC_VFA_RATE)) +
+                          " value=100");
+    device->write(PF, SRIOVNIC_REG_ADMIN(0, SRIOVNIC_VFA_FLAGS), 4,
+                  SRIOVNIC_VFA_LINK_DISABLE << SRIOVNIC_VFA_LINK_SHIFT);
+    EXPECT_EQ(platform.traces.end()[-2], "link fn=1 down");
+    device->write(VF0, SRIOVNIC_REG_MBX_VF_MSG(0), 4, 0x01000001);
+    device->write(VF0, SRIOVNIC_REG_MBX_CTRL, 4, SRIOVNIC_MBX_CTRL_SEND);
+    EXPECT_EQ(last(), "mailbox vf=0 to pf " + std::to_string(0x01000001));
+    const size_t count = platform.traces.size();
+    device->write(PF, SRIOVNIC_REG_SCRATCH, 4, 1);
+    device->read(VF0, SRIOVNIC_REG_STATUS, 4);
+    EXPECT_EQ(platform.traces.size(), count) << "nothing changed state";
+}
+
 TEST(DeviceConfig, RejectsOutOfRangeWithPropertyName)
 {
     SriovnicCoreConfig cfg = make_config(300);

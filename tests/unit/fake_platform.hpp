@@ -9,6 +9,7 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,34 @@ public:
     void uplink_ready() override { ready_calls++; }
     uint64_t now_ns() override { return now; }
     void arm_timer(uint64_t deadline_ns) override { timer_deadline = deadline_ns; }
+    void trace_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
+    {
+        traces.push_back("error fn=" + std::to_string(fn) + " bits=" + std::to_string(err_bits) +
+                         " offset=" + (offset ? std::to_string(*offset) : "none"));
+    }
+    void trace_function_enable(uint16_t fn, bool enabled) override
+    {
+        traces.push_back("enable fn=" + std::to_string(fn) + " " + (enabled ? "on" : "off"));
+    }
+    void trace_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
+    {
+        traces.push_back("queue fn=" + std::to_string(fn) + " q=" + std::to_string(q) +
+                         (tx ? " tx " : " rx ") + (enabled ? "on" : "off"));
+    }
+    void trace_link(uint16_t fn, bool up) override
+    {
+        traces.push_back("link fn=" + std::to_string(fn) + (up ? " up" : " down"));
+    }
+    void trace_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
+    {
+        traces.push_back("vf=" + std::to_string(vf) + " reg=" + std::to_string(offset) +
+                         " value=" + std::to_string(value));
+    }
+    void trace_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
+    {
+        traces.push_back("mailbox vf=" + std::to_string(vf) + (to_pf ? " to pf " : " to vf ") +
+                         std::to_string(word0));
+    }
 
     std::vector<std::pair<uint16_t, uint16_t>> msix;
     bool intx = false;
@@ -69,6 +98,7 @@ public:
     unsigned ready_calls = 0;
     uint64_t now = 1'000'000'000; // the test moves the clock
     std::optional<uint64_t> timer_deadline;
+    std::vector<std::string> traces;
 };
 
 } // namespace sriovnic::test

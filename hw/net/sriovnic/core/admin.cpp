@@ -166,6 +166,7 @@ Function::WriteResult Device::write_vf_mailbox(Function &vf, uint32_t reg, uint3
         } else {
             r.mbx_status |= SRIOVNIC_MBX_STATUS_BUSY;
             vf.count(SRIOVNIC_STAT_MBX_SENT);
+            platform_.trace_mailbox(uint16_t(vf.index() - 1), true, r.mbx_vf_msg[0]);
             Function &pf = functions_.front();
             pf.raise_cause(SRIOVNIC_INT_MBX);
             update_interrupts(pf);
@@ -214,6 +215,7 @@ Function::WriteResult Device::pf_mailbox_ctrl(Function &vf, uint32_t value)
         } else {
             r.mbx_status |= SRIOVNIC_MBX_STATUS_MSG;
             pf.count(SRIOVNIC_STAT_MBX_SENT);
+            platform_.trace_mailbox(uint16_t(vf.index() - 1), false, r.mbx_pf_msg[0]);
             notify = true;
         }
     }

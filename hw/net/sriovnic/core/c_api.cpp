@@ -28,6 +28,42 @@ public:
     void uplink_ready() override { ops_.uplink_ready(opaque_); }
     uint64_t now_ns() override { return ops_.now_ns(opaque_); }
     void arm_timer(uint64_t deadline_ns) override { ops_.arm_timer(opaque_, deadline_ns); }
+    void trace_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
+    {
+        if (ops_.trace_error) {
+            ops_.trace_error(opaque_, fn, err_bits, offset.value_or(SRIOVNIC_TRACE_NO_OFFSET));
+        }
+    }
+    void trace_function_enable(uint16_t fn, bool enabled) override
+    {
+        if (ops_.trace_function_enable) {
+            ops_.trace_function_enable(opaque_, fn, enabled);
+        }
+    }
+    void trace_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
+    {
+        if (ops_.trace_queue) {
+            ops_.trace_queue(opaque_, fn, q, tx, enabled);
+        }
+    }
+    void trace_link(uint16_t fn, bool up) override
+    {
+        if (ops_.trace_link) {
+            ops_.trace_link(opaque_, fn, up);
+        }
+    }
+    void trace_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
+    {
+        if (ops_.trace_vf_setting) {
+            ops_.trace_vf_setting(opaque_, vf, offset, value);
+        }
+    }
+    void trace_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
+    {
+        if (ops_.trace_mailbox) {
+            ops_.trace_mailbox(opaque_, vf, to_pf, word0);
+        }
+    }
 
 private:
     SriovnicPlatformOps ops_;

@@ -35,6 +35,18 @@ void Device::ring_fault(Function &f, unsigned stat)
     update_interrupts(f);
 }
 
+// The device cannot reach a ring: it stops it and flags the error.
+void Device::stop_faulted_queue(Function &f, unsigned q, bool tx)
+{
+    SriovnicQueueRegs &regs = f.queue(q);
+    (tx ? regs.tx_ctrl : regs.rx_ctrl) &= ~SRIOVNIC_QCTRL_ENABLE;
+    if (!tx) {
+        ports_dirty_ = true;
+    }
+    platform_.trace_queue(f.index(), q, tx, false);
+    ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
+}
+
 // A queue's interrupt self-masks when it fires (the driver unmasks when its
 // poll is done) and, with SRIOVNIC_Q_ITR set, waits until that long after the
 // queue's previous interrupt; the timer fires it then.
@@ -101,8 +113,7 @@ void Device::process_tx(Function &f, unsigned qi)
         while (idx != q.tx_tail) {
             sriovnic_tx_desc d;
             if (!platform_.dma_read(fn, base + uint64_t(idx) * SRIOVNIC_DESC_SIZE, bytes_of(d))) {
-                q.tx_ctrl &= ~SRIOVNIC_QCTRL_ENABLE;
-                ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
+                stop_faulted_queue(f, qi, true);
                 return;
             }
             if (ndesc++ == 0) {
@@ -146,8 +157,7 @@ void Device::process_tx(Function &f, unsigned qi)
             const uint64_t at = base + uint64_t((q.tx_head + i) & mask) * SRIOVNIC_DESC_SIZE +
                                 kDescFlagsOffset;
             if (!platform_.dma_write(fn, at, bytes_of(writeback))) {
-                q.tx_ctrl &= ~SRIOVNIC_QCTRL_ENABLE;
-                ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
+                stop_faulted_queue(f, qi, true);
                 return;
             }
         }
@@ -388,9 +398,7 @@ Device::Delivery Device::deliver(Function &f, std::span<const uint8_t> frame,
     const uint64_t desc_addr = queues::rx_base(q) + uint64_t(q.rx_head) * SRIOVNIC_DESC_SIZE;
     sriovnic_rx_desc d;
     if (!platform_.dma_read(fn, desc_addr, bytes_of(d))) {
-        q.rx_ctrl &= ~SRIOVNIC_QCTRL_ENABLE;
-        ports_dirty_ = true;
-        ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
+        stop_faulted_queue(f, *qi, false);
         return Delivery::dropped;
     }
     if (frame.size() > q.rx_buf_len) {
@@ -417,9 +425,7 @@ Device::Delivery Device::deliver(Function &f, std::span<const uint8_t> frame,
     }
     if (!platform_.dma_write(fn, desc_addr + kRxWritebackOffset,
                              bytes_of(wb).subspan(kRxWritebackOffset))) {
-        q.rx_ctrl &= ~SRIOVNIC_QCTRL_ENABLE;
-        ports_dirty_ = true;
-        ring_fault(f, SRIOVNIC_STAT_DMA_ERRORS);
+        stop_faulted_queue(f, *qi, false);
         return Delivery::dropped;
     }
     q.rx_head = (q.rx_head + 1) & (q.rx_len - 1);

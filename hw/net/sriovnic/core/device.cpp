@@ -96,7 +96,8 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     if (cfg.total_vfs) {
         pf_caps |= SRIOVNIC_CAPS_SRIOV;
     }
-    functions_.emplace_back(SRIOVNIC_FN_PF, cfg.pf_queue_pairs, pf_caps, SRIOVNIC_PF_REGS_SIZE);
+    functions_.emplace_back(SRIOVNIC_FN_PF, cfg.pf_queue_pairs, pf_caps, SRIOVNIC_PF_REGS_SIZE,
+                            platform_);
     MacAddr mac;
     std::copy(std::begin(cfg.mac), std::end(cfg.mac), mac.begin());
     functions_.front().set_permanent_mac(mac);
@@ -104,7 +105,7 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
         SRIOVNIC_CAPS_IS_VF | uint32_t(cfg.vf_queue_pairs) << SRIOVNIC_CAPS_QPAIRS_SHIFT;
     for (uint16_t n = 0; n < cfg.total_vfs; n++) {
         functions_.emplace_back(SRIOVNIC_FN_VF(n), cfg.vf_queue_pairs, vf_caps,
-                                SRIOVNIC_VF_REGS_SIZE);
+                                SRIOVNIC_VF_REGS_SIZE, platform_);
     }
     for (Function &f : functions_) {
         f.set_link(uplink_up_);
@@ -211,6 +212,12 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
             result = write_vf_mailbox(*f, reg, uint32_t(value));
         } else if (!f->is_vf() && in_admin_window(reg, total_vfs())) {
             result = write_admin_register(reg, uint32_t(value));
+            const uint32_t rel = reg - SRIOVNIC_REG_ADMIN_BASE;
+            if (result == Function::WriteResult::done &&
+                rel % SRIOVNIC_REG_ADMIN_STRIDE != SRIOVNIC_VFA_MBX_CTRL) {
+                platform_.trace_vf_setting(uint16_t(rel / SRIOVNIC_REG_ADMIN_STRIDE), reg,
+                                           uint32_t(value));
+            }
         } else if (!f->is_vf() && in_pf_mailbox_window(reg, total_vfs())) {
             result = write_pf_mailbox(reg, uint32_t(value));
         } else if (auto pf_result = f->is_vf() ? std::nullopt
@@ -311,6 +318,9 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
             q.tx_head = q.tx_tail = 0;
         }
         q.tx_ctrl = value & SRIOVNIC_QCTRL_ENABLE;
+        if (queues::tx_enabled(q) != tx_on) {
+            platform_.trace_queue(f.index(), qi, true, !tx_on);
+        }
         return WR::done;
     case SRIOVNIC_Q_RX_CTRL:
         if ((value & SRIOVNIC_QCTRL_ENABLE) && !rx_on) {
@@ -321,6 +331,9 @@ Function::WriteResult Device::write_queue_register(Function &f, uint32_t offset,
             q.rx_head = q.rx_tail = 0;
         }
         q.rx_ctrl = value & SRIOVNIC_QCTRL_ENABLE;
+        if (queues::rx_enabled(q) != rx_on) {
+            platform_.trace_queue(f.index(), qi, false, !rx_on);
+        }
         return WR::done;
     case SRIOVNIC_Q_TX_TAIL:
         if (!tx_on || value >= q.tx_len) {
@@ -371,6 +384,7 @@ void Device::update_links()
             up = false;
         }
         if (f.set_link(up)) {
+            platform_.trace_link(f.index(), up);
             ports_dirty_ = true;
             update_interrupts(f);
         }
@@ -397,6 +411,7 @@ std::optional<Function::WriteResult> Device::write_pf_register(uint32_t offset, 
         (offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi) = value;
         r.mc_hash_by_pf = 1;
         ports_dirty_ = true;
+        platform_.trace_vf_setting(uint16_t(pf.pf_vf_select), offset, value);
         return WR::done;
     }
     case SRIOVNIC_REG_PF_VLAN_FILTER: {
@@ -407,6 +422,7 @@ std::optional<Function::WriteResult> Device::write_pf_register(uint32_t offset, 
         }
         uint32_t *filter = functions_[1 + pf.pf_vf_select].regs().vlan_filter;
         ports_dirty_ = true;
+        platform_.trace_vf_setting(uint16_t(pf.pf_vf_select), offset, value);
         if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
             std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);
             return WR::done;

@@ -84,6 +84,7 @@ private:
     Delivery deliver(Function &f, std::span<const uint8_t> frame, const FrameInfo &info,
                      bool hold_when_full);
     void ring_fault(Function &f, unsigned stat);
+    void stop_faulted_queue(Function &f, unsigned q, bool tx);
     void queue_interrupt(Function &f, unsigned q);
     void unmask_queue(Function &f, unsigned q);
     std::span<const PortView> ports();

@@ -26,8 +26,10 @@ MacAddr mac_of(uint32_t lo, uint32_t hi)
 
 } // namespace
 
-Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size)
-    : index_(index), queue_pairs_(queue_pairs), caps_(caps), regs_size_(regs_size)
+Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size,
+                   Platform &platform)
+    : platform_(&platform), index_(index), queue_pairs_(queue_pairs), caps_(caps),
+      regs_size_(regs_size)
 {
     reset_admin();
     reset();
@@ -226,9 +228,13 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
             reset();
             raise_cause(SRIOVNIC_INT_RESET_DONE);
         } else {
+            const bool was_enabled = enabled();
             regs_.ctrl = value & SRIOVNIC_CTRL_RW_MASK;
             if (regs_.ctrl & SRIOVNIC_CTRL_ENABLE) {
                 regs_.status &= ~SRIOVNIC_STATUS_RESET_DONE;
+            }
+            if (enabled() != was_enabled) {
+                platform_->trace_function_enable(index_, enabled());
             }
         }
         return WriteResult::done;
@@ -275,6 +281,7 @@ void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
         regs_.err_addr = *offset;
     }
     raise_cause(SRIOVNIC_INT_ERROR);
+    platform_->trace_error(index_, err_bits, offset);
 }
 
 bool Function::misc_vector_usable() const

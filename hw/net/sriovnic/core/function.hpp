@@ -2,6 +2,7 @@
 #pragma once
 
 #include "frame.hpp"
+#include "platform.hpp"
 #include "sriovnic-core.h"
 
 #include <cstdint>
@@ -16,7 +17,8 @@ namespace sriovnic {
 // layers the PF-only registers on top.
 class Function {
 public:
-    Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size);
+    Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size,
+             Platform &platform);
 
     uint16_t index() const { return index_; }
     bool is_vf() const { return index_ != SRIOVNIC_FN_PF; }
@@ -87,6 +89,7 @@ public:
 private:
     bool misc_vector_usable() const;
 
+    Platform *platform_; // for trace events
     uint16_t index_;
     uint8_t queue_pairs_;
     uint32_t caps_;

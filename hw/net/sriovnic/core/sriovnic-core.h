@@ -52,7 +52,21 @@ typedef struct SriovnicPlatformOps {
     uint64_t (*now_ns)(void *opaque);
     /* Call sriovnic_core_timer() at `deadline_ns` (replaces any earlier request). */
     void (*arm_timer)(void *opaque, uint64_t deadline_ns);
+    /*
+     * State changes worth a trace event; each may be NULL. `offset` is a
+     * register offset, or SRIOVNIC_TRACE_NO_OFFSET.
+     */
+    void (*trace_error)(void *opaque, uint16_t fn, uint32_t err_bits, uint32_t offset);
+    void (*trace_function_enable)(void *opaque, uint16_t fn, bool enabled);
+    void (*trace_queue)(void *opaque, uint16_t fn, unsigned q, bool tx, bool enabled);
+    void (*trace_link)(void *opaque, uint16_t fn, bool up);
+    /* The PF changed a setting of VF `vf` (a register offset of the PF's BAR). */
+    void (*trace_vf_setting)(void *opaque, uint16_t vf, uint32_t offset, uint32_t value);
+    /* A mailbox message was sent (to the PF or to the VF), word 0 given. */
+    void (*trace_mailbox)(void *opaque, uint16_t vf, bool to_pf, uint32_t word0);
 } SriovnicPlatformOps;
+
+#define SRIOVNIC_TRACE_NO_OFFSET UINT32_MAX
 
 /* The registers of one queue pair, as migrated. */
 typedef struct SriovnicQueueRegs {

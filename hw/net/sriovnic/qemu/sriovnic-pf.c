@@ -103,6 +103,39 @@ static void sriovnic_timer_expired(void *opaque)
     sriovnic_core_timer(s->core);
 }
 
+static void sriovnic_trace_error(void *opaque, uint16_t fn, uint32_t err_bits,
+                                 uint32_t offset)
+{
+    trace_sriovnic_guest_error(fn, err_bits, offset);
+}
+
+static void sriovnic_trace_function_enable(void *opaque, uint16_t fn, bool enabled)
+{
+    trace_sriovnic_function_enable(fn, enabled);
+}
+
+static void sriovnic_trace_queue(void *opaque, uint16_t fn, unsigned q, bool tx,
+                                 bool enabled)
+{
+    trace_sriovnic_queue(fn, q, tx ? "tx" : "rx", enabled);
+}
+
+static void sriovnic_trace_link(void *opaque, uint16_t fn, bool up)
+{
+    trace_sriovnic_link(fn, up);
+}
+
+static void sriovnic_trace_vf_setting(void *opaque, uint16_t vf, uint32_t offset,
+                                      uint32_t value)
+{
+    trace_sriovnic_vf_setting(vf, offset, value);
+}
+
+static void sriovnic_trace_mailbox(void *opaque, uint16_t vf, bool to_pf, uint32_t word0)
+{
+    trace_sriovnic_mailbox(vf, to_pf ? "VF->PF" : "PF->VF", word0);
+}
+
 static const SriovnicPlatformOps sriovnic_platform_ops = {
     .raise_msix = sriovnic_raise_msix,
     .set_intx = sriovnic_set_intx,
@@ -112,6 +145,12 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .uplink_ready = sriovnic_uplink_ready,
     .now_ns = sriovnic_now_ns,
     .arm_timer = sriovnic_arm_timer,
+    .trace_error = sriovnic_trace_error,
+    .trace_function_enable = sriovnic_trace_function_enable,
+    .trace_queue = sriovnic_trace_queue,
+    .trace_link = sriovnic_trace_link,
+    .trace_vf_setting = sriovnic_trace_vf_setting,
+    .trace_mailbox = sriovnic_trace_mailbox,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
