@@ -7,7 +7,7 @@ import socket
 import struct
 import unittest
 
-from sriovnic_pci import R, Card, QueuePair, machine_args
+from sriovnic_pci import RAM_MSG, R, Card, QueuePair, machine_args
 from qemu_machine import Machine
 
 HANG_GUARD = 10       # seconds: only ever a limit for something that must happen
@@ -349,6 +349,45 @@ class Offloads(DataPathTest):
         self.assert_stats({"TX_TSO_SEGS": count, "TX_PACKETS": count,
                            "TX_BYTES": sum(len(s) for s in segments)})
         self.assert_no_error()
+
+
+class Moderation(DataPathTest):
+    """Under qtest the virtual clock moves only when the test steps it, so the
+    interval between a queue's interrupts can be checked to the microsecond."""
+    MSG = 0x5151
+
+    def message_sent(self):
+        sent = self.m.read(RAM_MSG, 4) == self.MSG
+        self.m.write(RAM_MSG, 4, 0)
+        return sent
+
+    def test_interrupts_wait_for_the_interval(self):
+        self.card.setup_msix(1, RAM_MSG, self.MSG)  # queue pair 0's vector
+        self.m.write(RAM_MSG, 4, 0)
+        self.pf.wr("Q_ITR", 1000)
+        frame = udp_frame(PEER_MAC, PF_MAC, PF_IP, PEER_IP, pattern(64))
+        self.pf.send(frame)
+        self.wire.recv()
+        self.assertTrue(self.message_sent(), "the first interrupt is not held")
+        self.pf.wr("Q_IRQ", R["QIRQ_UNMASK"])
+
+        self.m.qtest("clock_step 100000")  # 100 us
+        self.pf.send(frame)
+        self.wire.recv()
+        self.assertFalse(self.message_sent())
+        self.assertEqual(self.pf.rd("Q_IRQ"), R["QIRQ_PENDING"])
+        self.m.qtest("clock_step 850000")  # 950 us after the first
+        self.assertFalse(self.message_sent(), "still within the interval")
+        self.m.qtest("clock_step 60000")   # 1010 us
+        self.assertTrue(self.message_sent(), "sent once the interval passed")
+        self.assertEqual(self.pf.rd("Q_IRQ"), R["QIRQ_MASKED"])
+
+        self.pf.wr("Q_IRQ", R["QIRQ_UNMASK"])
+        self.pf.send(frame)
+        self.wire.recv()
+        self.assertFalse(self.message_sent())
+        self.pf.wr("Q_ITR", 0)
+        self.assertTrue(self.message_sent(), "turning moderation off releases it")
 
 
 class VirtualFunctions(DataPathTest):

@@ -602,6 +602,19 @@ TEST_F(Nic, ModerationSpacesQueueInterruptsByTheInterval)
     EXPECT_EQ(rx_desc(PF, 0, 2).flags & SRIOVNIC_RXD_DONE, SRIOVNIC_RXD_DONE);
 }
 
+TEST_F(Nic, ModerationWorksFromTimeZero)
+{
+    platform.now = 0; // a clock that starts at 0, as QEMU's virtual clock under qtest
+    bring_up(PF, kPfMac);
+    qwr(PF, 0, SRIOVNIC_Q_ITR, 100);
+    const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
+    ASSERT_TRUE(device->uplink_receive(frame));
+    qwr(PF, 0, SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
+    platform.now = 10'000;
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(platform.msix.size(), 1u) << "the interrupt at time 0 counts";
+}
+
 TEST_F(Nic, ModerationHoldsAnInterruptPendingAtUnmask)
 {
     bring_up(PF, kPfMac);

@@ -60,8 +60,9 @@ void Device::queue_interrupt(Function &f, unsigned q)
     if (regs.itr) {
         IrqThrottle &throttle = irq_throttles_[f.index()];
         const uint64_t now = platform_.now_ns();
-        const uint64_t next = throttle.last_ns[q] + uint64_t(regs.itr) * 1000;
-        if (throttle.last_ns[q] && now < next) {
+        const std::optional<uint64_t> last = throttle.last_ns[q];
+        const uint64_t next = last.value_or(0) + uint64_t(regs.itr) * 1000;
+        if (last && now < next) {
             regs.irq |= SRIOVNIC_QIRQ_PENDING;
             throttle.deferred = true;
             arm_timer(next);

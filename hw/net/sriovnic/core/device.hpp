@@ -124,7 +124,7 @@ private:
     std::vector<bool> tx_kick_; // resume transmit on the next timer (after migration)
     // Interrupt moderation (SRIOVNIC_Q_ITR): when each queue last interrupted.
     struct IrqThrottle {
-        std::array<uint64_t, SRIOVNIC_MAX_QUEUE_PAIRS> last_ns{};
+        std::array<std::optional<uint64_t>, SRIOVNIC_MAX_QUEUE_PAIRS> last_ns{};
         bool deferred = false; // an interrupt waits for its interval to pass
     };
     std::vector<IrqThrottle> irq_throttles_;
