@@ -54,6 +54,13 @@ def wait_for(g, script, pattern, timeout=30):
         time.sleep(0.5)
 
 
+def wait_link_up(g, ns, dev):
+    """Waits until `dev` in namespace `ns` is operationally up again after a
+    reset: Linux re-attaches its queueing discipline only then (up to a
+    second after the carrier returns), and drops what is sent before."""
+    wait_for(g, f"ip -n {ns} link show {dev}", r"state UP")
+
+
 def netdev_of(g, bdf):
     """The interface name of the PCI function at `bdf` (0000:01:00.N)."""
     return g.sh(f"ls /sys/bus/pci/devices/{bdf}/net/").strip()

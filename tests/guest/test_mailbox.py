@@ -12,7 +12,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
 from netlib import (ethtool_stats, into_netns, pf_netdev, set_numvfs,  # noqa: E402
-                    vf_netdevs, wait_for)
+                    vf_netdevs, wait_for, wait_link_up)
 
 DEVICES = ["-netdev", "user,id=n0",
            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
@@ -86,6 +86,8 @@ class MulticastList(unittest.TestCase):
 
         g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset", timeout=60)
         wait_for(g, "dmesg | grep -c 'recovered from a reset'; true", r"^2$")
+        for ns, dev in (("a", vfs[0]), ("b", vfs[1])):
+            wait_link_up(g, ns, dev)
         self.assertGreaterEqual(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5,
                                 "the VF handed its list to the PF again after the PF reset")
         g.sh(f"ip -n b maddr del 01:00:5e:01:02:03 dev {vfs[1]}")
@@ -103,6 +105,8 @@ class PfReset(unittest.TestCase):
         g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset", timeout=60)
         self.assertIn("reset done, 2 VFs told", g.sh("dmesg | grep sriovnic_pf"))
         wait_for(g, "dmesg | grep -c 'recovered from a reset'; true", r"^2$")
+        for ns, dev in (("a", vfs[0]), ("b", vfs[1])):
+            wait_link_up(g, ns, dev)
         self.assertIn("mtu 9000", g.sh(f"ip -n a link show {vfs[0]}"))
         self.assertIn("spoof checking off", g.sh(f"ip link show {pf} | grep 'vf 1 '"),
                       "the PF replayed its VF settings")
@@ -164,6 +168,8 @@ class SurpriseRemoval(unittest.TestCase):
         g.sh(f"setpci -s 01:00.0 {SRIOV_CTRL}=0001:0001")
         wait_for(g, "dmesg | grep -c 'function back after surprise removal'; true", r"^2$")
         wait_for(g, "dmesg | grep -c 'recovered from a reset'; true", r"^2$")
+        for ns, dev in (("a", vfs[0]), ("b", vfs[1])):
+            wait_link_up(g, ns, dev)
         self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
         self.assertIn("3 packets received",
                       g.sh("ip netns exec a ping -c 3 -s 3500 -W 2 192.168.150.2"))

@@ -10,7 +10,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
 from netlib import (LOAD_DRIVERS, ethtool_stats, into_netns, pf_netdev,  # noqa: E402
-                    set_numvfs, vf_netdevs, wait_for)
+                    set_numvfs, vf_netdevs, wait_for, wait_link_up)
 
 DEVICES = ["-netdev", "user,id=n0",
            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
@@ -145,6 +145,7 @@ class VlanFilter(unittest.TestCase):
         # A reset empties the filter; the VF asks for its VLANs again.
         g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.1/reset", timeout=60)
         wait_for(g, "dmesg | grep -c 'eth.*recovered from a reset'; true", r"^[1-9]")
+        wait_link_up(g, "a", vfs[0])
         self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.130.254"))
         before = ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"]
         g.run("ping -c 2 -W 1 192.168.140.77", check=False)
