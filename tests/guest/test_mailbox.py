@@ -55,6 +55,17 @@ class MtuPolicy(unittest.TestCase):
         self.assertIn("mtu 3000", g.sh(f"ip link show {vf}"))
 
 
+def multicast_between(g, vfs):
+    """Lets namespace a (vfs[0]) send IPv4 multicast to namespace b (vfs[1]).
+    Without IPv6 the receiver's only group is 224.0.0.1 (bucket 54 of the
+    64-bit hash); otherwise its solicited-node group, which follows its
+    random MAC, could share a bucket with the groups the tests use:
+    224.1.2.3 and 224.7.7.7 fall in buckets 1 and 30."""
+    g.sh(f"ip -n a route add 224.0.0.0/4 dev {vfs[0]}")
+    for ns, dev in (("a", vfs[0]), ("b", vfs[1])):
+        g.sh(f"ip netns exec {ns} sh -c 'echo 1 > /proc/sys/net/ipv6/conf/{dev}/disable_ipv6'")
+
+
 def multicast_received(g, ns, dev, group, count=10):
     """Pings IPv4 multicast `group` from namespace a (`count` echo requests);
     returns how many more frames VF `dev` in namespace `ns` received. The
@@ -69,14 +80,7 @@ def multicast_received(g, ns, dev, group, count=10):
 class MulticastList(unittest.TestCase):
     def test_vf_gets_the_groups_it_joined_through_the_pf(self):
         g, pf, vfs = two_vfs(self, "mbx-mc", "192.168.130")
-        g.sh(f"ip -n a route add 224.0.0.0/4 dev {vfs[0]}")
-        # Without IPv6 the receiver's only group is 224.0.0.1 (bucket 54 of
-        # the 64-bit hash); otherwise its solicited-node group, which follows
-        # its random MAC, could share a bucket with the groups below.
-        for ns, dev in (("a", vfs[0]), ("b", vfs[1])):
-            g.sh(f"ip netns exec {ns} sh -c "
-                 f"'echo 1 > /proc/sys/net/ipv6/conf/{dev}/disable_ipv6'")
-        # 224.1.2.3 and 224.7.7.7 fall in buckets 1 and 30.
+        multicast_between(g, vfs)
         self.assertLess(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5,
                         "a group nobody joined is filtered")
         g.sh(f"ip -n b maddr add 01:00:5e:01:02:03 dev {vfs[1]}")
@@ -92,6 +96,24 @@ class MulticastList(unittest.TestCase):
                                 "the VF handed its list to the PF again after the PF reset")
         g.sh(f"ip -n b maddr del 01:00:5e:01:02:03 dev {vfs[1]}")
         self.assertLess(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5)
+
+
+    def test_without_a_pf_driver_the_vf_sets_its_own_filter(self):
+        g = Guest(DEVICES, name="mc-nopf")
+        self.addCleanup(g.kill)
+        g.sh("modprobe pci-pf-stub && "
+             "echo 5352 0001 > /sys/bus/pci/drivers/pci-pf-stub/new_id && "
+             "insmod /lib/modules/sriovnic/sriovnic_vf.ko")
+        set_numvfs(g, 2)
+        self.assertIn("no answer from the PF driver", g.sh("dmesg | grep sriovnic_vf"))
+        vfs = vf_netdevs(g, 2)
+        into_netns(g, "a", vfs[0], "192.168.131.1/24")
+        into_netns(g, "b", vfs[1], "192.168.131.2/24")
+        multicast_between(g, vfs)
+        self.assertLess(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5)
+        g.sh(f"ip -n b maddr add 01:00:5e:01:02:03 dev {vfs[1]}")
+        self.assertGreaterEqual(multicast_received(g, "b", vfs[1], "224.1.2.3"), 5)
+        self.assertLess(multicast_received(g, "b", vfs[1], "224.7.7.7"), 5)
 
 
 class PfReset(unittest.TestCase):
