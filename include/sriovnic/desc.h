@@ -7,9 +7,28 @@
 #define SRIOVNIC_DESC_H
 
 #ifdef __KERNEL__
+#include <linux/stddef.h>
 #include <linux/types.h>
+typedef __le16 sriovnic_le16;
+typedef __le32 sriovnic_le32;
+typedef __le64 sriovnic_le64;
 #else
+#include <stddef.h>
 #include <stdint.h>
+/*
+ * Little-endian in guest memory whatever the host's byte order: the device
+ * model never reads these fields directly, only through its byte-order codec
+ * (hw/net/sriovnic/core/wire.hpp), and uses the structs for size and offsets.
+ */
+typedef uint16_t sriovnic_le16;
+typedef uint32_t sriovnic_le32;
+typedef uint64_t sriovnic_le64;
+#endif
+
+#ifdef __cplusplus
+#define SRIOVNIC_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define SRIOVNIC_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
 /*
@@ -19,12 +38,12 @@
  * DMA error, oversized), and then advances TX_HEAD past them.
  */
 struct sriovnic_tx_desc {
-    uint64_t addr;        /* buffer address (guest physical / IOVA) */
-    uint16_t len;         /* bytes in this buffer, 1..16384 */
-    uint16_t flags;       /* SRIOVNIC_TXD_* */
+    sriovnic_le64 addr;   /* buffer address (guest physical / IOVA) */
+    sriovnic_le16 len;    /* bytes in this buffer, 1..SRIOVNIC_TX_BUF_MAX */
+    sriovnic_le16 flags;  /* SRIOVNIC_TXD_* */
     uint8_t csum_start;   /* CSUM/TSO: offset of the L4 header in the frame */
     uint8_t csum_offset;  /* CSUM: checksum field offset from csum_start */
-    uint16_t mss;         /* TSO: TCP payload bytes per segment */
+    sriovnic_le16 mss;    /* TSO: TCP payload bytes per segment */
 };
 
 #define SRIOVNIC_TXD_EOP      (1u << 0)  /* last descriptor of the frame */
@@ -33,6 +52,7 @@ struct sriovnic_tx_desc {
 #define SRIOVNIC_TXD_ERR      (1u << 14) /* written by the device: frame dropped */
 #define SRIOVNIC_TXD_DONE     (1u << 15) /* written by the device */
 
+#define SRIOVNIC_TX_BUF_MAX            16384u /* bytes one TX descriptor may point at */
 #define SRIOVNIC_TX_MAX_DESC_PER_FRAME 32u
 #define SRIOVNIC_TSO_MAX_BYTES         65536u /* whole TSO frame, headers included */
 
@@ -42,11 +62,11 @@ struct sriovnic_tx_desc {
  * flags (DONE, EOP, checksum result) and vlan_tci.
  */
 struct sriovnic_rx_desc {
-    uint64_t addr;
-    uint16_t len;         /* written by the device: frame length */
-    uint16_t flags;       /* SRIOVNIC_RXD_* */
-    uint16_t vlan_tci;    /* written by the device when VLAN is set */
-    uint16_t reserved;
+    sriovnic_le64 addr;
+    sriovnic_le16 len;      /* written by the device: frame length */
+    sriovnic_le16 flags;    /* SRIOVNIC_RXD_* */
+    sriovnic_le16 vlan_tci; /* written by the device: the stripped tag when VLAN is set, else 0 */
+    sriovnic_le16 reserved; /* written 0 by the device */
 };
 
 #define SRIOVNIC_RXD_EOP         (1u << 0)
@@ -57,5 +77,19 @@ struct sriovnic_rx_desc {
 #define SRIOVNIC_RXD_DONE        (1u << 15)
 
 #define SRIOVNIC_DESC_SIZE 16u
+
+SRIOVNIC_STATIC_ASSERT(sizeof(struct sriovnic_tx_desc) == SRIOVNIC_DESC_SIZE, "tx_desc size");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, addr) == 0, "tx_desc.addr");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, len) == 8, "tx_desc.len");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, flags) == 10, "tx_desc.flags");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, csum_start) == 12, "tx_desc.csum_start");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, csum_offset) == 13, "tx_desc.csum_offset");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_tx_desc, mss) == 14, "tx_desc.mss");
+SRIOVNIC_STATIC_ASSERT(sizeof(struct sriovnic_rx_desc) == SRIOVNIC_DESC_SIZE, "rx_desc size");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_rx_desc, addr) == 0, "rx_desc.addr");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_rx_desc, len) == 8, "rx_desc.len");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_rx_desc, flags) == 10, "rx_desc.flags");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_rx_desc, vlan_tci) == 12, "rx_desc.vlan_tci");
+SRIOVNIC_STATIC_ASSERT(offsetof(struct sriovnic_rx_desc, reserved) == 14, "rx_desc.reserved");
 
 #endif /* SRIOVNIC_DESC_H */

@@ -80,8 +80,15 @@
 #define SRIOVNIC_STAT_TX_TSO_SEGS    13 /* segments produced by TSO */
 #define SRIOVNIC_STAT_MBX_SENT       14 /* mailbox messages this function sent */
 #define SRIOVNIC_STAT_MBX_REFUSED    15 /* mailbox SENDs refused as BUSY */
-#define SRIOVNIC_NUM_STATS           16
-#define SRIOVNIC_REG_STAT(index)     (SRIOVNIC_REG_STAT_BASE + 8u * (index))
+/* Counters 16 and up live in a second window (interface 1.5). */
+#define SRIOVNIC_STAT_DMA_SELF       16 /* DMA that reached the card's own registers: refused,
+                                         * also counted in DMA_ERRORS */
+#define SRIOVNIC_NUM_STATS           17
+#define SRIOVNIC_STATS_IN_BASE       16 /* counters in the STAT_BASE window */
+#define SRIOVNIC_REG_STAT_BASE2      0x0200u
+#define SRIOVNIC_REG_STAT(index)                                                                 \
+    ((index) < SRIOVNIC_STATS_IN_BASE ? SRIOVNIC_REG_STAT_BASE + 8u * (index)                   \
+                                      : SRIOVNIC_REG_STAT_BASE2 + 8u * ((index) - SRIOVNIC_STATS_IN_BASE))
 
 /* PF only (a VF reads these as unmapped). */
 #define SRIOVNIC_REG_PF_TOTAL_VFS    0x0100u /* RO: TotalVFs of this PF */
@@ -191,7 +198,7 @@
 #define SRIOVNIC_VFA_FLAGS           0x0Cu /* RW: SRIOVNIC_VFA_FLAG_* and link state */
 #define SRIOVNIC_VFA_RATE            0x10u /* RW: max TX rate in Mbit/s, 0 = unlimited */
 #define SRIOVNIC_VFA_MBX_CTRL        0x14u /* W: MBX_CTRL_SEND/ACK for this VF; R: MBX_STATUS */
-#define SRIOVNIC_VFA_TX_DROPPED      0x18u /* RO: spoofed + link down + rate drops (low 32 bits) */
+#define SRIOVNIC_VFA_TX_DROPPED      0x18u /* RO: spoofed + link down + oversized (low 32 bits) */
 #define SRIOVNIC_VFA_RX_DROPPED      0x1Cu /* RO: no buffer + VLAN filter drops (low 32 bits) */
 #define SRIOVNIC_VFA_RX_PACKETS      0x20u /* RO 64-bit: the VF's counters, LO then HI */
 #define SRIOVNIC_VFA_RX_BYTES        0x28u
@@ -217,7 +224,7 @@
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       4u
+#define SRIOVNIC_VERSION_MINOR       5u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)

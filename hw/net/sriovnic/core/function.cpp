@@ -24,6 +24,21 @@ MacAddr mac_of(uint32_t lo, uint32_t hi)
             uint8_t(hi >> 8)};
 }
 
+// The counter whose low or high word is at `offset`.
+std::optional<unsigned> stat_at(uint32_t offset)
+{
+    constexpr uint32_t base_end = SRIOVNIC_REG_STAT_BASE + 8 * SRIOVNIC_STATS_IN_BASE;
+    constexpr uint32_t base2_end =
+        SRIOVNIC_REG_STAT_BASE2 + 8 * (SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE);
+    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < base_end) {
+        return (offset - SRIOVNIC_REG_STAT_BASE) / 8;
+    }
+    if (offset >= SRIOVNIC_REG_STAT_BASE2 && offset < base2_end) {
+        return SRIOVNIC_STATS_IN_BASE + (offset - SRIOVNIC_REG_STAT_BASE2) / 8;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size,
@@ -171,8 +186,8 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
     default:
         break;
     }
-    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < SRIOVNIC_REG_STAT(SRIOVNIC_NUM_STATS)) {
-        const uint64_t value = regs_.stats[(offset - SRIOVNIC_REG_STAT_BASE) / 8];
+    if (std::optional<unsigned> stat = stat_at(offset)) {
+        const uint64_t value = regs_.stats[*stat];
         return uint32_t((offset & 4) ? value >> 32 : value);
     }
     return std::nullopt;
@@ -265,7 +280,7 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
     default:
         break;
     }
-    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < SRIOVNIC_REG_STAT(SRIOVNIC_NUM_STATS)) {
+    if (stat_at(offset)) {
         return WriteResult::read_only;
     }
     return WriteResult::unmapped;

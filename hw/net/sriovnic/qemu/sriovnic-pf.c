@@ -450,7 +450,8 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32(rx_mode, SriovnicFnRegs),
         VMSTATE_UINT32(mc_hash_lo, SriovnicFnRegs),
         VMSTATE_UINT32(mc_hash_hi, SriovnicFnRegs),
-        VMSTATE_UINT64_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_NUM_STATS),
+        /* Counters added since interface 1.4 travel in a subsection. */
+        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, 0, SRIOVNIC_STATS_IN_BASE),
         VMSTATE_STRUCT_ARRAY(queues, SriovnicFnRegs, SRIOVNIC_MAX_QUEUE_PAIRS, 1,
                              vmstate_sriovnic_queue, SriovnicQueueRegs),
         VMSTATE_UINT32(admin_mac_lo, SriovnicFnRegs),
@@ -465,6 +466,47 @@ const VMStateDescription vmstate_sriovnic_fn_regs = {
         VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicFnRegs, SRIOVNIC_VLAN_WORDS),
         VMSTATE_UINT32(pf_vf_select, SriovnicFnRegs),
         VMSTATE_UINT32(mc_hash_by_pf, SriovnicFnRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Counters beyond the STAT_BASE window (interface 1.5), migrated when used. */
+const VMStateDescription vmstate_sriovnic_fn_counters2 = {
+    .name = "sriovnic/fn-counters2",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_STATS_IN_BASE,
+                                 SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+bool sriovnic_counters2_needed(const SriovnicFnRegs *regs)
+{
+    for (unsigned i = SRIOVNIC_STATS_IN_BASE; i < SRIOVNIC_NUM_STATS; i++) {
+        if (regs->stats[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool sriovnic_pf_counters2_needed(void *opaque)
+{
+    SriovnicPfState *s = opaque;
+
+    return sriovnic_counters2_needed(s->regs);
+}
+
+static const VMStateDescription vmstate_sriovnic_pf_counters2 = {
+    .name = TYPE_SRIOVNIC "/counters2",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = sriovnic_pf_counters2_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(regs, SriovnicPfState,
+                               vmstate_sriovnic_fn_counters2, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -488,6 +530,9 @@ static const VMStateDescription vmstate_sriovnic_pf = {
         VMSTATE_STRUCT_POINTER(regs, SriovnicPfState,
                                vmstate_sriovnic_fn_regs, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
+    },    .subsections = (const VMStateDescription * const []) {
+        &vmstate_sriovnic_pf_counters2,
+        NULL
     },
 };
 

@@ -117,6 +117,25 @@ static int sriovnic_vf_post_load(void *opaque, int version_id)
     return 0;
 }
 
+static bool sriovnic_vf_counters2_needed(void *opaque)
+{
+    SriovnicVfState *s = opaque;
+
+    return sriovnic_counters2_needed(s->regs);
+}
+
+static const VMStateDescription vmstate_sriovnic_vf_counters2 = {
+    .name = TYPE_SRIOVNIC_VF "/counters2",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = sriovnic_vf_counters2_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(regs, SriovnicVfState,
+                               vmstate_sriovnic_fn_counters2, SriovnicFnRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /*
  * Unlike QEMU's igbvf, a VF carries its own config space, MSI-X state and
  * registers in the migration stream, so an enabled VF keeps working on the
@@ -133,6 +152,9 @@ static const VMStateDescription vmstate_sriovnic_vf = {
         VMSTATE_STRUCT_POINTER(regs, SriovnicVfState,
                                vmstate_sriovnic_fn_regs, SriovnicFnRegs),
         VMSTATE_END_OF_LIST()
+    },    .subsections = (const VMStateDescription * const []) {
+        &vmstate_sriovnic_vf_counters2,
+        NULL
     },
 };
 

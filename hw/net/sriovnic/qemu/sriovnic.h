@@ -55,5 +55,7 @@ struct SriovnicVfState {
 };
 
 extern const VMStateDescription vmstate_sriovnic_fn_regs;
+extern const VMStateDescription vmstate_sriovnic_fn_counters2;
+bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
 
 #endif /* HW_NET_SRIOVNIC_H */
