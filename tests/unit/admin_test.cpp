@@ -37,6 +37,7 @@ protected:
     Admin()
     {
         device = std::make_unique<Device>(test::card_config(2, 1, 1, kPfMac), platform);
+        device->subscribe(platform);
         device->set_active_vfs(2);
     }
 
@@ -321,7 +322,7 @@ TEST_F(Admin, MigrationResumesTransmitAndKeepsAdministration)
     EXPECT_FALSE(device->post_load(VF1));
     EXPECT_EQ(platform.timer_deadline, platform.now) << "transmit kicked after load";
     EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_VLAN), 7u);
-    device->function(VF1)->regs().admin_flags = 0xF0; // undefined bits
+    device->admin().vf(1).flags = 0xF0; // undefined bits
     EXPECT_TRUE(device->post_load(VF1));
 }
 
@@ -483,7 +484,7 @@ TEST_F(Admin, PfTakesOverAVfsMulticastFilter)
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_MC_HASH_HI), 0u) << "the PF's own filter is apart";
-    device->function(VF1)->regs().mc_hash_by_pf = 2;
+    device->admin().vf(1).mc_hash_by_pf = 2;
     EXPECT_TRUE(device->post_load(VF1)) << "impossible ownership is refused";
 }
 

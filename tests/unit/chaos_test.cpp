@@ -60,6 +60,7 @@ public:
     explicit Chaos(uint64_t seed) : rng_(seed), offsets_(interesting_offsets())
     {
         device_ = std::make_unique<Device>(config(), platform_);
+        device_->subscribe(platform_);
         device_->set_active_vfs(kVfs);
     }
 
@@ -211,21 +212,33 @@ private:
         (void)device_->uplink_receive(frame);
     }
 
+    // Sometimes flips a bit of migrated state, as a corrupt stream would.
+    template <typename State> State corrupted(State state)
+    {
+        if (pick(4) == 0) {
+            auto *words = reinterpret_cast<uint32_t *>(&state);
+            words[pick(sizeof(state) / 4)] ^= 1u << pick(32);
+        }
+        return state;
+    }
+
     // Migrate whatever state the chaos produced, after sometimes flipping a
     // bit of it as a corrupt stream would: the destination either refuses it
     // or carries on from it.
     void migrate()
     {
         auto dest = std::make_unique<Device>(config(), platform_);
+        dest->subscribe(platform_);
         dest->set_active_vfs(device_->active_vfs());
+        dest->admin().regs() = device_->admin().regs();
         bool accepted = true;
         for (uint16_t fn = 0; fn <= kVfs; fn++) {
-            SriovnicFnRegs regs = device_->function(fn)->regs();
-            if (pick(4) == 0) {
-                auto *words = reinterpret_cast<uint32_t *>(&regs);
-                words[pick(sizeof(regs) / 4)] ^= 1u << pick(32);
+            dest->function(fn)->regs() = corrupted(device_->function(fn)->regs());
+            if (fn != SRIOVNIC_FN_PF) {
+                const uint16_t vf = uint16_t(fn - 1);
+                dest->admin().vf(vf) = corrupted(device_->admin().vf(vf));
+                dest->mailbox().regs(vf) = corrupted(device_->mailbox().regs(vf));
             }
-            dest->function(fn)->regs() = regs;
             accepted = accepted && !dest->post_load(fn);
         }
         if (accepted) {

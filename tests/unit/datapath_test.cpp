@@ -41,6 +41,7 @@ protected:
     Nic()
     {
         device = std::make_unique<Device>(test::card_config(4, 2, 2, kPfMac), platform);
+        device->subscribe(platform);
         device->set_active_vfs(4);
     }
 

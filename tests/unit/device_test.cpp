@@ -31,6 +31,7 @@ protected:
     explicit DeviceTest(SriovnicCoreConfig cfg = make_config())
         : device(std::make_unique<Device>(cfg, platform))
     {
+        device->subscribe(platform);
     }
 
     uint32_t rd(uint16_t fn, uint32_t reg) { return uint32_t(device->read(fn, reg, 4)); }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,9 +29,24 @@ inline SriovnicCoreConfig card_config(uint16_t vfs, uint8_t pf_queues, uint8_t v
     return cfg;
 }
 
+// A register BAR of one of the card's functions in the fake's address space.
+struct BarWindow {
+    uint64_t base;
+    uint64_t size;
+    uint16_t fn;
+};
+
+// What a DMA that lands in a BAR does: the register access QEMU would make.
+struct MmioTarget {
+    std::function<uint64_t(uint16_t fn, uint64_t offset, unsigned size)> read;
+    std::function<void(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)> write;
+};
+
 // Records what the core asks of its host, with a flat "guest memory" of
-// `ram_size` bytes at address 0 for DMA; anything beyond it faults.
-class FakePlatform final : public Platform {
+// `ram_size` bytes at address 0 for DMA; anything beyond it faults, unless
+// it falls in one of `bars`: then, as in QEMU, it becomes register accesses
+// of at most 8 bytes to `mmio` (the card itself), made synchronously.
+class FakePlatform final : public Platform, public StateObserver {
 public:
     explicit FakePlatform(size_t ram_size = 1 << 20) : ram(ram_size) {}
 
@@ -39,6 +55,17 @@ public:
     bool dma_read(uint16_t fn, uint64_t addr, std::span<uint8_t> buf) override
     {
         dma_fns.push_back(fn);
+        if (const BarWindow *bar = bar_at(addr, buf.size())) {
+            for (size_t done = 0; done < buf.size();) {
+                const unsigned size = chunk(buf.size() - done);
+                const uint64_t v = mmio.read(bar->fn, addr + done - bar->base, size);
+                for (unsigned i = 0; i < size; i++) {
+                    buf[done + i] = uint8_t(v >> (8 * i));
+                }
+                done += size;
+            }
+            return true;
+        }
         if (addr > ram.size() || buf.size() > ram.size() - addr) {
             return false;
         }
@@ -48,6 +75,18 @@ public:
     bool dma_write(uint16_t fn, uint64_t addr, std::span<const uint8_t> buf) override
     {
         dma_fns.push_back(fn);
+        if (const BarWindow *bar = bar_at(addr, buf.size())) {
+            for (size_t done = 0; done < buf.size();) {
+                const unsigned size = chunk(buf.size() - done);
+                uint64_t v = 0;
+                for (unsigned i = 0; i < size; i++) {
+                    v |= uint64_t(buf[done + i]) << (8 * i);
+                }
+                mmio.write(bar->fn, addr + done - bar->base, size, v);
+                done += size;
+            }
+            return true;
+        }
         if (addr > ram.size() || buf.size() > ram.size() - addr) {
             return false;
         }
@@ -61,30 +100,30 @@ public:
     void uplink_ready() override { ready_calls++; }
     uint64_t now_ns() override { return now; }
     void arm_timer(uint64_t deadline_ns) override { timer_deadline = deadline_ns; }
-    void trace_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
+    void on_guest_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
     {
         traces.push_back("error fn=" + std::to_string(fn) + " bits=" + std::to_string(err_bits) +
                          " offset=" + (offset ? std::to_string(*offset) : "none"));
     }
-    void trace_function_enable(uint16_t fn, bool enabled) override
+    void on_function_enable(uint16_t fn, bool enabled) override
     {
         traces.push_back("enable fn=" + std::to_string(fn) + " " + (enabled ? "on" : "off"));
     }
-    void trace_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
+    void on_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
     {
         traces.push_back("queue fn=" + std::to_string(fn) + " q=" + std::to_string(q) +
                          (tx ? " tx " : " rx ") + (enabled ? "on" : "off"));
     }
-    void trace_link(uint16_t fn, bool up) override
+    void on_link(uint16_t fn, bool up) override
     {
         traces.push_back("link fn=" + std::to_string(fn) + (up ? " up" : " down"));
     }
-    void trace_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
+    void on_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
     {
         traces.push_back("vf=" + std::to_string(vf) + " reg=" + std::to_string(offset) +
                          " value=" + std::to_string(value));
     }
-    void trace_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
+    void on_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
     {
         traces.push_back("mailbox vf=" + std::to_string(vf) + (to_pf ? " to pf " : " to vf ") +
                          std::to_string(word0));
@@ -99,6 +138,29 @@ public:
     uint64_t now = 1'000'000'000; // the test moves the clock
     std::optional<uint64_t> timer_deadline;
     std::vector<std::string> traces;
+    std::vector<BarWindow> bars;
+    MmioTarget mmio;
+
+private:
+    const BarWindow *bar_at(uint64_t addr, size_t len) const
+    {
+        for (const BarWindow &bar : bars) {
+            if (addr >= bar.base && addr < bar.base + bar.size && len <= bar.base + bar.size - addr) {
+                return &bar;
+            }
+        }
+        return nullptr;
+    }
+    // QEMU splits an access to a region that takes 1..8 bytes (unaligned
+    // too) into the largest powers of two that fit.
+    static unsigned chunk(size_t left)
+    {
+        unsigned size = 8;
+        while (size > left) {
+            size /= 2;
+        }
+        return size;
+    }
 };
 
 } // namespace sriovnic::test

@@ -8,7 +8,7 @@
 
 namespace {
 
-class CallbackPlatform final : public sriovnic::Platform {
+class CallbackPlatform final : public sriovnic::Platform, public sriovnic::StateObserver {
 public:
     CallbackPlatform(const SriovnicPlatformOps &ops, void *opaque) : ops_(ops), opaque_(opaque) {}
     void raise_msix(uint16_t fn, uint16_t vector) override { ops_.raise_msix(opaque_, fn, vector); }
@@ -28,37 +28,37 @@ public:
     void uplink_ready() override { ops_.uplink_ready(opaque_); }
     uint64_t now_ns() override { return ops_.now_ns(opaque_); }
     void arm_timer(uint64_t deadline_ns) override { ops_.arm_timer(opaque_, deadline_ns); }
-    void trace_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
+    void on_guest_error(uint16_t fn, uint32_t err_bits, std::optional<uint32_t> offset) override
     {
         if (ops_.trace_error) {
             ops_.trace_error(opaque_, fn, err_bits, offset.value_or(SRIOVNIC_TRACE_NO_OFFSET));
         }
     }
-    void trace_function_enable(uint16_t fn, bool enabled) override
+    void on_function_enable(uint16_t fn, bool enabled) override
     {
         if (ops_.trace_function_enable) {
             ops_.trace_function_enable(opaque_, fn, enabled);
         }
     }
-    void trace_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
+    void on_queue(uint16_t fn, unsigned q, bool tx, bool enabled) override
     {
         if (ops_.trace_queue) {
             ops_.trace_queue(opaque_, fn, q, tx, enabled);
         }
     }
-    void trace_link(uint16_t fn, bool up) override
+    void on_link(uint16_t fn, bool up) override
     {
         if (ops_.trace_link) {
             ops_.trace_link(opaque_, fn, up);
         }
     }
-    void trace_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
+    void on_vf_setting(uint16_t vf, uint32_t offset, uint32_t value) override
     {
         if (ops_.trace_vf_setting) {
             ops_.trace_vf_setting(opaque_, vf, offset, value);
         }
     }
-    void trace_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
+    void on_mailbox(uint16_t vf, bool to_pf, uint32_t word0) override
     {
         if (ops_.trace_mailbox) {
             ops_.trace_mailbox(opaque_, vf, to_pf, word0);
@@ -83,6 +83,7 @@ struct SriovnicCore {
     SriovnicCore(const SriovnicCoreConfig &cfg, const SriovnicPlatformOps &ops, void *opaque)
         : platform(ops, opaque), device(cfg, platform)
     {
+        device.subscribe(platform);
     }
     CallbackPlatform platform;
     sriovnic::Device device;
@@ -164,6 +165,26 @@ SriovnicFnRegs *sriovnic_core_fn_regs(SriovnicCore *core, uint16_t fn)
 {
     sriovnic::Function *f = core->device.function(fn);
     return f ? &f->regs() : nullptr;
+}
+
+SriovnicVfAdminRegs *sriovnic_core_vf_admin_regs(SriovnicCore *core, uint16_t vf)
+{
+    return vf < core->device.total_vfs() ? &core->device.admin().vf(vf) : nullptr;
+}
+
+SriovnicMailboxRegs *sriovnic_core_vf_mailbox_regs(SriovnicCore *core, uint16_t vf)
+{
+    return vf < core->device.total_vfs() ? &core->device.mailbox().regs(vf) : nullptr;
+}
+
+SriovnicPfAdminRegs *sriovnic_core_pf_admin_regs(SriovnicCore *core)
+{
+    return &core->device.admin().regs();
+}
+
+bool sriovnic_core_config_write_allowed(SriovnicCore *core)
+{
+    return core->device.config_write_allowed();
 }
 
 bool sriovnic_core_post_load(SriovnicCore *core, uint16_t fn, char *err, size_t err_len)

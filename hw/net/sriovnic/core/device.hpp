@@ -1,32 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "card.hpp"
+#include "card_bus.hpp"
 #include "eswitch.hpp"
 #include "function.hpp"
-#include "offload.hpp"
+#include "interrupts.hpp"
+#include "mailbox.hpp"
+#include "pf_admin.hpp"
 #include "platform.hpp"
+#include "regmap.hpp"
+#include "rx_engine.hpp"
 #include "sriovnic-core.h"
+#include "timers.hpp"
+#include "tx_engine.hpp"
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-struct sriovnic_tx_desc;
-
 namespace sriovnic {
 
-// One sriovnic card: the PF and all TotalVFs VFs, the rules for accesses to
-// their register BARs, and the data path between their queues, the embedded
-// switch and the uplink.
-class Device {
+// One sriovnic card: the PF and all TotalVFs VFs, and what connects them.
+// Every request from outside (register access, frame from the backend,
+// timer, reset) enters here; the card decodes it once and hands it to the
+// part that owns it:
+//   registers of a function ........ Function (common), queues:: (queue pairs)
+//   the PF's control of its VFs ..... PfAdmin, Mailbox
+//   transmit / receive .............. TxEngine / RxEngine, through the Switch
+//   interrupts and ring faults ...... Interrupts
+//   DMA, MSI-X, re-entrancy guard ... CardBus
+//   timers .......................... TimerService
+class Device final : private Card {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
 
     // The configuration must have passed check_config().
     Device(const SriovnicCoreConfig &cfg, Platform &platform);
+    Device(const Device &) = delete;
+    Device &operator=(const Device &) = delete;
 
     uint64_t read(uint16_t fn, uint64_t offset, unsigned size);
     void write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value);
@@ -37,9 +51,12 @@ public:
     // The guest is setting VF Enable with NumVFs = `num_vfs`. Returns whether
     // the card accepts it; a refusal is flagged and counted on the PF.
     bool request_vf_enable(uint16_t num_vfs);
+    // A config-space write is about to reach one of the card's functions;
+    // false if it is the card's own access coming back (see CardBus).
+    bool config_write_allowed();
 
     // A frame from the backend: true if taken (delivered or dropped), false
-    // if the destination has no buffer yet (Platform::uplink_ready follows).
+    // if it must wait (Platform::uplink_ready follows).
     bool uplink_receive(std::span<const uint8_t> frame);
     void set_uplink_link(bool up);
     void on_timer();
@@ -49,88 +66,59 @@ public:
 
     // nullptr if `fn` names no function of this card.
     Function *function(uint16_t fn);
+    PfAdmin &admin() { return admin_; }
+    Mailbox &mailbox() { return mailbox_; }
 
+    void subscribe(StateObserver &observer) { hooks_.subscribe(observer); }
+
+    // After migration of function `fn`'s state (for a VF: with its
+    // administration and mailbox).
     std::optional<std::string> post_load(uint16_t fn);
 
 private:
-    enum class Delivery { delivered, dropped, busy };
+    // Card
+    Function &pf() override { return functions_.front(); }
+    Function &vf(uint16_t vf) override { return functions_[1 + size_t(vf)]; }
+    StateHooks &hooks() override { return hooks_; }
+    void interrupts_changed(Function &f) override { irqs_.update(f); }
+    void administration_changed(Function &vf) override;
+    void rate_changed(Function &vf) override { tx_.rate_changed(vf); }
 
-    std::optional<uint32_t> read_pf_register(uint32_t offset) const;
-    std::optional<Function::WriteResult> write_pf_register(uint32_t offset, uint32_t value);
-    // admin.cpp: per-VF administration and the mailbox.
-    std::optional<uint32_t> read_admin_register(uint32_t offset);
-    Function::WriteResult write_admin_register(uint32_t offset, uint32_t value);
-    std::optional<uint32_t> read_vf_mailbox(Function &vf, uint32_t reg) const;
-    Function::WriteResult write_vf_mailbox(Function &vf, uint32_t reg, uint32_t value);
-    std::optional<uint32_t> read_pf_mailbox(uint32_t reg) const;
-    Function::WriteResult write_pf_mailbox(uint32_t reg, uint32_t value);
-    Function::WriteResult pf_mailbox_ctrl(Function &vf, uint32_t value);
-    uint32_t pf_mailbox_pending(unsigned word) const;
+    RegLayout layout(const Function &f) const;
+    std::optional<uint32_t> read_target(Function &f, const RegTarget &t);
+    Function::WriteResult write_target(Function &f, const RegTarget &t, uint32_t value);
+    Function::WriteResult write_queue(Function &f, const RegTarget &t, uint32_t value);
     void update_links();
-    void admin_changed(Function &vf);
-    std::optional<uint32_t> read_queue_register(Function &f, uint32_t offset) const;
-    Function::WriteResult write_queue_register(Function &f, uint32_t offset, uint32_t value);
-    void update_interrupts(Function &f);
-    bool function_active(uint16_t fn) const { return fn == SRIOVNIC_FN_PF || fn <= active_vfs_; }
 
-    // Data path (datapath.cpp).
-    void process_tx(Function &f, unsigned q);
-    void process_all_tx(Function &f);
-    bool rate_limited(Function &f);
-    bool transmit(Function &f, std::span<uint8_t> frame, const sriovnic_tx_desc &first);
-    void switch_frame(Function &f, std::span<const uint8_t> frame);
-    std::optional<unsigned> pick_rx_queue(Function &f, std::span<const uint8_t> frame,
-                                          const FrameInfo &info);
-    Delivery deliver(Function &f, std::span<const uint8_t> frame, const FrameInfo &info,
-                     bool hold_when_full);
-    void ring_fault(Function &f, unsigned stat);
-    void stop_faulted_queue(Function &f, unsigned q, bool tx);
-    void queue_interrupt(Function &f, unsigned q);
-    void unmask_queue(Function &f, unsigned q);
-    std::span<const PortView> ports();
-
-    class SegmentSink final : public FrameSink {
+    // The uplink as the switch's destination.
+    class UplinkPort final : public SwitchPort {
     public:
-        SegmentSink(Device &device, Function &f) : device_(device), f_(f) {}
-        void emit(std::span<const uint8_t> frame) override;
+        explicit UplinkPort(Device &device) : device_(device) {}
+        PortView view() const override { return {}; }
+        Delivery receive(std::span<const uint8_t> frame, const FrameInfo &info,
+                         bool hold_when_full) override;
+        void vlan_filtered() override {}
 
     private:
         Device &device_;
-        Function &f_;
     };
 
     Platform &platform_;
+    StateHooks hooks_;
+    TimerService timers_;
+    CardBus bus_;
+    Switch switch_;
+    PfAdmin admin_;
+    Mailbox mailbox_;
     std::vector<Function> functions_; // [0] is the PF, [n + 1] is VF n
+    Interrupts irqs_;
+    RxEngine rx_;
+    TxEngine tx_;
+    std::vector<FunctionPort> function_ports_;
+    UplinkPort uplink_port_;
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
     bool uplink_blocked_ = false;
-    std::vector<PortView> ports_;
-    // Switch results; separate because the backend may deliver a frame while
-    // a transmitted one is still being switched.
-    std::vector<uint16_t> tx_dests_;
-    std::vector<uint16_t> rx_dests_;
-    bool ports_dirty_ = true;
-    std::vector<uint8_t> tx_buf_;  // one frame gathered from TX descriptors
-    std::vector<uint8_t> seg_buf_; // one TSO segment
-    std::vector<uint8_t> rx_buf_;  // a frame with its port VLAN tag removed
-
-    // Per-function runtime state that is not migrated.
-    struct TxShaper {
-        int64_t tokens = 0;    // bytes; may go negative by one frame
-        uint64_t last_ns = 0;
-        bool paused = false;
-    };
-    std::vector<TxShaper> shapers_;
-    std::vector<bool> tx_kick_; // resume transmit on the next timer (after migration)
-    // Interrupt moderation (SRIOVNIC_Q_ITR): when each queue last interrupted.
-    struct IrqThrottle {
-        std::array<std::optional<uint64_t>, SRIOVNIC_MAX_QUEUE_PAIRS> last_ns{};
-        bool deferred = false; // an interrupt waits for its interval to pass
-    };
-    std::vector<IrqThrottle> irq_throttles_;
-    void fire_deferred_interrupts(Function &f);
-    std::optional<uint64_t> timer_deadline_;
-    void arm_timer(uint64_t deadline_ns);
 };
 
 } // namespace sriovnic

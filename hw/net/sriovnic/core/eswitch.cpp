@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "eswitch.hpp"
 
+#include <algorithm>
+
 namespace sriovnic {
 
 unsigned mc_hash_bucket(const MacAddr &mac)
@@ -81,6 +83,71 @@ std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
         dests.push_back(kUplinkPort);
     }
     return filtered;
+}
+
+Switch::Switch(size_t ports) : ports_(ports, nullptr), views_(ports), stale_(ports, true)
+{
+    tx_dests_.reserve(ports + 1);
+    rx_dests_.reserve(ports + 1);
+}
+
+void Switch::attach(uint16_t id, SwitchPort &port)
+{
+    ports_[id] = &port;
+    port_changed(id);
+}
+
+void Switch::port_changed(uint16_t port)
+{
+    if (port < stale_.size()) {
+        stale_[port] = true;
+        any_stale_ = true;
+    }
+}
+
+void Switch::all_ports_changed()
+{
+    std::fill(stale_.begin(), stale_.end(), true);
+    any_stale_ = true;
+}
+
+std::span<const PortView> Switch::views()
+{
+    if (any_stale_) {
+        for (size_t id = 0; id < ports_.size(); id++) {
+            if (stale_[id]) {
+                views_[id] = ports_[id] ? ports_[id]->view() : PortView{};
+                stale_[id] = false;
+            }
+        }
+        any_stale_ = false;
+    }
+    return views_;
+}
+
+void Switch::transmit(uint16_t src, std::span<const uint8_t> frame, const FrameInfo &info)
+{
+    if (std::optional<uint16_t> filtered = forward(src, info, views(), tx_dests_)) {
+        ports_[*filtered]->vlan_filtered();
+    }
+    for (uint16_t dest : tx_dests_) {
+        SwitchPort *port = dest == kUplinkPort ? uplink_ : ports_[dest];
+        port->receive(frame, info, false);
+    }
+}
+
+bool Switch::receive_from_uplink(std::span<const uint8_t> frame, const FrameInfo &info)
+{
+    if (std::optional<uint16_t> filtered = forward(kUplinkPort, info, views(), rx_dests_)) {
+        ports_[*filtered]->vlan_filtered();
+    }
+    if (rx_dests_.size() == 1) {
+        return ports_[rx_dests_[0]]->receive(frame, info, true) != Delivery::busy;
+    }
+    for (uint16_t dest : rx_dests_) {
+        ports_[dest]->receive(frame, info, false);
+    }
+    return true;
 }
 
 } // namespace sriovnic

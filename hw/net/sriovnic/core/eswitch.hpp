@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The embedded switch's forwarding decision: which ports a frame goes to.
+// The embedded switch: its ports, the forwarding decision (a pure function:
+// frame + port views -> destinations) and the delivery of a frame to each
+// destination.
 #pragma once
 
 #include "frame.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace sriovnic {
 
+// The uplink (the -netdev backend) as a destination.
 constexpr uint16_t kUplinkPort = 0xFFFF;
 
-// What the switch needs to know about one function's port.
+// What the switch needs to know about one port.
 struct PortView {
     MacAddr mac{};
     bool receiving = false; // enabled, link up, has an enabled RX queue
@@ -26,11 +31,70 @@ struct PortView {
 // (what Linux's ether_crc_le(6, addr) >> 26 gives).
 unsigned mc_hash_bucket(const MacAddr &mac);
 
-// Fills `dests` with the destinations of a frame from `src` (a function index
-// or kUplinkPort). Traffic between functions stays inside the card (VEB).
+// Fills `dests` with the destinations of a frame from `src` (a port index
+// or kUplinkPort). Traffic between ports stays inside the card (VEB).
 // Does not allocate once `dests` has capacity for every port. Returns the
-// function whose MAC the frame was for but whose port VLAN it is not on, if any.
+// port whose MAC the frame was for but whose port VLAN it is not on, if any.
 std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
                                 std::span<const PortView> ports, std::vector<uint16_t> &dests);
+
+enum class Delivery { delivered, dropped, busy };
+
+// One port of the switch: where its view comes from and where frames for it go.
+class SwitchPort {
+public:
+    virtual PortView view() const = 0;
+    // `hold_when_full`: report busy instead of dropping when no buffer is posted.
+    virtual Delivery receive(std::span<const uint8_t> frame, const FrameInfo &info,
+                             bool hold_when_full) = 0;
+    // A frame for this port's MAC was not on its VLAN.
+    virtual void vlan_filtered() = 0;
+
+protected:
+    ~SwitchPort() = default;
+};
+
+// Told when something a port's view depends on has changed.
+class PortListener {
+public:
+    virtual void port_changed(uint16_t port) = 0;
+
+protected:
+    ~PortListener() = default;
+};
+
+class Switch final : public PortListener {
+public:
+    explicit Switch(size_t ports);
+    Switch(const Switch &) = delete;
+    Switch &operator=(const Switch &) = delete;
+
+    // Port `id` (0 .. ports - 1) and the uplink get their sinks once.
+    void attach(uint16_t id, SwitchPort &port);
+    void attach_uplink(SwitchPort &uplink) { uplink_ = &uplink; }
+
+    void port_changed(uint16_t port) override;
+    void all_ports_changed();
+
+    // A frame a port sent: to every destination; frames for ports without a
+    // buffer are dropped there.
+    void transmit(uint16_t src, std::span<const uint8_t> frame, const FrameInfo &info);
+    // A frame from the uplink. Returns false if its only destination has no
+    // buffer yet (the backend holds it).
+    bool receive_from_uplink(std::span<const uint8_t> frame, const FrameInfo &info);
+
+private:
+    std::span<const PortView> views();
+
+    std::vector<SwitchPort *> ports_;
+    SwitchPort *uplink_ = nullptr;
+    std::vector<PortView> views_;
+    std::vector<bool> stale_;
+    bool any_stale_ = true;
+    // Separate because the backend may deliver a frame while a transmitted
+    // one is still being switched.
+    std::vector<uint16_t> tx_dests_;
+    std::vector<uint16_t> rx_dests_;
+};
 
 } // namespace sriovnic

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "function.hpp"
 
+#include "mac_regs.hpp"
+#include "queues.hpp"
 #include "sriovnic/regs.h"
 
 #include <algorithm>
@@ -9,20 +11,6 @@
 namespace sriovnic {
 
 namespace {
-
-uint32_t mac_lo_of(const MacAddr &mac)
-{
-    return uint32_t(mac[0]) | uint32_t(mac[1]) << 8 | uint32_t(mac[2]) << 16 |
-           uint32_t(mac[3]) << 24;
-}
-
-uint32_t mac_hi_of(const MacAddr &mac) { return uint32_t(mac[4]) | uint32_t(mac[5]) << 8; }
-
-MacAddr mac_of(uint32_t lo, uint32_t hi)
-{
-    return {uint8_t(lo), uint8_t(lo >> 8), uint8_t(lo >> 16), uint8_t(lo >> 24), uint8_t(hi),
-            uint8_t(hi >> 8)};
-}
 
 // The counter whose low or high word is at `offset`.
 std::optional<unsigned> stat_at(uint32_t offset)
@@ -39,43 +27,54 @@ std::optional<unsigned> stat_at(uint32_t offset)
     return std::nullopt;
 }
 
+// Registers whose writes change what the switch sees of the port.
+bool affects_port(uint32_t offset)
+{
+    switch (offset) {
+    case SRIOVNIC_REG_CTRL:
+    case SRIOVNIC_REG_MAC_HI:
+    case SRIOVNIC_REG_RX_MODE:
+    case SRIOVNIC_REG_MC_HASH_LO:
+    case SRIOVNIC_REG_MC_HASH_HI:
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace
 
 Function::Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size,
-                   Platform &platform)
-    : platform_(&platform), index_(index), queue_pairs_(queue_pairs), caps_(caps),
-      regs_size_(regs_size)
+                   StateHooks &hooks, PortListener &ports, const SriovnicVfAdminRegs *admin)
+    : hooks_(&hooks), ports_(ports), admin_(admin), index_(index), queue_pairs_(queue_pairs),
+      caps_(caps), regs_size_(regs_size), present_(index == SRIOVNIC_FN_PF)
 {
-    reset_admin();
     reset();
 }
 
 void Function::set_permanent_mac(const MacAddr &mac)
 {
     permanent_mac_ = mac;
-    regs_.mac_lo = mac_lo_of(mac);
-    regs_.mac_hi = mac_hi_of(mac);
+    regs_.mac_lo = mac_regs::lo(mac);
+    regs_.mac_hi = mac_regs::hi(mac);
     regs_.mac_lo_staged = regs_.mac_lo;
+    port_changed();
 }
 
-MacAddr Function::mac() const { return mac_of(regs_.mac_lo, regs_.mac_hi); }
+MacAddr Function::mac() const { return mac_regs::mac(regs_.mac_lo, regs_.mac_hi); }
+
+MacAddr Function::admin_mac() const
+{
+    return admin_ ? mac_regs::mac(admin_->mac_lo, admin_->mac_hi) : MacAddr{};
+}
 
 void Function::reset()
 {
-    // The PF's administration of a VF is not the VF's to reset.
     const SriovnicFnRegs kept = regs_;
     regs_ = SriovnicFnRegs{};
-    regs_.admin_mac_lo = kept.admin_mac_lo;
-    regs_.admin_mac_hi = kept.admin_mac_hi;
-    regs_.admin_mac_lo_staged = kept.admin_mac_lo_staged;
-    regs_.admin_vlan = kept.admin_vlan;
-    regs_.admin_flags = kept.admin_flags;
-    regs_.admin_rate = kept.admin_rate;
-    std::copy(std::begin(kept.vlan_filter), std::end(kept.vlan_filter), regs_.vlan_filter);
-    if (kept.mc_hash_by_pf) { // the PF's setting, not the function's own
+    if (mc_hash_by_pf()) { // the PF's setting, not the function's own
         regs_.mc_hash_lo = kept.mc_hash_lo;
         regs_.mc_hash_hi = kept.mc_hash_hi;
-        regs_.mc_hash_by_pf = 1;
     }
     regs_.status = SRIOVNIC_STATUS_RESET_DONE;
     regs_.mtu = SRIOVNIC_MTU_DEFAULT;
@@ -84,38 +83,29 @@ void Function::reset()
     // while its driver recovers.
     MacAddr mac = is_zero(admin_mac()) ? permanent_mac_ : admin_mac();
     if (is_vf() && is_zero(admin_mac())) {
-        mac = mac_of(kept.mac_lo, kept.mac_hi);
+        mac = mac_regs::mac(kept.mac_lo, kept.mac_hi);
     }
-    regs_.mac_lo = regs_.mac_lo_staged = mac_lo_of(mac);
-    regs_.mac_hi = mac_hi_of(mac);
+    regs_.mac_lo = regs_.mac_lo_staged = mac_regs::lo(mac);
+    regs_.mac_hi = mac_regs::hi(mac);
     signalled_ = 0;
+    port_changed();
 }
 
-void Function::reset_admin()
+void Function::apply_admin_mac()
+{
+    if (!is_zero(admin_mac())) {
+        regs_.mac_lo = regs_.mac_lo_staged = admin_->mac_lo;
+        regs_.mac_hi = admin_->mac_hi;
+    }
+    port_changed();
+}
+
+void Function::forget_administration()
 {
     if (is_vf()) {
-        regs_.mac_lo = regs_.mac_lo_staged = regs_.mac_hi = 0; // the PF's reset forgets VF addresses
+        regs_.mac_lo = regs_.mac_lo_staged = regs_.mac_hi = 0;
     }
-    std::fill(std::begin(regs_.vlan_filter), std::end(regs_.vlan_filter), 0u);
-    if (regs_.mc_hash_by_pf) {
-        regs_.mc_hash_lo = regs_.mc_hash_hi = regs_.mc_hash_by_pf = 0;
-    }
-    regs_.admin_mac_lo = regs_.admin_mac_hi = regs_.admin_mac_lo_staged = 0;
-    regs_.admin_vlan = 0;
-    regs_.admin_flags = is_vf() ? SRIOVNIC_VFA_FLAGS_DEFAULT : 0;
-    regs_.admin_rate = 0;
-}
-
-MacAddr Function::admin_mac() const { return mac_of(regs_.admin_mac_lo, regs_.admin_mac_hi); }
-
-void Function::set_admin_mac(uint32_t lo, uint32_t hi)
-{
-    regs_.admin_mac_lo = lo;
-    regs_.admin_mac_hi = hi & 0xFFFF;
-    if (!is_zero(admin_mac())) {
-        regs_.mac_lo = regs_.mac_lo_staged = regs_.admin_mac_lo;
-        regs_.mac_hi = regs_.admin_mac_hi;
-    }
+    port_changed();
 }
 
 bool Function::set_link(bool up)
@@ -125,7 +115,41 @@ bool Function::set_link(bool up)
     }
     link_up_ = up;
     raise_cause(SRIOVNIC_INT_LINK);
+    port_changed();
     return true;
+}
+
+void Function::set_present(bool present)
+{
+    if (present != present_) {
+        present_ = present;
+        port_changed();
+    }
+}
+
+PortView Function::port_view() const
+{
+    PortView p;
+    bool rx_queue = false;
+    for (unsigned q = 0; q < queue_pairs_; q++) {
+        rx_queue |= queues::rx_enabled(regs_.queues[q]);
+    }
+    p.mac = mac();
+    p.receiving = present_ && enabled() && link_up_ && rx_queue;
+    p.promisc = trusted() && (regs_.rx_mode & SRIOVNIC_RX_MODE_PROMISC);
+    p.allmulti = trusted() && (regs_.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI);
+    p.port_vid = port_vid();
+    p.vlan_filter = nullptr;
+    if (admin_) {
+        for (uint32_t word : admin_->vlan_filter) {
+            if (word) {
+                p.vlan_filter = admin_->vlan_filter;
+                break;
+            }
+        }
+    }
+    p.mc_hash = uint64_t(regs_.mc_hash_hi) << 32 | regs_.mc_hash_lo;
+    return p;
 }
 
 std::optional<uint32_t> Function::read_register(uint32_t offset) const
@@ -195,6 +219,7 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
 
 Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
 {
+    WriteResult result = WriteResult::done;
     switch (offset) {
     case SRIOVNIC_REG_ID:
     case SRIOVNIC_REG_VERSION:
@@ -206,9 +231,9 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         return WriteResult::read_only;
     case SRIOVNIC_REG_MAC_LO:
         regs_.mac_lo_staged = value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_MAC_HI: {
-        const MacAddr mac = mac_of(regs_.mac_lo_staged, value & 0xFFFF);
+        const MacAddr mac = mac_regs::mac(regs_.mac_lo_staged, value & 0xFFFF);
         if (is_multicast(mac)) {
             return WriteResult::bad_value;
         }
@@ -217,7 +242,7 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         }
         regs_.mac_lo = regs_.mac_lo_staged;
         regs_.mac_hi = value & 0xFFFF;
-        return WriteResult::done;
+        break;
     }
     case SRIOVNIC_REG_MTU:
         if (value < SRIOVNIC_MTU_MIN || value > SRIOVNIC_MTU_MAX) {
@@ -227,17 +252,17 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
             return WriteResult::denied;
         }
         regs_.mtu = value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_RX_MODE:
         regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_MC_HASH_LO:
     case SRIOVNIC_REG_MC_HASH_HI:
-        if (regs_.mc_hash_by_pf) {
+        if (mc_hash_by_pf()) {
             return WriteResult::read_only; // the PF has taken it over
         }
         (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_CTRL:
         if (value & SRIOVNIC_CTRL_RESET) {
             reset();
@@ -249,41 +274,42 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
                 regs_.status &= ~SRIOVNIC_STATUS_RESET_DONE;
             }
             if (enabled() != was_enabled) {
-                platform_->trace_function_enable(index_, enabled());
+                hooks_->notify([&](StateObserver &o) { o.on_function_enable(index_, enabled()); });
             }
         }
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_SCRATCH:
         regs_.scratch = value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_INT_CAUSE:
         regs_.int_cause &= ~value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_INT_ENABLE_SET:
         regs_.int_enable |= value & SRIOVNIC_INT_ALL;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_INT_ENABLE_CLR:
         regs_.int_enable &= ~value;
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_INT_CAUSE_SET:
         raise_cause(value & SRIOVNIC_INT_ALL);
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_MISC_VECTOR:
         regs_.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
         if ((regs_.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable()) {
             record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
         }
-        return WriteResult::done;
+        break;
     case SRIOVNIC_REG_ERR_CAUSE:
         regs_.err_cause &= ~value;
-        return WriteResult::done;
+        break;
     default:
+        result = stat_at(offset) ? WriteResult::read_only : WriteResult::unmapped;
         break;
     }
-    if (stat_at(offset)) {
-        return WriteResult::read_only;
+    if (result == WriteResult::done && affects_port(offset)) {
+        port_changed();
     }
-    return WriteResult::unmapped;
+    return result;
 }
 
 void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
@@ -296,7 +322,7 @@ void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
         regs_.err_addr = *offset;
     }
     raise_cause(SRIOVNIC_INT_ERROR);
-    platform_->trace_error(index_, err_bits, offset);
+    hooks_->notify([&](StateObserver &o) { o.on_guest_error(index_, err_bits, offset); });
 }
 
 bool Function::misc_vector_usable() const
@@ -332,20 +358,12 @@ std::optional<std::string> Function::validate_loaded()
         {"err_cause", regs_.err_cause, SRIOVNIC_ERR_ALL},
         {"mac_hi", regs_.mac_hi, 0xFFFF},
         {"rx_mode", regs_.rx_mode, SRIOVNIC_RX_MODE_RW_MASK},
-        {"admin_mac_hi", regs_.admin_mac_hi, 0xFFFF},
-        {"admin_vlan", regs_.admin_vlan, SRIOVNIC_VFA_VLAN_RW_MASK},
-        {"admin_flags", regs_.admin_flags, SRIOVNIC_VFA_FLAGS_RW_MASK},
-        {"mbx_status", regs_.mbx_status, SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY},
-        {"mc_hash_by_pf", regs_.mc_hash_by_pf, is_vf() ? 1u : 0u},
     };
     for (const Check &c : checks) {
         if (c.value & ~c.allowed) {
             return "function " + std::to_string(index_) + ": " + c.name + " has bits " +
                    std::to_string(c.value & ~c.allowed) + " that the hardware never sets";
         }
-    }
-    if (link_policy() > SRIOVNIC_VFA_LINK_DISABLE || regs_.admin_rate > SRIOVNIC_RATE_MAX_MBPS) {
-        return "function " + std::to_string(index_) + ": impossible VF administration";
     }
     if (regs_.mtu < SRIOVNIC_MTU_MIN || regs_.mtu > SRIOVNIC_MTU_MAX) {
         return "function " + std::to_string(index_) + ": mtu " + std::to_string(regs_.mtu) +
@@ -355,7 +373,19 @@ std::optional<std::string> Function::validate_loaded()
         return "function " + std::to_string(index_) + ": err_addr " +
                std::to_string(regs_.err_addr) + " lies outside the register BAR";
     }
+    for (unsigned q = 0; q < SRIOVNIC_MAX_QUEUE_PAIRS; q++) {
+        const SriovnicQueueRegs &regs = regs_.queues[q];
+        if (q >= queue_pairs_ && (queues::tx_enabled(regs) || queues::rx_enabled(regs))) {
+            return "function " + std::to_string(index_) + ": queue " + std::to_string(q) +
+                   " enabled but the function has " + std::to_string(queue_pairs_);
+        }
+        if (auto problem = queues::validate(regs)) {
+            return "function " + std::to_string(index_) + " queue " + std::to_string(q) + ": " +
+                   *problem;
+        }
+    }
     signalled_ = regs_.int_cause & regs_.int_enable;
+    port_changed();
     return std::nullopt;
 }
 

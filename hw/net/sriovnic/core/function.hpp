@@ -1,27 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "eswitch.hpp"
 #include "frame.hpp"
 #include "platform.hpp"
 #include "sriovnic-core.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace sriovnic {
 
-// The register file common to the PF and every VF: identity, control and
-// reset, interrupt cause/enable, error reporting, receive filters and
-// counters. Queue registers are stored here but driven by Device, which also
-// layers the PF-only registers on top.
+// One PCI function of the card (the PF or a VF): the register file common to
+// both (identity, control and reset, interrupt cause/enable, error reporting,
+// receive filters, counters, queue registers), the PF's administration of it
+// when it is a VF (read-only here: PfAdmin owns it), its view as a switch
+// port, and its runtime state that is not migrated.
 class Function {
 public:
     Function(uint16_t index, uint8_t queue_pairs, uint32_t caps, uint32_t regs_size,
-             Platform &platform);
+             StateHooks &hooks, PortListener &ports, const SriovnicVfAdminRegs *admin);
 
     uint16_t index() const { return index_; }
     bool is_vf() const { return index_ != SRIOVNIC_FN_PF; }
+    uint16_t vf_number() const { return uint16_t(index_ - 1); }
     uint8_t queue_pairs() const { return queue_pairs_; }
     uint16_t msix_vectors() const { return SRIOVNIC_MSIX_VECTORS(queue_pairs_); }
     uint32_t regs_size() const { return regs_size_; }
@@ -30,7 +34,7 @@ public:
     // at this aligned offset.
     std::optional<uint32_t> read_register(uint32_t offset) const;
 
-    // Outcome of a 32-bit write to a common register.
+    // Outcome of a 32-bit write to a register.
     enum class WriteResult { done, read_only, unmapped, bad_value, denied };
     WriteResult write_register(uint32_t offset, uint32_t value);
 
@@ -46,6 +50,7 @@ public:
     SriovnicFnRegs &regs() { return regs_; }
     const SriovnicFnRegs &regs() const { return regs_; }
     SriovnicQueueRegs &queue(unsigned q) { return regs_.queues[q]; }
+    const SriovnicQueueRegs &queue(unsigned q) const { return regs_.queues[q]; }
 
     // After migration: refuse impossible values, rebuild interrupt state.
     std::optional<std::string> validate_loaded();
@@ -58,27 +63,35 @@ public:
     void set_permanent_mac(const MacAddr &mac);
     MacAddr mac() const;
 
-    // VF administration by the PF (SRIOVNIC_VFA_*).
+    // The PF's administration of this VF (all neutral for the PF).
     MacAddr admin_mac() const;
-    void set_admin_mac(uint32_t lo, uint32_t hi);
     bool port_vlan() const { return port_vid() != 0; }
-    uint16_t port_vid() const { return regs_.admin_vlan & 0xFFF; }
+    uint16_t port_vid() const { return admin_ ? admin_->vlan & 0xFFF : 0; }
     // The 802.1Q TCI the device inserts: PCP in bits 15:13, VID in 11:0.
     uint16_t port_vlan_tci() const
     {
-        return uint16_t(((regs_.admin_vlan >> 12) & 7) << 13 | port_vid());
+        return admin_ ? uint16_t(((admin_->vlan >> 12) & 7) << 13 | port_vid()) : 0;
     }
-    bool trusted() const { return !is_vf() || (regs_.admin_flags & SRIOVNIC_VFA_FLAG_TRUST); }
-    bool spoofchk() const { return is_vf() && (regs_.admin_flags & SRIOVNIC_VFA_FLAG_SPOOFCHK); }
+    bool trusted() const { return !admin_ || (admin_->flags & SRIOVNIC_VFA_FLAG_TRUST); }
+    bool spoofchk() const { return admin_ && (admin_->flags & SRIOVNIC_VFA_FLAG_SPOOFCHK); }
     unsigned max_mtu() const
     {
-        return (regs_.admin_flags & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT;
+        return admin_ ? (admin_->flags & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT
+                      : 0;
     }
     unsigned link_policy() const
     {
-        return (regs_.admin_flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT;
+        return admin_ ? (admin_->flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT
+                      : SRIOVNIC_VFA_LINK_AUTO;
     }
-    void reset_admin();
+    uint32_t rate_mbps() const { return admin_ ? admin_->rate : 0; }
+    bool mc_hash_by_pf() const { return admin_ && admin_->mc_hash_by_pf; }
+
+    // The PF set an administrative MAC: it becomes the VF's address.
+    void apply_admin_mac();
+    // The PF was reset: its administration of this VF is gone.
+    void forget_administration();
+
     bool enabled() const { return regs_.ctrl & SRIOVNIC_CTRL_ENABLE; }
     size_t max_frame() const { return size_t(regs_.mtu) + SRIOVNIC_FRAME_OVERHEAD; }
 
@@ -86,10 +99,38 @@ public:
     // Returns true if the link state changed (and raises INT_LINK).
     bool set_link(bool up);
 
+    // A VF exists on the bus only while VF Enable covers it; the PF always.
+    bool present() const { return present_; }
+    void set_present(bool present);
+
+    // What the embedded switch sees of this function's port.
+    PortView port_view() const;
+    // Something port_view() depends on changed outside this class.
+    void port_changed() { ports_.port_changed(index_); }
+
+    // Runtime state that is not migrated.
+    struct TxShaper { // the VF rate limit's token bucket
+        int64_t tokens = 0; // bytes; may go negative by one frame
+        uint64_t last_ns = 0;
+        bool paused = false;
+    };
+    struct IrqThrottle { // SRIOVNIC_Q_ITR: when each queue pair last interrupted
+        std::array<std::optional<uint64_t>, SRIOVNIC_MAX_QUEUE_PAIRS> last_ns{};
+        bool deferred = false; // an interrupt waits for its interval to pass
+    };
+    struct Runtime {
+        TxShaper shaper;
+        IrqThrottle throttle;
+        bool tx_kick = false; // resume transmit on the next timer (after migration)
+    };
+    Runtime &runtime() { return runtime_; }
+
 private:
     bool misc_vector_usable() const;
 
-    Platform *platform_; // for trace events
+    StateHooks *hooks_;
+    PortListener &ports_;
+    const SriovnicVfAdminRegs *admin_; // nullptr for the PF
     uint16_t index_;
     uint8_t queue_pairs_;
     uint32_t caps_;
@@ -98,6 +139,8 @@ private:
     SriovnicFnRegs regs_{};
     uint32_t signalled_ = 0; // pending causes already signalled
     bool link_up_ = false;
+    bool present_ = false;
+    Runtime runtime_;
 };
 
 } // namespace sriovnic

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Queue-pair register semantics that need no DMA: ring geometry, enable
-// checks and validation of migrated state.
+// checks, register reads and writes, and validation of migrated state. What
+// a write sets in motion (transmit, interrupts) is for the caller to do.
 #pragma once
 
 #include "sriovnic-core.h"
@@ -28,5 +29,22 @@ bool rx_config_ok(const SriovnicQueueRegs &q);
 
 // After migration: refuse state the device could never have produced.
 std::optional<std::string> validate(const SriovnicQueueRegs &q);
+
+// `reg` is the offset in the pair's register window (SRIOVNIC_Q_*).
+std::optional<uint32_t> read(const SriovnicQueueRegs &q, uint32_t reg);
+
+struct WriteOutcome {
+    enum class Result { done, read_only, unmapped, bad_value, bad_queue } result;
+    enum class Then {
+        nothing,
+        tx_enable_changed, // and the ring was reset if it came on
+        rx_enable_changed,
+        tx_posted,         // TX doorbell: process the ring
+        rx_posted,         // RX doorbell: buffers are there
+        itr_changed,       // a held interrupt may be due now
+        irq_unmasked,
+    } then;
+};
+WriteOutcome write(SriovnicQueueRegs &q, uint32_t reg, uint32_t value);
 
 } // namespace sriovnic::queues

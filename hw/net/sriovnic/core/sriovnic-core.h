@@ -89,8 +89,8 @@ typedef struct SriovnicQueueRegs {
 } SriovnicQueueRegs;
 
 /*
- * The register state of one function, exactly as it is migrated. The glue
- * describes it field by field in VMState; after loading it must call
+ * The register state of one function, as migrated. The glue describes it
+ * field by field in VMState; after loading it must call
  * sriovnic_core_post_load(), which rejects values the hardware could never
  * have held.
  */
@@ -104,7 +104,6 @@ typedef struct SriovnicFnRegs {
     uint32_t err_cause;
     uint32_t err_count;
     uint32_t err_addr;
-    /* version 2: data path */
     uint32_t mac_lo;
     uint32_t mac_hi;
     uint32_t mac_lo_staged; /* MAC_LO written, waiting for MAC_HI */
@@ -112,26 +111,37 @@ typedef struct SriovnicFnRegs {
     uint32_t rx_mode;
     uint32_t mc_hash_lo;
     uint32_t mc_hash_hi;
-    uint64_t stats[SRIOVNIC_NUM_STATS];
+    uint64_t stats[SRIOVNIC_NUM_STATS]; /* 16 and up: interface 1.5, a subsection */
     SriovnicQueueRegs queues[SRIOVNIC_MAX_QUEUE_PAIRS];
-    /* VF only: the PF's settings for this VF's port (SRIOVNIC_VFA_*) */
-    uint32_t admin_mac_lo;
-    uint32_t admin_mac_hi;
-    uint32_t admin_mac_lo_staged;
-    uint32_t admin_vlan;
-    uint32_t admin_flags;
-    uint32_t admin_rate;
-    /* VF only: its mailbox (SRIOVNIC_MBX_STATUS_* and both messages) */
-    uint32_t mbx_status;
-    uint32_t mbx_vf_msg[SRIOVNIC_MBX_WORDS];
-    uint32_t mbx_pf_msg[SRIOVNIC_MBX_WORDS];
-    /* VF only: the VLAN filter the PF programmed (bit per VID) */
-    uint32_t vlan_filter[SRIOVNIC_VLAN_WORDS];
-    /* PF only: SRIOVNIC_REG_PF_VF_SELECT */
-    uint32_t pf_vf_select;
-    /* VF only: 1 once the PF set mc_hash (PF_VF_MC_HASH_*); the VF may not */
-    uint32_t mc_hash_by_pf;
 } SriovnicFnRegs;
+
+/*
+ * The PF's settings for one VF's switch port (SRIOVNIC_VFA_*, the VF's VLAN
+ * filter and who owns its multicast filter). They belong to the PF: they
+ * survive the VF's resets and VF Enable cycles, and a PF reset clears them.
+ */
+typedef struct SriovnicVfAdminRegs {
+    uint32_t mac_lo;
+    uint32_t mac_hi;
+    uint32_t mac_lo_staged;
+    uint32_t vlan;
+    uint32_t flags;
+    uint32_t rate;
+    uint32_t vlan_filter[SRIOVNIC_VLAN_WORDS]; /* bit per VID */
+    uint32_t mc_hash_by_pf; /* 1 once the PF set the VF's MC_HASH; the VF may not */
+} SriovnicVfAdminRegs;
+
+/* One VF's mailbox: SRIOVNIC_MBX_STATUS_* and one message each way. */
+typedef struct SriovnicMailboxRegs {
+    uint32_t status;
+    uint32_t vf_msg[SRIOVNIC_MBX_WORDS];
+    uint32_t pf_msg[SRIOVNIC_MBX_WORDS];
+} SriovnicMailboxRegs;
+
+/* The PF's own administration registers. */
+typedef struct SriovnicPfAdminRegs {
+    uint32_t vf_select; /* SRIOVNIC_REG_PF_VF_SELECT */
+} SriovnicPfAdminRegs;
 
 /*
  * Checks a configuration. Returns true if it is usable; otherwise false with
@@ -179,10 +189,23 @@ void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up);
 /* SR-IOV control changed: this many VFs are now enabled. */
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs);
 
+/* The migrated state, owned by the core. NULL for a function/VF that does not exist. */
 SriovnicFnRegs *sriovnic_core_fn_regs(SriovnicCore *core, uint16_t fn);
+SriovnicVfAdminRegs *sriovnic_core_vf_admin_regs(SriovnicCore *core, uint16_t vf);
+SriovnicMailboxRegs *sriovnic_core_vf_mailbox_regs(SriovnicCore *core, uint16_t vf);
+SriovnicPfAdminRegs *sriovnic_core_pf_admin_regs(SriovnicCore *core);
 
 /*
- * Validates a function's registers after migration and rebuilds derived state.
+ * A config-space write to one of the card's functions is about to happen. Returns false
+ * if the card itself issued it (its own DMA or MSI-X message reached its own
+ * config space while it was working): the glue must then drop the write.
+ * The refusal is counted on the function whose DMA it was.
+ */
+bool sriovnic_core_config_write_allowed(SriovnicCore *core);
+
+/*
+ * Validates a function's migrated state (for a VF: also its administration
+ * and mailbox) after migration and rebuilds derived state.
  * Returns true, or false with the reason in `err`.
  */
 bool sriovnic_core_post_load(SriovnicCore *core, uint16_t fn,

@@ -219,6 +219,10 @@ static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
 {
     SriovnicPfState *s = SRIOVNIC(dev);
 
+    if (!sriovnic_core_config_write_allowed(s->core)) {
+        trace_sriovnic_own_config_write_refused(SRIOVNIC_FN_PF, addr);
+        return;
+    }
     val = sriovnic_filter_vf_enable(s, addr, val, len);
     pci_default_write_config(dev, addr, val, len);
     pcie_cap_flr_write_config(dev, addr, val, len);
@@ -292,6 +296,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         return;
     }
     s->regs = sriovnic_core_fn_regs(s->core, SRIOVNIC_FN_PF);
+    s->pf_admin = sriovnic_core_pf_admin_regs(s->core);
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sriovnic_timer_expired, s);
     trace_sriovnic_pf_realize(s->total_vfs, s->queue_pairs, s->vf_queue_pairs);
 
@@ -404,94 +409,6 @@ static int sriovnic_pf_post_load(void *opaque, int version_id)
     return 0;
 }
 
-static const VMStateDescription vmstate_sriovnic_queue = {
-    .name = "sriovnic/queue",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(tx_base_lo, SriovnicQueueRegs),
-        VMSTATE_UINT32(tx_base_hi, SriovnicQueueRegs),
-        VMSTATE_UINT32(tx_len, SriovnicQueueRegs),
-        VMSTATE_UINT32(tx_head, SriovnicQueueRegs),
-        VMSTATE_UINT32(tx_tail, SriovnicQueueRegs),
-        VMSTATE_UINT32(tx_ctrl, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_base_lo, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_base_hi, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_len, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_head, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_tail, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_ctrl, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_buf_len, SriovnicQueueRegs),
-        VMSTATE_UINT32(irq, SriovnicQueueRegs),
-        VMSTATE_UINT32(rx_nobuf, SriovnicQueueRegs),
-        VMSTATE_UINT32(itr, SriovnicQueueRegs),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
-const VMStateDescription vmstate_sriovnic_fn_regs = {
-    .name = "sriovnic/fn-regs",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(ctrl, SriovnicFnRegs),
-        VMSTATE_UINT32(status, SriovnicFnRegs),
-        VMSTATE_UINT32(scratch, SriovnicFnRegs),
-        VMSTATE_UINT32(int_cause, SriovnicFnRegs),
-        VMSTATE_UINT32(int_enable, SriovnicFnRegs),
-        VMSTATE_UINT32(misc_vector, SriovnicFnRegs),
-        VMSTATE_UINT32(err_cause, SriovnicFnRegs),
-        VMSTATE_UINT32(err_count, SriovnicFnRegs),
-        VMSTATE_UINT32(err_addr, SriovnicFnRegs),
-        VMSTATE_UINT32(mac_lo, SriovnicFnRegs),
-        VMSTATE_UINT32(mac_hi, SriovnicFnRegs),
-        VMSTATE_UINT32(mac_lo_staged, SriovnicFnRegs),
-        VMSTATE_UINT32(mtu, SriovnicFnRegs),
-        VMSTATE_UINT32(rx_mode, SriovnicFnRegs),
-        VMSTATE_UINT32(mc_hash_lo, SriovnicFnRegs),
-        VMSTATE_UINT32(mc_hash_hi, SriovnicFnRegs),
-        /* Counters added since interface 1.4 travel in a subsection. */
-        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, 0, SRIOVNIC_STATS_IN_BASE),
-        VMSTATE_STRUCT_ARRAY(queues, SriovnicFnRegs, SRIOVNIC_MAX_QUEUE_PAIRS, 1,
-                             vmstate_sriovnic_queue, SriovnicQueueRegs),
-        VMSTATE_UINT32(admin_mac_lo, SriovnicFnRegs),
-        VMSTATE_UINT32(admin_mac_hi, SriovnicFnRegs),
-        VMSTATE_UINT32(admin_mac_lo_staged, SriovnicFnRegs),
-        VMSTATE_UINT32(admin_vlan, SriovnicFnRegs),
-        VMSTATE_UINT32(admin_flags, SriovnicFnRegs),
-        VMSTATE_UINT32(admin_rate, SriovnicFnRegs),
-        VMSTATE_UINT32(mbx_status, SriovnicFnRegs),
-        VMSTATE_UINT32_ARRAY(mbx_vf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
-        VMSTATE_UINT32_ARRAY(mbx_pf_msg, SriovnicFnRegs, SRIOVNIC_MBX_WORDS),
-        VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicFnRegs, SRIOVNIC_VLAN_WORDS),
-        VMSTATE_UINT32(pf_vf_select, SriovnicFnRegs),
-        VMSTATE_UINT32(mc_hash_by_pf, SriovnicFnRegs),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
-/* Counters beyond the STAT_BASE window (interface 1.5), migrated when used. */
-const VMStateDescription vmstate_sriovnic_fn_counters2 = {
-    .name = "sriovnic/fn-counters2",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_STATS_IN_BASE,
-                                 SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
-bool sriovnic_counters2_needed(const SriovnicFnRegs *regs)
-{
-    for (unsigned i = SRIOVNIC_STATS_IN_BASE; i < SRIOVNIC_NUM_STATS; i++) {
-        if (regs->stats[i]) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool sriovnic_pf_counters2_needed(void *opaque)
 {
     SriovnicPfState *s = opaque;
@@ -514,7 +431,7 @@ static const VMStateDescription vmstate_sriovnic_pf_counters2 = {
 static const VMStateDescription vmstate_sriovnic_pf = {
     .name = TYPE_SRIOVNIC,
     .version_id = 2, /* 2: queue interrupt moderation, PF-set multicast filters */
-    .minimum_version_id = 2,
+    .minimum_version_id = 2, /* stays: new state goes into subsections */
     /*
      * Loading the PF's config space enables its VFs, and enabling a VF resets
      * it. Restore the PF before the VFs (which are registered first, being
@@ -527,10 +444,19 @@ static const VMStateDescription vmstate_sriovnic_pf = {
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, SriovnicPfState),
         VMSTATE_MSIX(parent_obj, SriovnicPfState),
-        VMSTATE_STRUCT_POINTER(regs, SriovnicPfState,
-                               vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        SRIOVNIC_VMSTATE_PART("regs", SriovnicPfState, regs,
+                              vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        /*
+         * Up to interface 1.4 every function's section carried VF
+         * administration and mailbox fields; the PF's were never used.
+         */
+        VMSTATE_UNUSED(SRIOVNIC_VMSTATE_VF_PORT_BYTES),
+        SRIOVNIC_VMSTATE_PART("pf-admin", SriovnicPfState, pf_admin,
+                              vmstate_sriovnic_pf_admin, SriovnicPfAdminRegs),
+        VMSTATE_UNUSED(SRIOVNIC_VMSTATE_MC_OWNER_BYTES),
         VMSTATE_END_OF_LIST()
-    },    .subsections = (const VMStateDescription * const []) {
+    },
+    .subsections = (const VMStateDescription * const []) {
         &vmstate_sriovnic_pf_counters2,
         NULL
     },

@@ -45,6 +45,12 @@ static const MemoryRegionOps sriovnic_vf_mmio_ops = {
 static void sriovnic_vf_write_config(PCIDevice *dev, uint32_t addr,
                                      uint32_t val, int len)
 {
+    SriovnicVfState *s = SRIOVNIC_VF(dev);
+
+    if (!sriovnic_core_config_write_allowed(s->core)) {
+        trace_sriovnic_own_config_write_refused(s->fn, addr);
+        return;
+    }
     pci_default_write_config(dev, addr, val, len);
     pcie_cap_flr_write_config(dev, addr, val, len);
 }
@@ -58,6 +64,8 @@ static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
     s->core = pf->core;
     s->fn = SRIOVNIC_FN_VF(pcie_sriov_vf_number(dev));
     s->regs = sriovnic_core_fn_regs(s->core, s->fn);
+    s->admin = sriovnic_core_vf_admin_regs(s->core, s->fn - 1);
+    s->mailbox = sriovnic_core_vf_mailbox_regs(s->core, s->fn - 1);
     vectors = sriovnic_core_msix_vectors(s->core, s->fn);
 
     dev->config_write = sriovnic_vf_write_config;
@@ -144,15 +152,26 @@ static const VMStateDescription vmstate_sriovnic_vf_counters2 = {
 static const VMStateDescription vmstate_sriovnic_vf = {
     .name = TYPE_SRIOVNIC_VF,
     .version_id = 2, /* 2: queue interrupt moderation, PF-set multicast filters */
-    .minimum_version_id = 2,
+    .minimum_version_id = 2, /* stays: new state goes into subsections */
     .post_load = sriovnic_vf_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, SriovnicVfState),
         VMSTATE_MSIX(parent_obj, SriovnicVfState),
-        VMSTATE_STRUCT_POINTER(regs, SriovnicVfState,
-                               vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        SRIOVNIC_VMSTATE_PART("regs", SriovnicVfState, regs,
+                              vmstate_sriovnic_fn_regs, SriovnicFnRegs),
+        /* In the order interface 1.4 laid these fields out. */
+        SRIOVNIC_VMSTATE_PART("admin-port", SriovnicVfState, admin,
+                              vmstate_sriovnic_vf_admin_port, SriovnicVfAdminRegs),
+        SRIOVNIC_VMSTATE_PART("mailbox", SriovnicVfState, mailbox,
+                              vmstate_sriovnic_mailbox, SriovnicMailboxRegs),
+        SRIOVNIC_VMSTATE_PART("admin-vlans", SriovnicVfState, admin,
+                              vmstate_sriovnic_vf_admin_vlans, SriovnicVfAdminRegs),
+        VMSTATE_UNUSED(SRIOVNIC_VMSTATE_VF_SELECT_BYTES), /* the PF's, unused here */
+        SRIOVNIC_VMSTATE_PART("admin-mc-owner", SriovnicVfState, admin,
+                              vmstate_sriovnic_vf_admin_mc_owner, SriovnicVfAdminRegs),
         VMSTATE_END_OF_LIST()
-    },    .subsections = (const VMStateDescription * const []) {
+    },
+    .subsections = (const VMStateDescription * const []) {
         &vmstate_sriovnic_vf_counters2,
         NULL
     },

@@ -40,6 +40,7 @@ struct SriovnicPfState {
 
     SriovnicCore *core;
     SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
+    SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
     QEMUTimer *timer;     /* the core's one timer (VF rate limits) */
 };
 
@@ -52,10 +53,35 @@ struct SriovnicVfState {
     uint16_t fn;
     SriovnicCore *core;   /* the PF's */
     SriovnicFnRegs *regs; /* this VF's, owned by core, migrated */
+    SriovnicVfAdminRegs *admin;   /* the PF's settings for it, owned by core, migrated */
+    SriovnicMailboxRegs *mailbox; /* owned by core, migrated */
 };
 
+/* sriovnic-vmstate.c */
 extern const VMStateDescription vmstate_sriovnic_fn_regs;
+extern const VMStateDescription vmstate_sriovnic_vf_admin_port;
+extern const VMStateDescription vmstate_sriovnic_mailbox;
+extern const VMStateDescription vmstate_sriovnic_vf_admin_vlans;
+extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
+extern const VMStateDescription vmstate_sriovnic_pf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
 bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
+
+/* Stream bytes of interface 1.4 fields a section carries but does not use. */
+#define SRIOVNIC_VMSTATE_VF_PORT_BYTES \
+    (sizeof(uint32_t) * 6 + sizeof(SriovnicMailboxRegs) + \
+     sizeof(uint32_t) * SRIOVNIC_VLAN_WORDS)
+#define SRIOVNIC_VMSTATE_VF_SELECT_BYTES sizeof(uint32_t)
+#define SRIOVNIC_VMSTATE_MC_OWNER_BYTES sizeof(uint32_t)
+
+/* One of the core's structs, described by `vmsd`, under a name of its own. */
+#define SRIOVNIC_VMSTATE_PART(_name, _state, _field, _vmsd, _type) {     \
+    .name = (_name),                                                     \
+    .version_id = 0,                                                     \
+    .vmsd = &(_vmsd),                                                    \
+    .size = sizeof(_type *),                                             \
+    .flags = VMS_STRUCT | VMS_POINTER,                                   \
+    .offset = vmstate_offset_pointer(_state, _field, _type),             \
+}
 
 #endif /* HW_NET_SRIOVNIC_H */

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "pf_admin.hpp"
+
+#include "sriovnic/regs.h"
+
+#include <algorithm>
+
+namespace sriovnic {
+
+SriovnicVfAdminRegs default_vf_admin()
+{
+    SriovnicVfAdminRegs a{};
+    a.flags = SRIOVNIC_VFA_FLAGS_DEFAULT;
+    return a;
+}
+
+PfAdmin::PfAdmin(Card &card, uint16_t total_vfs) : card_(card), vfs_(total_vfs, default_vf_admin())
+{
+}
+
+std::optional<uint32_t> PfAdmin::read_pf_register(uint32_t offset, uint16_t active_vfs) const
+{
+    const uint32_t vf = regs_.vf_select;
+    switch (offset) {
+    case SRIOVNIC_REG_PF_TOTAL_VFS:
+        return total_vfs();
+    case SRIOVNIC_REG_PF_ACTIVE_VFS:
+        return active_vfs;
+    case SRIOVNIC_REG_PF_VF_SELECT:
+        return vf;
+    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
+    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+        if (vf >= total_vfs()) {
+            return 0;
+        }
+        const SriovnicFnRegs &r = const_cast<Card &>(card_).vf(uint16_t(vf)).regs();
+        return offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi;
+    }
+    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+        uint32_t count = 0;
+        if (vf < total_vfs()) {
+            for (uint32_t word : vfs_[vf].vlan_filter) {
+                count += uint32_t(__builtin_popcount(word));
+            }
+        }
+        return count;
+    }
+    default:
+        return std::nullopt; // the mailbox pending bitmap is the Mailbox's
+    }
+}
+
+Function::WriteResult PfAdmin::write_pf_register(uint32_t offset, uint32_t value)
+{
+    using WR = Function::WriteResult;
+    const uint32_t vf = regs_.vf_select;
+    auto trace = [&] {
+        card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(uint16_t(vf), offset, value); });
+    };
+    switch (offset) {
+    case SRIOVNIC_REG_PF_TOTAL_VFS:
+    case SRIOVNIC_REG_PF_ACTIVE_VFS:
+        return WR::read_only;
+    case SRIOVNIC_REG_PF_VF_SELECT:
+        if (value >= total_vfs()) {
+            return WR::bad_value;
+        }
+        regs_.vf_select = value;
+        return WR::done;
+    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
+    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+        if (vf >= total_vfs()) {
+            return WR::bad_value;
+        }
+        Function &f = card_.vf(uint16_t(vf));
+        SriovnicFnRegs &r = f.regs();
+        (offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi) = value;
+        vfs_[vf].mc_hash_by_pf = 1;
+        f.port_changed();
+        trace();
+        return WR::done;
+    }
+    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+        const unsigned vid = value & 0xFFF;
+        if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || vf >= total_vfs() ||
+            value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
+            return WR::bad_value;
+        }
+        uint32_t *filter = vfs_[vf].vlan_filter;
+        if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
+            std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);
+        } else if (value & SRIOVNIC_VLAN_FILTER_ADD) {
+            filter[vid / 32] |= 1u << (vid % 32);
+        } else {
+            filter[vid / 32] &= ~(1u << (vid % 32));
+        }
+        card_.vf(uint16_t(vf)).port_changed();
+        trace();
+        return WR::done;
+    }
+    default:
+        return WR::unmapped;
+    }
+}
+
+std::optional<uint32_t> PfAdmin::read_admin(uint16_t vf, uint32_t reg)
+{
+    const SriovnicVfAdminRegs &a = vfs_[vf];
+    const SriovnicFnRegs &r = card_.vf(vf).regs();
+    auto stat_word = [&r, reg](unsigned stat) {
+        const uint64_t v = r.stats[stat];
+        return uint32_t((reg & 4) ? v >> 32 : v);
+    };
+    switch (reg) {
+    case SRIOVNIC_VFA_MAC_LO: return a.mac_lo;
+    case SRIOVNIC_VFA_MAC_HI: return a.mac_hi;
+    case SRIOVNIC_VFA_VLAN: return a.vlan;
+    case SRIOVNIC_VFA_FLAGS: return a.flags;
+    case SRIOVNIC_VFA_RATE: return a.rate;
+    case SRIOVNIC_VFA_TX_DROPPED:
+        return uint32_t(r.stats[SRIOVNIC_STAT_TX_DROP_SPOOF] + r.stats[SRIOVNIC_STAT_TX_DROP_LINK] +
+                        r.stats[SRIOVNIC_STAT_TX_DROP_SIZE]);
+    case SRIOVNIC_VFA_RX_DROPPED:
+        return uint32_t(r.stats[SRIOVNIC_STAT_RX_DROP_NOBUF] +
+                        r.stats[SRIOVNIC_STAT_RX_DROP_FILTER]);
+    case SRIOVNIC_VFA_RX_PACKETS:
+    case SRIOVNIC_VFA_RX_PACKETS + 4:
+        return stat_word(SRIOVNIC_STAT_RX_PACKETS);
+    case SRIOVNIC_VFA_RX_BYTES:
+    case SRIOVNIC_VFA_RX_BYTES + 4:
+        return stat_word(SRIOVNIC_STAT_RX_BYTES);
+    case SRIOVNIC_VFA_TX_PACKETS:
+    case SRIOVNIC_VFA_TX_PACKETS + 4:
+        return stat_word(SRIOVNIC_STAT_TX_PACKETS);
+    case SRIOVNIC_VFA_TX_BYTES:
+    case SRIOVNIC_VFA_TX_BYTES + 4:
+        return stat_word(SRIOVNIC_STAT_TX_BYTES);
+    default:
+        return std::nullopt;
+    }
+}
+
+Function::WriteResult PfAdmin::write_admin(uint16_t vf, uint32_t reg, uint32_t value)
+{
+    using WR = Function::WriteResult;
+    SriovnicVfAdminRegs &a = vfs_[vf];
+    Function &f = card_.vf(vf);
+    switch (reg) {
+    case SRIOVNIC_VFA_MAC_LO:
+        a.mac_lo_staged = value;
+        break;
+    case SRIOVNIC_VFA_MAC_HI:
+        if (a.mac_lo_staged & 1) { // the group bit of the first octet
+            return WR::bad_value;
+        }
+        a.mac_lo = a.mac_lo_staged;
+        a.mac_hi = value & 0xFFFF;
+        f.apply_admin_mac();
+        card_.administration_changed(f);
+        break;
+    case SRIOVNIC_VFA_VLAN:
+        if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
+            return WR::bad_value;
+        }
+        a.vlan = value;
+        card_.administration_changed(f);
+        break;
+    case SRIOVNIC_VFA_FLAGS:
+        if ((value & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
+            ((value & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
+                SRIOVNIC_VFA_LINK_DISABLE ||
+            ((value & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT) >
+                SRIOVNIC_MTU_MAX) {
+            return WR::bad_value;
+        }
+        a.flags = value;
+        card_.administration_changed(f);
+        break;
+    case SRIOVNIC_VFA_RATE:
+        if (value > SRIOVNIC_RATE_MAX_MBPS) {
+            return WR::bad_value;
+        }
+        a.rate = value;
+        card_.rate_changed(f);
+        break;
+    default:
+        return read_admin(vf, reg) ? WR::read_only : WR::unmapped;
+    }
+    card_.hooks().notify([&](StateObserver &o) {
+        o.on_vf_setting(vf, SRIOVNIC_REG_ADMIN(vf, reg), value);
+    });
+    return WR::done;
+}
+
+void PfAdmin::reset()
+{
+    regs_ = SriovnicPfAdminRegs{};
+    for (uint16_t n = 0; n < total_vfs(); n++) {
+        Function &f = card_.vf(n);
+        if (vfs_[n].mc_hash_by_pf) {
+            f.regs().mc_hash_lo = f.regs().mc_hash_hi = 0;
+        }
+        vfs_[n] = default_vf_admin();
+        f.forget_administration();
+    }
+}
+
+std::optional<std::string> PfAdmin::validate_loaded(uint16_t vf) const
+{
+    const SriovnicVfAdminRegs &a = vfs_[vf];
+    const std::string who = "VF " + std::to_string(vf) + " administration: ";
+    if (a.mac_hi & ~0xFFFFu) {
+        return who + "mac_hi has bits the hardware never sets";
+    }
+    if (a.vlan & ~SRIOVNIC_VFA_VLAN_RW_MASK) {
+        return who + "vlan has bits the hardware never sets";
+    }
+    if (a.flags & ~SRIOVNIC_VFA_FLAGS_RW_MASK) {
+        return who + "flags has bits the hardware never sets";
+    }
+    if (((a.flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
+            SRIOVNIC_VFA_LINK_DISABLE ||
+        a.rate > SRIOVNIC_RATE_MAX_MBPS) {
+        return who + "impossible link state or rate";
+    }
+    if (a.mc_hash_by_pf > 1) {
+        return who + "mc_hash_by_pf is neither 0 nor 1";
+    }
+    return std::nullopt;
+}
+
+} // namespace sriovnic

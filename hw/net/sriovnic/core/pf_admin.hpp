@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The PF's control of its VFs' switch ports: the per-VF administration
+// window (SRIOVNIC_VFA_*), the PF registers that act on a selected VF
+// (VLAN and multicast filters), and the state behind them. That state is
+// the PF's: it survives VF resets and VF Enable cycles; a PF reset clears it.
+#pragma once
+
+#include "card.hpp"
+#include "function.hpp"
+#include "sriovnic-core.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sriovnic {
+
+class PfAdmin {
+public:
+    PfAdmin(Card &card, uint16_t total_vfs);
+    PfAdmin(const PfAdmin &) = delete;
+    PfAdmin &operator=(const PfAdmin &) = delete;
+
+    uint16_t total_vfs() const { return uint16_t(vfs_.size()); }
+    SriovnicVfAdminRegs &vf(uint16_t vf) { return vfs_[vf]; }
+    const SriovnicVfAdminRegs &vf(uint16_t vf) const { return vfs_[vf]; }
+    SriovnicPfAdminRegs &regs() { return regs_; }
+
+    // The PF-only registers at 0x100.. (SR-IOV state, VF select, filters).
+    // `active_vfs` is what VF Enable currently covers.
+    std::optional<uint32_t> read_pf_register(uint32_t offset, uint16_t active_vfs) const;
+    Function::WriteResult write_pf_register(uint32_t offset, uint32_t value);
+
+    // VF `vf`'s administration window; `reg` is SRIOVNIC_VFA_*. The
+    // mailbox control register there belongs to the Mailbox.
+    std::optional<uint32_t> read_admin(uint16_t vf, uint32_t reg);
+    Function::WriteResult write_admin(uint16_t vf, uint32_t reg, uint32_t value);
+
+    // PF reset: every VF's administration to its default.
+    void reset();
+
+    // After migration: refuse what the hardware could never have held.
+    std::optional<std::string> validate_loaded(uint16_t vf) const;
+
+private:
+    Card &card_;
+    std::vector<SriovnicVfAdminRegs> vfs_;
+    SriovnicPfAdminRegs regs_{};
+};
+
+// A VF's administration after a PF reset.
+SriovnicVfAdminRegs default_vf_admin();
+
+} // namespace sriovnic

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: the VMState descriptions of the core's migrated state, shared by
+ * the PF and VF device types.
+ *
+ * The stream layout is frozen at interface 1.4: a function's section holds its
+ * register file, then (for every function, the PF's unused) the PF's
+ * administration of it and its mailbox. The core keeps these in separate
+ * structs now; each part is described on its own and the parts follow one
+ * another exactly as the 1.4 fields did, so a 1.4 stream still loads. New
+ * state goes into subsections with a `needed` test; version_id and
+ * minimum_version_id of the sections stay where they are.
+ */
+#include "qemu/osdep.h"
+#include "migration/vmstate.h"
+#include "sriovnic.h"
+
+static const VMStateDescription vmstate_sriovnic_queue = {
+    .name = "sriovnic/queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(tx_base_lo, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_base_hi, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_head, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_tail, SriovnicQueueRegs),
+        VMSTATE_UINT32(tx_ctrl, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_base_lo, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_base_hi, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_head, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_tail, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_ctrl, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_buf_len, SriovnicQueueRegs),
+        VMSTATE_UINT32(irq, SriovnicQueueRegs),
+        VMSTATE_UINT32(rx_nobuf, SriovnicQueueRegs),
+        VMSTATE_UINT32(itr, SriovnicQueueRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_fn_regs = {
+    .name = "sriovnic/fn-regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(ctrl, SriovnicFnRegs),
+        VMSTATE_UINT32(status, SriovnicFnRegs),
+        VMSTATE_UINT32(scratch, SriovnicFnRegs),
+        VMSTATE_UINT32(int_cause, SriovnicFnRegs),
+        VMSTATE_UINT32(int_enable, SriovnicFnRegs),
+        VMSTATE_UINT32(misc_vector, SriovnicFnRegs),
+        VMSTATE_UINT32(err_cause, SriovnicFnRegs),
+        VMSTATE_UINT32(err_count, SriovnicFnRegs),
+        VMSTATE_UINT32(err_addr, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_lo, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_hi, SriovnicFnRegs),
+        VMSTATE_UINT32(mac_lo_staged, SriovnicFnRegs),
+        VMSTATE_UINT32(mtu, SriovnicFnRegs),
+        VMSTATE_UINT32(rx_mode, SriovnicFnRegs),
+        VMSTATE_UINT32(mc_hash_lo, SriovnicFnRegs),
+        VMSTATE_UINT32(mc_hash_hi, SriovnicFnRegs),
+        /* Counters added since interface 1.4 travel in a subsection. */
+        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, 0, SRIOVNIC_STATS_IN_BASE),
+        VMSTATE_STRUCT_ARRAY(queues, SriovnicFnRegs, SRIOVNIC_MAX_QUEUE_PAIRS, 1,
+                             vmstate_sriovnic_queue, SriovnicQueueRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_vf_admin_port = {
+    .name = "sriovnic/vf-admin-port",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(mac_lo, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(mac_hi, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(mac_lo_staged, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(vlan, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(flags, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(rate, SriovnicVfAdminRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_mailbox = {
+    .name = "sriovnic/mailbox",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(status, SriovnicMailboxRegs),
+        VMSTATE_UINT32_ARRAY(vf_msg, SriovnicMailboxRegs, SRIOVNIC_MBX_WORDS),
+        VMSTATE_UINT32_ARRAY(pf_msg, SriovnicMailboxRegs, SRIOVNIC_MBX_WORDS),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_vf_admin_vlans = {
+    .name = "sriovnic/vf-admin-vlans",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicVfAdminRegs, SRIOVNIC_VLAN_WORDS),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner = {
+    .name = "sriovnic/vf-admin-mc-owner",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(mc_hash_by_pf, SriovnicVfAdminRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+const VMStateDescription vmstate_sriovnic_pf_admin = {
+    .name = "sriovnic/pf-admin",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(vf_select, SriovnicPfAdminRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* Counters beyond the STAT_BASE window (interface 1.5), migrated when used. */
+const VMStateDescription vmstate_sriovnic_fn_counters2 = {
+    .name = "sriovnic/fn-counters2",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64_SUB_ARRAY(stats, SriovnicFnRegs, SRIOVNIC_STATS_IN_BASE,
+                                 SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+bool sriovnic_counters2_needed(const SriovnicFnRegs *regs)
+{
+    for (unsigned i = SRIOVNIC_STATS_IN_BASE; i < SRIOVNIC_NUM_STATS; i++) {
+        if (regs->stats[i]) {
+            return true;
+        }
+    }
+    return false;
+}
