@@ -78,6 +78,14 @@ EXP_DEVCAP_FLR = 1 << 28
 EXP_DEVCTL_BCR_FLR = 1 << 15
 
 
+def stat_reg(index):
+    """The register of counter `index`: counters 16 and up are in the second
+    window (interface 1.5)."""
+    if index < R.get("STATS_IN_BASE", 16):
+        return R["REG_STAT_BASE"] + 8 * index
+    return R["REG_STAT_BASE2"] + 8 * (index - R["STATS_IN_BASE"])
+
+
 def machine_args(vfs=8, extra_device="", mem="256M"):
     dev = f"sriovnic,bus=rp0,id=nic0,vfs={vfs}"
     if extra_device:
@@ -172,7 +180,7 @@ class Card:
 
     def stat(self, index, vf=None):
         """64-bit counter STAT(index), read high, low, high as the spec says."""
-        reg = R["REG_STAT_BASE"] + 8 * index
+        reg = stat_reg(index)
         while True:
             hi = self.rd(reg + 4, vf)
             lo = self.rd(reg, vf)
@@ -258,6 +266,32 @@ class QueuePair:
             self._post_rx_buffer()
         self.wr("Q_RX_TAIL", self.rx_tail)
 
+    @classmethod
+    def adopt(cls, card, area, q=0, vf=None, rx_next=None):
+        """The driver's view of a pair already programmed in the `area`-th MiB
+        (after a migration, say), without touching the device: tails from the
+        device's registers, the next RX descriptor to look at `rx_next`
+        (default: the device's RX_HEAD, i.e. everything written back is
+        consumed)."""
+        self = cls.__new__(cls)
+        self.card = card
+        self.q = q
+        self.vf = vf
+        self.ring_len = self.rd("Q_TX_LEN")
+        self.buf_len = self.rd("Q_RX_BUF_LEN")
+        base = RAM_QUEUES + area * RAM_QUEUE_AREA
+        self.tx_ring = base
+        self.rx_ring = base + 0x1000
+        self.rx_bufs = base + 0x2000
+        self.tx_bufs = base + 0x10000
+        assert self.rd("Q_TX_BASE_LO") | self.rd("Q_TX_BASE_HI") << 32 == self.tx_ring
+        assert self.rd("Q_RX_BASE_LO") | self.rd("Q_RX_BASE_HI") << 32 == self.rx_ring
+        assert self.rd("Q_RX_LEN") == self.ring_len
+        self.tx_tail = self.rd("Q_TX_TAIL")
+        self.rx_tail = self.rd("Q_RX_TAIL")
+        self.rx_next = self.rd("Q_RX_HEAD") if rx_next is None else rx_next
+        return self
+
     def rd(self, reg):
         return self.card.qrd(self.q, R[reg], self.vf)
 
@@ -312,6 +346,15 @@ class QueuePair:
                             RX_DESC.pack(self.rx_bufs + idx * self.buf_len, 0, 0, 0, 0))
         self.rx_tail = (idx + 1) % self.ring_len
 
+    def set_rx_buffer(self, idx, addr):
+        """Points the posted RX descriptor `idx` at `addr` (a driver bug, or
+        a malicious one)."""
+        self.card.mem_write(self.rx_desc_addr(idx), RX_DESC.pack(addr, 0, 0, 0, 0))
+
+    def rx_desc(self, idx):
+        """RX descriptor `idx` as the device left it: (addr, len, flags, vlan_tci)."""
+        return RX_DESC.unpack(self.card.mem_read(self.rx_desc_addr(idx), R["DESC_SIZE"]))[:4]
+
     def rx_ready(self):
         """Whether the device has written back the next RX descriptor."""
         flags = RX_DESC.unpack(self.card.mem_read(self.rx_desc_addr(self.rx_next),
@@ -337,3 +380,29 @@ class QueuePair:
         self._post_rx_buffer()
         self.wr("Q_RX_TAIL", self.rx_tail)
         return frame
+
+
+# --- migration through a file (QEMU 10.0's file: transport) ----------------
+def save_state(m, path, timeout=60):
+    """Saves `m`'s migration stream to `path`; the machine is left stopped
+    (postmigrate)."""
+    m.qmp("migrate", uri=f"file:{path}")
+    return m.wait_migration(timeout)
+
+
+def load_state(m, path, timeout=60):
+    """Loads the stream in `path` into `m`, started with -incoming defer.
+    Returns query-migrate's final answer on the destination, whether the load
+    completed or failed ('status', 'error-desc'); QEMU stays up on failure."""
+    m.qmp("migrate-incoming", uri=f"file:{path}", **{"exit-on-error": False})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = m.qmp("query-migrate")
+        if info.get("status") in ("completed", "failed"):
+            if info["status"] == "completed":
+                # The machine resumes once the load is done.
+                while m.qmp("query-status")["status"] == "inmigrate":
+                    time.sleep(0.02)
+            return info
+        time.sleep(0.05)
+    raise AssertionError(f"loading {path} did not finish in {timeout} s")
