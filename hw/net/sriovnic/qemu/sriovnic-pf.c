@@ -309,6 +309,12 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
 
     memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_pf_mmio_ops, s,
                           "sriovnic-mmio", SRIOVNIC_PF_REGS_SIZE);
+    /*
+     * The core refuses an access that re-enters the card, across the PF and
+     * all VFs, and counts it (SRIOVNIC_STAT_DMA_SELF); QEMU's guard is per
+     * device and would block the same-function case silently.
+     */
+    s->mmio.disable_reentrancy_guard = true;
     pci_register_bar(dev, SRIOVNIC_BAR_REGS, PCI_BASE_ADDRESS_MEM_TYPE_64,
                      &s->mmio);
     memory_region_init(&s->msix, OBJECT(s), "sriovnic-msix",

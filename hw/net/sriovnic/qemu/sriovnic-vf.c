@@ -72,6 +72,12 @@ static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
 
     memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_vf_mmio_ops, s,
                           "sriovnic-vf-mmio", SRIOVNIC_VF_REGS_SIZE);
+    /*
+     * The core refuses an access that re-enters the card, across the PF and
+     * all VFs, and counts it (SRIOVNIC_STAT_DMA_SELF); QEMU's guard is per
+     * device and would block the same-function case silently.
+     */
+    s->mmio.disable_reentrancy_guard = true;
     pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_REGS, &s->mmio);
     memory_region_init(&s->msix, OBJECT(s), "sriovnic-vf-msix",
                        SRIOVNIC_MSIX_BAR_SIZE);
