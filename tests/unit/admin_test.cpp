@@ -3,6 +3,7 @@
 // state and rate, as `ip link set <pf> vf N ...` drives them.
 #include "device.hpp"
 #include "fake_platform.hpp"
+#include "guest_desc.hpp"
 #include "frames.hpp"
 #include "sriovnic/desc.h"
 #include "sriovnic/regs.h"
@@ -62,9 +63,7 @@ protected:
         wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_BUF_LEN), 2048);
         wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_CTRL), 1);
         for (uint32_t i = 0; i < 15; i++) {
-            sriovnic_rx_desc d{};
-            d.addr = b + 0x1000 + i * 2048;
-            std::memcpy(&platform.ram[b + 0x100 + i * 16], &d, sizeof(d));
+            test::store_rx(platform.ram, b + 0x100 + i * 16, {.addr = b + 0x1000 + i * 2048});
         }
         wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_TAIL), 15);
         wr(fn, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
@@ -77,23 +76,19 @@ protected:
         uint32_t &tail = tails[fn];
         const uint64_t buf = b + 0x9000 + tail * 0x400;
         std::memcpy(&platform.ram[buf], frame.data(), frame.size());
-        sriovnic_tx_desc d{};
-        d.addr = buf;
-        d.len = uint16_t(frame.size());
-        d.flags = SRIOVNIC_TXD_EOP;
-        std::memcpy(&platform.ram[b + tail * 16], &d, sizeof(d));
+        test::store_tx(platform.ram, b + tail * 16,
+                       {.addr = buf, .len = uint16_t(frame.size()), .flags = SRIOVNIC_TXD_EOP});
         const uint32_t idx = tail;
         tail = (tail + 1) % 16;
         wr(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_TX_TAIL), tail);
-        return platform.ram[b + idx * 16 + 11] & 0x80; // TXD_DONE in flags
+        return test::load_tx(platform.ram, b + idx * 16).flags & SRIOVNIC_TXD_DONE;
     }
 
     unsigned received(uint16_t fn) { return rd(fn, SRIOVNIC_REG_QUEUE(0, SRIOVNIC_Q_RX_HEAD)); }
 
     Bytes rx_frame(uint16_t fn, uint32_t idx)
     {
-        sriovnic_rx_desc d;
-        std::memcpy(&d, &platform.ram[base(fn) + 0x100 + idx * 16], sizeof(d));
+        const test::RxDescFields d = test::load_rx(platform.ram, base(fn) + 0x100 + idx * 16);
         return Bytes(platform.ram.begin() + long(d.addr), platform.ram.begin() + long(d.addr) + d.len);
     }
 

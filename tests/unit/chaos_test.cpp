@@ -8,6 +8,7 @@
 // refuses it), and only ever signal vectors and send frames that exist.
 #include "device.hpp"
 #include "fake_platform.hpp"
+#include "guest_desc.hpp"
 #include "frames.hpp"
 #include "sriovnic/desc.h"
 #include "sriovnic/mailbox.h"
@@ -19,6 +20,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <tuple>
 #include <vector>
 
 namespace sriovnic {
@@ -26,6 +28,10 @@ namespace {
 
 constexpr uint16_t kVfs = 4;
 constexpr size_t kRamSize = 256 * 1024;
+// The card's register BARs sit right after RAM, so that any address the chaos
+// makes up may land in them: the card's DMA then comes back to the card.
+constexpr uint64_t kBarsBase = kRamSize;
+constexpr uint64_t kBarsEnd = kBarsBase + SRIOVNIC_PF_REGS_SIZE + kVfs * SRIOVNIC_VF_REGS_SIZE;
 
 // Offsets a driver would use, so that random writes reach deep states.
 std::vector<uint32_t> interesting_offsets()
@@ -62,6 +68,26 @@ public:
         device_ = std::make_unique<Device>(config(), platform_);
         device_->subscribe(platform_);
         device_->set_active_vfs(kVfs);
+        platform_.max_mmio_size = 4; // every chunk a register access
+        platform_.bars.push_back({kBarsBase, SRIOVNIC_PF_REGS_SIZE, SRIOVNIC_FN_PF});
+        for (uint16_t n = 0; n < kVfs; n++) {
+            platform_.bars.push_back({kBarsBase + SRIOVNIC_PF_REGS_SIZE + n * SRIOVNIC_VF_REGS_SIZE,
+                                      SRIOVNIC_VF_REGS_SIZE, SRIOVNIC_FN_VF(n)});
+        }
+        // The card's DMA that comes back to it must not make it do anything.
+        platform_.mmio.read = [this](uint16_t fn, uint64_t off, unsigned size) {
+            const Outputs before = outputs();
+            const uint64_t value = device_->read(fn, off, size);
+            EXPECT_EQ(outputs(), before) << "a DMA into a BAR ran the card's work";
+            reach.bar_accesses++;
+            return value;
+        };
+        platform_.mmio.write = [this](uint16_t fn, uint64_t off, unsigned size, uint64_t v) {
+            const Outputs before = outputs();
+            device_->write(fn, off, size, v);
+            EXPECT_EQ(outputs(), before) << "a DMA into a BAR ran the card's work";
+            reach.bar_accesses++;
+        };
     }
 
     void step()
@@ -90,6 +116,12 @@ public:
     }
 
 private:
+    using Outputs = std::tuple<size_t, size_t, size_t>; // frames out, interrupts, DMA
+    Outputs outputs() const
+    {
+        return {platform_.uplink.size(), platform_.msix.size(), platform_.dma_fns.size()};
+    }
+
     static SriovnicCoreConfig config() { return test::card_config(kVfs, 2, 2, test::kPfMac); }
 
     uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
@@ -99,7 +131,7 @@ private:
         switch (pick(6)) {
         case 0: return uint32_t(pick(17));                           // small numbers, bit 0..4
         case 1: return 1u << pick(32);                               // single bits
-        case 2: return uint32_t(pick(kRamSize + 4096)) & ~15u;       // addresses, some beyond RAM
+        case 2: return uint32_t(pick(kBarsEnd + 4096)) & ~15u;       // addresses, some in BARs or beyond
         case 3: return uint32_t(SRIOVNIC_RING_MIN << pick(11));      // ring lengths and beyond
         case 4: return SRIOVNIC_VLAN_FILTER_ADD | uint32_t(pick(4096)); // VLAN filter commands
         default: return uint32_t(rng_());
@@ -131,7 +163,8 @@ private:
         const unsigned q = unsigned(pick(2));
         const uint32_t len = SRIOVNIC_RING_MIN << pick(4);
         const bool tx = pick(2);
-        const uint32_t base = uint32_t(pick(kRamSize - len * SRIOVNIC_DESC_SIZE)) & ~15u;
+        const uint32_t base = uint32_t(pick(16) ? pick(kRamSize - len * SRIOVNIC_DESC_SIZE)
+                                                : kBarsBase + pick(kBarsEnd - kBarsBase)) & ~15u;
         auto qwr = [&](uint32_t reg, uint32_t v) {
             device_->write(fn, SRIOVNIC_REG_QUEUE(q, reg), 4, v);
         };
@@ -143,9 +176,10 @@ private:
             qwr(SRIOVNIC_Q_TX_LEN, len);
             qwr(SRIOVNIC_Q_TX_CTRL, SRIOVNIC_QCTRL_ENABLE);
             const uint32_t tail = uint32_t(pick(len));
-            if (pick(2)) { // frames that look right, with random offloads
+            if (base + len * SRIOVNIC_DESC_SIZE <= kRamSize && pick(2)) {
+                // frames that look right, with random offloads
                 for (uint32_t i = 0; i < tail; i++) {
-                    sriovnic_tx_desc d{};
+                    test::TxDescFields d;
                     d.len = uint16_t(14 + pick(1500));
                     d.addr = pick(kRamSize - d.len);
                     d.flags = uint16_t((pick(3) ? SRIOVNIC_TXD_EOP : 0) |
@@ -153,7 +187,7 @@ private:
                     d.csum_start = uint8_t(pick(60));
                     d.csum_offset = uint8_t(pick(20));
                     d.mss = uint16_t(pick(1500));
-                    std::memcpy(&platform_.ram[base + i * SRIOVNIC_DESC_SIZE], &d, sizeof(d));
+                    test::store_tx(platform_.ram, base + i * SRIOVNIC_DESC_SIZE, d);
                 }
             }
             qwr(SRIOVNIC_Q_TX_TAIL, tail);
@@ -170,20 +204,34 @@ private:
         qwr(SRIOVNIC_Q_IRQ, SRIOVNIC_QIRQ_UNMASK);
     }
 
+    // An address a little before one of the card's doorbells or other
+    // registers, so a DMA of a few words ends on it.
+    uint64_t near_a_register()
+    {
+        const uint16_t fn = uint16_t(pick(kVfs + 1));
+        const uint64_t bar = fn == 0 ? kBarsBase
+                                     : kBarsBase + SRIOVNIC_PF_REGS_SIZE + (fn - 1) * SRIOVNIC_VF_REGS_SIZE;
+        const uint32_t reg = pick(2) ? SRIOVNIC_REG_QUEUE(pick(2), SRIOVNIC_Q_TX_TAIL)
+                                     : offsets_[pick(offsets_.size())] % SRIOVNIC_VF_REGS_SIZE;
+        return bar + reg - 4 * pick(16);
+    }
+
     // Descriptors and buffers are wherever the guest pointed the rings: any
     // byte of memory may be one.
     void scribble_memory()
     {
         const size_t at = pick(kRamSize - 64);
-        if (pick(2)) {
-            sriovnic_tx_desc d{};
-            d.addr = pick(8) == 0 ? rng_() : pick(kRamSize);
+        if (pick(4) == 0) { // an RX descriptor whose buffer ends on a register
+            test::store_rx(platform_.ram, at & ~size_t(15), {.addr = near_a_register()});
+        } else if (pick(2)) {
+            test::TxDescFields d;
+            d.addr = pick(8) == 0 ? rng_() : pick(kBarsEnd);
             d.len = uint16_t(pick(4) == 0 ? rng_() : pick(2048));
             d.flags = uint16_t(rng_());
             d.csum_start = uint8_t(rng_());
             d.csum_offset = uint8_t(rng_());
             d.mss = uint16_t(pick(2) ? pick(9000) : rng_());
-            std::memcpy(&platform_.ram[at & ~size_t(15)], &d, sizeof(d));
+            test::store_tx(platform_.ram, at & ~size_t(15), d);
         } else {
             for (size_t i = 0; i < 64; i++) {
                 platform_.ram[at + i] = uint8_t(rng_());
@@ -197,8 +245,9 @@ private:
         const test::Mac dests[] = {test::kPfMac, test::kVf0Mac, test::kBroadcast, kMulticast,
                                    test::kRemote};
         test::Bytes frame(pick(4) == 0 ? pick(20) : pick(9100));
+        const bool small_words = pick(4) == 0; // words that read as ring indices
         for (uint8_t &b : frame) {
-            b = uint8_t(rng_());
+            b = uint8_t(small_words ? (pick(8) == 0 ? pick(16) : 0) : rng_());
         }
         if (frame.size() >= 14 && pick(3)) {
             const test::Mac &dst = dests[pick(std::size(dests))];
@@ -250,7 +299,7 @@ private:
 public:
     // How deep the chaos got, so that a change which makes it shallow shows.
     struct Reach {
-        size_t interrupts = 0, frames_out = 0, dma = 0;
+        size_t interrupts = 0, frames_out = 0, dma = 0, bar_accesses = 0;
         size_t migrations_taken = 0, migrations_refused = 0;
     } reach;
 
@@ -296,11 +345,13 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
         }
         const Chaos::Reach &r = chaos.reach;
         std::cout << "seed " << seed << ": " << r.interrupts << " interrupts, " << r.frames_out
-                  << " frames out, " << r.dma << " DMA accesses, migrations " << r.migrations_taken
+                  << " frames out, " << r.dma << " DMA accesses (" << r.bar_accesses
+                  << " into the card's BARs), migrations " << r.migrations_taken
                   << " taken / " << r.migrations_refused << " refused\n";
         // The chaos must reach the data path and migration, or it tests little.
         EXPECT_GT(r.frames_out, 100u);
         EXPECT_GT(r.dma, 1000u);
+        EXPECT_GT(r.bar_accesses, 100u);
         EXPECT_GT(r.migrations_taken, 0u);
         EXPECT_GT(r.migrations_refused, 0u);
     }

@@ -50,7 +50,13 @@ class FakePlatform final : public Platform, public StateObserver {
 public:
     explicit FakePlatform(size_t ram_size = 1 << 20) : ram(ram_size) {}
 
-    void raise_msix(uint16_t fn, uint16_t vector) override { msix.emplace_back(fn, vector); }
+    void raise_msix(uint16_t fn, uint16_t vector) override
+    {
+        msix.emplace_back(fn, vector);
+        if (msix_lands) { // the message address points at something that acts on it
+            msix_lands(fn, vector);
+        }
+    }
     void set_intx(bool asserted) override { intx = asserted; }
     bool dma_read(uint16_t fn, uint64_t addr, std::span<uint8_t> buf) override
     {
@@ -91,6 +97,9 @@ public:
             return false;
         }
         std::memcpy(ram.data() + addr, buf.data(), buf.size());
+        if (auto reaction = std::exchange(during_next_dma_write, nullptr)) {
+            reaction(); // another device reacting to the write, synchronously
+        }
         return true;
     }
     void send_uplink(std::span<const uint8_t> frame) override
@@ -140,6 +149,9 @@ public:
     std::vector<std::string> traces;
     std::vector<BarWindow> bars;
     MmioTarget mmio;
+    unsigned max_mmio_size = 8; // 4: as if the registers took 32-bit accesses only
+    std::function<void(uint16_t fn, uint16_t vector)> msix_lands;
+    std::function<void()> during_next_dma_write; // runs once, inside the next RAM write
 
 private:
     const BarWindow *bar_at(uint64_t addr, size_t len) const
@@ -153,9 +165,9 @@ private:
     }
     // QEMU splits an access to a region that takes 1..8 bytes (unaligned
     // too) into the largest powers of two that fit.
-    static unsigned chunk(size_t left)
+    unsigned chunk(size_t left) const
     {
-        unsigned size = 8;
+        unsigned size = max_mmio_size;
         while (size > left) {
             size /= 2;
         }
