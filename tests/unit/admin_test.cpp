@@ -173,6 +173,9 @@ TEST_F(Admin, PortVlanIsInsertedOnTransmitAndStrippedOnReceive)
     const Bytes got = rx_frame(VF0, 0);
     EXPECT_EQ(got.size(), tagged.size() - 4);
     EXPECT_EQ(test::get16(got, 12), 0x0800) << "the VF never sees its port VLAN";
+    const test::RxDescFields d = test::load_rx(platform.ram, base(VF0) + 0x100);
+    EXPECT_TRUE(d.flags & SRIOVNIC_RXD_VLAN) << "the write-back says a tag was stripped";
+    EXPECT_EQ(d.vlan_tci, 100) << "and which (PCP 0 as sent)";
 
     ASSERT_TRUE(device->uplink_receive(test::ethernet(kVf0Mac, kRemote, 0x0800, 64)));
     EXPECT_EQ(received(VF0), 1u) << "untagged frames are not on the VF's VLAN";
