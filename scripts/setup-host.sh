@@ -41,6 +41,7 @@ PACKAGES=(
     seabios ipxe-qemu
     busybox-static cpio kmod pciutils iproute2 ethtool iperf3
     dwarves libelf-dev bc
+    g++-s390x-linux-gnu qemu-user-static
 )
 # Packages that must come from bookworm-backports.
 BACKPORTS=(meson qemu-system-data)

@@ -2,7 +2,8 @@
 # Runs every sriovnic test: installs what is missing, builds QEMU with the
 # device, prepares the guest kernel and initramfs, then runs the unit tests
 # (also under ASan+UBSan), the device-level tests and the guest-level tests
-# (which boot Debian's kernel with the sriovnic PF and VF drivers).
+# (which boot Debian's kernel with the sriovnic PF and VF drivers). The unit
+# tests also run on a big-endian host (s390x, cross-built, under qemu-user).
 # Idempotent; on a warm machine only the tests themselves take time.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -15,15 +16,21 @@ guest_dir_6_1=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.1)
 meson_dir "$SRIOVNIC_BUILD/tests" -Dqemu="$QEMU_BIN" -Dguest-dir="$guest_dir" \
     -Dguest-dir-6-1="$guest_dir_6_1"
 meson_dir "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
+# A big-endian host: the core is cross-built for s390x and run under qemu-user.
+[ -f "$SRIOVNIC_BUILD/s390x/build.ninja" ] ||
+    meson setup "$SRIOVNIC_BUILD/s390x" --cross-file "$SRIOVNIC_ROOT/scripts/cross/s390x.ini" >/dev/null
 
 status=0
 log "unit tests under ASan+UBSan"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$SRIOVNIC_BUILD/asan" --suite unit --print-errorlogs || status=1
+log "unit tests on a big-endian host (s390x under qemu-user)"
+meson test -C "$SRIOVNIC_BUILD/s390x" --suite unit --print-errorlogs || status=1
 log "unit, device and guest tests"
 meson test -C "$SRIOVNIC_BUILD/tests" --print-errorlogs --num-processes 2 || status=1
 
 /usr/bin/python3 "$SRIOVNIC_ROOT/scripts/test-summary.py" \
     "$SRIOVNIC_BUILD/asan/meson-logs/testlog.json:unit-asan" \
+    "$SRIOVNIC_BUILD/s390x/meson-logs/testlog.json:unit-s390x" \
     "$SRIOVNIC_BUILD/tests/meson-logs/testlog.json" || status=1
 exit $status
