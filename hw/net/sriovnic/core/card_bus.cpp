@@ -5,49 +5,44 @@
 
 namespace sriovnic {
 
-CardBus::Work::~Work()
+void CardBus::retry_uplink_now()
 {
-    if (--bus_.depth_ == 0 && bus_.uplink_retry_) {
-        bus_.uplink_retry_ = false;
-        bus_.platform_.uplink_ready();
-    }
+    uplink_retry_ = false;
+    platform_.uplink_ready();
 }
 
-bool CardBus::finish_access(Function &f, bool ok)
+bool CardBus::refuse(Function &f)
 {
-    in_dma_ = false;
-    if (own_access_) {
-        own_access_ = false;
-        f.count(SRIOVNIC_STAT_DMA_SELF);
-        return false;
-    }
-    return ok;
-}
-
-bool CardBus::dma_read(Function &f, uint64_t addr, std::span<uint8_t> buf)
-{
-    own_access_ = false;
-    in_dma_ = true;
-    return finish_access(f, platform_.dma_read(f.index(), addr, buf));
-}
-
-bool CardBus::dma_write(Function &f, uint64_t addr, std::span<const uint8_t> buf)
-{
-    own_access_ = false;
-    in_dma_ = true;
-    return finish_access(f, platform_.dma_write(f.index(), addr, buf));
+    f.count(SRIOVNIC_STAT_DMA_SELF);
+    return false;
 }
 
 void CardBus::raise_msix(Function &f, uint16_t vector)
 {
-    own_access_ = false;
-    in_dma_ = true;
+    const unsigned refused = refused_;
     platform_.raise_msix(f.index(), vector);
-    if (!finish_access(f, true)) {
+    if (refused_ != refused) {
         // The message address was one of the card's registers.
+        refuse(f);
         f.count(SRIOVNIC_STAT_DMA_ERRORS);
         f.record_error(SRIOVNIC_ERR_DMA, std::nullopt);
     }
+}
+
+void CardBus::send_uplink(std::span<const uint8_t> frame)
+{
+    const unsigned saved = backend_depth_;
+    backend_depth_ = depth_;
+    platform_.send_uplink(frame);
+    backend_depth_ = saved;
+}
+
+void CardBus::uplink_ready()
+{
+    const unsigned saved = backend_depth_;
+    backend_depth_ = depth_;
+    platform_.uplink_ready();
+    backend_depth_ = saved;
 }
 
 } // namespace sriovnic

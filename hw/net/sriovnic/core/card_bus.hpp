@@ -10,6 +10,12 @@
 // registers or config space is therefore refused here: the access does
 // nothing, and the DMA or message that caused it fails as if it had reached
 // no memory (docs/hardware-interface.md, "DMA into the card's own registers").
+//
+// The one thing that may legitimately come back in the middle of the card's
+// work is a frame from the backend, handed over synchronously while the card
+// is calling the backend (sending a frame, or saying buffers were posted).
+// A frame that arrives any deeper (another device reacting to the card's DMA)
+// waits, and the backend offers it again once the card is done.
 #pragma once
 
 #include "function.hpp"
@@ -30,7 +36,12 @@ public:
     class Work {
     public:
         explicit Work(CardBus &bus) : bus_(bus) { bus_.depth_++; }
-        ~Work();
+        ~Work()
+        {
+            if (--bus_.depth_ == 0 && bus_.uplink_retry_) [[unlikely]] {
+                bus_.retry_uplink_now();
+            }
+        }
         Work(const Work &) = delete;
         Work &operator=(const Work &) = delete;
 
@@ -41,26 +52,46 @@ public:
     bool busy() const { return depth_ > 0; }
     // An access to the card's registers or config space arrived while it was
     // busy: the card's own DMA or message came back to it. Refuse it.
-    void refuse_own_access() { own_access_ = true; }
+    void refuse_own_access() { refused_++; }
 
     // DMA as function `f`: false (and counted as SRIOVNIC_STAT_DMA_SELF when
     // it reached the card itself) if any byte was not accessible.
-    bool dma_read(Function &f, uint64_t addr, std::span<uint8_t> buf);
-    bool dma_write(Function &f, uint64_t addr, std::span<const uint8_t> buf);
+    bool dma_read(Function &f, uint64_t addr, std::span<uint8_t> buf)
+    {
+        const unsigned refused = refused_;
+        const bool ok = platform_.dma_read(f.index(), addr, buf);
+        return refused_ == refused ? ok : refuse(f);
+    }
+    bool dma_write(Function &f, uint64_t addr, std::span<const uint8_t> buf)
+    {
+        const unsigned refused = refused_;
+        const bool ok = platform_.dma_write(f.index(), addr, buf);
+        return refused_ == refused ? ok : refuse(f);
+    }
     void raise_msix(Function &f, uint16_t vector);
 
-    // A frame from the backend arrived in the middle of a DMA (another
-    // device's reaction to it): it waits until the card's work is done.
-    bool dma_in_flight() const { return in_dma_; }
-    void retry_uplink_later() { uplink_retry_ = true; }
+    // Calls into the backend, inside which it may hand the card a frame.
+    void send_uplink(std::span<const uint8_t> frame);
+    void uplink_ready();
+    // Whether a frame from the backend may be taken now; if not, it is
+    // offered again once the card's work is done.
+    bool take_uplink_frame_now()
+    {
+        if (depth_ == backend_depth_) {
+            return true;
+        }
+        uplink_retry_ = true;
+        return false;
+    }
 
 private:
-    bool finish_access(Function &f, bool ok);
+    bool refuse(Function &f);
+    void retry_uplink_now();
 
     Platform &platform_;
     unsigned depth_ = 0;
-    bool in_dma_ = false;
-    bool own_access_ = false;
+    unsigned backend_depth_ = 0; // depth_ of the work calling the backend
+    unsigned refused_ = 0;
     bool uplink_retry_ = false;
 };
 

@@ -79,16 +79,6 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     timers_.add(irqs_);
 }
 
-Function *Device::function(uint16_t fn)
-{
-    return fn < functions_.size() ? &functions_[fn] : nullptr;
-}
-
-RegLayout Device::layout(const Function &f) const
-{
-    return {f.is_vf(), f.regs_size(), f.queue_pairs(), total_vfs()};
-}
-
 std::optional<uint32_t> Device::read_target(Function &f, const RegTarget &t)
 {
     using B = RegTarget::Block;
@@ -178,7 +168,7 @@ Function::WriteResult Device::write_queue(Function &f, const RegTarget &t, uint3
     case Then::rx_posted:
         if (uplink_blocked_) {
             uplink_blocked_ = false;
-            platform_.uplink_ready();
+            bus_.uplink_ready();
         }
         break;
     case Then::itr_changed:
@@ -364,8 +354,7 @@ void Device::set_uplink_link(bool up)
 
 bool Device::uplink_receive(std::span<const uint8_t> frame)
 {
-    if (bus_.dma_in_flight()) {
-        bus_.retry_uplink_later();
+    if (!bus_.take_uplink_frame_now()) {
         return false;
     }
     CardBus::Work work(bus_);
@@ -384,7 +373,7 @@ Delivery Device::UplinkPort::receive(std::span<const uint8_t> frame, const Frame
                                      bool)
 {
     if (device_.uplink_up_) {
-        device_.platform_.send_uplink(frame);
+        device_.bus_.send_uplink(frame);
     }
     return Delivery::delivered;
 }

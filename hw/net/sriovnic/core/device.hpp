@@ -65,7 +65,7 @@ public:
     uint16_t active_vfs() const { return active_vfs_; }
 
     // nullptr if `fn` names no function of this card.
-    Function *function(uint16_t fn);
+    Function *function(uint16_t fn) { return fn < functions_.size() ? &functions_[fn] : nullptr; }
     PfAdmin &admin() { return admin_; }
     Mailbox &mailbox() { return mailbox_; }
 
@@ -84,7 +84,10 @@ private:
     void administration_changed(Function &vf) override;
     void rate_changed(Function &vf) override { tx_.rate_changed(vf); }
 
-    RegLayout layout(const Function &f) const;
+    RegLayout layout(const Function &f) const
+    {
+        return {f.is_vf(), f.regs_size(), f.queue_pairs(), total_vfs()};
+    }
     std::optional<uint32_t> read_target(Function &f, const RegTarget &t);
     Function::WriteResult write_target(Function &f, const RegTarget &t, uint32_t value);
     Function::WriteResult write_queue(Function &f, const RegTarget &t, uint32_t value);

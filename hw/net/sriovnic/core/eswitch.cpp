@@ -111,18 +111,15 @@ void Switch::all_ports_changed()
     any_stale_ = true;
 }
 
-std::span<const PortView> Switch::views()
+void Switch::refresh_views()
 {
-    if (any_stale_) {
-        for (size_t id = 0; id < ports_.size(); id++) {
-            if (stale_[id]) {
-                views_[id] = ports_[id] ? ports_[id]->view() : PortView{};
-                stale_[id] = false;
-            }
+    for (size_t id = 0; id < ports_.size(); id++) {
+        if (stale_[id]) {
+            views_[id] = ports_[id] ? ports_[id]->view() : PortView{};
+            stale_[id] = false;
         }
-        any_stale_ = false;
     }
-    return views_;
+    any_stale_ = false;
 }
 
 void Switch::transmit(uint16_t src, std::span<const uint8_t> frame, const FrameInfo &info)

@@ -84,7 +84,14 @@ public:
     bool receive_from_uplink(std::span<const uint8_t> frame, const FrameInfo &info);
 
 private:
-    std::span<const PortView> views();
+    std::span<const PortView> views()
+    {
+        if (any_stale_) [[unlikely]] {
+            refresh_views();
+        }
+        return views_;
+    }
+    void refresh_views();
 
     std::vector<SwitchPort *> ports_;
     SwitchPort *uplink_ = nullptr;

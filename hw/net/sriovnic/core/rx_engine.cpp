@@ -16,7 +16,7 @@ RxEngine::RxEngine(CardBus &bus, Interrupts &irqs)
 {
 }
 
-std::optional<unsigned> RxEngine::pick_queue(const Function &f, std::span<const uint8_t> frame,
+inline std::optional<unsigned> RxEngine::pick_queue(const Function &f, std::span<const uint8_t> frame,
                                              const FrameInfo &info) const
 {
     unsigned enabled = 0;

@@ -125,12 +125,9 @@ void TxEngine::on_timer()
 
 // Token bucket for a VF's max TX rate. Tokens may go negative by one frame;
 // transmit pauses until they are back and resumes from the timer.
-bool TxEngine::rate_limited(Function &f)
+bool TxEngine::out_of_tokens(Function &f)
 {
     const uint64_t mbps = f.rate_mbps();
-    if (!mbps) {
-        return false;
-    }
     Function::TxShaper &s = f.runtime().shaper;
     const uint64_t now = platform_.now_ns();
     const int64_t burst = int64_t(std::max<uint64_t>(SRIOVNIC_TSO_MAX_BYTES, mbps * 1250)); // 10 ms

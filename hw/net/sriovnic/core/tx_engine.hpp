@@ -35,7 +35,8 @@ public:
     void on_timer() override;
 
 private:
-    bool rate_limited(Function &f);
+    bool rate_limited(Function &f) { return f.rate_mbps() && out_of_tokens(f); }
+    bool out_of_tokens(Function &f);
     bool transmit(Function &f, std::span<uint8_t> frame, const wire::TxDesc &first);
     void send(Function &f, std::span<const uint8_t> frame);
 

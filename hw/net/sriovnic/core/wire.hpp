@@ -1,36 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Structures the guest shares with the device through memory are
 // little-endian by definition (include/sriovnic/desc.h). The core reads and
-// writes them only through these byte-assembling codecs, never by copying
-// memory into a C struct, so no result depends on the host's byte order.
+// writes them only through these codecs, which convert each field
+// explicitly, never by copying memory into a C struct, so no result depends
+// on the host's byte order.
 // The shared structs serve for their size and field offsets only.
 #pragma once
 
 #include "sriovnic/desc.h"
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <span>
+#include <cstring>
 
 namespace sriovnic::wire {
 
-inline uint16_t load_le16(std::span<const uint8_t> b, size_t off)
+// Explicit byte order: a load or store of the bytes as they are, swapped on a
+// big-endian host (the unit tests also run on one).
+template <typename T> T from_le(T v)
 {
-    return uint16_t(b[off] | b[off + 1] << 8);
+    if constexpr (std::endian::native == std::endian::big) {
+        if constexpr (sizeof(T) == 2) {
+            return T(__builtin_bswap16(v));
+        } else if constexpr (sizeof(T) == 4) {
+            return T(__builtin_bswap32(v));
+        } else {
+            return T(__builtin_bswap64(v));
+        }
+    }
+    return v;
 }
-inline uint32_t load_le32(std::span<const uint8_t> b, size_t off)
+
+template <typename T> T load_le(const uint8_t *at)
 {
-    return uint32_t(load_le16(b, off)) | uint32_t(load_le16(b, off + 2)) << 16;
+    T v;
+    std::memcpy(&v, at, sizeof(v));
+    return from_le(v);
 }
-inline uint64_t load_le64(std::span<const uint8_t> b, size_t off)
+
+template <typename T> void store_le(uint8_t *at, T v)
 {
-    return uint64_t(load_le32(b, off)) | uint64_t(load_le32(b, off + 4)) << 32;
-}
-inline void store_le16(std::span<uint8_t> b, size_t off, uint16_t v)
-{
-    b[off] = uint8_t(v);
-    b[off + 1] = uint8_t(v >> 8);
+    v = from_le(v); // the same swap both ways
+    std::memcpy(at, &v, sizeof(v));
 }
 
 using DescBytes = std::array<uint8_t, SRIOVNIC_DESC_SIZE>;
@@ -48,12 +61,12 @@ struct TxDesc {
 inline TxDesc decode_tx(const DescBytes &b)
 {
     TxDesc d;
-    d.addr = load_le64(b, offsetof(sriovnic_tx_desc, addr));
-    d.len = load_le16(b, offsetof(sriovnic_tx_desc, len));
-    d.flags = load_le16(b, offsetof(sriovnic_tx_desc, flags));
+    d.addr = load_le<uint64_t>(b.data() + offsetof(sriovnic_tx_desc, addr));
+    d.len = load_le<uint16_t>(b.data() + offsetof(sriovnic_tx_desc, len));
+    d.flags = load_le<uint16_t>(b.data() + offsetof(sriovnic_tx_desc, flags));
     d.csum_start = b[offsetof(sriovnic_tx_desc, csum_start)];
     d.csum_offset = b[offsetof(sriovnic_tx_desc, csum_offset)];
-    d.mss = load_le16(b, offsetof(sriovnic_tx_desc, mss));
+    d.mss = load_le<uint16_t>(b.data() + offsetof(sriovnic_tx_desc, mss));
     return d;
 }
 
@@ -62,13 +75,13 @@ constexpr size_t kTxWritebackOffset = offsetof(sriovnic_tx_desc, flags);
 inline std::array<uint8_t, 2> encode_tx_writeback(uint16_t flags)
 {
     std::array<uint8_t, 2> b{};
-    store_le16(b, 0, flags);
+    store_le(b.data(), flags);
     return b;
 }
 
 inline uint64_t decode_rx_addr(const DescBytes &b)
 {
-    return load_le64(b, offsetof(sriovnic_rx_desc, addr));
+    return load_le<uint64_t>(b.data() + offsetof(sriovnic_rx_desc, addr));
 }
 
 // The device's write-back into a receive descriptor: everything after addr.
@@ -82,9 +95,9 @@ constexpr size_t kRxWritebackLen = SRIOVNIC_DESC_SIZE - kRxWritebackOffset;
 inline std::array<uint8_t, kRxWritebackLen> encode_rx_writeback(const RxWriteback &wb)
 {
     std::array<uint8_t, kRxWritebackLen> b{}; // `reserved` reads 0
-    store_le16(b, offsetof(sriovnic_rx_desc, len) - kRxWritebackOffset, wb.len);
-    store_le16(b, offsetof(sriovnic_rx_desc, flags) - kRxWritebackOffset, wb.flags);
-    store_le16(b, offsetof(sriovnic_rx_desc, vlan_tci) - kRxWritebackOffset, wb.vlan_tci);
+    store_le(b.data() + offsetof(sriovnic_rx_desc, len) - kRxWritebackOffset, wb.len);
+    store_le(b.data() + offsetof(sriovnic_rx_desc, flags) - kRxWritebackOffset, wb.flags);
+    store_le(b.data() + offsetof(sriovnic_rx_desc, vlan_tci) - kRxWritebackOffset, wb.vlan_tci);
     return b;
 }
 
