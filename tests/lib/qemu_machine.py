@@ -32,6 +32,10 @@ try:
     from qemu.machine.machine import AbnormalShutdown, VMLaunchFailure
     from qemu.machine.qtest import QEMUQtestMachine
     from qemu.qmp import QMPError
+    import qemu.machine
+    # `qemu` is a namespace package: a regular one installed elsewhere would win.
+    if not qemu.machine.__file__.startswith(QEMU_PYTHON + os.sep):
+        raise ImportError(f"qemu.machine comes from {qemu.machine.__file__}")
 except ImportError as e:  # reported when a Machine is made, like a missing SRIOVNIC_QEMU
     _import_error = e
     QEMUMachine = QEMUQtestMachine = object
