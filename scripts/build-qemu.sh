@@ -2,16 +2,54 @@
 # Builds qemu-system-x86_64 10.0.2 with sriovnic compiled in.
 #
 # The pristine source comes from Debian's orig tarball (scripts/fetch-qemu.sh).
-# It is unpacked once under build/, the project's device sources and headers are
-# linked into it (so edits here rebuild incrementally), a few small edits hook
-# them into QEMU's Kconfig/meson/trace machinery, and a trimmed x86_64-softmmu
-# build is configured with ccache. A second run with nothing changed only runs
-# ninja's up-to-date check.
+# It is unpacked once under build/ and changed only by the patch files in
+# scripts/qemu/patches/ (applied once; a stamp records the patch set, and a
+# changed set is re-applied to pristine copies of the files it touches), which
+# hook the device into QEMU's Kconfig/meson/trace machinery. The project's
+# device sources and headers are linked into the tree (so edits here rebuild
+# incrementally), and a trimmed x86_64-softmmu build is configured with ccache.
+# A second run with nothing changed only checks the stamps and runs ninja's
+# up-to-date check.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 tarball=$("$SRIOVNIC_ROOT/scripts/fetch-qemu.sh")
 stamp=$QEMU_SRC/.sriovnic-unpacked
+# What the tree was patched with: the patch set's hash, then the sha256 of
+# every file the patches touched, as they were after patching.
+patch_stamp=$QEMU_SRC/.sriovnic-patches
+patches=("$SRIOVNIC_ROOT"/scripts/qemu/patches/*.patch)
+[ -f "${patches[0]}" ] || die "no patches in scripts/qemu/patches"
+command -v patch >/dev/null || die "patch(1) is missing (Debian package patch; run scripts/setup-host.sh)"
+patch_hash=$(cd "$SRIOVNIC_ROOT/scripts/qemu/patches" && sha256sum -- *.patch | sha256sum | cut -d' ' -f1)
+tmp=
+trap 'rm -rf "$tmp"' EXIT
+
+# The files the patches change, as paths inside QEMU's tree (-p1).
+patched_files() {
+    grep -h '^+++ ' "$@" | grep -v '^+++ /dev/null' | sed 's|^+++ [^/]*/||; s|\t.*||' | sort -u
+}
+
+# Applies every patch in order to the pristine tree in $1 and records them
+# in its stamp; fails on any hunk that does not apply exactly.
+apply_patches() {
+    local dir=$1 p
+    for p in "${patches[@]}"; do
+        patch -d "$dir" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
+            --reject-file=- --silent <"$p" >&2 ||
+            die "${p#"$SRIOVNIC_ROOT"/} does not apply to QEMU $QEMU_VERSION's pristine source"
+    done
+    (cd "$dir" && { echo "$patch_hash"; patched_files "${patches[@]}" | xargs -d '\n' sha256sum --; }) \
+        >"$dir/.sriovnic-patches.new"
+    mv "$dir/.sriovnic-patches.new" "$dir/.sriovnic-patches"
+}
+
+# True if the tree carries exactly the current patch set: same patches, and
+# the files they touched still as patching left them.
+patches_applied() {
+    [ "$(head -1 "$patch_stamp" 2>/dev/null)" = "$patch_hash" ] &&
+        (cd "$QEMU_SRC" && tail -n +2 "$patch_stamp" | sha256sum --check --status --strict)
+}
 
 if [ ! -f "$stamp" ]; then
     log "unpacking QEMU $QEMU_VERSION into $QEMU_SRC"
@@ -19,9 +57,35 @@ if [ ! -f "$stamp" ]; then
     mkdir -p "$SRIOVNIC_BUILD"
     tmp=$(mktemp -d "$SRIOVNIC_BUILD/unpack.XXXXXX")
     tar -xf "$tarball" -C "$tmp"
-    mv "$tmp"/qemu-* "$QEMU_SRC"
-    rmdir "$tmp"
+    apply_patches "$tmp/qemu-$QEMU_VERSION"
+    mv "$tmp/qemu-$QEMU_VERSION" "$QEMU_SRC"
     touch "$stamp"
+elif ! patches_applied; then
+    # The patch set changed, or the tree predates the patches (it was edited
+    # with sed by earlier versions of this script, or by hand). Take every
+    # file the old or the new patches touch from the cached tarball, patch
+    # those copies, and replace only the files whose content differs, so
+    # unchanged files keep their timestamps and nothing is rebuilt for them.
+    # (The sed-edited tree of earlier versions has exactly the content these
+    # patches produce, so it is left as it is.)
+    log "patching QEMU's tree (patch set changed)"
+    files=$({ patched_files "${patches[@]}"; tail -n +2 "$patch_stamp" 2>/dev/null | cut -c67- || true; } | sort -u)
+    tmp=$(mktemp -d "$SRIOVNIC_BUILD/repatch.XXXXXX")
+    mapfile -t members < <(sed "s|^|qemu-$QEMU_VERSION/|" <<<"$files")
+    # A file only a patch created is not in the tarball; tar says so and
+    # extracts the rest.
+    tar -xf "$tarball" -C "$tmp" "${members[@]}" 2>/dev/null || true
+    mkdir -p "$tmp/qemu-$QEMU_VERSION"
+    apply_patches "$tmp/qemu-$QEMU_VERSION"
+    while read -r f; do
+        if [ ! -e "$tmp/qemu-$QEMU_VERSION/$f" ]; then
+            rm -f "$QEMU_SRC/$f"
+        elif ! cmp -s "$tmp/qemu-$QEMU_VERSION/$f" "$QEMU_SRC/$f"; then
+            mkdir -p "$(dirname "$QEMU_SRC/$f")"
+            cp "$tmp/qemu-$QEMU_VERSION/$f" "$QEMU_SRC/$f"
+        fi
+    done <<<"$files"
+    mv "$tmp/qemu-$QEMU_VERSION/.sriovnic-patches" "$patch_stamp"
 fi
 
 # Link the project's sources into QEMU's tree.
@@ -36,22 +100,6 @@ link "$SRIOVNIC_ROOT/hw/net/sriovnic" "$QEMU_SRC/hw/net/sriovnic"
 link "$SRIOVNIC_ROOT/include/sriovnic" "$QEMU_SRC/include/sriovnic"
 link "$SRIOVNIC_ROOT/scripts/qemu/sriovnic.mak" \
      "$QEMU_SRC/configs/devices/x86_64-softmmu/sriovnic.mak"
-
-# Hook our directory into QEMU's build. Each edit is applied once; grep makes
-# the script idempotent.
-edit_once() {
-    local file=$1 marker=$2 sed_expr=$3
-    grep -qF -- "$marker" "$QEMU_SRC/$file" && return 0
-    sed -i "$sed_expr" "$QEMU_SRC/$file"
-    grep -qF -- "$marker" "$QEMU_SRC/$file" || die "could not hook into $file"
-}
-edit_once hw/net/Kconfig "source sriovnic/Kconfig" '$a source sriovnic/Kconfig'
-edit_once hw/net/meson.build "subdir('sriovnic')" "\$a subdir('sriovnic')"
-edit_once meson.build "'hw/net/sriovnic/qemu'," "s|^    'hw/net',\$|    'hw/net',\n    'hw/net/sriovnic/qemu',|"
-# The +ds tarball has no edk2 blobs; QEMU would try to unpack them whenever
-# bzip2 is installed. Only unpack them when blobs are to be installed.
-edit_once meson.build "unpack_edk2_blobs = bzip2.found() and get_option('install_blobs')" \
-    "s|unpack_edk2_blobs = bzip2.found()\$|unpack_edk2_blobs = bzip2.found() and get_option('install_blobs')|"
 
 configure_args=(
     --target-list=x86_64-softmmu

@@ -1,19 +1,44 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A small client for a QEMU process: QMP, the qtest protocol, and PCI
+"""A QEMU process for the tests: QMP, the qtest protocol, and PCI
 configuration and MMIO access through q35's ECAM window.
 
-Only the Python standard library is used, so tests run with Debian's
-/usr/bin/python3 and nothing else.
+Process management, QMP and the qtest protocol are QEMU's own Python
+packages (`qemu.machine.QEMUMachine`, `qemu.machine.qtest.QEMUQtestMachine`,
+`qemu.qmp.legacy.QEMUMonitorProtocol` underneath), taken from the QEMU source
+tree the binary under test was built from: SRIOVNIC_QEMU is
+`.../qemu-10.0.2/build/qemu-system-x86_64`, the packages are in
+`.../qemu-10.0.2/python`. They need nothing beyond the standard library, so
+the tests still run with Debian's /usr/bin/python3 alone. What is ours here
+is the test-facing interface on top: QMP errors as exceptions, typed memory
+and port accessors on qtest, migration, and config space through ECAM.
 """
-import json
+import asyncio
 import os
 import shutil
-import socket
-import subprocess
+import sys
 import tempfile
 import time
 
 QEMU = os.environ.get("SRIOVNIC_QEMU", "")
+# QEMU's python/ directory: the source tree is the build directory's parent.
+QEMU_PYTHON = (os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(QEMU))), "python")
+               if QEMU else "")
+
+_import_error = None
+if QEMU_PYTHON and QEMU_PYTHON not in sys.path:
+    sys.path.insert(0, QEMU_PYTHON)
+try:
+    from qemu.machine import QEMUMachine
+    from qemu.machine.machine import AbnormalShutdown, VMLaunchFailure
+    from qemu.machine.qtest import QEMUQtestMachine
+    from qemu.qmp import QMPError
+    import qemu.machine
+    # `qemu` is a namespace package: a regular one installed elsewhere would win.
+    if not qemu.machine.__file__.startswith(QEMU_PYTHON + os.sep):
+        raise ImportError(f"qemu.machine comes from {qemu.machine.__file__}")
+except ImportError as e:  # reported when a Machine is made, like a missing SRIOVNIC_QEMU
+    _import_error = e
+    QEMUMachine = QEMUQtestMachine = object
 
 # q35: the MCH's PCIEXBAR register, and where we place the ECAM window.
 MCH_PCIEXBAR = 0x60
@@ -24,112 +49,108 @@ class QemuError(Exception):
     pass
 
 
+class _Hooks:
+    """What we add to QEMUMachine's launch, through the hooks its own
+    subclasses use: the QMP and qtest sockets get a timeout (QEMUMachine
+    waits forever), so a hung QEMU fails the test instead of stalling the
+    whole run."""
+
+    io_timeout = None
+
+    def _post_launch(self):
+        super()._post_launch()
+        self._qmp.settimeout(self.io_timeout)
+        if getattr(self, "_qtest", None) is not None:
+            self._qtest.settimeout(self.io_timeout)
+
+    @property
+    def popen(self):
+        return self._popen
+
+
+class _Process(_Hooks, QEMUMachine):
+    pass
+
+
+class _QtestProcess(_Hooks, QEMUQtestMachine):
+    pass
+
+
 class Machine:
     """One QEMU process. With qtest=True it runs the qtest accelerator and
     accepts qtest commands (memory and I/O port access, no guest CPU).
+    With serial=True the first serial port is a socket, `serial`.
     `wrapper` is a command prefix QEMU is run under, e.g. NetNamespace.enter."""
 
     def __init__(self, args, qtest=True, name="vm", timeout=60, serial=False, wrapper=()):
         if not QEMU:
             raise QemuError("SRIOVNIC_QEMU is not set")
+        if _import_error is not None:
+            raise QemuError(f"QEMU's Python packages (qemu.machine, qemu.qmp) are not in "
+                            f"{QEMU_PYTHON}: {_import_error}")
         self.name = name
         self.timeout = timeout
+        # Ours and QEMU's per-process files (QEMUMachine's temporary directory
+        # with QEMU's output, and the migration socket) live here.
         self.dir = tempfile.mkdtemp(prefix=f"sriovnic-{name}-")
-        self.qmp_path = os.path.join(self.dir, "qmp.sock")
-        self.qtest_path = os.path.join(self.dir, "qtest.sock")
-        self.log_path = os.path.join(self.dir, "qemu.log")
         self.events = []
-        self._qtest = None
-        self._qmp = None
-        listen_qmp = self._listen(self.qmp_path)
-        listen_qtest = self._listen(self.qtest_path) if qtest else None
-        self.serial_path = os.path.join(self.dir, "serial.sock")
-        listen_serial = self._listen(self.serial_path) if serial else None
-        self.serial = None
-        cmd = [*wrapper, QEMU, "-nodefaults", "-display", "none",
-               "-qmp", f"unix:{self.qmp_path}"]
+        cls = _QtestProcess if qtest else _Process
+        # QEMUMachine adds -display none, -vga none and its QMP (and qtest,
+        # and console) sockets; -nodefaults keeps the machine as bare as the
+        # tests describe it.
+        self._vm = cls(QEMU, args=["-nodefaults", *args], wrapper=list(wrapper),
+                       name=name, base_temp_dir=self.dir)
+        self._vm.io_timeout = timeout
         if serial:
-            cmd += ["-chardev", f"socket,id=serial0,path={self.serial_path}",
-                    "-serial", "chardev:serial0"]
-        if qtest:
-            cmd += ["-machine", "accel=qtest", "-qtest", f"unix:{self.qtest_path}"]
-        cmd += list(args)
-        self.cmd = cmd
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+            self._vm.set_console()
+        self.log_path = os.path.join(self._vm.log_dir, f"{name}.log")
         try:
-            if qtest:
-                self._qtest = self._accept(listen_qtest).makefile("rw", buffering=1)
-            if serial:
-                self.serial = self._accept(listen_serial)
-            self._qmp_sock = self._accept(listen_qmp)
-            self._qmp = self._qmp_sock.makefile("rw", buffering=1)
-            self._qmp_read()  # greeting
-            self.qmp("qmp_capabilities")
-        except Exception:
-            self.kill()
-            raise
+            self._vm.launch()
+        except VMLaunchFailure as e:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise QemuError(f"{name}: QEMU did not start ({e.__cause__!r}), exit code "
+                            f"{e.exitcode}:\n{e.output}") from e
+        self.serial = self._vm.console_socket if serial else None
 
     # --- process -------------------------------------------------------
-    def _listen(self, path):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(path)
-        s.listen(1)
-        s.settimeout(self.timeout)
-        return s
-
-    def _accept(self, listener):
-        try:
-            conn, _ = listener.accept()
-        except socket.timeout:
-            raise QemuError(f"{self.name}: QEMU did not connect: {self.log()}")
-        finally:
-            listener.close()
-        conn.settimeout(self.timeout)
-        return conn
+    @property
+    def proc(self):
+        """The QEMU process (a subprocess.Popen; None once it is gone)."""
+        return self._vm.popen
 
     def log(self):
-        self._log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
+        """What QEMU printed so far (all of it, also once it is gone)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:  # shut down: QEMUMachine removed the file, kept its text
+            return self._vm.get_log() or ""
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
+        self._vm.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def quit(self):
         try:
-            self.qmp("quit")
-        except Exception:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+            self._vm.shutdown(timeout=10)
+        except AbnormalShutdown:
+            pass  # killed instead
         self.kill()
 
     # --- QMP ----------------------------------------------------------
-    def _qmp_read(self):
-        line = self._qmp.readline()
-        if not line:
-            raise QemuError(f"{self.name}: QMP connection closed: {self.log()}")
-        return json.loads(line)
+    def _collect_events(self):
+        self.events.extend(self._vm.get_qmp_events(wait=False))
 
     def qmp_raw(self, command, **arguments):
-        msg = {"execute": command}
-        if arguments:
-            msg["arguments"] = arguments
-        self._qmp.write(json.dumps(msg) + "\n")
-        while True:
-            resp = self._qmp_read()
-            if "event" in resp:
-                self.events.append(resp)
-                continue
-            return resp
+        """The whole response to `command` (arguments passed as given, not
+        renamed); events that arrived meanwhile are appended to `events`."""
+        try:
+            resp = self._vm.qmp(command, args_dict=arguments)
+        except (QMPError, EOFError, OSError, asyncio.TimeoutError) as e:
+            raise QemuError(f"{self.name}: QMP {command}: {e!r}: {self.log()}") from e
+        finally:
+            self._collect_events()
+        return resp
 
     def qmp(self, command, **arguments):
         resp = self.qmp_raw(command, **arguments)
@@ -162,17 +183,18 @@ class Machine:
 
     # --- qtest --------------------------------------------------------
     def qtest(self, line):
-        self._qtest.write(line + "\n")
-        while True:
-            resp = self._qtest.readline()
-            if not resp:
-                raise QemuError(f"{self.name}: qtest connection closed: {self.log()}")
-            resp = resp.strip()
-            if resp.startswith("IRQ"):
-                continue
-            if not resp.startswith("OK"):
-                raise QemuError(f"qtest '{line}': {resp}")
+        """Sends one qtest command; returns what follows "OK" in the answer.
+        (No test intercepts IRQs, so the answer is always the next line.)"""
+        try:
+            resp = self._vm.qtest(line)
+        except OSError as e:  # socket.timeout included
+            raise QemuError(f"{self.name}: qtest '{line}': {e!r}: {self.log()}") from e
+        if not resp:
+            raise QemuError(f"{self.name}: qtest connection closed: {self.log()}")
+        resp = resp.strip()
+        if resp == "OK" or resp.startswith("OK "):
             return resp[3:]
+        raise QemuError(f"qtest '{line}': {resp}")
 
     def read(self, addr, size):
         op = {1: "readb", 2: "readw", 4: "readl", 8: "readq"}[size]
