@@ -13,11 +13,18 @@
 
 #include "sriovnic_net.h"
 
+/*
+ * Counters past the first window exist from interface 1.5 on; reading one
+ * on an older device would latch an "unmapped" error, so report 0 there.
+ */
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat)
 {
 	u32 reg = SRIOVNIC_REG_STAT(stat);
 	u32 hi, lo;
 
+	if (stat >= SRIOVNIC_STATS_IN_BASE &&
+	    priv->version < SRIOVNIC_VERSION(1u, 5u))
+		return 0;
 	do {
 		hi = sriovnic_rd(priv, reg + 4);
 		lo = sriovnic_rd(priv, reg);
@@ -431,11 +438,12 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	id = sriovnic_rd(priv, SRIOVNIC_REG_ID);
 	version = sriovnic_rd(priv, SRIOVNIC_REG_VERSION);
 	if (id != SRIOVNIC_ID_MAGIC || version >> 16 != SRIOVNIC_VERSION_MAJOR ||
-	    (version & 0xffff) < SRIOVNIC_VERSION_MINOR) {
+	    (version & 0xffff) < SRIOVNIC_DRV_MIN_VERSION_MINOR) {
 		dev_err(&pdev->dev, "unsupported device: id 0x%08x version 0x%08x\n", id, version);
 		err = -ENODEV;
 		goto err_unmap;
 	}
+	priv->version = version;
 	err = sriovnic_reset_function(priv);
 	if (err) {
 		dev_err(&pdev->dev, "function reset did not complete\n");

@@ -19,6 +19,13 @@
 #define SRIOVNIC_RING_LEN	256
 #define SRIOVNIC_TX_WAKE	(MAX_SKB_FRAGS + 2)
 
+/*
+ * The oldest interface these drivers drive (same major). Interface 1.5 adds
+ * the second counter window; on 1.4 those counters read as 0.
+ */
+#define SRIOVNIC_DRV_MIN_VERSION_MINOR	4u
+#define SRIOVNIC_VERSION(major, minor)	((major) << 16 | (minor))
+
 struct sriovnic_tx_buf {
 	struct sk_buff *skb;	/* set on the frame's last descriptor */
 	dma_addr_t dma;
@@ -67,6 +74,7 @@ struct sriovnic_priv {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
 	void __iomem *regs;
+	u32 version;			/* VERSION, read once at probe */
 	bool is_vf;
 	unsigned int max_qpairs;	/* from CAPS */
 	unsigned int num_qpairs;	/* in use */
