@@ -41,10 +41,10 @@ void sriovnic_unmap_tx(struct sriovnic_qpair *qp, struct sriovnic_tx_buf *buf)
 	buf->len = 0;
 }
 
-/* Descriptors for one mapped piece: at most 16 KiB each. */
+/* Descriptors for one mapped piece: at most SRIOVNIC_TX_BUF_MAX bytes each. */
 static unsigned int sriovnic_pieces(unsigned int len)
 {
-	return DIV_ROUND_UP(len, 16384);
+	return DIV_ROUND_UP(len, SRIOVNIC_TX_BUF_MAX);
 }
 
 static unsigned int sriovnic_descs_needed(struct sk_buff *skb)
@@ -70,7 +70,8 @@ static u32 sriovnic_fill_tx(struct sriovnic_qpair *qp, u32 idx, dma_addr_t dma,
 	qp->tx_buf[idx].page = page;
 	while (off < len) {
 		struct sriovnic_tx_desc *d = &qp->tx_desc[idx];
-		unsigned int chunk = min_t(unsigned int, len - off, 16384);
+		unsigned int chunk = min_t(unsigned int, len - off,
+					   SRIOVNIC_TX_BUF_MAX);
 
 		d->addr = dma + off;
 		d->len = chunk;
