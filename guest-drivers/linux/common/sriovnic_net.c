@@ -32,24 +32,19 @@ u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat)
 	return (u64)hi << 32 | lo;
 }
 
-static void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
+void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
 {
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO,
-		    mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, mac[4] | mac[5] << 8);
+	u32 lo, hi;
+
+	sriovnic_mac_pack(mac, &lo, &hi);
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO, lo);
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, hi);
 }
 
-static void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
+void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
 {
-	u32 lo = sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO);
-	u32 hi = sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
+	sriovnic_mac_unpack(sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO),
+			    sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI), mac);
 }
 
 static u32 sriovnic_rx_buf_len(unsigned int mtu)
@@ -88,6 +83,18 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 				 sriovnic_rd(priv, SRIOVNIC_REG_ERR_ADDR));
 	}
 	return IRQ_HANDLED;
+}
+
+void sriovnic_enable_misc_irq(struct sriovnic_priv *priv)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK |
+		    SRIOVNIC_INT_ERROR | SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+}
+
+void sriovnic_disable_misc_irq(struct sriovnic_priv *priv)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
 }
 
 /* ---- bring-up and teardown ---- */
@@ -475,9 +482,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	err = request_irq(pci_irq_vector(pdev, 0), sriovnic_misc_irq, 0, drv_name, priv);
 	if (err)
 		goto err_vectors;
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	sriovnic_enable_misc_irq(priv);
 
 	sriovnic_read_mac(priv, mac);
 	if (is_valid_ether_addr(mac)) {
@@ -507,7 +512,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	return 0;
 
 err_napi:
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	sriovnic_disable_misc_irq(priv);
 	free_irq(pci_irq_vector(pdev, 0), priv);
 err_vectors:
 	for (i = 0; i < max_q; i++)
@@ -530,7 +535,7 @@ void sriovnic_net_remove(struct pci_dev *pdev)
 	unsigned int i;
 
 	unregister_netdev(priv->netdev);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	sriovnic_disable_misc_irq(priv);
 	free_irq(pci_irq_vector(pdev, 0), priv);
 	cancel_work_sync(&priv->config_work);
 	if (priv->mbx_work.func)

@@ -96,13 +96,9 @@ static void sriovnic_pf_reset_done(struct pci_dev *pdev)
 	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
 	struct net_device *netdev = priv->netdev;
 	unsigned int vf;
-	const u8 *mac = netdev->dev_addr;
 
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_MBX);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO, mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, mac[4] | mac[5] << 8);
+	sriovnic_enable_misc_irq(priv);
+	sriovnic_write_mac(priv, netdev->dev_addr);
 	for (vf = 0; vf < sriovnic_pf_of(priv)->total_vfs; vf++)
 		sriovnic_pf_apply_vf(priv, vf);
 	rtnl_lock();

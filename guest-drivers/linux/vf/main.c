@@ -124,9 +124,7 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 		return; /* gone: the watchdog restores it if it comes back */
 	pci_restore_state(priv->pdev);
 	pci_save_state(priv->pdev); /* restoring consumes the saved state */
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	sriovnic_enable_misc_irq(priv);
 	if (!sriovnic_vf_hello(vf) && netdev->mtu != ETH_DATA_LEN &&
 	    sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, netdev->mtu, reply)) {
 		netdev_warn(netdev, "PF no longer grants MTU %u, back to %u\n", netdev->mtu,
