@@ -397,7 +397,8 @@ static void sriovnic_config_work(struct work_struct *work)
 	rtnl_unlock();
 }
 
-int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
+		       void *state)
 {
 	const char *drv_name = role->name;
 	bool is_vf = role->is_vf;
@@ -435,6 +436,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	if (role->mailbox)
 		INIT_WORK(&priv->mbx_work, role->mailbox);
 	priv->set_mc_hash = role->set_mc_hash;
+	priv->role = state;
 	pci_set_drvdata(pdev, priv);
 
 	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);
@@ -461,6 +463,8 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	max_q = clamp_t(unsigned int, max_q, 1, SRIOVNIC_MAX_QUEUE_PAIRS);
 	priv->max_qpairs = max_q;
 	priv->num_qpairs = min_t(unsigned int, max_q, num_online_cpus());
+	if (role->attach)
+		role->attach(priv);
 
 	nvec = pci_alloc_irq_vectors(pdev, max_q + 1, max_q + 1, PCI_IRQ_MSIX);
 	if (nvec < 0) {

@@ -85,7 +85,8 @@ struct sriovnic_priv {
 	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
-	void *role;			/* the PF or VF driver's own state */
+	void *role;			/* the PF or VF driver's own state, set
+					 * before any interrupt or the netdev */
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash); /* from the role */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
@@ -156,10 +157,20 @@ struct sriovnic_role {
 	work_func_t mailbox;			/* runs on the MBX interrupt cause */
 	/* VF: the multicast filter is the PF's to set; NULL: write MC_HASH. */
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash);
+	/*
+	 * Finishes attaching the role's state (priv->role is set): called once
+	 * the function is reset, before any interrupt is requested and before
+	 * the netdev is registered. May be NULL.
+	 */
+	void (*attach)(struct sriovnic_priv *priv);
 };
 
-/* Probe/remove of a PF or VF function: everything up to a registered netdev. */
-int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role);
+/*
+ * Probe/remove of a PF or VF function: everything up to a registered netdev.
+ * `state` is the role's own, ready for its mailbox work and netdev ops.
+ */
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
+		       void *state);
 void sriovnic_net_remove(struct pci_dev *pdev);
 /* Changes the number of queue pairs in use (ethtool -L), reopening if up. */
 int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);

@@ -117,8 +117,6 @@ void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 	enum sriovnic_vf_state state;
 
-	if (!vf)
-		return;
 	/* Starting: probe sends the list once the PF has answered. */
 	state = sriovnic_vf_state(vf);
 	if (state == SRIOVNIC_VF_STARTING || state == SRIOVNIC_VF_REMOVING)
@@ -139,7 +137,7 @@ void sriovnic_vf_mailbox(struct work_struct *work)
 	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, mbx_work);
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
-	if (!vf || !mutex_trylock(&vf->mbx_lock))
+	if (!mutex_trylock(&vf->mbx_lock))
 		return; /* a request in flight polls for its own reply */
 	if ((sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG) &&
 	    !sriovnic_vf_take_notice(vf))

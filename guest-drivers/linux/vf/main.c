@@ -113,6 +113,13 @@ static const struct net_device_ops sriovnic_vf_netdev_ops = {
 	.ndo_vlan_rx_kill_vid = sriovnic_vf_vlan_kill,
 };
 
+static void sriovnic_vf_attach(struct sriovnic_priv *priv)
+{
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	vf->priv = priv;
+}
+
 static const struct sriovnic_role sriovnic_vf_role = {
 	.is_vf = true,
 	.name = sriovnic_driver_name,
@@ -120,6 +127,7 @@ static const struct sriovnic_role sriovnic_vf_role = {
 	.features = NETIF_F_HW_VLAN_CTAG_FILTER,
 	.mailbox = sriovnic_vf_mailbox,
 	.set_mc_hash = sriovnic_vf_set_mc_hash,
+	.attach = sriovnic_vf_attach,
 };
 
 /*
@@ -301,19 +309,18 @@ static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	struct sriovnic_vf *vf;
 	int err;
 
+	/* Everything the misc interrupt and the netdev ops reach, before them. */
 	vf = devm_kzalloc(&pdev->dev, sizeof(*vf), GFP_KERNEL);
 	if (!vf)
 		return -ENOMEM;
 	mutex_init(&vf->mbx_lock);
-	err = sriovnic_net_probe(pdev, &sriovnic_vf_role);
-	if (err)
-		return err;
-	priv = pci_get_drvdata(pdev);
-	vf->priv = priv;
 	INIT_WORK(&vf->reset_work, sriovnic_vf_reset_work);
 	INIT_WORK(&vf->mc_work, sriovnic_vf_mc_work);
 	INIT_DELAYED_WORK(&vf->watchdog, sriovnic_vf_watchdog);
-	priv->role = vf;
+	err = sriovnic_net_probe(pdev, &sriovnic_vf_role, vf);
+	if (err)
+		return err;
+	priv = pci_get_drvdata(pdev);
 	rtnl_lock();
 	if (sriovnic_vf_hello(vf))
 		netdev_info(priv->netdev, "no answer from the PF driver: MTU stays as the device allows\n");
