@@ -22,6 +22,7 @@ static const char * const sriovnic_device_stats[SRIOVNIC_NUM_STATS] = {
 	[SRIOVNIC_STAT_TX_TSO_SEGS] = "dev_tx_tso_segments",
 	[SRIOVNIC_STAT_MBX_SENT] = "dev_mbx_sent",
 	[SRIOVNIC_STAT_MBX_REFUSED] = "dev_mbx_refused",
+	[SRIOVNIC_STAT_DMA_SELF] = "dev_dma_self",
 };
 
 static const char * const sriovnic_queue_stats[] = {
@@ -33,7 +34,7 @@ static const char * const sriovnic_queue_stats[] = {
 static void sriovnic_get_drvinfo(struct net_device *netdev, struct ethtool_drvinfo *info)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
-	u32 version = sriovnic_rd(priv, SRIOVNIC_REG_VERSION);
+	u32 version = priv->version;
 
 	strscpy(info->driver, sriovnic_driver_name, sizeof(info->driver));
 	snprintf(info->fw_version, sizeof(info->fw_version), "interface %u.%u",

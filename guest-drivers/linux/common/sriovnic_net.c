@@ -13,11 +13,18 @@
 
 #include "sriovnic_net.h"
 
+/*
+ * Counters past the first window exist from interface 1.5 on; reading one
+ * on an older device would latch an "unmapped" error, so report 0 there.
+ */
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat)
 {
 	u32 reg = SRIOVNIC_REG_STAT(stat);
 	u32 hi, lo;
 
+	if (stat >= SRIOVNIC_STATS_IN_BASE &&
+	    priv->version < SRIOVNIC_VERSION(1u, 5u))
+		return 0;
 	do {
 		hi = sriovnic_rd(priv, reg + 4);
 		lo = sriovnic_rd(priv, reg);
@@ -25,24 +32,19 @@ u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat)
 	return (u64)hi << 32 | lo;
 }
 
-static void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
+void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
 {
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO,
-		    mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, mac[4] | mac[5] << 8);
+	u32 lo, hi;
+
+	sriovnic_mac_pack(mac, &lo, &hi);
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO, lo);
+	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, hi);
 }
 
-static void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
+void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
 {
-	u32 lo = sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO);
-	u32 hi = sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI);
-
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
+	sriovnic_mac_unpack(sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO),
+			    sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI), mac);
 }
 
 static u32 sriovnic_rx_buf_len(unsigned int mtu)
@@ -81,6 +83,18 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 				 sriovnic_rd(priv, SRIOVNIC_REG_ERR_ADDR));
 	}
 	return IRQ_HANDLED;
+}
+
+void sriovnic_enable_misc_irq(struct sriovnic_priv *priv)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK |
+		    SRIOVNIC_INT_ERROR | SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+}
+
+void sriovnic_disable_misc_irq(struct sriovnic_priv *priv)
+{
+	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
 }
 
 /* ---- bring-up and teardown ---- */
@@ -383,7 +397,8 @@ static void sriovnic_config_work(struct work_struct *work)
 	rtnl_unlock();
 }
 
-int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
+		       void *state)
 {
 	const char *drv_name = role->name;
 	bool is_vf = role->is_vf;
@@ -421,6 +436,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	if (role->mailbox)
 		INIT_WORK(&priv->mbx_work, role->mailbox);
 	priv->set_mc_hash = role->set_mc_hash;
+	priv->role = state;
 	pci_set_drvdata(pdev, priv);
 
 	priv->regs = pci_iomap(pdev, SRIOVNIC_BAR_REGS, 0);
@@ -431,11 +447,12 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	id = sriovnic_rd(priv, SRIOVNIC_REG_ID);
 	version = sriovnic_rd(priv, SRIOVNIC_REG_VERSION);
 	if (id != SRIOVNIC_ID_MAGIC || version >> 16 != SRIOVNIC_VERSION_MAJOR ||
-	    (version & 0xffff) < SRIOVNIC_VERSION_MINOR) {
+	    (version & 0xffff) < SRIOVNIC_DRV_MIN_VERSION_MINOR) {
 		dev_err(&pdev->dev, "unsupported device: id 0x%08x version 0x%08x\n", id, version);
 		err = -ENODEV;
 		goto err_unmap;
 	}
+	priv->version = version;
 	err = sriovnic_reset_function(priv);
 	if (err) {
 		dev_err(&pdev->dev, "function reset did not complete\n");
@@ -446,6 +463,8 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	max_q = clamp_t(unsigned int, max_q, 1, SRIOVNIC_MAX_QUEUE_PAIRS);
 	priv->max_qpairs = max_q;
 	priv->num_qpairs = min_t(unsigned int, max_q, num_online_cpus());
+	if (role->attach)
+		role->attach(priv);
 
 	nvec = pci_alloc_irq_vectors(pdev, max_q + 1, max_q + 1, PCI_IRQ_MSIX);
 	if (nvec < 0) {
@@ -467,9 +486,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	err = request_irq(pci_irq_vector(pdev, 0), sriovnic_misc_irq, 0, drv_name, priv);
 	if (err)
 		goto err_vectors;
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	sriovnic_enable_misc_irq(priv);
 
 	sriovnic_read_mac(priv, mac);
 	if (is_valid_ether_addr(mac)) {
@@ -499,7 +516,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role)
 	return 0;
 
 err_napi:
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	sriovnic_disable_misc_irq(priv);
 	free_irq(pci_irq_vector(pdev, 0), priv);
 err_vectors:
 	for (i = 0; i < max_q; i++)
@@ -522,7 +539,7 @@ void sriovnic_net_remove(struct pci_dev *pdev)
 	unsigned int i;
 
 	unregister_netdev(priv->netdev);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	sriovnic_disable_misc_irq(priv);
 	free_irq(pci_irq_vector(pdev, 0), priv);
 	cancel_work_sync(&priv->config_work);
 	if (priv->mbx_work.func)

@@ -19,6 +19,13 @@
 #define SRIOVNIC_RING_LEN	256
 #define SRIOVNIC_TX_WAKE	(MAX_SKB_FRAGS + 2)
 
+/*
+ * The oldest interface these drivers drive (same major). Interface 1.5 adds
+ * the second counter window; on 1.4 those counters read as 0.
+ */
+#define SRIOVNIC_DRV_MIN_VERSION_MINOR	4u
+#define SRIOVNIC_VERSION(major, minor)	((major) << 16 | (minor))
+
 struct sriovnic_tx_buf {
 	struct sk_buff *skb;	/* set on the frame's last descriptor */
 	dma_addr_t dma;
@@ -67,6 +74,7 @@ struct sriovnic_priv {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
 	void __iomem *regs;
+	u32 version;			/* VERSION, read once at probe */
 	bool is_vf;
 	unsigned int max_qpairs;	/* from CAPS */
 	unsigned int num_qpairs;	/* in use */
@@ -77,7 +85,8 @@ struct sriovnic_priv {
 	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
-	void *role;			/* the PF or VF driver's own state */
+	void *role;			/* the PF or VF driver's own state, set
+					 * before any interrupt or the netdev */
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash); /* from the role */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
@@ -102,7 +111,36 @@ static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 	sriovnic_wr(qp->priv, SRIOVNIC_REG_QUEUE(qp->index, reg), val);
 }
 
+/*
+ * A MAC address as the device holds it in a MAC_LO/MAC_HI register pair
+ * (the function's own, a VF's admin pair, the mailbox's MAC words): bytes
+ * 0-3 in LO, 4-5 in HI's low half, the first byte in the lowest bits.
+ */
+static inline void sriovnic_mac_pack(const u8 *mac, u32 *lo, u32 *hi)
+{
+	*lo = mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
+	*hi = mac[4] | mac[5] << 8;
+}
+
+static inline void sriovnic_mac_unpack(u32 lo, u32 hi, u8 *mac)
+{
+	mac[0] = lo;
+	mac[1] = lo >> 8;
+	mac[2] = lo >> 16;
+	mac[3] = lo >> 24;
+	mac[4] = hi;
+	mac[5] = hi >> 8;
+}
+
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
+void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac);
+void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac);
+/*
+ * Routes the misc causes to vector 0 and enables them: at probe and again
+ * after a reset, which clears both.
+ */
+void sriovnic_enable_misc_irq(struct sriovnic_priv *priv);
+void sriovnic_disable_misc_irq(struct sriovnic_priv *priv);
 
 /* sriovnic_rings.c */
 void sriovnic_unmap_tx(struct sriovnic_qpair *qp, struct sriovnic_tx_buf *buf);
@@ -119,10 +157,20 @@ struct sriovnic_role {
 	work_func_t mailbox;			/* runs on the MBX interrupt cause */
 	/* VF: the multicast filter is the PF's to set; NULL: write MC_HASH. */
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash);
+	/*
+	 * Finishes attaching the role's state (priv->role is set): called once
+	 * the function is reset, before any interrupt is requested and before
+	 * the netdev is registered. May be NULL.
+	 */
+	void (*attach)(struct sriovnic_priv *priv);
 };
 
-/* Probe/remove of a PF or VF function: everything up to a registered netdev. */
-int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role);
+/*
+ * Probe/remove of a PF or VF function: everything up to a registered netdev.
+ * `state` is the role's own, ready for its mailbox work and netdev ops.
+ */
+int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
+		       void *state);
 void sriovnic_net_remove(struct pci_dev *pdev);
 /* Changes the number of queue pairs in use (ethtool -L), reopening if up. */
 int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n);

@@ -6,6 +6,9 @@
  * The device completes work synchronously inside doorbell writes and masks a
  * queue's interrupt when it fires; NAPI unmasks it (SRIOVNIC_QIRQ_UNMASK)
  * when a poll finishes under budget.
+ *
+ * Descriptors are little-endian whatever the CPU's byte order: every field
+ * goes through cpu_to_le*() and le*_to_cpu().
  */
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
@@ -41,10 +44,10 @@ void sriovnic_unmap_tx(struct sriovnic_qpair *qp, struct sriovnic_tx_buf *buf)
 	buf->len = 0;
 }
 
-/* Descriptors for one mapped piece: at most 16 KiB each. */
+/* Descriptors for one mapped piece: at most SRIOVNIC_TX_BUF_MAX bytes each. */
 static unsigned int sriovnic_pieces(unsigned int len)
 {
-	return DIV_ROUND_UP(len, 16384);
+	return DIV_ROUND_UP(len, SRIOVNIC_TX_BUF_MAX);
 }
 
 static unsigned int sriovnic_descs_needed(struct sk_buff *skb)
@@ -65,19 +68,21 @@ static u32 sriovnic_fill_tx(struct sriovnic_qpair *qp, u32 idx, dma_addr_t dma,
 	unsigned int off = 0;
 	u32 last = idx;
 
+	BUILD_BUG_ON(SRIOVNIC_TX_BUF_MAX > U16_MAX);	/* a chunk fits d->len */
 	qp->tx_buf[idx].dma = dma;
 	qp->tx_buf[idx].len = len;
 	qp->tx_buf[idx].page = page;
 	while (off < len) {
 		struct sriovnic_tx_desc *d = &qp->tx_desc[idx];
-		unsigned int chunk = min_t(unsigned int, len - off, 16384);
+		unsigned int chunk = min_t(unsigned int, len - off,
+					   SRIOVNIC_TX_BUF_MAX);
 
-		d->addr = dma + off;
-		d->len = chunk;
-		d->flags = *first ? flags : 0;
+		d->addr = cpu_to_le64(dma + off);
+		d->len = cpu_to_le16(chunk);
+		d->flags = cpu_to_le16(*first ? flags : 0);
 		d->csum_start = csum_start;
 		d->csum_offset = csum_offset;
-		d->mss = mss;
+		d->mss = cpu_to_le16(mss);
 		*first = false;
 		off += chunk;
 		last = idx;
@@ -146,7 +151,7 @@ netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 					csum_start, csum_offset, mss, &first);
 		idx = (last + 1) & mask;
 	}
-	qp->tx_desc[last].flags |= SRIOVNIC_TXD_EOP;
+	qp->tx_desc[last].flags |= cpu_to_le16(SRIOVNIC_TXD_EOP);
 	qp->tx_buf[last].skb = skb;
 	skb_tx_timestamp(skb);
 
@@ -184,7 +189,7 @@ static void sriovnic_clean_tx(struct sriovnic_qpair *qp, int budget)
 
 	while (ntc != qp->tx_next_to_use) {
 		struct sriovnic_tx_buf *buf = &qp->tx_buf[ntc];
-		u16 flags = READ_ONCE(qp->tx_desc[ntc].flags);
+		u16 flags = le16_to_cpu(READ_ONCE(qp->tx_desc[ntc].flags));
 
 		if (!(flags & SRIOVNIC_TXD_DONE))
 			break;
@@ -234,10 +239,10 @@ static int sriovnic_post_rx(struct sriovnic_qpair *qp, u32 idx)
 	}
 	buf->skb = skb;
 	buf->dma = dma;
-	d->addr = dma;
-	d->len = 0;
-	d->flags = 0;
-	d->vlan_tci = 0;
+	d->addr = cpu_to_le64(dma);
+	d->len = cpu_to_le16(0);
+	d->flags = cpu_to_le16(0);
+	d->vlan_tci = cpu_to_le16(0);
 	return 0;
 }
 
@@ -276,14 +281,14 @@ static int sriovnic_clean_rx(struct sriovnic_qpair *qp, int budget)
 	while (done < budget && ntc != qp->rx_next_to_use) {
 		struct sriovnic_rx_desc *d = &qp->rx_desc[ntc];
 		struct sriovnic_rx_buf *buf = &qp->rx_buf[ntc];
-		u16 flags = READ_ONCE(d->flags);
+		u16 flags = le16_to_cpu(READ_ONCE(d->flags));
 		struct sk_buff *skb;
 		u16 len;
 
 		if (!(flags & SRIOVNIC_RXD_DONE))
 			break;
 		dma_rmb();
-		len = d->len;
+		len = le16_to_cpu(d->len);
 		skb = buf->skb;
 		buf->skb = NULL;
 		dma_unmap_single(&priv->pdev->dev, buf->dma, priv->rx_buf_len, DMA_FROM_DEVICE);

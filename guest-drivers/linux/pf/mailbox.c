@@ -105,8 +105,6 @@ void sriovnic_pf_mailbox(struct work_struct *work)
 	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
 	unsigned int word, bit;
 
-	if (!pf)
-		return;
 	/* One message per VF per pass: a flooding VF cannot starve the others. */
 	for (word = 0; word < DIV_ROUND_UP(pf->total_vfs, 32); word++) {
 		unsigned long pending = sriovnic_rd(priv, SRIOVNIC_REG_PF_MBX_PENDING(word));

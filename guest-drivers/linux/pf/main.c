@@ -27,13 +27,12 @@ static const struct sriovnic_role sriovnic_pf_role = {
 	.name = sriovnic_driver_name,
 	.ops = &sriovnic_pf_netdev_ops,
 	.mailbox = sriovnic_pf_mailbox,
+	.attach = sriovnic_pf_init_vfs,
 };
 
 static int sriovnic_pf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct sriovnic_priv *priv;
 	struct sriovnic_pf *pf;
-	int err;
 
 	if (vf_max_mtu < SRIOVNIC_MTU_MIN || vf_max_mtu > SRIOVNIC_MTU_MAX) {
 		dev_err(&pdev->dev, "vf_max_mtu must be between %u and %u\n",
@@ -41,22 +40,15 @@ static int sriovnic_pf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -EINVAL;
 	}
 	pf = devm_kzalloc(&pdev->dev, sizeof(*pf), GFP_KERNEL);
-	if (pf)
-		mutex_init(&pf->select_lock);
 	if (!pf)
 		return -ENOMEM;
+	mutex_init(&pf->select_lock);
 	pf->total_vfs = pci_sriov_get_totalvfs(pdev);
 	pf->vf_max_mtu = vf_max_mtu;
 	pf->vf = devm_kcalloc(&pdev->dev, max(pf->total_vfs, 1u), sizeof(*pf->vf), GFP_KERNEL);
 	if (!pf->vf)
 		return -ENOMEM;
-	err = sriovnic_net_probe(pdev, &sriovnic_pf_role);
-	if (err)
-		return err;
-	priv = pci_get_drvdata(pdev);
-	priv->role = pf;
-	sriovnic_pf_init_vfs(priv);
-	return 0;
+	return sriovnic_net_probe(pdev, &sriovnic_pf_role, pf);
 }
 
 static void sriovnic_pf_remove(struct pci_dev *pdev)
@@ -96,13 +88,9 @@ static void sriovnic_pf_reset_done(struct pci_dev *pdev)
 	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
 	struct net_device *netdev = priv->netdev;
 	unsigned int vf;
-	const u8 *mac = netdev->dev_addr;
 
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_MBX);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_LO, mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
-	sriovnic_wr(priv, SRIOVNIC_REG_MAC_HI, mac[4] | mac[5] << 8);
+	sriovnic_enable_misc_irq(priv);
+	sriovnic_write_mac(priv, netdev->dev_addr);
 	for (vf = 0; vf < sriovnic_pf_of(priv)->total_vfs; vf++)
 		sriovnic_pf_apply_vf(priv, vf);
 	rtnl_lock();

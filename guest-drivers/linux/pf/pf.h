@@ -38,6 +38,7 @@ extern const struct net_device_ops sriovnic_pf_netdev_ops;
 void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf);
 void sriovnic_pf_apply_vlan_filter(struct sriovnic_priv *priv, unsigned int vf);
 void sriovnic_pf_set_vf_mc_hash(struct sriovnic_priv *priv, unsigned int vf, u32 lo, u32 hi);
+/* The role's attach: the VF records, programmed before any VF can exist. */
 void sriovnic_pf_init_vfs(struct sriovnic_priv *priv);
 void sriovnic_pf_mailbox(struct work_struct *work);
 void sriovnic_pf_notify_reset(struct sriovnic_priv *priv);

@@ -106,8 +106,7 @@ static int sriovnic_set_vf_mac(struct net_device *netdev, int vf, u8 *mac)
 	if (!is_zero_ether_addr(mac) && !is_valid_ether_addr(mac))
 		return -EINVAL;
 	c = &sriovnic_pf_of(priv)->vf[vf];
-	c->mac_lo = mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
-	c->mac_hi = mac[4] | mac[5] << 8;
+	sriovnic_mac_pack(mac, &c->mac_lo, &c->mac_hi);
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO, c->mac_lo);
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, c->mac_hi);
 	return 0;
@@ -185,12 +184,7 @@ static int sriovnic_get_vf_config(struct net_device *netdev, int vf, struct ifla
 	vlan = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_VLAN);
 	flags = sriovnic_admin_rd(priv, vf, SRIOVNIC_VFA_FLAGS);
 	ivi->vf = vf;
-	ivi->mac[0] = lo;
-	ivi->mac[1] = lo >> 8;
-	ivi->mac[2] = lo >> 16;
-	ivi->mac[3] = lo >> 24;
-	ivi->mac[4] = hi;
-	ivi->mac[5] = hi >> 8;
+	sriovnic_mac_unpack(lo, hi, ivi->mac);
 	ivi->vlan = vlan & 0xfff;
 	ivi->qos = (vlan >> 12) & 7;
 	ivi->vlan_proto = htons(ETH_P_8021Q);

@@ -17,7 +17,7 @@ static bool sriovnic_vf_take_notice(struct sriovnic_vf *vf)
 	if (SRIOVNIC_MBX_OPCODE(w0) != SRIOVNIC_MBX_PF_RESET || (w0 & SRIOVNIC_MBX_REPLY))
 		return false;
 	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
-	if (!READ_ONCE(vf->removing))
+	if (sriovnic_vf_state(vf) != SRIOVNIC_VF_REMOVING)
 		schedule_work(&vf->reset_work);
 	return true;
 }
@@ -34,7 +34,7 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
 
-	if (READ_ONCE(vf->gone))
+	if (sriovnic_vf_state(vf) == SRIOVNIC_VF_GONE)
 		return -ENODEV;
 	mutex_lock(&vf->mbx_lock);
 	for (waited = 0; sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY;
@@ -85,10 +85,10 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_HELLO, SRIOVNIC_MBX_API_VERSION, reply);
 
-	vf->pf_answers = !err;
+	/* Every reply carries the sender's API, 1 or more. */
+	vf->pf_api = err ? 0 : SRIOVNIC_MBX_VERSION(reply[0]);
 	if (err)
 		return err;
-	vf->pf_api = SRIOVNIC_MBX_VERSION(reply[0]);
 	vf->priv->netdev->max_mtu = clamp_t(u32, reply[3], SRIOVNIC_MTU_MIN, SRIOVNIC_MTU_MAX);
 	return 0;
 }
@@ -115,8 +115,11 @@ void sriovnic_vf_mc_work(struct work_struct *work)
 void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
 {
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+	enum sriovnic_vf_state state;
 
-	if (!vf || vf->removing)
+	/* Starting: probe sends the list once the PF has answered. */
+	state = sriovnic_vf_state(vf);
+	if (state == SRIOVNIC_VF_STARTING || state == SRIOVNIC_VF_REMOVING)
 		return;
 	if (!sriovnic_vf_pf_sets_mc(vf)) {
 		/* No PF driver, or an older one: the filter is still ours to set. */
@@ -134,7 +137,7 @@ void sriovnic_vf_mailbox(struct work_struct *work)
 	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, mbx_work);
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
-	if (!vf || !mutex_trylock(&vf->mbx_lock))
+	if (!mutex_trylock(&vf->mbx_lock))
 		return; /* a request in flight polls for its own reply */
 	if ((sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG) &&
 	    !sriovnic_vf_take_notice(vf))

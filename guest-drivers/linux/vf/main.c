@@ -21,6 +21,30 @@ static const struct pci_device_id sriovnic_vf_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, sriovnic_vf_ids);
 
+static const char * const sriovnic_vf_state_names[] = {
+	[SRIOVNIC_VF_STARTING] = "starting",
+	[SRIOVNIC_VF_READY] = "ready",
+	[SRIOVNIC_VF_RESET_SEEN] = "reset-seen",
+	[SRIOVNIC_VF_RESETTING] = "resetting",
+	[SRIOVNIC_VF_GONE] = "gone",
+	[SRIOVNIC_VF_REMOVING] = "removing",
+};
+
+/* The one place the VF's state changes (see enum sriovnic_vf_state). */
+void sriovnic_vf_change_state(struct sriovnic_vf *vf, enum sriovnic_vf_state state)
+{
+	enum sriovnic_vf_state old = vf->state;
+
+	ASSERT_RTNL();
+	if (old == state)
+		return;
+	if (WARN_ON_ONCE(old == SRIOVNIC_VF_REMOVING))
+		return;
+	netdev_dbg(vf->priv->netdev, "state %s -> %s\n",
+		   sriovnic_vf_state_names[old], sriovnic_vf_state_names[state]);
+	WRITE_ONCE(vf->state, state);
+}
+
 static int sriovnic_vf_change_mtu(struct net_device *netdev, int mtu)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
@@ -28,7 +52,7 @@ static int sriovnic_vf_change_mtu(struct net_device *netdev, int mtu)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err;
 
-	if (vf->pf_answers) {
+	if (sriovnic_vf_pf_answers(vf)) {
 		err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, mtu, reply);
 		if (err == -EPERM)
 			netdev_warn(netdev, "PF denied MTU %d (limit %u)\n", mtu, reply[2]);
@@ -44,7 +68,7 @@ static int sriovnic_vf_vlan(struct net_device *netdev, u16 vid, bool add)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err;
 
-	if (!vf->pf_answers)
+	if (!sriovnic_vf_pf_answers(vf))
 		return 0; /* no PF driver, no filter: the port passes every VLAN */
 	err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_VLAN,
 				  vid | (add ? SRIOVNIC_VLAN_FILTER_ADD : 0), reply);
@@ -89,6 +113,13 @@ static const struct net_device_ops sriovnic_vf_netdev_ops = {
 	.ndo_vlan_rx_kill_vid = sriovnic_vf_vlan_kill,
 };
 
+static void sriovnic_vf_attach(struct sriovnic_priv *priv)
+{
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+
+	vf->priv = priv;
+}
+
 static const struct sriovnic_role sriovnic_vf_role = {
 	.is_vf = true,
 	.name = sriovnic_driver_name,
@@ -96,6 +127,7 @@ static const struct sriovnic_role sriovnic_vf_role = {
 	.features = NETIF_F_HW_VLAN_CTAG_FILTER,
 	.mailbox = sriovnic_vf_mailbox,
 	.set_mc_hash = sriovnic_vf_set_mc_hash,
+	.attach = sriovnic_vf_attach,
 };
 
 /*
@@ -124,16 +156,14 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 		return; /* gone: the watchdog restores it if it comes back */
 	pci_restore_state(priv->pdev);
 	pci_save_state(priv->pdev); /* restoring consumes the saved state */
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
-		    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	sriovnic_enable_misc_irq(priv);
 	if (!sriovnic_vf_hello(vf) && netdev->mtu != ETH_DATA_LEN &&
 	    sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, netdev->mtu, reply)) {
 		netdev_warn(netdev, "PF no longer grants MTU %u, back to %u\n", netdev->mtu,
 			    ETH_DATA_LEN);
 		WRITE_ONCE(netdev->mtu, ETH_DATA_LEN);
 	}
-	if (vf->pf_answers)
+	if (sriovnic_vf_pf_answers(vf))
 		sriovnic_vf_replay_vlans(vf);
 	if (running && sriovnic_open(netdev))
 		dev_close(netdev);
@@ -155,16 +185,16 @@ static void sriovnic_vf_check_presence(struct sriovnic_vf *vf)
 	struct net_device *netdev = vf->priv->netdev;
 	bool present = sriovnic_vf_present(vf->priv);
 
-	if (present == !vf->gone)
+	if (present == (sriovnic_vf_state(vf) != SRIOVNIC_VF_GONE))
 		return;
 	rtnl_lock();
-	if (!present) {
-		WRITE_ONCE(vf->gone, true);
+	if (!present && vf->state != SRIOVNIC_VF_GONE) {
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_GONE);
 		netif_device_detach(netdev);
 		netif_carrier_off(netdev);
 		netdev_warn(netdev, "function gone (surprise removal): detached\n");
-	} else {
-		WRITE_ONCE(vf->gone, false);
+	} else if (present && vf->state == SRIOVNIC_VF_GONE) {
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_RESETTING);
 		netdev_info(netdev, "function back after surprise removal\n");
 		if (netif_running(netdev)) {
 			sriovnic_stop(netdev);
@@ -172,25 +202,49 @@ static void sriovnic_vf_check_presence(struct sriovnic_vf *vf)
 		} else {
 			sriovnic_vf_recover(vf, false);
 		}
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 		netif_device_attach(netdev);
 	}
 	rtnl_unlock();
 }
 
+/*
+ * The PF's reset notice, or the watchdog's verdict. Only a ready VF acts:
+ * one starting says hello next anyway, a reset one is recovered by
+ * reset_done, a gone one by the watchdog when it comes back.
+ */
 static void sriovnic_vf_reset_work(struct work_struct *work)
 {
 	struct sriovnic_vf *vf = container_of(work, struct sriovnic_vf, reset_work);
 	struct net_device *netdev = vf->priv->netdev;
 
 	rtnl_lock();
-	if (vf->gone) {
-		/* the watchdog brings it back */
+	if (vf->state != SRIOVNIC_VF_READY && vf->state != SRIOVNIC_VF_RESET_SEEN) {
+		/* nothing to do here */
 	} else if (sriovnic_vf_needs_recovery(vf->priv)) {
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_RESETTING);
 		sriovnic_stop(netdev);
 		sriovnic_vf_recover(vf, true);
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	} else if (!netif_running(netdev)) {
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_RESETTING);
 		sriovnic_vf_recover(vf, false);
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	}
+	rtnl_unlock();
+}
+
+/* Between READY and RESET_SEEN, as the watchdog finds the function. */
+static void sriovnic_vf_note_reset(struct sriovnic_vf *vf)
+{
+	bool reset;
+
+	rtnl_lock();
+	reset = sriovnic_vf_needs_recovery(vf->priv);
+	if (vf->state == SRIOVNIC_VF_READY && reset)
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_RESET_SEEN);
+	else if (vf->state == SRIOVNIC_VF_RESET_SEEN && !reset)
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	rtnl_unlock();
 }
 
@@ -198,38 +252,49 @@ static void sriovnic_vf_reset_work(struct work_struct *work)
 static void sriovnic_vf_watchdog(struct work_struct *work)
 {
 	struct sriovnic_vf *vf = container_of(to_delayed_work(work), struct sriovnic_vf, watchdog);
+	enum sriovnic_vf_state state;
 
 	sriovnic_vf_check_presence(vf);
-	if (vf->gone) {
-		vf->reset_seen = false;
-	} else if (sriovnic_vf_needs_recovery(vf->priv)) {
-		if (vf->reset_seen)
+	state = sriovnic_vf_state(vf);
+	if (state == SRIOVNIC_VF_READY || state == SRIOVNIC_VF_RESET_SEEN) {
+		bool seen = state == SRIOVNIC_VF_RESET_SEEN;
+		bool reset = sriovnic_vf_needs_recovery(vf->priv);
+
+		if (reset && seen)
 			schedule_work(&vf->reset_work);
-		vf->reset_seen = true;
-	} else {
-		vf->reset_seen = false;
+		else if (reset != seen)
+			sriovnic_vf_note_reset(vf);
 	}
 	schedule_delayed_work(&vf->watchdog, HZ);
 }
 
+/*
+ * An FLR: stop now, recover in reset_done. The netdev stays IFF_UP across
+ * it (sriovnic_stop() leaves the flag alone), so netif_running() then says
+ * whether to reopen it.
+ */
 static void sriovnic_vf_reset_prepare(struct pci_dev *pdev)
 {
 	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
 	rtnl_lock();
-	vf->was_running = netif_running(priv->netdev);
-	if (vf->was_running)
+	if (vf->state != SRIOVNIC_VF_GONE)
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_RESETTING);
+	if (netif_running(priv->netdev))
 		sriovnic_stop(priv->netdev);
 	rtnl_unlock();
 }
 
 static void sriovnic_vf_reset_done(struct pci_dev *pdev)
 {
-	struct sriovnic_vf *vf = sriovnic_vf_of(pci_get_drvdata(pdev));
+	struct sriovnic_priv *priv = pci_get_drvdata(pdev);
+	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
 	rtnl_lock();
-	sriovnic_vf_recover(vf, vf->was_running);
+	sriovnic_vf_recover(vf, netif_running(priv->netdev));
+	if (vf->state == SRIOVNIC_VF_RESETTING)
+		sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	rtnl_unlock();
 }
 
@@ -244,25 +309,25 @@ static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	struct sriovnic_vf *vf;
 	int err;
 
+	/* Everything the misc interrupt and the netdev ops reach, before them. */
 	vf = devm_kzalloc(&pdev->dev, sizeof(*vf), GFP_KERNEL);
 	if (!vf)
 		return -ENOMEM;
 	mutex_init(&vf->mbx_lock);
-	err = sriovnic_net_probe(pdev, &sriovnic_vf_role);
-	if (err)
-		return err;
-	priv = pci_get_drvdata(pdev);
-	vf->priv = priv;
 	INIT_WORK(&vf->reset_work, sriovnic_vf_reset_work);
 	INIT_WORK(&vf->mc_work, sriovnic_vf_mc_work);
 	INIT_DELAYED_WORK(&vf->watchdog, sriovnic_vf_watchdog);
-	priv->role = vf;
+	err = sriovnic_net_probe(pdev, &sriovnic_vf_role, vf);
+	if (err)
+		return err;
+	priv = pci_get_drvdata(pdev);
 	rtnl_lock();
 	if (sriovnic_vf_hello(vf))
 		netdev_info(priv->netdev, "no answer from the PF driver: MTU stays as the device allows\n");
 	else
 		netdev_info(priv->netdev, "PF mailbox API %u, MTU up to %u\n", vf->pf_api,
 			    priv->netdev->max_mtu);
+	sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	/* Opened before the PF answered: the multicast list is yet to be sent. */
 	if (netif_running(priv->netdev)) {
 		netif_addr_lock_bh(priv->netdev);
@@ -281,9 +346,11 @@ static void sriovnic_vf_remove(struct pci_dev *pdev)
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
 
 	cancel_delayed_work_sync(&vf->watchdog);
+	rtnl_lock();
 	netif_addr_lock_bh(priv->netdev);
-	WRITE_ONCE(vf->removing, true);
+	sriovnic_vf_change_state(vf, SRIOVNIC_VF_REMOVING);
 	netif_addr_unlock_bh(priv->netdev);
+	rtnl_unlock();
 	cancel_work_sync(&vf->mc_work);
 	cancel_work_sync(&vf->reset_work);
 	sriovnic_net_remove(pdev);

@@ -9,25 +9,51 @@
 
 #include "sriovnic_net.h"
 
+/*
+ * The VF driver's lifecycle. It changes only through
+ * sriovnic_vf_change_state(), with rtnl held (REMOVING also under the
+ * netdev's address lock, which ndo_set_rx_mode runs under); readers that
+ * cannot take rtnl use sriovnic_vf_state().
+ */
+enum sriovnic_vf_state {
+	SRIOVNIC_VF_STARTING,	/* probe, before the first hello: the multicast
+				 * list waits, PF notices are left to the hello */
+	SRIOVNIC_VF_READY,	/* the function answers; netdev up or down */
+	SRIOVNIC_VF_RESET_SEEN,	/* the watchdog found the function reset once;
+				 * seen again, it recovers */
+	SRIOVNIC_VF_RESETTING,	/* FLR under way, or being recovered */
+	SRIOVNIC_VF_GONE,	/* surprise removal: detached, requests fail */
+	SRIOVNIC_VF_REMOVING,	/* unbinding: no new work items; final */
+};
+
 struct sriovnic_vf {
 	struct sriovnic_priv *priv;
+	enum sriovnic_vf_state state;
 	struct mutex mbx_lock;		/* one request in flight */
-	bool pf_answers;		/* the PF driver speaks the mailbox */
-	u32 pf_api;
+	u32 pf_api;			/* the PF driver's mailbox API; 0: no answer */
 	struct work_struct reset_work;	/* the PF was reset under us */
 	struct work_struct mc_work;	/* sends mc_hash to the PF */
 	u64 mc_hash;			/* the netdev's multicast list, hashed */
-	bool removing;			/* set under the address lock: no more work items */
 	DECLARE_BITMAP(vlans, VLAN_N_VID); /* VLANs the PF took, asked again after a reset */
 	struct delayed_work watchdog;
-	bool reset_seen;		/* the watchdog saw a reset last time */
-	bool was_running;		/* across an FLR (reset_prepare/done) */
-	bool gone;			/* surprise removal: the function does not answer */
 };
 
 static inline struct sriovnic_vf *sriovnic_vf_of(struct sriovnic_priv *priv)
 {
 	return priv->role;
+}
+
+static inline enum sriovnic_vf_state sriovnic_vf_state(struct sriovnic_vf *vf)
+{
+	return READ_ONCE(vf->state);
+}
+
+void sriovnic_vf_change_state(struct sriovnic_vf *vf, enum sriovnic_vf_state state);
+
+/* Whether a PF driver answered our last hello. */
+static inline bool sriovnic_vf_pf_answers(struct sriovnic_vf *vf)
+{
+	return vf->pf_api != 0;
 }
 
 /* Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP or -ETIMEDOUT. */
@@ -38,7 +64,7 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf);
 /* Whether the PF sets our multicast filter (mailbox API 2); else we write it. */
 static inline bool sriovnic_vf_pf_sets_mc(struct sriovnic_vf *vf)
 {
-	return vf->pf_answers && vf->pf_api >= 2;
+	return vf->pf_api >= 2;
 }
 void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash);
 void sriovnic_vf_mc_work(struct work_struct *work);
