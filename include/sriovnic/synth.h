@@ -70,7 +70,7 @@
 #define SRIOVNIC_SYNTH_REG_MAX_MTU       0x010Cu /* RO: host's MTU limit, 1500..9000 */
 #define SRIOVNIC_SYNTH_REG_DATAPATH      0x0110u /* RO: SRIOVNIC_SYNTH_DP_* */
 #define SRIOVNIC_SYNTH_REG_OFFLOADS      0x0114u /* RO: offload bits the host recommends now */
-#define SRIOVNIC_SYNTH_REG_DATA_IRQ      0x0118u /* as SRIOVNIC_Q_IRQ, for vector 1 (RX + TX) */
+#define SRIOVNIC_SYNTH_REG_DATA_IRQ      0x0118u /* as SRIOVNIC_Q_IRQ, for vector 1 (RX + TX); reset: masked */
 
 #define SRIOVNIC_SYNTH_FEATURES_OK_BIT   (1u << 0)
 
@@ -119,7 +119,7 @@ enum sriovnic_synth_dp_state {
     (SRIOVNIC_SYNTH_F_CSUM_TX | SRIOVNIC_SYNTH_F_CSUM_RX | SRIOVNIC_SYNTH_F_TSO4 |               \
      SRIOVNIC_SYNTH_F_TSO6)
 
-/* 0 if a driver feature set is acceptable against what the device offers. */
+/* 1 if the device accepts driver feature set `drv` (FEATURES_OK), 0 if it refuses it. */
 static inline int sriovnic_synth_features_ok(uint32_t dev, uint32_t drv)
 {
     if (drv & ~dev)
@@ -138,7 +138,7 @@ static inline int sriovnic_synth_features_ok(uint32_t dev, uint32_t drv)
  * shapes: RX all WRITE; TX all read; CTRL read part, then >= CTRL_RESP_MIN
  * writable bytes; EVENT all WRITE, >= EVENT_BUF_MIN bytes. Every available
  * entry the device takes yields exactly one used element. A chain with more
- * than CHAIN_MAX descriptors, a bad len/flags/next, or the wrong shape is
+ * than CHAIN_MAX descriptors, a bad head/len/flags/next, or the wrong shape is
  * used with U_ERR (ERR_BAD_DESC, DESC_ERRORS) and not executed; an RX chain
  * too small for its frame is used with U_ERR (RX_DROP_SIZE). avail.idx more
  * than size ahead of AVAIL_POS disables the queue (ERR_BAD_QUEUE). Each
