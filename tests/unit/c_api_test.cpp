@@ -35,6 +35,8 @@ const SriovnicPlatformOps ops = {
     nullptr,
     nullptr,
     nullptr,
+    nullptr, // trace_synth_datapath
+    nullptr, // vf_serial
 };
 
 SriovnicCoreConfig config(uint16_t vfs)
