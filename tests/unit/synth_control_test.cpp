@@ -247,6 +247,8 @@ TEST_F(Synth, RevokeNotAnsweredInTimeEndsAsASurprise)
     EXPECT_EQ(sstat(SRIOVNIC_SYNTH_STAT_REVOKE_TIMEOUTS), 1u);
     EXPECT_EQ(srd(SRIOVNIC_SYNTH_REG_DATAPATH) & SRIOVNIC_SYNTH_DP_RX_VIA_VF, 0u);
     EXPECT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0), 0u) << "the late switch completes OK";
+    EXPECT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_VF, 0, offered_serial()), SRIOVNIC_SYNTH_S_VF_NOT_OFFERED)
+        << "a revoked VF";
     SriovnicSynthInfo info = ch->info();
     EXPECT_TRUE(info.last_revoke_timed_out);
     EXPECT_EQ(info.last_revoke_reason, SRIOVNIC_SYNTH_REVOKE_POLICY);
