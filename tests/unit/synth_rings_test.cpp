@@ -352,3 +352,23 @@ TEST_F(SynthNic, DisablingAQueueStopsItAndReenablingStartsFromZero)
 
 } // namespace
 } // namespace sriovnic
+
+namespace sriovnic {
+namespace {
+
+TEST_F(SynthNic, InterruptMessageOnTheCardsOwnRegisterIsRefused)
+{
+    bring_up();
+    platform.msix_lands = [this](uint16_t f, uint16_t) {
+        device->write(f, SRIOVNIC_REG_CTRL, 4, SRIOVNIC_CTRL_RESET);
+    };
+    ASSERT_TRUE(device->uplink_receive(test::ethernet(test::kSynthMac, test::kRemote, 0x0800, 60)));
+    platform.msix_lands = nullptr;
+    EXPECT_EQ(srd(SRIOVNIC_REG_CTRL), SRIOVNIC_CTRL_ENABLE) << "no reset from the card's own message";
+    // The data vector's message, then the misc one for the error it caused.
+    EXPECT_EQ(cstat(SRIOVNIC_STAT_DMA_SELF), 2u);
+    EXPECT_TRUE(srd(SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_DMA);
+}
+
+} // namespace
+} // namespace sriovnic

@@ -252,10 +252,13 @@ void Channel::data_work_done()
 
 void Channel::reset()
 {
+    const bool was_enabled = fn_regs_.enabled();
     fn_regs_.reset();
     datapath_.function_reset();
     switch_.port_changed(fn_);
-    hooks_.notify([&](StateObserver &o) { o.on_function_enable(fn_, false); });
+    if (was_enabled) {
+        hooks_.notify([&](StateObserver &o) { o.on_function_enable(fn_, false); });
+    }
 }
 
 // ---- the switch port ----
