@@ -12,7 +12,7 @@ from sriovnic_pci import (CAP_EXP, CAP_MSIX, EXP_DEVCAP, EXP_DEVCAP_FLR, MSG_HDR
                           R, S, SYNTH_BUS, SYNTH_DEVFN, SYNTH_MSG, Card, QueuePair,
                           SplitRing, SynthFunction, synth_args)
 from qemu_machine import QEMU, Machine, find_cap  # noqa: E402 (path set by sriovnic_pci)
-from test_datapath import (IPPROTO_UDP, PEER_IP, PEER_MAC, Wire, ether, ipv4,
+from test_datapath import (IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, inet_checksum, pseudo_header, tcp, PEER_IP, PEER_MAC, Wire, ether, ipv4,
                            partial_checksum, pattern, udp, udp_frame, ETH_P_IP)
 
 SYNTH_MAC = bytes.fromhex("025352000301")
@@ -117,6 +117,16 @@ class SynthTest(unittest.TestCase):
         self.addCleanup(self.m.kill)
         self.card = Card(self.m)
         self.fn = SynthFunction(self.card)
+
+    @classmethod
+    def driver(cls, machine, wire, setup=True):
+        """This class's driver helpers for one machine of a test that runs
+        several (migration), without a setUp of its own."""
+        d = cls("run")
+        d.m, d.wire = machine, wire
+        d.card = Card(machine, setup=setup)
+        d.fn = SynthFunction(d.card, setup=setup)
+        return d
 
     def bring_up(self, features=FEATURES, events=True):
         """What the synth driver's probe and open do: features, queues, buffers."""
@@ -258,6 +268,29 @@ class DataPath(SynthTest):
         self.assertEqual((flags, length), (0, 0))
         self.assertEqual(self.fn.rd(R["REG_ERR_CAUSE"]), 0)
 
+    def test_tso_segments_a_tcp_frame(self):
+        self.bring_up(FEATURES | S["F_TSO4"])
+        mss, payload = 1448, pattern(4000, seed=12)
+        seg = tcp(SYNTH_IP, PEER_IP, 40000, 80, 1000, TCP_ACK, payload,
+                  checksum=partial_checksum(SYNTH_IP, PEER_IP, IPPROTO_TCP, 0))
+        frame = ether(PEER_MAC, SYNTH_MAC, ETH_P_IP, ipv4(SYNTH_IP, PEER_IP, IPPROTO_TCP, seg))
+        l4 = 14 + 20
+        hdr = NET_HDR.pack(S["NH_NEEDS_CSUM"], 1, l4 + 20, mss, l4, 16, 0)  # GSO_TCPV4
+        self.tx.post([(hdr + frame, False)])
+        received = b""
+        for n in range(3):
+            s = self.wire.recv()
+            chunk = min(mss, len(payload) - n * mss)
+            self.assertEqual(len(s), l4 + 20 + chunk, f"segment {n}")
+            th = s[l4:]
+            self.assertEqual(struct.unpack("!I", th[4:8])[0], 1000 + n * mss)
+            self.assertEqual(inet_checksum(pseudo_header(SYNTH_IP, PEER_IP, IPPROTO_TCP,
+                                                         len(th)) + th), 0)
+            received += th[20:]
+        self.assertEqual(received, payload)
+        self.assertEqual(self.tx.pop()[1], 0)
+        self.assertEqual(self.fn.rd(R["REG_ERR_CAUSE"]), 0)
+
     def test_rx_from_the_wire_lands_with_a_net_header(self):
         self.bring_up()
         frame = self.frame_for_channel(3)
@@ -352,10 +385,7 @@ class Migration(unittest.TestCase):
                       ["-incoming", "defer"], name="dst")
         self.addCleanup(dst.kill)
 
-        t = SynthTest("run")
-        t.wire, t.m = wires[0], src
-        t.card = Card(src)
-        t.fn = SynthFunction(t.card)
+        t = SynthTest.driver(src, wires[0])
         t.bring_up()
         t.fn.wr(R["REG_SCRATCH"], 0x5EED)
         frame = t.frame_for_channel(8)
@@ -373,10 +403,7 @@ class Migration(unittest.TestCase):
                 break
             time.sleep(0.05)
 
-        d = SynthTest("run")
-        d.wire, d.m = wires[1], dst
-        d.card = Card(dst, setup=False)
-        d.fn = SynthFunction(d.card, setup=False)
+        d = SynthTest.driver(dst, wires[1], setup=False)
         self.assertEqual([d.fn.cfg_read(off) for off in range(0, 0x100, 4)], cfg)
         self.assertEqual([d.fn.rd(S["REG_DRV_FEATURES"]), d.fn.rd(S["REG_FEATURES_OK"]),
                           d.fn.rd(R["REG_SCRATCH"]), d.fn.rd(R["REG_CTRL"])], regs)
