@@ -426,6 +426,39 @@ class Migration(unittest.TestCase):
             got = wires[1].recv()
         self.assertEqual(got, out)
 
+    def test_destination_offers_its_vf_after_the_pf_loaded(self):
+        """The source keeps the guest synthetic (sriov=off) with VFs enabled;
+        the destination's policy allows SR-IOV. Once the PF's section (VF
+        Enable, the VF's MAC) and the channel's are loaded, the destination
+        offers its VF with the serial the guest sees there."""
+        wires = [Wire(), Wire()]
+        for w in wires:
+            self.addCleanup(w.close)
+        src = Machine(synth_args(2, f"mac={SYNTH_MAC.hex(':')},sriov=off", "netdev=n0") +
+                      wires[0].netdev_args("n0"), name="src")
+        self.addCleanup(src.kill)
+        dst = Machine(synth_args(2, f"mac={SYNTH_MAC.hex(':')},sriov=on", "netdev=n0") +
+                      wires[1].netdev_args("n0") + ["-incoming", "defer"], name="dst")
+        self.addCleanup(dst.kill)
+        t = SynthTest.driver(src, wires[0])
+        t.bring_up()
+        t.card.enable_vfs(2)
+        self.assertEqual(t.card.mac(vf=0), SYNTH_MAC)
+        self.assertEqual(t.fn.rd(S["REG_DATAPATH"]) & 3, DP_SYNTHETIC)
+
+        src.migrate_to(dst)
+        for _ in range(200):
+            if dst.qmp("query-status")["status"] != "inmigrate":
+                break
+            time.sleep(0.05)
+        d = SynthTest.driver(dst, wires[1], setup=False)
+        self.assertEqual(d.card.mac(vf=0), SYNTH_MAC)
+        self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, DP_OFFERED)
+        d.ev = SplitRing.adopt(d.fn, Q_EVENT, t.ev.avail_idx, t.ev.used_seen, t.ev.next_desc,
+                               t.ev.heads)
+        _, payload = d.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[:3], (0, 0, VF0_SERIAL))
+
     def test_migration_is_refused_while_a_vf_is_offered(self):
         src = Machine(synth_args(2), name="src")
         self.addCleanup(src.kill)
