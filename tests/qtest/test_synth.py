@@ -207,6 +207,13 @@ class Identity(SynthTest):
         exp = find_cap(self.m, SYNTH_BUS, SYNTH_DEVFN, CAP_EXP)
         self.assertTrue(self.fn.cfg_read(exp + EXP_DEVCAP) & EXP_DEVCAP_FLR)
 
+    def test_pf_cannot_be_unplugged_under_its_channel(self):
+        resp = self.m.qmp_raw("device_del", id="nic0")
+        self.assertIn("error", resp)
+        self.assertIn("has a sriovnic-synth attached", resp["error"]["desc"])
+        resp = self.m.qmp_raw("device_del", id="synth0")
+        self.assertIn("error", resp)
+
     def test_msix_message_lands(self):
         fn = self.fn
         fn.setup_msix(0, SYNTH_MSG, 0x5157)

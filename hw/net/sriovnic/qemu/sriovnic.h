@@ -87,6 +87,7 @@ struct SriovnicSynthState {
     uint16_t fn;              /* from sriovnic_core_synth_attach() */
     SriovnicCore *core;       /* the PF's */
     SriovnicSynthRegs *regs;  /* owned by core, migrated */
+    Error *pf_unplug_blocker; /* the PF's core must outlive the channel */
 };
 
 /* sriovnic-pf.c: makes core function `fn` (a synthetic channel) DMA and
