@@ -161,11 +161,6 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     s->core = s->pf->core;
     s->fn = fn;
     s->regs = sriovnic_core_synth_regs(s->core, fn);
-    sriovnic_pf_add_synth(s->pf, fn, dev);
-    /* The core has no detach: the channel lives as long as the card. */
-    error_setg(&s->pf_unplug_blocker, TYPE_SRIOVNIC " '%s' has a "
-               TYPE_SRIOVNIC_SYNTH " attached", s->pf_id);
-    qdev_add_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
     trace_sriovnic_synth_realize(fn, s->paired_vf);
 
     dev->config_write = sriovnic_synth_write_config;
@@ -204,6 +199,13 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
         return;
     }
     pcie_cap_flr_init(dev);
+
+    /* Last, so that a failed realize leaves nothing pointing here. */
+    sriovnic_pf_add_synth(s->pf, fn, dev);
+    /* The core has no detach: the channel lives as long as the card. */
+    error_setg(&s->pf_unplug_blocker, TYPE_SRIOVNIC " '%s' has a "
+               TYPE_SRIOVNIC_SYNTH " attached", s->pf_id);
+    qdev_add_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
 }
 
 static void sriovnic_synth_exit(PCIDevice *dev)
@@ -213,6 +215,8 @@ static void sriovnic_synth_exit(PCIDevice *dev)
     pcie_cap_exit(dev);
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
+    /* The channel stays in the core; its DMA and MSI-X now fail. */
+    sriovnic_pf_add_synth(s->pf, s->fn, NULL);
     if (s->pf_unplug_blocker) {
         qdev_del_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
         error_free(s->pf_unplug_blocker);
