@@ -9,8 +9,8 @@ import time
 import unittest
 
 from sriovnic_pci import (CAP_EXP, CAP_MSIX, EXP_DEVCAP, EXP_DEVCAP_FLR, MSG_HDR, NET_HDR,
-                          R, S, SYNTH_BUS, SYNTH_DEVFN, SYNTH_MSG, Card, QueuePair,
-                          SplitRing, SynthFunction, synth_args)
+                          R, S, SYNTH_BAR0, SYNTH_BUS, SYNTH_DEVFN, SYNTH_MSG, Card, QueuePair,
+                          SplitRing, SynthFunction, stat_reg, synth_args)
 from qemu_machine import QEMU, Machine, find_cap  # noqa: E402 (path set by sriovnic_pci)
 from test_datapath import (IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, inet_checksum, pseudo_header, tcp, PEER_IP, PEER_MAC, Wire, ether, ipv4,
                            partial_checksum, pattern, udp, udp_frame, ETH_P_IP)
@@ -222,6 +222,20 @@ class Identity(SynthTest):
         self.m.write(SYNTH_MSG, 4, 0)
         fn.wr(R["REG_INT_CAUSE_SET"], R["INT_SOFTWARE"])
         self.assertEqual(self.m.read(SYNTH_MSG, 4), 0x5157)
+
+    def test_interrupt_aimed_at_its_own_registers_is_refused(self):
+        """The reentrancy guard is off for BAR0 (as on PF and VF): the core
+        sees the re-entry, refuses it and counts it."""
+        fn = self.fn
+        fn.wr(R["REG_SCRATCH"], 0x1234)
+        fn.setup_msix(0, SYNTH_BAR0 + R["REG_SCRATCH"], 0xDEAD)
+        fn.wr(R["REG_MISC_VECTOR"], R["VECTOR_VALID"] | 0)
+        fn.wr(R["REG_INT_ENABLE_SET"], R["INT_SOFTWARE"])
+        fn.wr(R["REG_INT_CAUSE_SET"], R["INT_SOFTWARE"])
+        self.assertEqual(fn.rd(R["REG_SCRATCH"]), 0x1234)
+        self.assertEqual(fn.rd(stat_reg(R["STAT_DMA_SELF"])), 1)
+        fn.wr(R["REG_SCRATCH"], 0x5678)
+        self.assertEqual(fn.rd(R["REG_SCRATCH"]), 0x5678, "the function keeps working")
 
     def test_flr_resets_the_function(self):
         fn = self.fn
