@@ -233,6 +233,7 @@
 #define SRIOVNIC_CAPS_QPAIRS_MASK    (0xFFu << SRIOVNIC_CAPS_QPAIRS_SHIFT)
 
 #define SRIOVNIC_FUNC_INDEX_MASK     0x1FFu /* 0 = PF, n + 1 = VF n */
+/* Bit 31 is reserved: set only on the synthetic function (synth.h, SRIOVNIC_SYNTH_FUNC_VALUE). */
 
 #define SRIOVNIC_CTRL_RESET          (1u << 0) /* self-clearing function reset */
 #define SRIOVNIC_CTRL_ENABLE         (1u << 1) /* driver has taken the function */
@@ -250,6 +251,8 @@
 #define SRIOVNIC_INT_CONFIG          (1u << 4) /* VF: the PF changed its MAC, VLAN or link state */
 #define SRIOVNIC_INT_MBX             (1u << 5) /* mailbox: a message arrived or ours was taken */
 #define SRIOVNIC_INT_ALL             0x3Fu
+/* Causes 16-17 are reserved for the synthetic function (synth.h: SRIOVNIC_SYNTH_INT_CTRL/EVENT);
+ * PF and VF never raise them. */
 
 #define SRIOVNIC_RX_MODE_PROMISC     (1u << 0)
 #define SRIOVNIC_RX_MODE_ALLMULTI    (1u << 1)
@@ -271,5 +274,7 @@
 #define SRIOVNIC_ERR_DENIED          (1u << 9) /* VF: refused by the PF's policy (MAC, trust) */
 #define SRIOVNIC_ERR_MBX_BUSY        (1u << 10) /* mailbox SEND while the last message waits */
 #define SRIOVNIC_ERR_ALL             0x7FFu
+/* Error bits 16-18 are reserved for the synthetic function (synth.h: SRIOVNIC_SYNTH_ERR_FEATURES,
+ * BAD_MSG, BAD_NET_HDR); PF and VF never latch them. */
 
 #endif /* SRIOVNIC_REGS_H */

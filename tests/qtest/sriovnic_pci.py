@@ -406,3 +406,211 @@ def load_state(m, path, timeout=60):
             return info
         time.sleep(0.05)
     raise AssertionError(f"loading {path} did not finish in {timeout} s")
+
+
+# --- the synthetic channel (-device sriovnic-synth) -------------------------
+SYNTH_HEADER = os.path.join(os.path.dirname(__file__), "..", "..", "include", "sriovnic",
+                            "synth.h")
+
+
+def _load_synth():
+    """SRIOVNIC_SYNTH_* numbers of synth.h, without the prefix (REG_DEV_FEATURES, F_CSUM_TX,
+    ...); enums are spelled out in the tests."""
+    import re
+    out = {}
+    pattern = re.compile(r"#define\s+SRIOVNIC_SYNTH_(\w+)\s+\(?(0x[0-9A-Fa-f]+|\d+)u?\)?\s*(/\*.*)?$")
+    shift = re.compile(r"#define\s+SRIOVNIC_SYNTH_(\w+)\s+\(1u << (\d+)\)")
+    with open(SYNTH_HEADER) as f:
+        for line in f:
+            m = pattern.match(line.strip())
+            if m:
+                out[m.group(1)] = int(m.group(2), 0)
+                continue
+            m = shift.match(line.strip())
+            if m:
+                out[m.group(1)] = 1 << int(m.group(2))
+    return out
+
+
+S = _load_synth()
+
+SYNTH_RP_DEVFN = 0x10    # second pcie-root-port at 00:02.0
+SYNTH_BUS = 2
+SYNTH_DEVFN = 0
+SYNTH_MEM_BASE = 0xD0000000
+SYNTH_MEM_LIMIT = 0xD00FFFFF
+SYNTH_BAR0 = 0xD0000000
+SYNTH_BAR2 = 0xD0010000
+RAM_SYNTH = 0x04000000   # guest RAM for the channel's rings: 1 MiB per queue
+SYNTH_MSG = 0x00201000   # where the channel's MSI-X messages land
+
+SYNTH_DESC = struct.Struct("<QIHH")    # addr, len, flags, next
+SYNTH_USED = struct.Struct("<HHI")     # id, flags, len
+NET_HDR = struct.Struct("<BBHHHHH")    # flags, gso_type, hdr_len, gso_size, csum_start,
+                                       # csum_offset, reserved
+MSG_HDR = struct.Struct("<HHIHH")      # type, len, seq, status, reserved
+
+
+def synth_args(vfs=2, synth="", pf_extra=""):
+    """machine_args() plus a second root port with a sriovnic-synth paired with VF 0."""
+    return machine_args(vfs, pf_extra) + [
+        "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x2",
+        "-device", "sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=0" + ("," + synth if synth else "")]
+
+
+class SynthFunction:
+    """The synthetic function on bus 2, its BARs assigned and decoding on."""
+
+    def __init__(self, card: Card, setup=True):
+        self.card = card
+        self.m = card.m
+        if setup:
+            m = self.m
+            m.cfg_write(0, SYNTH_RP_DEVFN, 0x18, (SYNTH_BUS << 8) | (SYNTH_BUS << 16))
+            m.cfg_write(0, SYNTH_RP_DEVFN, 0x20,
+                        ((SYNTH_MEM_BASE >> 16) & 0xFFF0) |
+                        (((SYNTH_MEM_LIMIT >> 16) & 0xFFF0) << 16))
+            m.cfg_write(0, SYNTH_RP_DEVFN, PCI_COMMAND, CMD_MEMORY | CMD_MASTER, 2)
+            self.cfg_write(0x10, SYNTH_BAR0)
+            self.cfg_write(0x14, 0)
+            self.cfg_write(0x18, SYNTH_BAR2)
+            self.cfg_write(0x1C, 0)
+            self.cfg_write(PCI_COMMAND, CMD_MEMORY | CMD_MASTER, 2)
+
+    def cfg_read(self, off, size=4):
+        return self.m.cfg_read(SYNTH_BUS, SYNTH_DEVFN, off, size)
+
+    def cfg_write(self, off, value, size=4):
+        self.m.cfg_write(SYNTH_BUS, SYNTH_DEVFN, off, value, size)
+
+    def rd(self, reg, size=4):
+        return self.m.read(SYNTH_BAR0 + reg, size)
+
+    def wr(self, reg, value, size=4):
+        self.m.write(SYNTH_BAR0 + reg, size, value)
+
+    def qreg(self, q, reg):
+        return S["REG_QUEUE_BASE"] + q * S["REG_QUEUE_STRIDE"] + S["QR_" + reg]
+
+    def qrd(self, q, reg):
+        return self.rd(self.qreg(q, reg))
+
+    def qwr(self, q, reg, value):
+        self.wr(self.qreg(q, reg), value)
+
+    def mac(self):
+        return (self.rd(R["REG_MAC_LO"]).to_bytes(4, "little") +
+                self.rd(R["REG_MAC_HI"]).to_bytes(2, "little"))
+
+    def negotiate(self, features):
+        """The feature handshake; returns what FEATURES_OK reads back."""
+        self.wr(S["REG_DRV_FEATURES"], features)
+        self.wr(S["REG_FEATURES_OK"], S["FEATURES_OK_BIT"])
+        return self.rd(S["REG_FEATURES_OK"])
+
+    def setup_msix(self, vector, addr, data):
+        entry = SYNTH_BAR2 + vector * 16
+        self.m.write(entry + 0, 4, addr & 0xFFFFFFFF)
+        self.m.write(entry + 4, 4, addr >> 32)
+        self.m.write(entry + 8, 4, data)
+        self.m.write(entry + 12, 4, 0)
+        cap = find_cap(self.m, SYNTH_BUS, SYNTH_DEVFN, CAP_MSIX)
+        ctl = self.cfg_read(cap + 2, 2)
+        self.cfg_write(cap + 2, ctl | 0x8000, 2)
+
+
+class SplitRing:
+    """Queue `q` of the synthetic function as a driver drives it: descriptor
+    table, available and used rings and 4 KiB buffers in the q-th MiB of
+    RAM_SYNTH. Each chain takes consecutive descriptors."""
+
+    BUF = 0x1000
+
+    def __init__(self, fn: SynthFunction, q, size=16, enable=True):
+        self.fn = fn
+        self.card = fn.card
+        self.q = q
+        self.size = size
+        base = RAM_SYNTH + q * 0x100000
+        self.desc = base
+        self.avail = base + 0x1000
+        self.used = base + 0x2000
+        self.bufs = base + 0x10000
+        self.next_desc = 0
+        self.avail_idx = 0
+        self.used_seen = 0
+        self.heads = {}  # head -> [(addr, len, write)]
+        if enable:
+            self.card.mem_write(base, bytes(0x3000))
+            for reg, addr in (("DESC", self.desc), ("AVAIL", self.avail), ("USED", self.used)):
+                fn.qwr(q, reg + "_LO", addr & 0xFFFFFFFF)
+                fn.qwr(q, reg + "_HI", addr >> 32)
+            fn.qwr(q, "SIZE", size)
+            fn.qwr(q, "ENABLE", S["QENABLE"])
+
+    @classmethod
+    def adopt(cls, fn, q, avail_idx, used_seen, next_desc, heads):
+        self = cls(fn, q, size=fn.qrd(q, "SIZE"), enable=False)
+        self.avail_idx, self.used_seen, self.next_desc = avail_idx, used_seen, next_desc
+        self.heads = dict(heads)
+        return self
+
+    def buf(self, idx):
+        return self.bufs + idx * self.BUF
+
+    def post(self, parts, kick=True):
+        """Makes a chain available: `parts` is a list of (bytes or int, write):
+        readable data, or the size of a writable buffer. Returns its head."""
+        head = self.next_desc
+        chain = []
+        for n, (data, write) in enumerate(parts):
+            idx = (head + n) % self.size
+            addr = self.buf(idx)
+            length = data if write else len(data)
+            if not write:
+                self.card.mem_write(addr, data)
+            last = n == len(parts) - 1
+            flags = (S["D_WRITE"] if write else 0) | (0 if last else S["D_NEXT"])
+            self.card.mem_write(self.desc + 16 * idx,
+                                SYNTH_DESC.pack(addr, length, flags,
+                                                0 if last else (idx + 1) % self.size))
+            chain.append((addr, length, write))
+        self.next_desc = (head + len(parts)) % self.size
+        self.heads[head] = chain
+        self.card.mem_write(self.avail + 4 + 2 * (self.avail_idx % self.size),
+                            struct.pack("<H", head))
+        self.avail_idx = (self.avail_idx + 1) & 0xFFFF
+        self.card.mem_write(self.avail, struct.pack("<H", self.avail_idx))
+        if kick:
+            self.notify()
+        return head
+
+    def notify(self):
+        self.fn.qwr(self.q, "NOTIFY", 1)
+
+    def used_idx(self):
+        return struct.unpack("<H", self.card.mem_read(self.used, 2))[0]
+
+    def pending(self):
+        return (self.used_idx() - self.used_seen) & 0xFFFF
+
+    def pop(self, timeout=10):
+        """The next used element as (id, flags, len, bytes written), waiting
+        up to `timeout` seconds (a hang guard)."""
+        deadline = time.monotonic() + timeout
+        while not self.pending():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"synth queue {self.q}: nothing used in {timeout} s")
+            time.sleep(0.005)
+        pos = self.used_seen % self.size
+        elem_id, flags, length = SYNTH_USED.unpack(
+            self.card.mem_read(self.used + 4 + 8 * pos, 8))
+        self.used_seen = (self.used_seen + 1) & 0xFFFF
+        data = b""
+        left = length
+        for addr, blen, write in self.heads.pop(elem_id, []):
+            if write and left:
+                take = min(left, blen)
+                data += self.card.mem_read(addr, take)
+                left -= take
+        return elem_id, flags, length, data

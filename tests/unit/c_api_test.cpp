@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -35,6 +36,8 @@ const SriovnicPlatformOps ops = {
     nullptr,
     nullptr,
     nullptr,
+    nullptr, // trace_synth_datapath
+    nullptr, // vf_serial
 };
 
 SriovnicCoreConfig config(uint16_t vfs)
@@ -110,3 +113,86 @@ TEST(CApi, RegistersInterruptsAndMigrationState)
 }
 
 } // namespace
+
+struct SynthRecorder {
+    std::vector<std::tuple<uint16_t, unsigned, unsigned, unsigned>> transitions;
+};
+
+SriovnicPlatformOps synth_ops()
+{
+    SriovnicPlatformOps o = ops;
+    o.trace_error = nullptr;
+    o.trace_synth_datapath = [](void *opaque, uint16_t fn, unsigned from, unsigned to, unsigned cause) {
+        static_cast<SynthRecorder *>(opaque)->transitions.emplace_back(fn, from, to, cause);
+    };
+    o.vf_serial = [](void *, uint16_t vf) { return SRIOVNIC_SYNTH_SERIAL(0, 3, vf + 1); };
+    o.raise_msix = [](void *, uint16_t, uint16_t) {};
+    o.set_intx = [](void *, bool) {};
+    return o;
+}
+
+TEST(CApi, SynthChannelHostOperations)
+{
+    char err[128] = "";
+    SynthRecorder rec;
+    const SriovnicPlatformOps sops = synth_ops();
+    SriovnicCoreConfig cfg = config(2);
+    SriovnicCore *core = sriovnic_core_new(&cfg, &sops, &rec, err, sizeof(err));
+    ASSERT_NE(core, nullptr) << err;
+
+    SriovnicSynthConfig sc{};
+    sc.paired_vf = 2;
+    sc.mac[0] = 0x52;
+    sc.mac[5] = 0x09;
+    sc.features = SRIOVNIC_SYNTH_F_ALL;
+    sc.revoke_timeout_ms = 100;
+    sc.max_mtu = 9000;
+    sc.sriov_allowed = true;
+    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(std::string(err), "'vf' must be between 0 and 1 (got 2)");
+    sc.paired_vf = 1;
+    sc.max_mtu = 1000;
+    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(std::string(err), "'max-mtu' must be between 1500 and 9000 (got 1000)");
+    sc.max_mtu = 9000;
+    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    ASSERT_EQ(fn, 3) << err;
+    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0) << "VF 1 is taken";
+
+    EXPECT_EQ(sriovnic_core_msix_vectors(core, fn), 2);
+    EXPECT_EQ(sriovnic_core_read(core, fn, SRIOVNIC_REG_FUNC, 4), SRIOVNIC_SYNTH_FUNC_VALUE);
+    EXPECT_FALSE(sriovnic_core_synth_offer(core, fn, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "VF 1 is not enabled");
+    EXPECT_FALSE(sriovnic_core_synth_offer(core, 1, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "function 1 is not a synthetic channel");
+
+    sriovnic_core_set_active_vfs(core, 2); // VF 1 appears: offered automatically
+    SriovnicSynthInfo info{};
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_TRUE(info.vf_present);
+    EXPECT_FALSE(info.vf_up);
+    EXPECT_EQ(info.offer_serial, SRIOVNIC_SYNTH_SERIAL(0, 3, 2)) << "the glue's serial";
+    ASSERT_EQ(rec.transitions.size(), 1u);
+    EXPECT_EQ(rec.transitions[0], std::make_tuple(fn, 0u, 1u, unsigned(SRIOVNIC_SYNTH_CAUSE_OFFER)));
+
+    EXPECT_FALSE(sriovnic_core_synth_set_max_mtu(core, fn, 12000, err, sizeof(err)));
+    EXPECT_TRUE(sriovnic_core_synth_set_offloads(core, fn, SRIOVNIC_SYNTH_F_CSUM_TX, err, sizeof(err)));
+    EXPECT_TRUE(sriovnic_core_synth_set_sriov_allowed(core, fn, false, err, sizeof(err)));
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_SYNTHETIC) << "an offer is withdrawn at once";
+    EXPECT_EQ(info.last_revoke_reason, SRIOVNIC_SYNTH_REVOKE_POLICY);
+    EXPECT_FALSE(sriovnic_core_synth_revoke(core, fn, SRIOVNIC_SYNTH_REVOKE_ADMIN, false, 0, err,
+                                            sizeof(err)));
+    EXPECT_EQ(std::string(err), "no VF is offered");
+
+    SriovnicSynthRegs *regs = sriovnic_core_synth_regs(core, fn);
+    ASSERT_NE(regs, nullptr);
+    EXPECT_EQ(sriovnic_core_synth_regs(core, 2), nullptr);
+    regs->dp_state = SRIOVNIC_SYNTH_DP_VF;
+    EXPECT_FALSE(sriovnic_core_post_load(core, fn, err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("SYNTHETIC"), std::string::npos);
+    regs->dp_state = SRIOVNIC_SYNTH_DP_SYNTHETIC;
+    EXPECT_TRUE(sriovnic_core_post_load(core, fn, err, sizeof(err)));
+    sriovnic_core_free(core);
+}

@@ -13,6 +13,7 @@
 #include "sriovnic/desc.h"
 #include "sriovnic/mailbox.h"
 #include "sriovnic/regs.h"
+#include "sriovnic/synth.h"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +32,41 @@ constexpr size_t kRamSize = 256 * 1024;
 // The card's register BARs sit right after RAM, so that any address the chaos
 // makes up may land in them: the card's DMA then comes back to the card.
 constexpr uint64_t kBarsBase = kRamSize;
-constexpr uint64_t kBarsEnd = kBarsBase + SRIOVNIC_PF_REGS_SIZE + kVfs * SRIOVNIC_VF_REGS_SIZE;
+// The synthetic channel (paired with VF 0) is the function after the VFs; its BAR follows theirs.
+constexpr uint16_t kSynth = kVfs + 1;
+constexpr uint64_t kSynthBar = kBarsBase + SRIOVNIC_PF_REGS_SIZE + kVfs * SRIOVNIC_VF_REGS_SIZE;
+constexpr uint64_t kBarsEnd = kSynthBar + SRIOVNIC_SYNTH_REGS_SIZE;
+constexpr uint8_t kSynthMac[6] = {0x52, 0x54, 0x00, 0x00, 0x02, 0x00};
+
+// Offsets the synth driver uses.
+std::vector<uint32_t> synth_offsets()
+{
+    std::vector<uint32_t> offsets = {
+        SRIOVNIC_REG_CTRL, SRIOVNIC_REG_INT_CAUSE, SRIOVNIC_REG_INT_ENABLE_SET,
+        SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_REG_ERR_CAUSE, SRIOVNIC_REG_MTU, SRIOVNIC_REG_RX_MODE,
+        SRIOVNIC_REG_MC_HASH_LO, SRIOVNIC_SYNTH_REG_DRV_FEATURES, SRIOVNIC_SYNTH_REG_FEATURES_OK,
+        SRIOVNIC_SYNTH_REG_DATAPATH, SRIOVNIC_SYNTH_REG_DATA_IRQ, SRIOVNIC_SYNTH_REG_STAT(0),
+    };
+    for (unsigned q = 0; q < SRIOVNIC_SYNTH_NUM_QUEUES; q++) {
+        for (uint32_t reg = 0; reg <= SRIOVNIC_SYNTH_QR_USED_POS; reg += 4) {
+            offsets.push_back(SRIOVNIC_SYNTH_REG_QUEUE(q, reg));
+        }
+    }
+    return offsets;
+}
+
+SriovnicSynthConfig synth_config()
+{
+    SriovnicSynthConfig cfg{};
+    cfg.paired_vf = 0;
+    std::copy(std::begin(kSynthMac), std::end(kSynthMac), cfg.mac);
+    cfg.features = SRIOVNIC_SYNTH_F_ALL;
+    cfg.revoke_timeout_ms = 5;
+    cfg.max_mtu = 9000;
+    cfg.offloads = SRIOVNIC_SYNTH_F_OFFLOADS;
+    cfg.sriov_allowed = true;
+    return cfg;
+}
 
 // Offsets a driver would use, so that random writes reach deep states.
 std::vector<uint32_t> interesting_offsets()
@@ -63,10 +98,10 @@ std::vector<uint32_t> interesting_offsets()
 
 class Chaos {
 public:
-    explicit Chaos(uint64_t seed) : rng_(seed), offsets_(interesting_offsets())
+    explicit Chaos(uint64_t seed)
+        : rng_(seed), offsets_(interesting_offsets()), synth_offsets_(synth_offsets())
     {
-        device_ = std::make_unique<Device>(config(), platform_);
-        device_->subscribe(platform_);
+        device_ = new_device();
         device_->set_active_vfs(kVfs);
         platform_.max_mmio_size = 4; // every chunk a register access
         platform_.bars.push_back({kBarsBase, SRIOVNIC_PF_REGS_SIZE, SRIOVNIC_FN_PF});
@@ -74,6 +109,7 @@ public:
             platform_.bars.push_back({kBarsBase + SRIOVNIC_PF_REGS_SIZE + n * SRIOVNIC_VF_REGS_SIZE,
                                       SRIOVNIC_VF_REGS_SIZE, SRIOVNIC_FN_VF(n)});
         }
+        platform_.bars.push_back({kSynthBar, SRIOVNIC_SYNTH_REGS_SIZE, kSynth});
         // The card's DMA that comes back to it must not make it do anything.
         platform_.mmio.read = [this](uint16_t fn, uint64_t off, unsigned size) {
             const Outputs before = outputs();
@@ -92,7 +128,7 @@ public:
 
     void step()
     {
-        switch (pick(14)) {
+        switch (pick(19)) {
         case 0: case 1: case 2: case 3: write_register(); break;
         case 4: read_register(); break;
         case 5: scribble_memory(); break;
@@ -110,9 +146,15 @@ public:
             }
             break;
         case 11: case 12: start_queue(); break;
-        default: migrate(); break;
+        case 13: migrate(); break;
+        case 14: synth_write(); break;
+        case 15: start_synth_queue(); break;
+        case 16: synth_message(); break;
+        case 17: host_operation(); break;
+        default: synth_frame(); break;
         }
         check_outputs();
+        check_synth();
     }
 
 private:
@@ -123,6 +165,164 @@ private:
     }
 
     static SriovnicCoreConfig config() { return test::card_config(kVfs, 2, 2, test::kPfMac); }
+
+    std::unique_ptr<Device> new_device()
+    {
+        auto d = std::make_unique<Device>(config(), platform_);
+        d->subscribe(platform_);
+        std::string err;
+        EXPECT_EQ(d->attach_synth(synth_config(), err), kSynth) << err;
+        return d;
+    }
+    synth::Channel &channel() { return *device_->channel(kSynth); }
+
+    // ---- the synthetic channel ----
+
+    void synth_write()
+    {
+        const uint32_t off = pick(4) ? synth_offsets_[pick(synth_offsets_.size())]
+                                     : uint32_t(pick(SRIOVNIC_SYNTH_REGS_SIZE + 16));
+        uint32_t v = value();
+        if (off == SRIOVNIC_SYNTH_REG_DRV_FEATURES && pick(2)) {
+            v &= SRIOVNIC_SYNTH_F_ALL;
+        }
+        device_->write(kSynth, off, pick(8) ? 4 : size(), v);
+    }
+
+    // Puts `n` little-endian bytes of `v` at `at` if the whole range is RAM.
+    void put(uint64_t at, uint64_t v, unsigned n)
+    {
+        if (at + n <= kRamSize) {
+            test::put_le(platform_.ram, at, v, n);
+        }
+    }
+
+    // A driver's bring-up of one queue (features first, sometimes), with
+    // chains that look right or not at all, made available and notified.
+    void start_synth_queue()
+    {
+        auto wr = [&](uint32_t reg, uint32_t v) { device_->write(kSynth, reg, 4, v); };
+        if (pick(3) == 0) {
+            wr(SRIOVNIC_SYNTH_REG_DRV_FEATURES, uint32_t(pick(SRIOVNIC_SYNTH_F_ALL + 1)));
+            wr(SRIOVNIC_SYNTH_REG_FEATURES_OK, 1);
+            wr(SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | uint32_t(pick(3)));
+            wr(SRIOVNIC_REG_INT_ENABLE_SET, ~0u);
+            wr(SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
+        }
+        const unsigned q = unsigned(pick(SRIOVNIC_SYNTH_NUM_QUEUES));
+        const uint32_t n = SRIOVNIC_SYNTH_RING_MIN << pick(3);
+        auto base = [&](uint64_t bytes) {
+            return uint32_t(pick(16) ? pick(kRamSize - bytes) : kBarsBase + pick(kBarsEnd - kBarsBase)) & ~15u;
+        };
+        const uint32_t desc = base(16 * n), avail = base(4 + 2 * n), used = base(4 + 8 * n);
+        auto qwr = [&](uint32_t reg, uint32_t v) { wr(SRIOVNIC_SYNTH_REG_QUEUE(q, reg), v); };
+        qwr(SRIOVNIC_SYNTH_QR_ENABLE, 0);
+        qwr(SRIOVNIC_SYNTH_QR_DESC_LO, desc);
+        qwr(SRIOVNIC_SYNTH_QR_AVAIL_LO, avail);
+        qwr(SRIOVNIC_SYNTH_QR_USED_LO, used);
+        qwr(SRIOVNIC_SYNTH_QR_SIZE, n);
+        put(avail, 0, 2);
+        put(used, 0, 2);
+        qwr(SRIOVNIC_SYNTH_QR_ENABLE, 1);
+        const uint32_t count = uint32_t(pick(n + 1));
+        for (uint32_t i = 0; i < count; i++) {
+            const bool write = q == SRIOVNIC_SYNTH_Q_RX || q == SRIOVNIC_SYNTH_Q_EVENT;
+            const uint64_t d = desc + 16 * i;
+            put(d, pick(8) == 0 ? rng_() : pick(kBarsEnd), 8);
+            put(d + 8, pick(4) == 0 ? rng_() : 12 + pick(2048), 4);
+            put(d + 12, pick(4) == 0 ? rng_() : (write ? SRIOVNIC_SYNTH_D_WRITE : 0) | pick(2), 2);
+            put(d + 14, pick(n + 2), 2);
+            put(avail + 4 + 2 * i, pick(8) == 0 ? rng_() : i, 2);
+        }
+        put(avail, pick(8) == 0 ? rng_() : count, 2);
+        qwr(SRIOVNIC_SYNTH_QR_NOTIFY, 1);
+    }
+
+    // A CTRL request, well-formed or not, through whatever CTRL ring runs.
+    void synth_message()
+    {
+        const SriovnicSynthQueueRegs &q = channel().regs().queues[SRIOVNIC_SYNTH_Q_CTRL];
+        const uint64_t desc = q.desc_lo, avail = q.avail_lo;
+        if (!q.enable || desc + 32 > kRamSize || avail + 4 + 2 * q.size > kRamSize) {
+            return;
+        }
+        const uint64_t req = pick(kRamSize - 64), resp = pick(kRamSize - 64);
+        const SriovnicSynthInfo info = channel().info();
+        put(req, SRIOVNIC_SYNTH_MSG_SWITCH_DATA_PATH, 2);
+        put(req + 2, pick(4) ? 20 : pick(64), 2);
+        put(req + 4, rng_(), 4);
+        put(req + 8, pick(8) ? 0 : rng_(), 4);
+        put(req + 12, pick(2), 1);
+        put(req + 13, pick(8) ? 0 : rng_(), 1);
+        put(req + 14, pick(2) ? info.paired_vf : pick(300), 2);
+        put(req + 16, pick(2) ? info.offer_serial : rng_(), 4);
+        if (pick(4) == 0) {
+            put(req, rng_(), 8);
+        }
+        put(desc, req, 8);
+        put(desc + 8, pick(8) ? 20 : pick(40), 4);
+        put(desc + 12, SRIOVNIC_SYNTH_D_NEXT, 2);
+        put(desc + 14, 1, 2);
+        put(desc + 16, resp, 8);
+        put(desc + 24, pick(8) ? 32 : pick(40), 4);
+        put(desc + 28, SRIOVNIC_SYNTH_D_WRITE, 2);
+        const uint16_t idx = uint16_t(q.avail_pos);
+        put(avail + 4 + 2 * (idx % q.size), 0, 2);
+        put(avail, uint16_t(idx + 1), 2);
+        device_->write(kSynth, SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_Q_CTRL, SRIOVNIC_SYNTH_QR_NOTIFY), 4, 1);
+        reach.synth_requests++;
+    }
+
+    void host_operation()
+    {
+        synth::Channel &c = channel();
+        (void)device_->synth_op([&] {
+            switch (pick(7)) {
+            case 0: return c.offer();
+            case 1: return c.revoke(unsigned(pick(7)), pick(2), uint32_t(pick(3) ? 0 : pick(20)));
+            case 2: return c.set_sriov_allowed(pick(3) != 0);
+            case 3: return c.set_max_mtu(uint16_t(1400 + pick(8000)));
+            case 4: return c.set_offloads(uint32_t(pick(2) ? pick(16) : rng_()));
+            case 5: c.vf_reset(); return std::optional<std::string>{};
+            default: return std::optional<std::string>{};
+            }
+        });
+        platform_.now += pick(10'000'000);
+        device_->on_timer();
+    }
+
+    // A frame for the pair's MAC from the backend or from the channel.
+    void synth_frame()
+    {
+        test::Bytes frame = test::ethernet(pick(2) ? test::Mac{0x52, 0x54, 0, 0, 2, 0} : test::kBroadcast,
+                                           test::kRemote, 0x0800, pick(1600));
+        (void)device_->uplink_receive(frame);
+    }
+
+    // What must hold of the channel whatever the guest and host did.
+    void check_synth()
+    {
+        const SriovnicSynthRegs &r = channel().regs();
+        ASSERT_LE(r.dp_state, 3u);
+        if (r.dp_state == SRIOVNIC_SYNTH_DP_SYNTHETIC) {
+            ASSERT_EQ(r.dp_vf, 0u);
+            ASSERT_EQ(r.dp_serial, 0u);
+        }
+        ASSERT_LE(r.num_events, SRIOVNIC_SYNTH_MAX_WAITING_EVENTS);
+        for (const SriovnicSynthQueueRegs &q : r.queues) {
+            if (q.enable) {
+                ASSERT_EQ(q.avail_pos, q.used_pos) << "every entry taken was used";
+            }
+        }
+        const SriovnicSynthInfo info = channel().info();
+        ASSERT_FALSE(info.rx_via_vf && !info.vf_up);
+        ASSERT_FALSE(info.rx_via_vf && info.state != SRIOVNIC_SYNTH_DP_VF &&
+                     info.state != SRIOVNIC_SYNTH_DP_REVOKING);
+        if (r.dp_state != last_dp_state_) {
+            reach.synth_transitions++;
+            last_dp_state_ = r.dp_state;
+        }
+    }
 
     uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
 
@@ -138,7 +338,7 @@ private:
         }
     }
 
-    uint16_t function() { return uint16_t(pick(kVfs + 2)); } // one past the last VF too
+    uint16_t function() { return uint16_t(pick(kVfs + 3)); } // the channel and one past it too
 
     uint32_t offset()
     {
@@ -276,8 +476,7 @@ private:
     // or carries on from it.
     void migrate()
     {
-        auto dest = std::make_unique<Device>(config(), platform_);
-        dest->subscribe(platform_);
+        auto dest = new_device();
         dest->set_active_vfs(device_->active_vfs());
         dest->admin().regs() = device_->admin().regs();
         bool accepted = true;
@@ -290,6 +489,8 @@ private:
             }
             accepted = accepted && !dest->post_load(fn);
         }
+        dest->channel(kSynth)->regs() = corrupted(channel().regs());
+        accepted = accepted && !dest->post_load(kSynth);
         if (accepted) {
             device_ = std::move(dest);
         }
@@ -301,6 +502,7 @@ public:
     struct Reach {
         size_t interrupts = 0, frames_out = 0, dma = 0, bar_accesses = 0;
         size_t migrations_taken = 0, migrations_refused = 0;
+        size_t synth_requests = 0, synth_transitions = 0;
     } reach;
 
 private:
@@ -310,8 +512,10 @@ private:
         reach.frames_out += platform_.uplink.size();
         reach.dma += platform_.dma_fns.size();
         for (const auto &[fn, vector] : platform_.msix) {
-            ASSERT_LE(fn, kVfs);
-            ASSERT_LT(vector, device_->function(fn)->msix_vectors()) << "function " << fn;
+            ASSERT_LE(fn, kSynth);
+            const unsigned vectors = fn == kSynth ? SRIOVNIC_SYNTH_MSIX_VECTORS
+                                                  : device_->function(fn)->msix_vectors();
+            ASSERT_LT(vector, vectors) << "function " << fn;
         }
         platform_.msix.clear();
         for (const auto &frame : platform_.uplink) {
@@ -325,6 +529,8 @@ private:
 
     std::mt19937_64 rng_;
     std::vector<uint32_t> offsets_;
+    std::vector<uint32_t> synth_offsets_;
+    uint32_t last_dp_state_ = SRIOVNIC_SYNTH_DP_SYNTHETIC;
     test::FakePlatform platform_{kRamSize};
     std::unique_ptr<Device> device_;
 };
@@ -347,13 +553,16 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
         std::cout << "seed " << seed << ": " << r.interrupts << " interrupts, " << r.frames_out
                   << " frames out, " << r.dma << " DMA accesses (" << r.bar_accesses
                   << " into the card's BARs), migrations " << r.migrations_taken
-                  << " taken / " << r.migrations_refused << " refused\n";
+                  << " taken / " << r.migrations_refused << " refused, " << r.synth_requests
+                  << " CTRL requests, " << r.synth_transitions << " data-path changes\n";
         // The chaos must reach the data path and migration, or it tests little.
         EXPECT_GT(r.frames_out, 100u);
         EXPECT_GT(r.dma, 1000u);
         EXPECT_GT(r.bar_accesses, 100u);
         EXPECT_GT(r.migrations_taken, 0u);
         EXPECT_GT(r.migrations_refused, 0u);
+        EXPECT_GT(r.synth_requests, 10u);
+        EXPECT_GT(r.synth_transitions, 10u);
     }
 }
 

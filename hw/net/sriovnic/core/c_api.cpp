@@ -64,6 +64,17 @@ public:
             ops_.trace_mailbox(opaque_, vf, to_pf, word0);
         }
     }
+    void on_synth_datapath(uint16_t fn, unsigned old_state, unsigned new_state,
+                           unsigned cause) override
+    {
+        if (ops_.trace_synth_datapath) {
+            ops_.trace_synth_datapath(opaque_, fn, old_state, new_state, cause);
+        }
+    }
+    uint32_t vf_serial(uint16_t vf) override
+    {
+        return ops_.vf_serial ? ops_.vf_serial(opaque_, vf) : Platform::vf_serial(vf);
+    }
 
 private:
     SriovnicPlatformOps ops_;
@@ -75,6 +86,16 @@ void copy_message(const std::string &message, char *err, size_t err_len)
     if (err && err_len) {
         std::snprintf(err, err_len, "%s", message.c_str());
     }
+}
+
+// A host operation's outcome as the C API reports it.
+bool report(const std::optional<std::string> &problem, char *err, size_t err_len)
+{
+    if (problem) {
+        copy_message(*problem, err, err_len);
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -116,8 +137,11 @@ void sriovnic_core_free(SriovnicCore *core)
 
 uint16_t sriovnic_core_msix_vectors(const SriovnicCore *core, uint16_t fn)
 {
-    const sriovnic::Function *f = const_cast<SriovnicCore *>(core)->device.function(fn);
-    return f ? f->msix_vectors() : 0;
+    sriovnic::Device &d = const_cast<SriovnicCore *>(core)->device;
+    if (const sriovnic::Function *f = d.function(fn)) {
+        return f->msix_vectors();
+    }
+    return d.channel(fn) ? SRIOVNIC_SYNTH_MSIX_VECTORS : 0;
 }
 
 uint64_t sriovnic_core_read(SriovnicCore *core, uint16_t fn, uint64_t offset, unsigned size)
@@ -194,6 +218,80 @@ bool sriovnic_core_post_load(SriovnicCore *core, uint16_t fn, char *err, size_t 
         return false;
     }
     return true;
+}
+
+uint16_t sriovnic_core_synth_attach(SriovnicCore *core, const SriovnicSynthConfig *cfg, char *err,
+                                    size_t err_len)
+{
+    std::string problem;
+    const uint16_t fn = core->device.attach_synth(*cfg, problem);
+    if (!fn) {
+        copy_message(problem, err, err_len);
+    }
+    return fn;
+}
+
+static sriovnic::synth::Channel *channel_or_error(SriovnicCore *core, uint16_t fn, char *err,
+                                                  size_t err_len)
+{
+    sriovnic::synth::Channel *c = core->device.channel(fn);
+    if (!c) {
+        copy_message("function " + std::to_string(fn) + " is not a synthetic channel", err, err_len);
+    }
+    return c;
+}
+
+bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->offer(); }), err, err_len);
+}
+
+bool sriovnic_core_synth_revoke(SriovnicCore *core, uint16_t fn, unsigned reason, bool surprise,
+                                uint32_t timeout_ms, char *err, size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->revoke(reason, surprise, timeout_ms); }),
+                       err, err_len);
+}
+
+bool sriovnic_core_synth_set_sriov_allowed(SriovnicCore *core, uint16_t fn, bool allowed, char *err,
+                                           size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->set_sriov_allowed(allowed); }), err,
+                       err_len);
+}
+
+bool sriovnic_core_synth_set_max_mtu(SriovnicCore *core, uint16_t fn, uint16_t max_mtu, char *err,
+                                     size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->set_max_mtu(max_mtu); }), err, err_len);
+}
+
+bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t offloads, char *err,
+                                      size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->set_offloads(offloads); }), err,
+                       err_len);
+}
+
+bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info)
+{
+    sriovnic::synth::Channel *c = core->device.channel(fn);
+    if (!c) {
+        return false;
+    }
+    *info = c->info();
+    return true;
+}
+
+SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn)
+{
+    sriovnic::synth::Channel *c = core->device.channel(fn);
+    return c ? &c->regs() : nullptr;
 }
 
 } // extern "C"

@@ -70,6 +70,32 @@ public:
     }
     void raise_msix(Function &f, uint16_t vector);
 
+    // A requester that is not a Function (the synthetic channel): its
+    // function number, and its DMA_SELF counter.
+    struct Requester {
+        uint16_t fn;
+        uint64_t *dma_self;
+    };
+    bool dma_read(const Requester &r, uint64_t addr, std::span<uint8_t> buf)
+    {
+        const unsigned refused = refused_;
+        const bool ok = platform_.dma_read(r.fn, addr, buf);
+        return refused_ == refused ? ok : refuse(r);
+    }
+    bool dma_write(const Requester &r, uint64_t addr, std::span<const uint8_t> buf)
+    {
+        const unsigned refused = refused_;
+        const bool ok = platform_.dma_write(r.fn, addr, buf);
+        return refused_ == refused ? ok : refuse(r);
+    }
+    // False if the message reached the card itself (refused and counted).
+    bool raise_msix(const Requester &r, uint16_t vector)
+    {
+        const unsigned refused = refused_;
+        platform_.raise_msix(r.fn, vector);
+        return refused_ == refused || refuse(r);
+    }
+
     // Calls into the backend, inside which it may hand the card a frame.
     void send_uplink(std::span<const uint8_t> frame);
     void uplink_ready();
@@ -86,6 +112,11 @@ public:
 
 private:
     bool refuse(Function &f);
+    bool refuse(const Requester &r)
+    {
+        ++*r.dma_self;
+        return false;
+    }
     void retry_uplink_now();
 
     Platform &platform_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "device.hpp"
 
+#include "mac_regs.hpp"
 #include "queues.hpp"
 #include "sriovnic/regs.h"
 
@@ -109,11 +110,32 @@ std::optional<uint32_t> Device::read_target(Function &f, const RegTarget &t)
     return std::nullopt;
 }
 
+uint64_t Device::channel_read(synth::Channel &c, uint64_t offset, unsigned size)
+{
+    if (bus_.busy()) {
+        bus_.refuse_own_access();
+        return all_ones(size);
+    }
+    CardBus::Work work(bus_);
+    return c.read(offset, size);
+}
+
+void Device::channel_write(synth::Channel &c, uint64_t offset, unsigned size, uint64_t value)
+{
+    if (bus_.busy()) {
+        bus_.refuse_own_access();
+        return;
+    }
+    CardBus::Work work(bus_);
+    c.write(offset, size, value);
+}
+
 uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
 {
     Function *f = function(fn);
-    if (!f) {
-        return all_ones(size);
+    if (!f) [[unlikely]] {
+        synth::Channel *c = channel(fn);
+        return c ? channel_read(*c, offset, size) : all_ones(size);
     }
     if (bus_.busy()) {
         bus_.refuse_own_access();
@@ -235,7 +257,10 @@ Function::WriteResult Device::write_target(Function &f, const RegTarget &t, uint
 void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
 {
     Function *f = function(fn);
-    if (!f) {
+    if (!f) [[unlikely]] {
+        if (synth::Channel *c = channel(fn)) {
+            channel_write(*c, offset, size, value);
+        }
         return;
     }
     if (bus_.busy()) {
@@ -295,12 +320,19 @@ void Device::update_links()
             irqs_.update(f);
         }
     }
+    for (auto &c : channels_) {
+        c->set_link(uplink_up_);
+    }
 }
 
 void Device::reset_function(uint16_t fn)
 {
     Function *f = function(fn);
     if (!f) {
+        if (synth::Channel *c = channel(fn)) {
+            CardBus::Work work(bus_);
+            c->reset();
+        }
         return;
     }
     CardBus::Work work(bus_);
@@ -313,8 +345,16 @@ void Device::reset_function(uint16_t fn)
         // The PF's administration of its VFs goes with the PF.
         admin_.reset();
         update_links();
+        for (auto &c : channels_) {
+            c->pf_administration_cleared(); // the channel's MAC stays the paired VF's
+        }
     }
     irqs_.update(*f);
+    if (f->is_vf()) {
+        if (synth::Channel *c = channel_of_vf(f->vf_number())) {
+            c->vf_reset();
+        }
+    }
 }
 
 void Device::set_active_vfs(uint16_t active_vfs)
@@ -322,6 +362,12 @@ void Device::set_active_vfs(uint16_t active_vfs)
     active_vfs_ = std::min(active_vfs, total_vfs());
     for (uint16_t n = 0; n < total_vfs(); n++) {
         vf(n).set_present(n < active_vfs_);
+    }
+    if (!channels_.empty()) {
+        CardBus::Work work(bus_);
+        for (auto &c : channels_) {
+            c->vf_presence_changed();
+        }
     }
 }
 
@@ -388,6 +434,10 @@ std::optional<std::string> Device::post_load(uint16_t fn)
 {
     Function *f = function(fn);
     if (!f) {
+        if (synth::Channel *c = channel(fn)) {
+            CardBus::Work work(bus_);
+            return c->post_load();
+        }
         return "no function " + std::to_string(fn);
     }
     if (auto problem = f->validate_loaded()) {
@@ -408,6 +458,64 @@ std::optional<std::string> Device::post_load(uint16_t fn)
     tx_.kick_after_load(*f);
     irqs_.resume_after_load(*f);
     return std::nullopt;
+}
+
+uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, std::string &error)
+{
+    if (auto problem = synth::Channel::check_config(cfg, total_vfs())) {
+        error = *problem;
+        return 0;
+    }
+    if (channel_of_vf(cfg.paired_vf)) {
+        error = "VF " + std::to_string(cfg.paired_vf) + " is already paired with a synthetic channel";
+        return 0;
+    }
+    CardBus::Work work(bus_);
+    const uint16_t fn = uint16_t(functions_.size() + channels_.size());
+    synth::CardLink &link = *this;
+    channels_.push_back(std::make_unique<synth::Channel>(fn, cfg, total_vfs(), link, bus_, switch_,
+                                                         timers_, hooks_, platform_));
+    synth::Channel &c = *channels_.back();
+    const uint16_t port = switch_.add_port(c);
+    (void)port; // == fn: ports are numbered as functions
+    switch_.pair(fn, SRIOVNIC_FN_VF(cfg.paired_vf));
+    timers_.add(c);
+    program_vf_mac(cfg.paired_vf, c.mac());
+    c.set_link(uplink_up_);
+    c.vf_presence_changed();
+    return fn;
+}
+
+synth::Channel *Device::channel_of_vf(uint16_t n)
+{
+    for (auto &c : channels_) {
+        if (c->paired_vf() == n) {
+            return c.get();
+        }
+    }
+    return nullptr;
+}
+
+void Device::program_vf_mac(uint16_t n, const MacAddr &mac)
+{
+    SriovnicVfAdminRegs &a = admin_.vf(n);
+    Function &f = vf(n);
+    f.pin_mac(true);
+    if (mac_regs::mac(a.mac_lo, a.mac_hi) == mac && f.mac() == mac) {
+        return;
+    }
+    a.mac_lo = a.mac_lo_staged = mac_regs::lo(mac);
+    a.mac_hi = mac_regs::hi(mac);
+    f.apply_admin_mac();
+    administration_changed(f);
+}
+
+void Device::rx_buffers_posted()
+{
+    if (uplink_blocked_) {
+        uplink_blocked_ = false;
+        bus_.uplink_ready();
+    }
 }
 
 } // namespace sriovnic

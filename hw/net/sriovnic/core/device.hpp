@@ -12,10 +12,12 @@
 #include "regmap.hpp"
 #include "rx_engine.hpp"
 #include "sriovnic-core.h"
+#include "synth/channel.hpp"
 #include "timers.hpp"
 #include "tx_engine.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,7 +35,7 @@ namespace sriovnic {
 //   interrupts and ring faults ...... Interrupts
 //   DMA, MSI-X, re-entrancy guard ... CardBus
 //   timers .......................... TimerService
-class Device final : private Card {
+class Device final : private Card, private synth::CardLink {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
 
@@ -66,6 +68,20 @@ public:
 
     // nullptr if `fn` names no function of this card.
     Function *function(uint16_t fn) { return fn < functions_.size() ? &functions_[fn] : nullptr; }
+    // nullptr if `fn` names no synthetic channel of this card.
+    synth::Channel *channel(uint16_t fn)
+    {
+        const size_t i = size_t(fn) - functions_.size();
+        return fn >= functions_.size() && i < channels_.size() ? channels_[i].get() : nullptr;
+    }
+    // A host operation on a synthetic channel, run as the card's work.
+    template <typename Op> auto synth_op(Op &&op)
+    {
+        CardBus::Work work(bus_);
+        return op();
+    }
+    // Attaches a synthetic channel (before traffic): its function number, or why not.
+    uint16_t attach_synth(const SriovnicSynthConfig &cfg, std::string &error);
     PfAdmin &admin() { return admin_; }
     Mailbox &mailbox() { return mailbox_; }
 
@@ -83,6 +99,15 @@ private:
     void interrupts_changed(Function &f) override { irqs_.update(f); }
     void administration_changed(Function &vf) override;
     void rate_changed(Function &vf) override { tx_.rate_changed(vf); }
+
+    // synth::CardLink
+    bool vf_present(uint16_t n) const override { return functions_[1 + size_t(n)].present(); }
+    uint32_t vf_serial(uint16_t n) override { return platform_.vf_serial(n); }
+    void program_vf_mac(uint16_t n, const MacAddr &mac) override;
+    void rx_buffers_posted() override;
+    synth::Channel *channel_of_vf(uint16_t n);
+    uint64_t channel_read(synth::Channel &c, uint64_t offset, unsigned size);
+    void channel_write(synth::Channel &c, uint64_t offset, unsigned size, uint64_t value);
 
     RegLayout layout(const Function &f) const
     {
@@ -119,6 +144,7 @@ private:
     TxEngine tx_;
     std::vector<FunctionPort> function_ports_;
     UplinkPort uplink_port_;
+    std::vector<std::unique_ptr<synth::Channel>> channels_; // function total_vfs + 1 + i
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
     bool uplink_blocked_ = false;

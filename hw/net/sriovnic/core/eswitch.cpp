@@ -41,12 +41,17 @@ std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
 {
     dests.clear();
     const bool from_uplink = src == kUplinkPort;
+    // A pair never gets back what one of its members sent; a port in no pair
+    // has no group to exclude (kNoGroup - 1 is nobody's group).
+    const uint16_t src_group =
+        !from_uplink && ports[src].group != kNoGroup ? ports[src].group : uint16_t(kNoGroup - 1);
     if (is_multicast(info.dst)) {
         const bool bcast = is_broadcast(info.dst);
         const uint64_t bucket = uint64_t(1) << mc_hash_bucket(info.dst);
         for (uint16_t fn = 0; fn < ports.size(); fn++) {
             const PortView &p = ports[fn];
-            if (fn == src || !p.receiving || !on_port_vlan(p, info)) {
+            if (fn == src || !p.receiving || p.standby || p.group == src_group ||
+                !on_port_vlan(p, info)) {
                 continue;
             }
             if (bcast || p.promisc || p.allmulti || (p.mc_hash & bucket)) {
@@ -61,7 +66,8 @@ std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
     std::optional<uint16_t> filtered;
     for (uint16_t fn = 0; fn < ports.size(); fn++) {
         const PortView &p = ports[fn];
-        if (fn == src || p.mac != info.dst || is_zero(p.mac)) {
+        if (fn == src || p.mac != info.dst || is_zero(p.mac) || p.standby ||
+            p.group == src_group) {
             continue;
         }
         if (!on_port_vlan(p, info)) {
@@ -75,7 +81,8 @@ std::optional<uint16_t> forward(uint16_t src, const FrameInfo &info,
     }
     for (uint16_t fn = 0; fn < ports.size(); fn++) {
         const PortView &p = ports[fn];
-        if (fn != src && p.receiving && p.promisc && on_port_vlan(p, info)) {
+        if (fn != src && p.receiving && p.promisc && !p.standby && p.group != src_group &&
+            on_port_vlan(p, info)) {
             dests.push_back(fn);
         }
     }
@@ -95,6 +102,25 @@ void Switch::attach(uint16_t id, SwitchPort &port)
 {
     ports_[id] = &port;
     port_changed(id);
+}
+
+uint16_t Switch::add_port(SwitchPort &port)
+{
+    const uint16_t id = uint16_t(ports_.size());
+    ports_.push_back(&port);
+    views_.emplace_back();
+    stale_.push_back(true);
+    any_stale_ = true;
+    tx_dests_.reserve(ports_.size() + 1);
+    rx_dests_.reserve(ports_.size() + 1);
+    return id;
+}
+
+void Switch::pair(uint16_t channel, uint16_t vf)
+{
+    pairs_.push_back({channel, vf});
+    port_changed(channel);
+    port_changed(vf);
 }
 
 void Switch::port_changed(uint16_t port)
@@ -118,6 +144,15 @@ void Switch::refresh_views()
             views_[id] = ports_[id] ? ports_[id]->view() : PortView{};
             stale_[id] = false;
         }
+    }
+    // The steering rule of a pair, from both members' views.
+    for (const Pair &pair : pairs_) {
+        PortView &ch = views_[pair.channel];
+        PortView &vf = views_[pair.vf];
+        const bool to_vf = ch.wants_peer && vf.receiving;
+        ch.group = vf.group = pair.channel;
+        ch.standby = to_vf;
+        vf.standby = !to_vf;
     }
     any_stale_ = false;
 }

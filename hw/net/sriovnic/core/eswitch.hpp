@@ -25,7 +25,17 @@ struct PortView {
     uint64_t mc_hash = 0;
     uint16_t port_vid = 0; // 0: trunk (any frame); else only frames tagged with this VID
     const uint32_t *vlan_filter = nullptr; // trunk only: tagged frames need their VID's bit
+    // A pair (a synthetic channel and its VF) is one port with two members:
+    // `group` is the same for both (kNoGroup otherwise). Frames from one
+    // member never reach the pair; the pair's traffic reaches only the member
+    // that is not on `standby`. Switch::refresh_views fills these in.
+    uint16_t group = 0xFFFF;
+    bool standby = false;
+    // Set by a channel: steer to its VF whenever the VF can receive.
+    bool wants_peer = false;
 };
+
+constexpr uint16_t kNoGroup = 0xFFFF;
 
 // Multicast hash bucket of a MAC: the top 6 bits of its little-endian CRC-32
 // (what Linux's ether_crc_le(6, addr) >> 26 gives).
@@ -71,6 +81,13 @@ public:
 
     // Port `id` (0 .. ports - 1) and the uplink get their sinks once.
     void attach(uint16_t id, SwitchPort &port);
+    // A port added after construction (before traffic); returns its id.
+    uint16_t add_port(SwitchPort &port);
+    // Ports `channel` and `vf` form a pair (see PortView::group); the
+    // channel's view says (wants_peer) when the VF should get the pair's
+    // traffic, which it then does while the VF's view says it is receiving.
+    void pair(uint16_t channel, uint16_t vf);
+    size_t ports() const { return ports_.size(); }
     void attach_uplink(SwitchPort &uplink) { uplink_ = &uplink; }
 
     void port_changed(uint16_t port) override;
@@ -93,6 +110,11 @@ private:
     }
     void refresh_views();
 
+    struct Pair {
+        uint16_t channel;
+        uint16_t vf;
+    };
+    std::vector<Pair> pairs_;
     std::vector<SwitchPort *> ports_;
     SwitchPort *uplink_ = nullptr;
     std::vector<PortView> views_;

@@ -237,7 +237,7 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         if (is_multicast(mac)) {
             return WriteResult::bad_value;
         }
-        if (is_vf() && !trusted() && !is_zero(admin_mac()) && mac != admin_mac()) {
+        if (is_vf() && (!trusted() || mac_pinned_) && !is_zero(admin_mac()) && mac != admin_mac()) {
             return WriteResult::denied;
         }
         regs_.mac_lo = regs_.mac_lo_staged;

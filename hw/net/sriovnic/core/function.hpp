@@ -87,6 +87,10 @@ public:
     uint32_t rate_mbps() const { return admin_ ? admin_->rate : 0; }
     bool mc_hash_by_pf() const { return admin_ && admin_->mc_hash_by_pf; }
 
+    // A synthetic channel paired with this VF owns its MAC: nobody else may change it.
+    void pin_mac(bool pinned) { mac_pinned_ = pinned; }
+    bool mac_pinned() const { return mac_pinned_; }
+
     // The PF set an administrative MAC: it becomes the VF's address.
     void apply_admin_mac();
     // The PF was reset: its administration of this VF is gone.
@@ -140,6 +144,7 @@ private:
     uint32_t signalled_ = 0; // pending causes already signalled
     bool link_up_ = false;
     bool present_ = false;
+    bool mac_pinned_ = false;
     Runtime runtime_;
 };
 

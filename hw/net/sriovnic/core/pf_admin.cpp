@@ -153,6 +153,10 @@ Function::WriteResult PfAdmin::write_admin(uint16_t vf, uint32_t reg, uint32_t v
         if (a.mac_lo_staged & 1) { // the group bit of the first octet
             return WR::bad_value;
         }
+        if (f.mac_pinned() && (a.mac_lo_staged != a.mac_lo || (value & 0xFFFF) != a.mac_hi)) {
+            // A synthetic channel's MAC is authoritative for its paired VF.
+            return WR::denied;
+        }
         a.mac_lo = a.mac_lo_staged;
         a.mac_hi = value & 0xFFFF;
         f.apply_admin_mac();

@@ -25,6 +25,9 @@ public:
     // One timer: a new deadline replaces the previous one. The core shares it
     // among its users through TimerService.
     virtual void arm_timer(uint64_t deadline_ns) = 0;
+    // VF `vf`'s PCI address as the guest sees it (SRIOVNIC_SYNTH_SERIAL), for
+    // VF offers. Default: segment 0, bus 0, the VF's routing ID as devfn.
+    virtual uint32_t vf_serial(uint16_t vf) { return (uint32_t(vf) + 1) & 0xFF; }
 };
 
 // State changes someone outside the core may want to see: QEMU trace
@@ -40,6 +43,10 @@ public:
     // The PF changed a setting of VF `vf`: register offset in the PF's BAR.
     virtual void on_vf_setting(uint16_t /*vf*/, uint32_t /*offset*/, uint32_t /*value*/) {}
     virtual void on_mailbox(uint16_t /*vf*/, bool /*to_pf*/, uint32_t /*word0*/) {}
+    // Synthetic channel `fn`'s data path went from `old_state` to `new_state`
+    // (enum sriovnic_synth_dp_state) for `cause` (SriovnicSynthCause).
+    virtual void on_synth_datapath(uint16_t /*fn*/, unsigned /*old_state*/,
+                                   unsigned /*new_state*/, unsigned /*cause*/) {}
 
 protected:
     ~StateObserver() = default;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sriovnic/regs.h"
+#include "sriovnic/synth.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,6 +65,18 @@ typedef struct SriovnicPlatformOps {
     void (*trace_vf_setting)(void *opaque, uint16_t vf, uint32_t offset, uint32_t value);
     /* A mailbox message was sent (to the PF or to the VF), word 0 given. */
     void (*trace_mailbox)(void *opaque, uint16_t vf, bool to_pf, uint32_t word0);
+    /*
+     * A synthetic channel's data path changed state (enum sriovnic_synth_dp_state),
+     * for `cause` (enum SriovnicSynthCause). May be NULL.
+     */
+    void (*trace_synth_datapath)(void *opaque, uint16_t fn, unsigned old_state,
+                                 unsigned new_state, unsigned cause);
+    /*
+     * The PCI address of VF `vf` as the guest sees it now, as
+     * SRIOVNIC_SYNTH_SERIAL(segment, bus, devfn), for VF offers. May be NULL:
+     * then segment 0, bus 0, devfn = the VF's routing ID (vf + 1).
+     */
+    uint32_t (*vf_serial)(void *opaque, uint16_t vf);
 } SriovnicPlatformOps;
 
 #define SRIOVNIC_TRACE_NO_OFFSET UINT32_MAX
@@ -142,6 +155,128 @@ typedef struct SriovnicMailboxRegs {
 typedef struct SriovnicPfAdminRegs {
     uint32_t vf_select; /* SRIOVNIC_REG_PF_VF_SELECT */
 } SriovnicPfAdminRegs;
+
+/* ---- Synthetic channel (docs/synthetic-channel.md) ---- */
+
+/* Why a synthetic channel's data path changed state. */
+typedef enum SriovnicSynthCause {
+    SRIOVNIC_SYNTH_CAUSE_OFFER = 0,        /* the host offered the paired VF */
+    SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF,     /* the guest switched to the VF */
+    SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_SYNTH,  /* the guest switched back (the offer stands) */
+    SRIOVNIC_SYNTH_CAUSE_REVOKE_REQUEST,   /* the host asked the guest to leave the VF */
+    SRIOVNIC_SYNTH_CAUSE_REVOKE_DONE,      /* the guest left the VF during a request revoke */
+    SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT,   /* the guest did not leave in time */
+    SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE,  /* revoked without waiting (reason says why) */
+    SRIOVNIC_SYNTH_CAUSE_RESET,            /* the synthetic function was reset */
+} SriovnicSynthCause;
+
+/* One split-ring queue's registers, as migrated. */
+typedef struct SriovnicSynthQueueRegs {
+    uint32_t desc_lo;
+    uint32_t desc_hi;
+    uint32_t avail_lo;
+    uint32_t avail_hi;
+    uint32_t used_lo;
+    uint32_t used_hi;
+    uint32_t size;
+    uint32_t enable;    /* SRIOVNIC_SYNTH_QENABLE */
+    uint32_t avail_pos; /* 16 bits, free-running */
+    uint32_t used_pos;  /* 16 bits, free-running */
+} SriovnicSynthQueueRegs;
+
+#define SRIOVNIC_SYNTH_MAX_WAITING_EVENTS 5u /* one of each event type */
+
+/*
+ * The migrated state of a synthetic function: its registers, negotiated
+ * features, rings, waiting events and data path. Host values (MAC, offered
+ * features, MAX_MTU, recommended offloads, policy, revoke timeout) are the
+ * host's configuration, not in here. sriovnic_core_post_load() refuses state
+ * the device could never have migrated (a data path other than SYNTHETIC:
+ * migration waits for it).
+ */
+typedef struct SriovnicSynthRegs {
+    uint32_t ctrl;
+    uint32_t status;
+    uint32_t scratch;
+    uint32_t int_cause;
+    uint32_t int_enable;
+    uint32_t misc_vector;
+    uint32_t err_cause;
+    uint32_t err_count;
+    uint32_t err_addr;
+    uint32_t mtu;
+    uint32_t rx_mode;
+    uint32_t mc_hash_lo;
+    uint32_t mc_hash_hi;
+    uint32_t drv_features;
+    uint32_t features_ok;  /* 0 or 1 */
+    uint32_t data_irq;     /* SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING */
+    uint32_t event_seq;    /* seq of the last event written */
+    uint32_t num_events;   /* waiting events, oldest first */
+    uint8_t events[SRIOVNIC_SYNTH_MAX_WAITING_EVENTS][SRIOVNIC_SYNTH_MSG_MAX]; /* seq left 0 */
+    uint32_t dp_state;     /* enum sriovnic_synth_dp_state */
+    uint32_t dp_vf;        /* the standing offer, when not SYNTHETIC */
+    uint32_t dp_serial;
+    uint64_t stats[SRIOVNIC_NUM_STATS];
+    uint64_t synth_stats[SRIOVNIC_SYNTH_NUM_STATS];
+    SriovnicSynthQueueRegs queues[SRIOVNIC_SYNTH_NUM_QUEUES];
+} SriovnicSynthRegs;
+
+/* The host's configuration of a synthetic channel (device properties). */
+typedef struct SriovnicSynthConfig {
+    uint16_t paired_vf;         /* the card's VF index this channel pairs with */
+    uint8_t mac[6];             /* authoritative: programmed into the paired VF */
+    uint32_t features;          /* DEV_FEATURES: SRIOVNIC_SYNTH_F_* offered */
+    uint32_t revoke_timeout_ms; /* for request revokes, >= 1 */
+    uint16_t max_mtu;           /* 1500..9000 */
+    uint32_t offloads;          /* recommended, subset of SRIOVNIC_SYNTH_F_OFFLOADS */
+    bool sriov_allowed;         /* host policy */
+} SriovnicSynthConfig;
+
+/* A snapshot of a synthetic channel for management (query commands). */
+typedef struct SriovnicSynthInfo {
+    uint8_t state;              /* enum sriovnic_synth_dp_state */
+    bool vf_present;            /* the paired VF exists (VF Enable covers it) */
+    bool vf_up;                 /* the paired VF can receive */
+    bool rx_via_vf;             /* receive traffic goes to the VF now */
+    bool sriov_allowed;
+    bool features_ok;
+    uint16_t paired_vf;
+    uint32_t offer_serial;      /* valid unless state is SYNTHETIC */
+    uint32_t drv_features;
+    uint16_t max_mtu;
+    uint32_t offloads;
+    uint8_t last_revoke_reason; /* 0 if none yet */
+    bool last_revoke_timed_out;
+    uint64_t last_switch_ns;    /* now_ns() of the last state change, 0 if none */
+    uint64_t stats[SRIOVNIC_NUM_STATS];
+    uint64_t synth_stats[SRIOVNIC_SYNTH_NUM_STATS];
+} SriovnicSynthInfo;
+
+/*
+ * Attaches a synthetic channel to the card, as a new port of its switch
+ * paired with VF `cfg->paired_vf`. Call after sriovnic_core_new() and before
+ * traffic. Returns the channel's function number (after the VFs; use it for
+ * register accesses, resets, post_load and the calls below), or 0 with a
+ * message naming the bad setting in `err`.
+ */
+uint16_t sriovnic_core_synth_attach(SriovnicCore *core, const SriovnicSynthConfig *cfg,
+                                    char *err, size_t err_len);
+/* Host operations; false with the reason in `err` if refused. */
+bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_t err_len);
+/* reason: enum sriovnic_synth_revoke_reason. surprise: do not wait for the guest.
+ * timeout_ms: 0 = the configured revoke timeout. */
+bool sriovnic_core_synth_revoke(SriovnicCore *core, uint16_t fn, unsigned reason, bool surprise,
+                                uint32_t timeout_ms, char *err, size_t err_len);
+bool sriovnic_core_synth_set_sriov_allowed(SriovnicCore *core, uint16_t fn, bool allowed,
+                                           char *err, size_t err_len);
+bool sriovnic_core_synth_set_max_mtu(SriovnicCore *core, uint16_t fn, uint16_t max_mtu,
+                                     char *err, size_t err_len);
+bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t offloads,
+                                      char *err, size_t err_len);
+bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info);
+/* The migrated state; NULL if `fn` is not a synthetic channel. */
+SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
 
 /*
  * Checks a configuration. Returns true if it is usable; otherwise false with

@@ -19,12 +19,39 @@
 #include "sriovnic.h"
 #include "trace.h"
 
-/* The PCI function behind a core function number; NULL for a disabled VF. */
+/*
+ * The PCI function behind a core function number; NULL for a disabled VF.
+ * Numbers after the VFs are synthetic channels (sriovnic_core_synth_attach).
+ */
 static PCIDevice *sriovnic_fn_device(void *opaque, uint16_t fn)
 {
-    PCIDevice *pf = PCI_DEVICE(opaque);
+    SriovnicPfState *s = opaque;
+    PCIDevice *pf = PCI_DEVICE(s);
 
-    return fn == SRIOVNIC_FN_PF ? pf : pcie_sriov_get_vf_at_index(pf, fn - 1);
+    if (fn == SRIOVNIC_FN_PF) {
+        return pf;
+    }
+    if (fn <= s->total_vfs) {
+        return pcie_sriov_get_vf_at_index(pf, fn - 1);
+    }
+    if (fn - s->total_vfs - 1 < s->num_synth) {
+        return s->synth_devs[fn - s->total_vfs - 1];
+    }
+    return NULL;
+}
+
+void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev)
+{
+    uint16_t i = fn - s->total_vfs - 1;
+
+    assert(fn > s->total_vfs);
+    if (i >= s->num_synth) {
+        s->synth_devs = g_renew(PCIDevice *, s->synth_devs, i + 1);
+        memset(s->synth_devs + s->num_synth, 0,
+               (i + 1 - s->num_synth) * sizeof(PCIDevice *));
+        s->num_synth = i + 1;
+    }
+    s->synth_devs[i] = dev;
 }
 
 static void sriovnic_raise_msix(void *opaque, uint16_t fn, uint16_t vector)
@@ -136,6 +163,61 @@ static void sriovnic_trace_mailbox(void *opaque, uint16_t vf, bool to_pf, uint32
     trace_sriovnic_mailbox(vf, to_pf ? "VF->PF" : "PF->VF", word0);
 }
 
+static const char *sriovnic_synth_state_name(unsigned state)
+{
+    static const char *const names[] = {
+        [SRIOVNIC_SYNTH_DP_SYNTHETIC] = "SYNTHETIC",
+        [SRIOVNIC_SYNTH_DP_OFFERED] = "OFFERED",
+        [SRIOVNIC_SYNTH_DP_VF] = "VF",
+        [SRIOVNIC_SYNTH_DP_REVOKING] = "REVOKING",
+    };
+
+    return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+static const char *sriovnic_synth_cause_name(unsigned cause)
+{
+    static const char *const names[] = {
+        [SRIOVNIC_SYNTH_CAUSE_OFFER] = "offer",
+        [SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF] = "switch-to-vf",
+        [SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_SYNTH] = "switch-to-synthetic",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_REQUEST] = "revoke-request",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_DONE] = "revoke-done",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT] = "revoke-timeout",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE] = "revoke-surprise",
+        [SRIOVNIC_SYNTH_CAUSE_RESET] = "reset",
+    };
+
+    return cause < ARRAY_SIZE(names) ? names[cause] : "?";
+}
+
+static void sriovnic_trace_synth_datapath(void *opaque, uint16_t fn,
+                                          unsigned old_state,
+                                          unsigned new_state, unsigned cause)
+{
+    trace_sriovnic_synth_datapath(fn, sriovnic_synth_state_name(old_state),
+                                  sriovnic_synth_state_name(new_state),
+                                  sriovnic_synth_cause_name(cause));
+}
+
+/*
+ * VF `vf`'s address as the guest sees it: the bus number the guest
+ * programmed into the bridge above the PF. QEMU 10.0 has one PCI segment.
+ */
+static uint32_t sriovnic_vf_serial(void *opaque, uint16_t vf)
+{
+    PCIDevice *pf = PCI_DEVICE(opaque);
+    PCIDevice *dev = pcie_sriov_get_vf_at_index(pf, vf);
+
+    if (!dev) {
+        /* Not enabled: where VF Enable will put it. */
+        return SRIOVNIC_SYNTH_SERIAL(0, pci_dev_bus_num(pf),
+                                     pf->devfn + SRIOVNIC_VF_OFFSET +
+                                     vf * SRIOVNIC_VF_STRIDE);
+    }
+    return SRIOVNIC_SYNTH_SERIAL(0, pci_dev_bus_num(dev), dev->devfn);
+}
+
 static const SriovnicPlatformOps sriovnic_platform_ops = {
     .raise_msix = sriovnic_raise_msix,
     .set_intx = sriovnic_set_intx,
@@ -151,6 +233,8 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .trace_link = sriovnic_trace_link,
     .trace_vf_setting = sriovnic_trace_vf_setting,
     .trace_mailbox = sriovnic_trace_mailbox,
+    .trace_synth_datapath = sriovnic_trace_synth_datapath,
+    .vf_serial = sriovnic_vf_serial,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -387,6 +471,9 @@ static void sriovnic_pf_exit(PCIDevice *dev)
     s->timer = NULL;
     sriovnic_core_free(s->core);
     s->core = NULL;
+    g_free(s->synth_devs);
+    s->synth_devs = NULL;
+    s->num_synth = 0;
 }
 
 static void sriovnic_pf_reset_hold(Object *obj, ResetType type)

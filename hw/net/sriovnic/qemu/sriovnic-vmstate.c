@@ -147,3 +147,65 @@ bool sriovnic_counters2_needed(const SriovnicFnRegs *regs)
     }
     return false;
 }
+
+/* ---- the synthetic function (sriovnic-synth) ---- */
+
+static const VMStateDescription vmstate_sriovnic_synth_queue = {
+    .name = "sriovnic-synth/queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(desc_lo, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(desc_hi, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(avail_lo, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(avail_hi, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(used_lo, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(used_hi, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(size, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(enable, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(avail_pos, SriovnicSynthQueueRegs),
+        VMSTATE_UINT32(used_pos, SriovnicSynthQueueRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* New synthetic state goes into subsections, as for the PF and VF. */
+const VMStateDescription vmstate_sriovnic_synth_regs = {
+    .name = "sriovnic-synth/regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(ctrl, SriovnicSynthRegs),
+        VMSTATE_UINT32(status, SriovnicSynthRegs),
+        VMSTATE_UINT32(scratch, SriovnicSynthRegs),
+        VMSTATE_UINT32(int_cause, SriovnicSynthRegs),
+        VMSTATE_UINT32(int_enable, SriovnicSynthRegs),
+        VMSTATE_UINT32(misc_vector, SriovnicSynthRegs),
+        VMSTATE_UINT32(err_cause, SriovnicSynthRegs),
+        VMSTATE_UINT32(err_count, SriovnicSynthRegs),
+        VMSTATE_UINT32(err_addr, SriovnicSynthRegs),
+        VMSTATE_UINT32(mtu, SriovnicSynthRegs),
+        VMSTATE_UINT32(rx_mode, SriovnicSynthRegs),
+        VMSTATE_UINT32(mc_hash_lo, SriovnicSynthRegs),
+        VMSTATE_UINT32(mc_hash_hi, SriovnicSynthRegs),
+        VMSTATE_UINT32(drv_features, SriovnicSynthRegs),
+        VMSTATE_UINT32(features_ok, SriovnicSynthRegs),
+        VMSTATE_UINT32(data_irq, SriovnicSynthRegs),
+        VMSTATE_UINT32(event_seq, SriovnicSynthRegs),
+        VMSTATE_UINT32(num_events, SriovnicSynthRegs),
+        VMSTATE_UINT8_2DARRAY(events, SriovnicSynthRegs,
+                              SRIOVNIC_SYNTH_MAX_WAITING_EVENTS,
+                              SRIOVNIC_SYNTH_MSG_MAX),
+        VMSTATE_UINT32(dp_state, SriovnicSynthRegs),
+        VMSTATE_UINT32(dp_vf, SriovnicSynthRegs),
+        VMSTATE_UINT32(dp_serial, SriovnicSynthRegs),
+        VMSTATE_UINT64_ARRAY(stats, SriovnicSynthRegs, SRIOVNIC_NUM_STATS),
+        VMSTATE_UINT64_ARRAY(synth_stats, SriovnicSynthRegs,
+                             SRIOVNIC_SYNTH_NUM_STATS),
+        VMSTATE_STRUCT_ARRAY(queues, SriovnicSynthRegs,
+                             SRIOVNIC_SYNTH_NUM_QUEUES, 1,
+                             vmstate_sriovnic_synth_queue,
+                             SriovnicSynthQueueRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};

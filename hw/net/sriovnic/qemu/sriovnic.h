@@ -12,9 +12,11 @@
 
 #define TYPE_SRIOVNIC "sriovnic"
 #define TYPE_SRIOVNIC_VF "sriovnic-vf"
+#define TYPE_SRIOVNIC_SYNTH "sriovnic-synth"
 
 OBJECT_DECLARE_SIMPLE_TYPE(SriovnicPfState, SRIOVNIC)
 OBJECT_DECLARE_SIMPLE_TYPE(SriovnicVfState, SRIOVNIC_VF)
+OBJECT_DECLARE_SIMPLE_TYPE(SriovnicSynthState, SRIOVNIC_SYNTH)
 
 /* Config space layout (PF and VF). */
 #define SRIOVNIC_CAP_PM      0x40
@@ -42,6 +44,13 @@ struct SriovnicPfState {
     SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
     SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
     QEMUTimer *timer;     /* the core's one timer (VF rate limits) */
+
+    /*
+     * The sriovnic-synth devices attached to this card: synth_devs[i] is the
+     * PCI function behind core function number total_vfs + 1 + i.
+     */
+    PCIDevice **synth_devs;
+    uint16_t num_synth;
 };
 
 struct SriovnicVfState {
@@ -57,6 +66,34 @@ struct SriovnicVfState {
     SriovnicMailboxRegs *mailbox; /* owned by core, migrated */
 };
 
+struct SriovnicSynthState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+
+    /* properties */
+    char *pf_id;
+    uint32_t paired_vf;
+    MACAddr mac;
+    uint32_t revoke_timeout_ms;
+    uint32_t max_mtu;
+    bool sriov_allowed;
+    bool offer_csum;
+    bool offer_tso;
+    bool offer_datapath;
+
+    SriovnicPfState *pf;
+    uint16_t fn;              /* from sriovnic_core_synth_attach() */
+    SriovnicCore *core;       /* the PF's */
+    SriovnicSynthRegs *regs;  /* owned by core, migrated */
+    Error *pf_unplug_blocker; /* the PF's core must outlive the channel */
+};
+
+/* sriovnic-pf.c: makes core function `fn` (a synthetic channel) DMA and
+ * signal MSI-X as `dev`. */
+void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
+
 /* sriovnic-vmstate.c */
 extern const VMStateDescription vmstate_sriovnic_fn_regs;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_port;
@@ -65,6 +102,7 @@ extern const VMStateDescription vmstate_sriovnic_vf_admin_vlans;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
 extern const VMStateDescription vmstate_sriovnic_pf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
+extern const VMStateDescription vmstate_sriovnic_synth_regs;
 bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
 
 /* Stream bytes of interface 1.4 fields a section carries but does not use. */

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "synth/channel.hpp"
+
+#include "mac_regs.hpp"
+
+namespace sriovnic::synth {
+
+namespace {
+
+uint64_t all_ones(unsigned size)
+{
+    return size >= 8 ? ~uint64_t(0) : (uint64_t(1) << (size * 8)) - 1;
+}
+
+HostSettings host_settings(const SriovnicSynthConfig &cfg)
+{
+    HostSettings h;
+    std::copy(std::begin(cfg.mac), std::end(cfg.mac), h.mac.begin());
+    h.dev_features = cfg.features;
+    h.max_mtu = cfg.max_mtu;
+    h.offloads = cfg.offloads;
+    h.revoke_timeout_ms = cfg.revoke_timeout_ms;
+    h.sriov_allowed = cfg.sriov_allowed;
+    return h;
+}
+
+std::string range(const char *what, unsigned v, unsigned lo, unsigned hi)
+{
+    return std::string("'") + what + "' must be between " + std::to_string(lo) + " and " +
+           std::to_string(hi) + " (got " + std::to_string(v) + ")";
+}
+
+} // namespace
+
+std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg, uint16_t total_vfs)
+{
+    if (total_vfs == 0) {
+        return "the card has no VF to pair the synthetic channel with";
+    }
+    if (cfg.paired_vf >= total_vfs) {
+        return range("vf", cfg.paired_vf, 0, total_vfs - 1u);
+    }
+    MacAddr mac;
+    std::copy(std::begin(cfg.mac), std::end(cfg.mac), mac.begin());
+    if (is_zero(mac) || is_multicast(mac)) {
+        return "'mac' must be a unicast address";
+    }
+    if (cfg.features & ~SRIOVNIC_SYNTH_F_ALL) {
+        return "'features' has bits no synthetic channel knows";
+    }
+    if (cfg.revoke_timeout_ms < 1 || cfg.revoke_timeout_ms > 600'000) {
+        return range("revoke-timeout", cfg.revoke_timeout_ms, 1, 600'000);
+    }
+    if (cfg.max_mtu < SRIOVNIC_SYNTH_MAX_MTU_MIN || cfg.max_mtu > SRIOVNIC_MTU_MAX) {
+        return range("max-mtu", cfg.max_mtu, SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX);
+    }
+    if (cfg.offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
+        return "'offloads' may hold only the checksum and TSO bits";
+    }
+    return std::nullopt;
+}
+
+Channel::Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs, CardLink &card,
+                 CardBus &bus, Switch &eswitch, TimerService &timers, StateHooks &hooks,
+                 Platform &platform)
+    : fn_(fn), card_(card), bus_(bus), switch_(eswitch), timers_(timers), hooks_(hooks),
+      platform_(platform), host_(host_settings(cfg)),
+      requester_{fn, &regs_.stats[SRIOVNIC_STAT_DMA_SELF]}, fn_regs_(fn, regs_, host_, hooks),
+      rings_{SplitRing(SRIOVNIC_SYNTH_Q_RX, Shape::rx, regs_.queues[0], fn_regs_, bus, requester_, hooks),
+             SplitRing(SRIOVNIC_SYNTH_Q_TX, Shape::tx, regs_.queues[1], fn_regs_, bus, requester_, hooks),
+             SplitRing(SRIOVNIC_SYNTH_Q_CTRL, Shape::ctrl, regs_.queues[2], fn_regs_, bus, requester_, hooks),
+             SplitRing(SRIOVNIC_SYNTH_Q_EVENT, Shape::event, regs_.queues[3], fn_regs_, bus, requester_, hooks)},
+      net_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_RX], rings_[SRIOVNIC_SYNTH_Q_TX], eswitch, fn, *this),
+      events_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_EVENT]),
+      datapath_(fn_regs_, cfg.paired_vf, total_vfs, *this),
+      control_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_CTRL], datapath_)
+{
+    fn_regs_.reset();
+}
+
+// ---- registers ----
+
+uint32_t Channel::datapath_register() const
+{
+    uint32_t v = uint32_t(state());
+    if (state() != DpState::synthetic) {
+        v |= (regs_.dp_vf << SRIOVNIC_SYNTH_DP_VF_SHIFT) & SRIOVNIC_SYNTH_DP_VF_MASK;
+    }
+    const bool up = vf_can_receive();
+    v |= up ? SRIOVNIC_SYNTH_DP_VF_UP : 0;
+    v |= (up && datapath_.steers_to_vf()) ? SRIOVNIC_SYNTH_DP_RX_VIA_VF : 0;
+    return v;
+}
+
+bool Channel::vf_can_receive() const
+{
+    return card_.vf_present(paired_vf()) && card_.vf(paired_vf()).port_view().receiving;
+}
+
+uint64_t Channel::read(uint64_t offset, unsigned size)
+{
+    uint64_t result = 0;
+    if (size != 4 || (offset & 3)) {
+        fn_regs_.record_error(SRIOVNIC_ERR_BAD_ACCESS, offset < SRIOVNIC_SYNTH_REGS_SIZE
+                                                          ? std::optional<uint32_t>(uint32_t(offset))
+                                                          : std::nullopt);
+        result = all_ones(size);
+    } else if (offset >= SRIOVNIC_SYNTH_REGS_SIZE) {
+        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
+    } else {
+        const uint32_t off = uint32_t(offset);
+        std::optional<uint32_t> v;
+        if (off >= SRIOVNIC_SYNTH_REG_QUEUE_BASE &&
+            off < SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_NUM_QUEUES, 0)) {
+            const uint32_t rel = off - SRIOVNIC_SYNTH_REG_QUEUE_BASE;
+            v = rings_[rel / SRIOVNIC_SYNTH_REG_QUEUE_STRIDE].read(rel % SRIOVNIC_SYNTH_REG_QUEUE_STRIDE);
+        } else if (off == SRIOVNIC_SYNTH_REG_DATAPATH) {
+            v = datapath_register();
+        } else {
+            v = fn_regs_.read(off, link_up_);
+        }
+        if (v) {
+            result = *v;
+        } else {
+            fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, off);
+        }
+    }
+    update_interrupts();
+    return result;
+}
+
+void Channel::write(uint64_t offset, unsigned size, uint64_t value)
+{
+    if (size != 4 || (offset & 3)) {
+        fn_regs_.record_error(SRIOVNIC_ERR_BAD_ACCESS, offset < SRIOVNIC_SYNTH_REGS_SIZE
+                                                          ? std::optional<uint32_t>(uint32_t(offset))
+                                                          : std::nullopt);
+        update_interrupts();
+        return;
+    }
+    if (offset >= SRIOVNIC_SYNTH_REGS_SIZE) {
+        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
+        update_interrupts();
+        return;
+    }
+    const uint32_t off = uint32_t(offset), v = uint32_t(value);
+    Registers::Result result = Registers::Result::done;
+    if (off >= SRIOVNIC_SYNTH_REG_QUEUE_BASE &&
+        off < SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_NUM_QUEUES, 0)) {
+        const uint32_t rel = off - SRIOVNIC_SYNTH_REG_QUEUE_BASE;
+        const unsigned q = rel / SRIOVNIC_SYNTH_REG_QUEUE_STRIDE;
+        const SplitRing::Outcome out = rings_[q].write(rel % SRIOVNIC_SYNTH_REG_QUEUE_STRIDE, v);
+        result = out.result;
+        queue_written(q, out, off);
+    } else {
+        const Registers::Outcome out = fn_regs_.write(off, v);
+        result = out.result;
+        switch (out.then) {
+        case Registers::Then::nothing:
+            break;
+        case Registers::Then::reset:
+            reset();
+            fn_regs_.raise_cause(SRIOVNIC_INT_RESET_DONE);
+            break;
+        case Registers::Then::enable_changed:
+        case Registers::Then::filter_changed:
+            switch_.port_changed(fn_);
+            break;
+        case Registers::Then::data_irq_unmasked:
+            if (regs_.data_irq & SRIOVNIC_QIRQ_PENDING) {
+                regs_.data_irq &= ~SRIOVNIC_QIRQ_PENDING;
+                data_work_done();
+            }
+            break;
+        }
+    }
+    switch (result) {
+    case Registers::Result::done: break;
+    case Registers::Result::read_only: fn_regs_.record_error(SRIOVNIC_ERR_RO_WRITE, off); break;
+    case Registers::Result::unmapped: fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, off); break;
+    case Registers::Result::bad_value: fn_regs_.record_error(SRIOVNIC_ERR_BAD_VALUE, off); break;
+    }
+    update_interrupts();
+}
+
+void Channel::queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset)
+{
+    if (out.bad_queue) {
+        fn_regs_.record_error(SRIOVNIC_ERR_BAD_QUEUE, offset);
+    }
+    switch (out.then) {
+    case SplitRing::Then::nothing:
+        break;
+    case SplitRing::Then::enabled:
+    case SplitRing::Then::disabled:
+        if (q == SRIOVNIC_SYNTH_Q_RX) {
+            switch_.port_changed(fn_);
+        } else if (q == SRIOVNIC_SYNTH_Q_EVENT && out.then == SplitRing::Then::enabled) {
+            replay_events();
+        }
+        break;
+    case SplitRing::Then::notify:
+        switch (q) {
+        case SRIOVNIC_SYNTH_Q_RX:
+            card_.rx_buffers_posted();
+            break;
+        case SRIOVNIC_SYNTH_Q_TX:
+            net_.transmit();
+            break;
+        case SRIOVNIC_SYNTH_Q_CTRL:
+            control_.process();
+            break;
+        default:
+            events_.deliver();
+            break;
+        }
+        break;
+    }
+    if (q == SRIOVNIC_SYNTH_Q_RX && !rings_[q].enabled()) {
+        switch_.port_changed(fn_); // a ring fault may have stopped it
+    }
+}
+
+void Channel::replay_events()
+{
+    events_.drop_all();
+    events_.raise(ev_link(link_up_));
+    if (fn_regs_.has(SRIOVNIC_SYNTH_F_MTU)) {
+        events_.raise(ev_mtu(host_.max_mtu));
+    }
+    events_.raise(ev_offload(host_.offloads & fn_regs_.features()));
+    datapath_.replay();
+}
+
+void Channel::update_interrupts()
+{
+    if (std::optional<uint16_t> vector = fn_regs_.take_new_interrupt()) {
+        if (!bus_.raise_msix(requester_, *vector)) {
+            fn_regs_.count(SRIOVNIC_STAT_DMA_ERRORS);
+            fn_regs_.record_error(SRIOVNIC_ERR_DMA, std::nullopt);
+        }
+    }
+}
+
+void Channel::data_work_done()
+{
+    if (fn_regs_.data_work_done() && !bus_.raise_msix(requester_, SRIOVNIC_SYNTH_VEC_DATA)) {
+        fn_regs_.count(SRIOVNIC_STAT_DMA_ERRORS);
+        fn_regs_.record_error(SRIOVNIC_ERR_DMA, std::nullopt);
+    }
+}
+
+void Channel::reset()
+{
+    const bool was_enabled = fn_regs_.enabled();
+    fn_regs_.reset();
+    datapath_.function_reset();
+    switch_.port_changed(fn_);
+    if (was_enabled) {
+        hooks_.notify([&](StateObserver &o) { o.on_function_enable(fn_, false); });
+    }
+}
+
+// ---- the switch port ----
+
+PortView Channel::view() const
+{
+    PortView p;
+    p.mac = host_.mac;
+    p.receiving = fn_regs_.enabled() && link_up_ && rings_[SRIOVNIC_SYNTH_Q_RX].enabled();
+    p.promisc = regs_.rx_mode & SRIOVNIC_RX_MODE_PROMISC;
+    p.allmulti = regs_.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI;
+    p.mc_hash = uint64_t(regs_.mc_hash_hi) << 32 | regs_.mc_hash_lo;
+    p.wants_peer = datapath_.steers_to_vf();
+    return p;
+}
+
+Delivery Channel::receive(std::span<const uint8_t> frame, const FrameInfo &info, bool hold_when_full)
+{
+    const Delivery d = net_.receive(frame, info, hold_when_full);
+    update_interrupts();
+    return d;
+}
+
+// ---- the data path ----
+
+void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
+{
+    switch_.port_changed(fn_);
+    hooks_.notify([&](StateObserver &o) {
+        o.on_synth_datapath(fn_, unsigned(from), unsigned(to), unsigned(cause));
+    });
+}
+
+std::optional<std::string> Channel::offer()
+{
+    if (!host_.sriov_allowed) {
+        return "host policy does not allow SR-IOV for this channel";
+    }
+    auto problem = datapath_.offer();
+    update_interrupts();
+    return problem;
+}
+
+std::optional<std::string> Channel::revoke(unsigned reason, bool surprise, uint32_t timeout_ms)
+{
+    auto problem = datapath_.revoke(uint8_t(reason > 255 ? 0 : reason), surprise,
+                                    surprise ? 0 : (timeout_ms ? timeout_ms : host_.revoke_timeout_ms));
+    update_interrupts();
+    return problem;
+}
+
+void Channel::offer_if_allowed()
+{
+    if (host_.sriov_allowed && state() == DpState::synthetic && vf_present()) {
+        datapath_.offer();
+    }
+}
+
+std::optional<std::string> Channel::set_sriov_allowed(bool allowed)
+{
+    host_.sriov_allowed = allowed;
+    if (!allowed && state() != DpState::synthetic && state() != DpState::revoking) {
+        datapath_.revoke(SRIOVNIC_SYNTH_REVOKE_POLICY, false, host_.revoke_timeout_ms);
+    }
+    if (allowed) {
+        offer_if_allowed();
+    }
+    update_interrupts();
+    return std::nullopt;
+}
+
+std::optional<std::string> Channel::set_max_mtu(uint16_t max_mtu)
+{
+    if (max_mtu < SRIOVNIC_SYNTH_MAX_MTU_MIN || max_mtu > SRIOVNIC_MTU_MAX) {
+        return range("max-mtu", max_mtu, SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX);
+    }
+    host_.max_mtu = max_mtu;
+    fn_regs_.clamp_mtu(); // at the same moment as the event
+    if (fn_regs_.has(SRIOVNIC_SYNTH_F_MTU)) {
+        events_.raise(ev_mtu(max_mtu));
+    }
+    update_interrupts();
+    return std::nullopt;
+}
+
+std::optional<std::string> Channel::set_offloads(uint32_t offloads)
+{
+    if (offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
+        return "'offloads' may hold only the checksum and TSO bits";
+    }
+    host_.offloads = offloads;
+    if (fn_regs_.features_ok()) {
+        events_.raise(ev_offload(offloads & fn_regs_.features()));
+    }
+    update_interrupts();
+    return std::nullopt;
+}
+
+void Channel::vf_presence_changed()
+{
+    const bool present = vf_present();
+    if (present == vf_was_present_) {
+        return;
+    }
+    vf_was_present_ = present;
+    if (present) {
+        offer_if_allowed();
+    } else {
+        datapath_.vf_gone();
+    }
+    update_interrupts();
+}
+
+void Channel::vf_reset()
+{
+    // The VF vanished under the guest for a moment: what was offered is gone;
+    // the VF that comes back is a new offer.
+    if (state() != DpState::synthetic) {
+        datapath_.vf_gone();
+        offer_if_allowed();
+    }
+    update_interrupts();
+}
+
+void Channel::set_link(bool up)
+{
+    if (up == link_up_) {
+        return;
+    }
+    link_up_ = up;
+    switch_.port_changed(fn_);
+    events_.raise(ev_link(up));
+    update_interrupts();
+}
+
+SriovnicSynthInfo Channel::info() const
+{
+    SriovnicSynthInfo i{};
+    i.state = uint8_t(state());
+    i.vf_present = card_.vf_present(paired_vf());
+    i.vf_up = vf_can_receive();
+    i.rx_via_vf = i.vf_up && datapath_.steers_to_vf();
+    i.sriov_allowed = host_.sriov_allowed;
+    i.features_ok = fn_regs_.features_ok();
+    i.paired_vf = paired_vf();
+    i.offer_serial = regs_.dp_serial;
+    i.drv_features = fn_regs_.features();
+    i.max_mtu = host_.max_mtu;
+    i.offloads = host_.offloads;
+    i.last_revoke_reason = datapath_.last_revoke_reason();
+    i.last_revoke_timed_out = datapath_.last_revoke_timed_out();
+    i.last_switch_ns = datapath_.last_switch_ns();
+    std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
+    std::copy(std::begin(regs_.synth_stats), std::end(regs_.synth_stats), i.synth_stats);
+    return i;
+}
+
+std::optional<std::string> Channel::post_load()
+{
+    if (auto problem = fn_regs_.validate_loaded()) {
+        return problem;
+    }
+    for (const SplitRing &ring : rings_) {
+        if (auto problem = ring.validate_loaded()) {
+            return problem;
+        }
+    }
+    if (auto problem = events_.validate_loaded()) {
+        return problem;
+    }
+    if (regs_.dp_state != SRIOVNIC_SYNTH_DP_SYNTHETIC || regs_.dp_vf || regs_.dp_serial) {
+        return "synthetic function: data path " + std::to_string(regs_.dp_state) +
+               " in the stream; migration only carries channels in SYNTHETIC";
+    }
+    fn_regs_.after_load();
+    switch_.port_changed(fn_);
+    offer_if_allowed(); // the destination offers its own VF if its policy allows
+    update_interrupts();
+    return std::nullopt;
+}
+
+} // namespace sriovnic::synth

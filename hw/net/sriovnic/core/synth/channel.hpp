@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A synthetic channel (-device sriovnic-synth): one PCI function of its own,
+// a port of the card's switch paired with one VF. It decodes each register
+// access once and hands it to the part that owns it:
+//   common and synthetic registers ..... Registers
+//   queue q .............................. SplitRing (q)
+//   TX / RX with the net header .......... NetPath
+//   CTRL requests / EVENT messages ....... Control / EventQueue
+//   SWITCH, offer, revoke ................ DataPath
+// and carries out the host's operations (offer, revoke, policy, MTU,
+// offloads) and the card's events (VF presence, links, resets).
+#pragma once
+
+#include "card_bus.hpp"
+#include "eswitch.hpp"
+#include "function.hpp"
+#include "platform.hpp"
+#include "timers.hpp"
+#include "synth/datapath.hpp"
+#include "synth/messages.hpp"
+#include "synth/net_path.hpp"
+#include "synth/registers.hpp"
+#include "synth/ring.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace sriovnic::synth {
+
+// What a channel needs from the card it is attached to.
+class CardLink {
+public:
+    virtual Function &vf(uint16_t vf) = 0;
+    virtual bool vf_present(uint16_t vf) const = 0;
+    virtual uint32_t vf_serial(uint16_t vf) = 0;
+    // Makes `mac` the VF's address, as the PF's administrative MAC does.
+    virtual void program_vf_mac(uint16_t vf, const MacAddr &mac) = 0;
+    // RX buffers were posted: frames the backend holds may be retried.
+    virtual void rx_buffers_posted() = 0;
+protected:
+    ~CardLink() = default;
+};
+
+class Channel final : public SwitchPort,
+                      public TimerService::Client,
+                      private NetPath::Owner,
+                      private DataPath::Actions {
+public:
+    // `cfg` must have passed check_config().
+    Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs, CardLink &card,
+            CardBus &bus, Switch &eswitch, TimerService &timers, StateHooks &hooks,
+            Platform &platform);
+    Channel(const Channel &) = delete;
+    Channel &operator=(const Channel &) = delete;
+
+    static std::optional<std::string> check_config(const SriovnicSynthConfig &cfg,
+                                                   uint16_t total_vfs);
+
+    uint16_t fn() const { return fn_; }
+    uint16_t paired_vf() const { return datapath_.paired_vf(); }
+    DpState state() const { return datapath_.state(); }
+
+    // Register accesses of any size (the card holds CardBus::Work).
+    uint64_t read(uint64_t offset, unsigned size);
+    void write(uint64_t offset, unsigned size, uint64_t value);
+    // Power-on reset or FLR.
+    void reset();
+
+    // Host operations: nullopt when done, else why not.
+    std::optional<std::string> offer();
+    std::optional<std::string> revoke(unsigned reason, bool surprise, uint32_t timeout_ms);
+    std::optional<std::string> set_sriov_allowed(bool allowed);
+    std::optional<std::string> set_max_mtu(uint16_t max_mtu);
+    std::optional<std::string> set_offloads(uint32_t offloads);
+    SriovnicSynthInfo info() const;
+
+    // The card's events.
+    // VF Enable changed (acts only when the paired VF came or went).
+    void vf_presence_changed();
+    void vf_reset(); // FLR or reset of the paired VF
+    void set_link(bool up);
+    void pf_administration_cleared() { card_.program_vf_mac(paired_vf(), host_.mac); }
+    const MacAddr &mac() const { return host_.mac; }
+
+    SriovnicSynthRegs &regs() { return regs_; }
+    std::optional<std::string> post_load();
+
+    // SwitchPort
+    PortView view() const override;
+    Delivery receive(std::span<const uint8_t> frame, const FrameInfo &info,
+                     bool hold_when_full) override;
+    void vlan_filtered() override {}
+
+    // TimerService::Client
+    void on_timer() override { datapath_.on_timer(); update_interrupts(); }
+
+private:
+    // NetPath::Owner
+    bool link_up() const override { return link_up_; }
+    void data_work_done() override;
+    // DataPath::Actions
+    bool vf_present() const override { return card_.vf_present(paired_vf()); }
+    bool vf_can_receive() const override;
+    uint32_t vf_serial() override { return card_.vf_serial(paired_vf()); }
+    void program_vf_mac() override { card_.program_vf_mac(paired_vf(), host_.mac); }
+    void send_event(const Message &m) override { events_.raise(m); }
+    bool cancel_event(uint16_t type) override { return events_.cancel(type); }
+    void arm_timer(uint64_t deadline_ns) override { timers_.arm(*this, deadline_ns); }
+    uint64_t now_ns() override { return platform_.now_ns(); }
+    void state_changed(DpState from, DpState to, SriovnicSynthCause cause) override;
+
+    uint32_t datapath_register() const;
+    void queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset);
+    void replay_events();
+    void update_interrupts();
+    void offer_if_allowed();
+
+    uint16_t fn_;
+    CardLink &card_;
+    CardBus &bus_;
+    Switch &switch_;
+    TimerService &timers_;
+    StateHooks &hooks_;
+    Platform &platform_;
+    HostSettings host_;
+    SriovnicSynthRegs regs_{};
+    CardBus::Requester requester_;
+    Registers fn_regs_;
+    std::array<SplitRing, SRIOVNIC_SYNTH_NUM_QUEUES> rings_;
+    NetPath net_;
+    EventQueue events_;
+    DataPath datapath_;
+    Control control_;
+    bool link_up_ = true;
+    bool vf_was_present_ = false;
+};
+
+} // namespace sriovnic::synth

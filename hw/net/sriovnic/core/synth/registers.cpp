@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "synth/registers.hpp"
+
+#include "mac_regs.hpp"
+
+#include <limits>
+
+namespace sriovnic::synth {
+
+namespace {
+
+constexpr uint32_t kCaps = 1u << SRIOVNIC_CAPS_QPAIRS_SHIFT; // one queue pair, not a VF, no SR-IOV
+
+std::optional<unsigned> stat_at(uint32_t offset)
+{
+    constexpr uint32_t base_end = SRIOVNIC_REG_STAT_BASE + 8 * SRIOVNIC_STATS_IN_BASE;
+    constexpr uint32_t base2_end =
+        SRIOVNIC_REG_STAT_BASE2 + 8 * (SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE);
+    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < base_end) {
+        return (offset - SRIOVNIC_REG_STAT_BASE) / 8;
+    }
+    if (offset >= SRIOVNIC_REG_STAT_BASE2 && offset < base2_end) {
+        return SRIOVNIC_STATS_IN_BASE + (offset - SRIOVNIC_REG_STAT_BASE2) / 8;
+    }
+    return std::nullopt;
+}
+
+std::optional<unsigned> synth_stat_at(uint32_t offset)
+{
+    if (offset >= SRIOVNIC_SYNTH_REG_STAT_BASE &&
+        offset < SRIOVNIC_SYNTH_REG_STAT(SRIOVNIC_SYNTH_NUM_STATS)) {
+        return (offset - SRIOVNIC_SYNTH_REG_STAT_BASE) / 8;
+    }
+    return std::nullopt;
+}
+
+uint32_t word(uint64_t value, uint32_t offset) { return uint32_t((offset & 4) ? value >> 32 : value); }
+
+} // namespace
+
+Registers::Registers(uint16_t fn, SriovnicSynthRegs &regs, const HostSettings &host,
+                     StateHooks &hooks)
+    : fn_(fn), regs_(regs), host_(host), hooks_(hooks)
+{
+}
+
+void Registers::reset()
+{
+    // The data path and its standing offer are the channel's to carry over.
+    const uint32_t dp_state = regs_.dp_state, dp_vf = regs_.dp_vf, dp_serial = regs_.dp_serial;
+    regs_ = SriovnicSynthRegs{};
+    regs_.dp_state = dp_state;
+    regs_.dp_vf = dp_vf;
+    regs_.dp_serial = dp_serial;
+    regs_.status = SRIOVNIC_STATUS_RESET_DONE;
+    regs_.mtu = SRIOVNIC_MTU_DEFAULT;
+    regs_.data_irq = SRIOVNIC_QIRQ_MASKED;
+    signalled_ = 0;
+}
+
+bool Registers::clamp_mtu()
+{
+    if (regs_.mtu > host_.max_mtu) {
+        regs_.mtu = host_.max_mtu;
+        return true;
+    }
+    return false;
+}
+
+std::optional<uint32_t> Registers::read(uint32_t offset, bool link_up) const
+{
+    switch (offset) {
+    case SRIOVNIC_REG_ID: return SRIOVNIC_ID_MAGIC;
+    case SRIOVNIC_REG_VERSION: return SRIOVNIC_VERSION_VALUE;
+    case SRIOVNIC_REG_CAPS: return kCaps;
+    case SRIOVNIC_REG_FUNC: return SRIOVNIC_SYNTH_FUNC_VALUE;
+    case SRIOVNIC_REG_CTRL: return regs_.ctrl;
+    case SRIOVNIC_REG_STATUS: {
+        uint32_t status = regs_.status & SRIOVNIC_STATUS_RESET_DONE;
+        status |= enabled() ? SRIOVNIC_STATUS_ENABLED : 0;
+        status |= regs_.err_cause ? SRIOVNIC_STATUS_ERROR : 0;
+        status |= link_up ? SRIOVNIC_STATUS_LINK_UP : 0;
+        return status;
+    }
+    case SRIOVNIC_REG_SCRATCH: return regs_.scratch;
+    case SRIOVNIC_REG_INT_CAUSE: return regs_.int_cause;
+    case SRIOVNIC_REG_INT_ENABLE_SET:
+    case SRIOVNIC_REG_INT_ENABLE_CLR: return regs_.int_enable;
+    case SRIOVNIC_REG_INT_CAUSE_SET: return 0;
+    case SRIOVNIC_REG_MISC_VECTOR: return regs_.misc_vector;
+    case SRIOVNIC_REG_ERR_CAUSE: return regs_.err_cause;
+    case SRIOVNIC_REG_ERR_COUNT: return regs_.err_count;
+    case SRIOVNIC_REG_ERR_ADDR: return regs_.err_addr;
+    case SRIOVNIC_REG_MAC_LO: return mac_regs::lo(host_.mac);
+    case SRIOVNIC_REG_MAC_HI: return mac_regs::hi(host_.mac);
+    case SRIOVNIC_REG_MTU: return regs_.mtu;
+    case SRIOVNIC_REG_RX_MODE: return regs_.rx_mode;
+    case SRIOVNIC_REG_MC_HASH_LO: return regs_.mc_hash_lo;
+    case SRIOVNIC_REG_MC_HASH_HI: return regs_.mc_hash_hi;
+    case SRIOVNIC_SYNTH_REG_DEV_FEATURES: return host_.dev_features;
+    case SRIOVNIC_SYNTH_REG_DRV_FEATURES: return regs_.drv_features;
+    case SRIOVNIC_SYNTH_REG_FEATURES_OK: return regs_.features_ok;
+    case SRIOVNIC_SYNTH_REG_MAX_MTU: return host_.max_mtu;
+    case SRIOVNIC_SYNTH_REG_OFFLOADS: return host_.offloads;
+    case SRIOVNIC_SYNTH_REG_DATA_IRQ: return regs_.data_irq;
+    default: break;
+    }
+    if (std::optional<unsigned> stat = stat_at(offset)) {
+        return word(regs_.stats[*stat], offset);
+    }
+    if (std::optional<unsigned> stat = synth_stat_at(offset)) {
+        return word(regs_.synth_stats[*stat], offset);
+    }
+    return std::nullopt;
+}
+
+Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
+{
+    Outcome out;
+    switch (offset) {
+    case SRIOVNIC_REG_ID:
+    case SRIOVNIC_REG_VERSION:
+    case SRIOVNIC_REG_CAPS:
+    case SRIOVNIC_REG_FUNC:
+    case SRIOVNIC_REG_STATUS:
+    case SRIOVNIC_REG_ERR_COUNT:
+    case SRIOVNIC_REG_ERR_ADDR:
+    case SRIOVNIC_REG_MAC_LO: // the host's: read-only here
+    case SRIOVNIC_REG_MAC_HI:
+    case SRIOVNIC_SYNTH_REG_DEV_FEATURES:
+    case SRIOVNIC_SYNTH_REG_MAX_MTU:
+    case SRIOVNIC_SYNTH_REG_DATAPATH:
+    case SRIOVNIC_SYNTH_REG_OFFLOADS:
+        out.result = Result::read_only;
+        break;
+    case SRIOVNIC_REG_CTRL:
+        if (value & SRIOVNIC_CTRL_RESET) {
+            out.then = Then::reset;
+        } else {
+            const bool was = enabled();
+            regs_.ctrl = value & SRIOVNIC_CTRL_RW_MASK;
+            if (enabled()) {
+                regs_.status &= ~SRIOVNIC_STATUS_RESET_DONE;
+            }
+            if (enabled() != was) {
+                out.then = Then::enable_changed;
+                hooks_.notify([&](StateObserver &o) { o.on_function_enable(fn_, enabled()); });
+            }
+        }
+        break;
+    case SRIOVNIC_REG_SCRATCH: regs_.scratch = value; break;
+    case SRIOVNIC_REG_INT_CAUSE: regs_.int_cause &= ~value; break;
+    case SRIOVNIC_REG_INT_ENABLE_SET: regs_.int_enable |= value & SRIOVNIC_SYNTH_INT_ALL; break;
+    case SRIOVNIC_REG_INT_ENABLE_CLR: regs_.int_enable &= ~value; break;
+    case SRIOVNIC_REG_INT_CAUSE_SET: raise_cause(value & SRIOVNIC_SYNTH_INT_ALL); break;
+    case SRIOVNIC_REG_MISC_VECTOR:
+        regs_.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
+        if ((regs_.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable()) {
+            record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
+        }
+        break;
+    case SRIOVNIC_REG_ERR_CAUSE: regs_.err_cause &= ~value; break;
+    case SRIOVNIC_REG_MTU: {
+        const uint32_t max = has(SRIOVNIC_SYNTH_F_MTU) ? host_.max_mtu : SRIOVNIC_MTU_DEFAULT;
+        if (value < SRIOVNIC_MTU_MIN || value > max) {
+            out.result = Result::bad_value;
+        } else {
+            regs_.mtu = value;
+        }
+        break;
+    }
+    case SRIOVNIC_REG_RX_MODE:
+        regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
+        out.then = Then::filter_changed;
+        break;
+    case SRIOVNIC_REG_MC_HASH_LO:
+    case SRIOVNIC_REG_MC_HASH_HI:
+        (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
+        out.then = Then::filter_changed;
+        break;
+    case SRIOVNIC_SYNTH_REG_DRV_FEATURES:
+        if (features_ok()) {
+            // Fixed until the next reset: say so twice, as the spec asks.
+            record_error(SRIOVNIC_SYNTH_ERR_FEATURES, offset);
+            out.result = Result::read_only;
+        } else {
+            regs_.drv_features = value;
+        }
+        break;
+    case SRIOVNIC_SYNTH_REG_FEATURES_OK:
+        if ((value & SRIOVNIC_SYNTH_FEATURES_OK_BIT) && !features_ok()) {
+            if (sriovnic_synth_features_ok(host_.dev_features, regs_.drv_features)) {
+                regs_.features_ok = 1;
+            } else {
+                // Refuse the whole set; never trim it.
+                record_error(SRIOVNIC_SYNTH_ERR_FEATURES, offset);
+            }
+        }
+        break;
+    case SRIOVNIC_SYNTH_REG_DATA_IRQ:
+        if (value & SRIOVNIC_QIRQ_MASK) {
+            regs_.data_irq |= SRIOVNIC_QIRQ_MASKED;
+        } else if (value & SRIOVNIC_QIRQ_UNMASK) {
+            regs_.data_irq &= ~SRIOVNIC_QIRQ_MASKED;
+            out.then = Then::data_irq_unmasked;
+        }
+        break;
+    default:
+        out.result = (stat_at(offset) || synth_stat_at(offset)) ? Result::read_only
+                                                                  : Result::unmapped;
+        break;
+    }
+    return out;
+}
+
+bool Registers::data_work_done()
+{
+    if (regs_.data_irq & SRIOVNIC_QIRQ_MASKED) {
+        regs_.data_irq |= SRIOVNIC_QIRQ_PENDING;
+        return false;
+    }
+    regs_.data_irq = SRIOVNIC_QIRQ_MASKED;
+    return true;
+}
+
+void Registers::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
+{
+    regs_.err_cause |= err_bits;
+    if (regs_.err_count != std::numeric_limits<uint32_t>::max()) {
+        regs_.err_count++;
+    }
+    if (offset) {
+        regs_.err_addr = *offset;
+    }
+    raise_cause(SRIOVNIC_INT_ERROR);
+    hooks_.notify([&](StateObserver &o) { o.on_guest_error(fn_, err_bits, offset); });
+}
+
+bool Registers::misc_vector_usable() const
+{
+    return (regs_.misc_vector & SRIOVNIC_VECTOR_VALID) &&
+           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < SRIOVNIC_SYNTH_MSIX_VECTORS;
+}
+
+std::optional<uint16_t> Registers::take_new_interrupt()
+{
+    const uint32_t pending = regs_.int_cause & regs_.int_enable;
+    const uint32_t fresh = pending & ~signalled_;
+    signalled_ = pending;
+    if (fresh && misc_vector_usable()) {
+        return uint16_t(regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Registers::validate_loaded() const
+{
+    struct Check {
+        const char *name;
+        uint32_t value;
+        uint32_t allowed;
+    };
+    const Check checks[] = {
+        {"ctrl", regs_.ctrl, SRIOVNIC_CTRL_RW_MASK},
+        {"status", regs_.status, SRIOVNIC_STATUS_RESET_DONE},
+        {"int_cause", regs_.int_cause, SRIOVNIC_SYNTH_INT_ALL},
+        {"int_enable", regs_.int_enable, SRIOVNIC_SYNTH_INT_ALL},
+        {"misc_vector", regs_.misc_vector, SRIOVNIC_VECTOR_RW_MASK},
+        {"err_cause", regs_.err_cause, SRIOVNIC_SYNTH_ERR_ALL},
+        {"rx_mode", regs_.rx_mode, SRIOVNIC_RX_MODE_RW_MASK},
+        {"features_ok", regs_.features_ok, 1},
+        {"data_irq", regs_.data_irq, SRIOVNIC_QIRQ_MASKED | SRIOVNIC_QIRQ_PENDING},
+    };
+    for (const Check &c : checks) {
+        if (c.value & ~c.allowed) {
+            return std::string("synthetic function: ") + c.name + " has bits " +
+                   std::to_string(c.value & ~c.allowed) + " that the hardware never sets";
+        }
+    }
+    if (regs_.features_ok &&
+        !sriovnic_synth_features_ok(host_.dev_features, regs_.drv_features)) {
+        return "synthetic function: negotiated features " + std::to_string(regs_.drv_features) +
+               " are not a valid subset of the offered " + std::to_string(host_.dev_features);
+    }
+    const uint32_t max_mtu =
+        (regs_.features_ok && (regs_.drv_features & SRIOVNIC_SYNTH_F_MTU)) ? host_.max_mtu
+                                                                           : SRIOVNIC_MTU_DEFAULT;
+    if (regs_.mtu < SRIOVNIC_MTU_MIN || regs_.mtu > max_mtu) {
+        return "synthetic function: mtu " + std::to_string(regs_.mtu) + " out of range";
+    }
+    if (regs_.err_addr >= SRIOVNIC_SYNTH_REGS_SIZE) {
+        return "synthetic function: err_addr lies outside the register BAR";
+    }
+    return std::nullopt;
+}
+
+} // namespace sriovnic::synth

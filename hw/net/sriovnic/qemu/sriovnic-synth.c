@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: the synthetic channel (-device sriovnic-synth), a PCIe function
+ * of its own that the core attaches to a sriovnic card's switch as a port
+ * paired with one of the card's VFs (docs/synthetic-channel.md).
+ *
+ * Thin glue like the PF's and VF's: the core holds every register's
+ * behaviour; DMA, MSI-X, trace and VF serials go through the PF's platform
+ * ops, which map the channel's function number to this device.
+ */
+#include "qemu/osdep.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "sriovnic/regs.h"
+#include "sriovnic/synth.h"
+#include "sriovnic.h"
+#include "trace.h"
+
+#define SRIOVNIC_SYNTH_VF_UNSET UINT32_MAX
+#define SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT 1000 /* ms */
+
+static uint64_t sriovnic_synth_mmio_read(void *opaque, hwaddr addr,
+                                         unsigned size)
+{
+    SriovnicSynthState *s = opaque;
+    uint64_t val = sriovnic_core_read(s->core, s->fn, addr, size);
+
+    trace_sriovnic_mmio_read(s->fn, addr, size, val);
+    return val;
+}
+
+static void sriovnic_synth_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                                      unsigned size)
+{
+    SriovnicSynthState *s = opaque;
+
+    trace_sriovnic_mmio_write(s->fn, addr, size, val);
+    sriovnic_core_write(s->core, s->fn, addr, size, val);
+}
+
+/* Every size and alignment reaches the core, which defines the outcome. */
+static const MemoryRegionOps sriovnic_synth_mmio_ops = {
+    .read = sriovnic_synth_mmio_read,
+    .write = sriovnic_synth_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
+static void sriovnic_synth_write_config(PCIDevice *dev, uint32_t addr,
+                                        uint32_t val, int len)
+{
+    SriovnicSynthState *s = SRIOVNIC_SYNTH(dev);
+
+    if (!sriovnic_core_config_write_allowed(s->core)) {
+        trace_sriovnic_own_config_write_refused(s->fn, addr);
+        return;
+    }
+    pci_default_write_config(dev, addr, val, len);
+    pcie_cap_flr_write_config(dev, addr, val, len);
+}
+
+/*
+ * `pf` names the PF by its id. It is resolved here rather than as a QOM link
+ * so that a synth device given before its PF gets an error that says so.
+ */
+static SriovnicPfState *sriovnic_synth_find_pf(SriovnicSynthState *s,
+                                               Error **errp)
+{
+    Object *obj;
+    bool ambiguous = false;
+
+    if (!s->pf_id || !*s->pf_id) {
+        error_setg(errp, "property 'pf' is required: the id of the "
+                   TYPE_SRIOVNIC " device this channel belongs to");
+        return NULL;
+    }
+    obj = object_resolve_path_type(s->pf_id, TYPE_SRIOVNIC, &ambiguous);
+    if (!obj) {
+        if (ambiguous || object_resolve_path(s->pf_id, &ambiguous) ||
+            ambiguous) {
+            error_setg(errp, "property 'pf': '%s' is not a " TYPE_SRIOVNIC
+                       " device", s->pf_id);
+        } else {
+            error_setg(errp, "property 'pf': no " TYPE_SRIOVNIC " device "
+                       "with id '%s' (a " TYPE_SRIOVNIC_SYNTH " device must "
+                       "come after its PF on the command line)", s->pf_id);
+        }
+        return NULL;
+    }
+    if (!DEVICE(obj)->realized || !SRIOVNIC(obj)->core) {
+        error_setg(errp, "property 'pf': " TYPE_SRIOVNIC " '%s' is not "
+                   "realized yet", s->pf_id);
+        return NULL;
+    }
+    return SRIOVNIC(obj);
+}
+
+static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
+{
+    ERRP_GUARD();
+    SriovnicSynthState *s = SRIOVNIC_SYNTH(dev);
+    SriovnicSynthConfig cfg = { 0 };
+    char err[256];
+    uint16_t fn;
+
+    s->pf = sriovnic_synth_find_pf(s, errp);
+    if (!s->pf) {
+        return;
+    }
+    if (s->paired_vf == SRIOVNIC_SYNTH_VF_UNSET) {
+        error_setg(errp, "property 'vf' is required: the index of the VF of "
+                   "'%s' to pair with, 0 to %d", s->pf_id,
+                   (int)s->pf->total_vfs - 1);
+        return;
+    }
+    if (s->offer_tso && !s->offer_csum) {
+        error_setg(errp, "property 'tso' needs 'csum' (segmentation fills "
+                   "in checksums): set tso=off or csum=on");
+        return;
+    }
+    qemu_macaddr_default_if_unset(&s->mac);
+
+    cfg.paired_vf = s->paired_vf;
+    memcpy(cfg.mac, s->mac.a, sizeof(cfg.mac));
+    cfg.features = SRIOVNIC_SYNTH_F_MTU;
+    if (s->offer_csum) {
+        cfg.features |= SRIOVNIC_SYNTH_F_CSUM_TX | SRIOVNIC_SYNTH_F_CSUM_RX;
+    }
+    if (s->offer_tso) {
+        cfg.features |= SRIOVNIC_SYNTH_F_TSO4 | SRIOVNIC_SYNTH_F_TSO6;
+    }
+    if (s->offer_datapath) {
+        cfg.features |= SRIOVNIC_SYNTH_F_DATAPATH | SRIOVNIC_SYNTH_F_VF_MAC;
+    }
+    cfg.offloads = cfg.features & SRIOVNIC_SYNTH_F_OFFLOADS;
+    cfg.revoke_timeout_ms = s->revoke_timeout_ms;
+    cfg.max_mtu = s->max_mtu;
+    cfg.sriov_allowed = s->sriov_allowed;
+    /* Values too big for the core's fields, worded as the core words ranges. */
+    if (s->paired_vf > UINT16_MAX) {
+        error_setg(errp, "'vf' must be between 0 and %d (got %" PRIu32 ")",
+                   (int)s->pf->total_vfs - 1, s->paired_vf);
+        return;
+    }
+    if (s->max_mtu > UINT16_MAX) {
+        error_setg(errp, "'max-mtu' must be between %u and %u (got %" PRIu32 ")",
+                   SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX, s->max_mtu);
+        return;
+    }
+
+    fn = sriovnic_core_synth_attach(s->pf->core, &cfg, err, sizeof(err));
+    if (!fn) {
+        error_setg(errp, "%s", err);
+        return;
+    }
+    s->core = s->pf->core;
+    s->fn = fn;
+    s->regs = sriovnic_core_synth_regs(s->core, fn);
+    trace_sriovnic_synth_realize(fn, s->paired_vf);
+
+    dev->config_write = sriovnic_synth_write_config;
+    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, SRIOVNIC_PCI_VENDOR_ID);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, SRIOVNIC_PCI_DEVICE_ID_SYNTH);
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_synth_mmio_ops, s,
+                          "sriovnic-synth-mmio", SRIOVNIC_SYNTH_REGS_SIZE);
+    /*
+     * The core refuses an access that re-enters the card, across the PF, all
+     * VFs and the synthetic channels, and counts it (SRIOVNIC_STAT_DMA_SELF);
+     * QEMU's guard is per device and would block the same-function case
+     * silently.
+     */
+    s->mmio.disable_reentrancy_guard = true;
+    pci_register_bar(dev, SRIOVNIC_BAR_REGS, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->mmio);
+    memory_region_init(&s->msix, OBJECT(s), "sriovnic-synth-msix",
+                       SRIOVNIC_MSIX_BAR_SIZE);
+    pci_register_bar(dev, SRIOVNIC_BAR_MSIX, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->msix);
+
+    if (msix_init(dev, sriovnic_core_msix_vectors(s->core, fn), &s->msix,
+                  SRIOVNIC_BAR_MSIX, SRIOVNIC_MSIX_TABLE_OFFSET, &s->msix,
+                  SRIOVNIC_BAR_MSIX, SRIOVNIC_MSIX_PBA_OFFSET,
+                  SRIOVNIC_CAP_MSIX, errp) < 0) {
+        return;
+    }
+    for (uint16_t v = 0; v < sriovnic_core_msix_vectors(s->core, fn); v++) {
+        msix_vector_use(dev, v);
+    }
+    if (pcie_endpoint_cap_init(dev, SRIOVNIC_CAP_EXP) < 0) {
+        error_setg(errp, "sriovnic-synth: cannot add the PCI Express capability");
+        msix_unuse_all_vectors(dev);
+        msix_uninit(dev, &s->msix, &s->msix);
+        return;
+    }
+    pcie_cap_flr_init(dev);
+
+    /* Last, so that a failed realize leaves nothing pointing here. */
+    sriovnic_pf_add_synth(s->pf, fn, dev);
+    /* The core has no detach: the channel lives as long as the card. */
+    error_setg(&s->pf_unplug_blocker, TYPE_SRIOVNIC " '%s' has a "
+               TYPE_SRIOVNIC_SYNTH " attached", s->pf_id);
+    qdev_add_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
+}
+
+static void sriovnic_synth_exit(PCIDevice *dev)
+{
+    SriovnicSynthState *s = SRIOVNIC_SYNTH(dev);
+
+    pcie_cap_exit(dev);
+    msix_unuse_all_vectors(dev);
+    msix_uninit(dev, &s->msix, &s->msix);
+    /* The channel stays in the core; its DMA and MSI-X now fail. */
+    sriovnic_pf_add_synth(s->pf, s->fn, NULL);
+    if (s->pf_unplug_blocker) {
+        qdev_del_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
+        error_free(s->pf_unplug_blocker);
+        s->pf_unplug_blocker = NULL;
+    }
+}
+
+static void sriovnic_synth_reset_hold(Object *obj, ResetType type)
+{
+    SriovnicSynthState *s = SRIOVNIC_SYNTH(obj);
+
+    if (!s->core) {
+        return;
+    }
+    trace_sriovnic_synth_reset(s->fn);
+    sriovnic_core_reset_function(s->core, s->fn);
+}
+
+/*
+ * The stream carries channels whose data path is SYNTHETIC only (the
+ * destination refuses anything else). Revoking the offers at migration setup
+ * is not implemented yet: refuse to migrate rather than send a stream the
+ * destination must reject.
+ */
+static int sriovnic_synth_pre_save(void *opaque)
+{
+    SriovnicSynthState *s = opaque;
+
+    if (s->regs->dp_state != SRIOVNIC_SYNTH_DP_SYNTHETIC) {
+        error_report("sriovnic-synth: cannot migrate while VF %u is offered "
+                     "to the guest (failover on migration is not implemented "
+                     "yet); disable its VFs or set the channel's sriov=off "
+                     "first", s->paired_vf);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+static int sriovnic_synth_post_load(void *opaque, int version_id)
+{
+    SriovnicSynthState *s = opaque;
+    char err[256];
+
+    trace_sriovnic_post_load(s->fn);
+    if (!sriovnic_core_post_load(s->core, s->fn, err, sizeof(err))) {
+        error_report("sriovnic-synth: rejecting migration stream: %s", err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * Default priority: loads after the PF (MIG_PRI_IOMMU), whose config space
+ * load enables the VFs the channel pairs with.
+ */
+static const VMStateDescription vmstate_sriovnic_synth = {
+    .name = TYPE_SRIOVNIC_SYNTH,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = sriovnic_synth_pre_save,
+    .post_load = sriovnic_synth_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, SriovnicSynthState),
+        VMSTATE_MSIX(parent_obj, SriovnicSynthState),
+        SRIOVNIC_VMSTATE_PART("regs", SriovnicSynthState, regs,
+                              vmstate_sriovnic_synth_regs, SriovnicSynthRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const Property sriovnic_synth_properties[] = {
+    DEFINE_PROP_STRING("pf", SriovnicSynthState, pf_id),
+    DEFINE_PROP_UINT32("vf", SriovnicSynthState, paired_vf,
+                       SRIOVNIC_SYNTH_VF_UNSET),
+    DEFINE_PROP_MACADDR("mac", SriovnicSynthState, mac),
+    DEFINE_PROP_UINT32("revoke-timeout", SriovnicSynthState, revoke_timeout_ms,
+                       SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT),
+    DEFINE_PROP_UINT32("max-mtu", SriovnicSynthState, max_mtu, 1500),
+    DEFINE_PROP_BOOL("sriov", SriovnicSynthState, sriov_allowed, true),
+    DEFINE_PROP_BOOL("csum", SriovnicSynthState, offer_csum, true),
+    DEFINE_PROP_BOOL("tso", SriovnicSynthState, offer_tso, true),
+    DEFINE_PROP_BOOL("datapath", SriovnicSynthState, offer_datapath, true),
+};
+
+static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    k->realize = sriovnic_synth_realize;
+    k->exit = sriovnic_synth_exit;
+    k->vendor_id = SRIOVNIC_PCI_VENDOR_ID;
+    k->device_id = SRIOVNIC_PCI_DEVICE_ID_SYNTH;
+    k->revision = SRIOVNIC_PCI_REVISION;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    rc->phases.hold = sriovnic_synth_reset_hold;
+
+    dc->desc = "sriovnic synthetic channel (paired with a VF of a sriovnic)";
+    dc->vmsd = &vmstate_sriovnic_synth;
+    /* The core attaches channels before traffic and never detaches them. */
+    dc->hotpluggable = false;
+    device_class_set_props(dc, sriovnic_synth_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+
+    object_class_property_set_description(klass, "pf",
+        "id of the sriovnic PF whose switch this channel joins (required; "
+        "the PF must come first on the command line)");
+    object_class_property_set_description(klass, "vf",
+        "index of the PF's VF to pair with (required), 0 to the PF's vfs - 1");
+    object_class_property_set_description(klass, "mac",
+        "the channel's MAC, programmed into the paired VF (default: generated)");
+    object_class_property_set_description(klass, "revoke-timeout",
+        "ms the host waits for the guest to leave the VF on a revoke, "
+        "1 to 600000");
+    object_class_property_set_description(klass, "max-mtu",
+        "largest MTU the host carries (MAX_MTU), 1500 to 9000");
+    object_class_property_set_description(klass, "sriov",
+        "host policy: offer the paired VF to the guest");
+    object_class_property_set_description(klass, "csum",
+        "offer TX and RX checksum offload (F_CSUM_TX, F_CSUM_RX)");
+    object_class_property_set_description(klass, "tso",
+        "offer TCP segmentation offload (F_TSO4, F_TSO6); needs csum");
+    object_class_property_set_description(klass, "datapath",
+        "offer data path switching to the VF (F_DATAPATH, F_VF_MAC)");
+}
+
+static const TypeInfo sriovnic_synth_info = {
+    .name = TYPE_SRIOVNIC_SYNTH,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(SriovnicSynthState),
+    .class_init = sriovnic_synth_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void sriovnic_synth_register_types(void)
+{
+    type_register_static(&sriovnic_synth_info);
+}
+
+type_init(sriovnic_synth_register_types)
