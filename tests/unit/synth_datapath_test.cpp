@@ -183,6 +183,25 @@ TEST_F(SynthNic, BackendFramesWaitForBuffers)
     EXPECT_EQ(cstat(SRIOVNIC_STAT_RX_DROP_NOBUF), 0u);
 }
 
+TEST_F(SynthNic, ReceiveFilterRegistersFilterTheSyntheticPath)
+{
+    bring_up();
+    const test::Mac group = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
+    const Bytes mdns = test::ethernet(group, kRemote, 0x0800, 50);
+    ASSERT_TRUE(device->uplink_receive(mdns));
+    EXPECT_TRUE(received().empty()) << "not joined";
+    const unsigned bucket = mc_hash_bucket(group);
+    swr(bucket < 32 ? SRIOVNIC_REG_MC_HASH_LO : SRIOVNIC_REG_MC_HASH_HI, 1u << (bucket % 32));
+    ASSERT_TRUE(device->uplink_receive(mdns));
+    EXPECT_EQ(received().size(), 1u);
+    const Bytes stranger = test::ethernet({0x52, 0x55, 0, 0, 0, 9}, kRemote, 0x0800, 50);
+    ASSERT_TRUE(device->uplink_receive(stranger));
+    EXPECT_TRUE(received().empty());
+    swr(SRIOVNIC_REG_RX_MODE, SRIOVNIC_RX_MODE_PROMISC);
+    ASSERT_TRUE(device->uplink_receive(stranger));
+    EXPECT_EQ(received().size(), 1u);
+}
+
 // ---- steering ----
 
 class Pair : public SynthNic {
