@@ -200,6 +200,12 @@ static void sriovnic_trace_synth_datapath(void *opaque, uint16_t fn,
                                   sriovnic_synth_cause_name(cause));
 }
 
+static void sriovnic_synth_datapath_changed(void *opaque,
+                                            const SriovnicSynthTransition *t)
+{
+    sriovnic_qmp_datapath_changed(opaque, t);
+}
+
 /*
  * VF `vf`'s address as the guest sees it: the bus number the guest
  * programmed into the bridge above the PF. QEMU 10.0 has one PCI segment.
@@ -235,6 +241,7 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .trace_mailbox = sriovnic_trace_mailbox,
     .trace_synth_datapath = sriovnic_trace_synth_datapath,
     .vf_serial = sriovnic_vf_serial,
+    .synth_datapath_changed = sriovnic_synth_datapath_changed,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
