@@ -38,6 +38,7 @@ const SriovnicPlatformOps ops = {
     nullptr,
     nullptr, // trace_synth_datapath
     nullptr, // vf_serial
+    nullptr, // synth_datapath_changed
 };
 
 SriovnicCoreConfig config(uint16_t vfs)
@@ -194,5 +195,89 @@ TEST(CApi, SynthChannelHostOperations)
     EXPECT_NE(std::string(err).find("SYNTHETIC"), std::string::npos);
     regs->dp_state = SRIOVNIC_SYNTH_DP_SYNTHETIC;
     EXPECT_TRUE(sriovnic_core_post_load(core, fn, err, sizeof(err)));
+    sriovnic_core_free(core);
+}
+
+struct TransitionRecorder {
+    uint64_t now = 5'000;
+    std::vector<SriovnicSynthTransition> seen;
+};
+
+TEST(CApi, SynthTransitionsReasonsAndFunctionSnapshots)
+{
+    char err[128] = "";
+    TransitionRecorder rec;
+    SriovnicPlatformOps o = synth_ops();
+    o.trace_synth_datapath = nullptr;
+    o.now_ns = [](void *opaque) { return static_cast<TransitionRecorder *>(opaque)->now; };
+    o.synth_datapath_changed = [](void *opaque, const SriovnicSynthTransition *t) {
+        static_cast<TransitionRecorder *>(opaque)->seen.push_back(*t);
+    };
+    SriovnicCoreConfig cfg = config(2);
+    SriovnicCore *core = sriovnic_core_new(&cfg, &o, &rec, err, sizeof(err));
+    ASSERT_NE(core, nullptr) << err;
+    SriovnicSynthConfig sc{};
+    sc.paired_vf = 1;
+    sc.mac[0] = 0x52;
+    sc.mac[5] = 0x09;
+    sc.features = SRIOVNIC_SYNTH_F_ALL;
+    sc.revoke_timeout_ms = 100;
+    sc.max_mtu = 1500;
+    sc.sriov_allowed = true;
+    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    ASSERT_EQ(fn, 3) << err;
+
+    SriovnicSynthReasons why{};
+    EXPECT_FALSE(sriovnic_core_synth_reasons(core, 1, &why)) << "a VF is no channel";
+    ASSERT_TRUE(sriovnic_core_synth_reasons(core, fn, &why));
+    ASSERT_EQ(why.count, 2u);
+    EXPECT_EQ(why.reason[0].code, SRIOVNIC_SYNTH_WHY_DRIVER_NOT_READY);
+    EXPECT_EQ(why.reason[1].code, SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED);
+    EXPECT_EQ(std::string(why.reason[1].text),
+              "VF 1 is not enabled by the guest's PF driver (SR-IOV NumVFs)");
+
+    SriovnicSynthInfo info{};
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_FALSE(info.has_switched);
+    EXPECT_EQ(info.dev_features, uint32_t(SRIOVNIC_SYNTH_F_ALL));
+
+    sriovnic_core_set_active_vfs(core, 2); // offered
+    rec.now += 2'000;
+    ASSERT_TRUE(sriovnic_core_synth_revoke(core, fn, SRIOVNIC_SYNTH_REVOKE_ADMIN, true, 0, err,
+                                           sizeof(err)));
+    ASSERT_EQ(rec.seen.size(), 2u);
+    EXPECT_EQ(rec.seen[0].cause, SRIOVNIC_SYNTH_CAUSE_OFFER);
+    EXPECT_FALSE(rec.seen[0].has_previous);
+    EXPECT_EQ(rec.seen[1].vf, 1u);
+    EXPECT_EQ(rec.seen[1].cause, SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE);
+    EXPECT_EQ(rec.seen[1].revoke_reason, SRIOVNIC_SYNTH_REVOKE_ADMIN);
+    EXPECT_TRUE(rec.seen[1].has_previous);
+    EXPECT_EQ(rec.seen[1].since_previous_ns, 2'000u);
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_TRUE(info.has_switched);
+    EXPECT_EQ(info.last_switch_ns, 7'000u);
+    EXPECT_TRUE(info.last_revoke_surprise);
+    ASSERT_TRUE(sriovnic_core_synth_reasons(core, fn, &why));
+    ASSERT_EQ(why.count, 3u);
+    EXPECT_EQ(why.reason[2].code, SRIOVNIC_SYNTH_WHY_REVOKED);
+
+    EXPECT_EQ(sriovnic_core_total_vfs(core), 2u);
+    EXPECT_EQ(sriovnic_core_active_vfs(core), 2u);
+    SriovnicFnInfo fi{};
+    EXPECT_FALSE(sriovnic_core_fn_info(core, 3, &fi)) << "channels have their own snapshot";
+    ASSERT_TRUE(sriovnic_core_fn_info(core, SRIOVNIC_FN_PF, &fi));
+    EXPECT_TRUE(fi.present);
+    EXPECT_FALSE(fi.driver_enabled);
+    ASSERT_TRUE(sriovnic_core_fn_info(core, SRIOVNIC_FN_VF(1), &fi));
+    EXPECT_TRUE(fi.present);
+    EXPECT_TRUE(fi.mac_pinned);
+    EXPECT_EQ(fi.mac[0], 0x52);
+    EXPECT_EQ(fi.mac[5], 0x09);
+    EXPECT_TRUE(fi.spoofchk) << "the default administration";
+    EXPECT_FALSE(fi.trust);
+    EXPECT_EQ(fi.link_state, SRIOVNIC_VFA_LINK_AUTO);
+    sriovnic_core_set_active_vfs(core, 0);
+    ASSERT_TRUE(sriovnic_core_fn_info(core, SRIOVNIC_FN_VF(1), &fi));
+    EXPECT_FALSE(fi.present);
     sriovnic_core_free(core);
 }

@@ -318,6 +318,14 @@ private:
         ASSERT_FALSE(info.rx_via_vf && !info.vf_up);
         ASSERT_FALSE(info.rx_via_vf && info.state != SRIOVNIC_SYNTH_DP_VF &&
                      info.state != SRIOVNIC_SYNTH_DP_REVOKING);
+        // Management's "why not SR-IOV": silent exactly while the VF carries the traffic.
+        const SriovnicSynthReasons why = channel().reasons();
+        const bool on_vf = info.state == SRIOVNIC_SYNTH_DP_VF && info.rx_via_vf;
+        ASSERT_EQ(why.count == 0, on_vf);
+        for (unsigned i = 0; i < why.count; i++) {
+            ASSERT_LT(why.reason[i].code, unsigned(SRIOVNIC_SYNTH_WHY_COUNT));
+            ASSERT_NE(why.reason[i].text[0], '\0');
+        }
         if (r.dp_state != last_dp_state_) {
             reach.synth_transitions++;
             last_dp_state_ = r.dp_state;

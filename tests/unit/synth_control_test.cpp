@@ -31,8 +31,30 @@ public:
     {
         seen.push_back({from, to, cause});
     }
+    void on_synth_transition(const SriovnicSynthTransition &t) override { full.push_back(t); }
     std::vector<Transition> seen;
+    std::vector<SriovnicSynthTransition> full;
 };
+
+// The reason codes of a channel's why-not-on-the-VF list, in order.
+std::vector<unsigned> codes(const SriovnicSynthReasons &r)
+{
+    std::vector<unsigned> c;
+    for (unsigned i = 0; i < r.count; i++) {
+        c.push_back(r.reason[i].code);
+    }
+    return c;
+}
+
+std::string text(const SriovnicSynthReasons &r, unsigned code)
+{
+    for (unsigned i = 0; i < r.count; i++) {
+        if (r.reason[i].code == code) {
+            return r.reason[i].text;
+        }
+    }
+    return "";
+}
 
 class Synth : public SynthNic {
 protected:
@@ -454,6 +476,81 @@ TEST_F(Synth, PostLoadRefusesImpossibleState)
     dest->channel(dfn)->regs() = migrated;
     EXPECT_EQ(dest->post_load(dfn), std::nullopt);
     EXPECT_EQ(dest->channel(dfn)->state(), synth::DpState::offered) << "the destination offers again";
+}
+
+TEST_F(Synth, NoReasonsWhileTheVfCarriesTheTraffic)
+{
+    EXPECT_EQ(codes(ch->reasons()), std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_NOT_SWITCHED});
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_NOT_SWITCHED),
+              "the guest has not switched its data path to the VF");
+    to_vf();
+    EXPECT_EQ(ch->reasons().count, 0u);
+}
+
+TEST_F(Synth, ReasonsNameARevokeInProgressAndHowTheLastOneEnded)
+{
+    to_vf();
+    ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_ADMIN, false, 30));
+    EXPECT_EQ(codes(ch->reasons()), std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_REVOKING})
+        << "still on the VF, but leaving it";
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_REVOKING),
+              "a revoke is in progress (reason admin: an administrator's revoke), waiting for "
+              "the guest to switch to the synthetic path");
+    platform.now += 40'000'000;
+    device->on_timer();
+    EXPECT_EQ(codes(ch->reasons()), std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_REVOKED});
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_REVOKED),
+              "the last offer was revoked (reason admin: an administrator's revoke, timed out)");
+}
+
+TEST_F(Synth, ReasonsNamePolicyAndARemovedVf)
+{
+    to_vf();
+    device->set_active_vfs(0);
+    EXPECT_EQ(codes(ch->reasons()),
+              (std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED, SRIOVNIC_SYNTH_WHY_REVOKED}));
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED),
+              "VF 0 is not enabled by the guest's PF driver (SR-IOV NumVFs)");
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_REVOKED),
+              "the last offer was revoked (reason removed: the VF was removed under the guest, "
+              "surprise)");
+    ASSERT_FALSE(ch->set_sriov_allowed(false));
+    device->set_active_vfs(4);
+    EXPECT_EQ(codes(ch->reasons()),
+              (std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_POLICY, SRIOVNIC_SYNTH_WHY_REVOKED}));
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_POLICY), "SR-IOV is disabled by host policy");
+}
+
+TEST_F(Synth, ReasonsNameAVfThatCannotReceive)
+{
+    wr(VF0, SRIOVNIC_REG_CTRL, 0); // its driver lets go of it
+    EXPECT_EQ(codes(ch->reasons()),
+              (std::vector<unsigned>{SRIOVNIC_SYNTH_WHY_VF_DOWN, SRIOVNIC_SYNTH_WHY_NOT_SWITCHED}));
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_VF_DOWN),
+              "VF 0 is not up (no driver enabled it, or no RX ring)");
+}
+
+TEST_F(Synth, TransitionsCarryTheVfTheRevokeReasonAndTheTimeSinceThePrevious)
+{
+    const size_t before = rec.full.size();
+    platform.now += 7'000'000;
+    to_vf();
+    platform.now += 3'000'000;
+    ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_FAULT, true, 0));
+    ASSERT_EQ(rec.full.size(), before + 2);
+    const SriovnicSynthTransition &a = rec.full[before], &b = rec.full[before + 1];
+    EXPECT_EQ(a.fn, ch->fn());
+    EXPECT_EQ(a.vf, 0u);
+    EXPECT_EQ(a.cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF);
+    EXPECT_EQ(a.revoke_reason, 0u);
+    EXPECT_TRUE(a.has_previous) << "the offer came first";
+    EXPECT_EQ(a.since_previous_ns, 7'000'000u);
+    EXPECT_EQ(b.old_state, SRIOVNIC_SYNTH_DP_VF);
+    EXPECT_EQ(b.new_state, SRIOVNIC_SYNTH_DP_SYNTHETIC);
+    EXPECT_EQ(b.cause, SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE);
+    EXPECT_EQ(b.revoke_reason, SRIOVNIC_SYNTH_REVOKE_FAULT);
+    EXPECT_EQ(b.since_previous_ns, 3'000'000u);
+    EXPECT_EQ(rec.seen.size(), rec.full.size()) << "the same transitions as the trace hook";
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "device.hpp"
 #include "sriovnic-core.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -69,6 +70,12 @@ public:
     {
         if (ops_.trace_synth_datapath) {
             ops_.trace_synth_datapath(opaque_, fn, old_state, new_state, cause);
+        }
+    }
+    void on_synth_transition(const SriovnicSynthTransition &t) override
+    {
+        if (ops_.synth_datapath_changed) {
+            ops_.synth_datapath_changed(opaque_, &t);
         }
     }
     uint32_t vf_serial(uint16_t vf) override
@@ -286,6 +293,59 @@ bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInf
     }
     *info = c->info();
     return true;
+}
+
+bool sriovnic_core_synth_reasons(SriovnicCore *core, uint16_t fn, SriovnicSynthReasons *out)
+{
+    sriovnic::synth::Channel *c = core->device.channel(fn);
+    if (!c) {
+        return false;
+    }
+    *out = c->reasons();
+    return true;
+}
+
+bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info)
+{
+    const sriovnic::Function *f = core->device.function(fn);
+    if (!f) {
+        return false;
+    }
+    SriovnicFnInfo i{};
+    i.present = f->present();
+    i.driver_enabled = f->enabled();
+    i.link_up = f->link_up();
+    i.receiving = f->port_view().receiving;
+    const sriovnic::MacAddr mac = f->mac();
+    std::copy(mac.begin(), mac.end(), i.mac);
+    i.mtu = f->regs().mtu;
+    i.queue_pairs = f->queue_pairs();
+    if (f->is_vf()) {
+        const sriovnic::MacAddr admin_mac = f->admin_mac();
+        i.admin_mac_set = !sriovnic::is_zero(admin_mac);
+        std::copy(admin_mac.begin(), admin_mac.end(), i.admin_mac);
+        i.vlan = f->port_vid();
+        i.qos = uint8_t(f->port_vlan_tci() >> 13);
+        i.spoofchk = f->spoofchk();
+        i.trust = f->trusted();
+        i.link_state = uint8_t(f->link_policy());
+        i.max_tx_rate = f->rate_mbps();
+        i.max_mtu = f->max_mtu();
+        i.mac_pinned = f->mac_pinned();
+    }
+    std::copy(std::begin(f->regs().stats), std::end(f->regs().stats), i.stats);
+    *info = i;
+    return true;
+}
+
+uint16_t sriovnic_core_total_vfs(const SriovnicCore *core)
+{
+    return core->device.total_vfs();
+}
+
+uint16_t sriovnic_core_active_vfs(const SriovnicCore *core)
+{
+    return core->device.active_vfs();
 }
 
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #pragma once
 
+#include "sriovnic-core.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -47,6 +49,8 @@ public:
     // (enum sriovnic_synth_dp_state) for `cause` (SriovnicSynthCause).
     virtual void on_synth_datapath(uint16_t /*fn*/, unsigned /*old_state*/,
                                    unsigned /*new_state*/, unsigned /*cause*/) {}
+    // The same change with what management reports (VF, revoke reason, timing).
+    virtual void on_synth_transition(const SriovnicSynthTransition & /*t*/) {}
 
 protected:
     ~StateObserver() = default;

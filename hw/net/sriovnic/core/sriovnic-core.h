@@ -34,6 +34,8 @@ typedef struct SriovnicCoreConfig {
     uint8_t mac[6];           /* `mac` property */
 } SriovnicCoreConfig;
 
+typedef struct SriovnicSynthTransition SriovnicSynthTransition; /* below */
+
 typedef struct SriovnicPlatformOps {
     /* Send MSI-X message `vector` of function `fn` (if that function has MSI-X on). */
     void (*raise_msix)(void *opaque, uint16_t fn, uint16_t vector);
@@ -77,6 +79,11 @@ typedef struct SriovnicPlatformOps {
      * then segment 0, bus 0, devfn = the VF's routing ID (vf + 1).
      */
     uint32_t (*vf_serial)(void *opaque, uint16_t vf);
+    /*
+     * A synthetic channel's data path changed state: the same transitions as
+     * trace_synth_datapath, with what management events report. May be NULL.
+     */
+    void (*synth_datapath_changed)(void *opaque, const SriovnicSynthTransition *t);
 } SriovnicPlatformOps;
 
 #define SRIOVNIC_TRACE_NO_OFFSET UINT32_MAX
@@ -170,6 +177,19 @@ typedef enum SriovnicSynthCause {
     SRIOVNIC_SYNTH_CAUSE_RESET,            /* the synthetic function was reset */
 } SriovnicSynthCause;
 
+/* One change of a synthetic channel's data path, as the core made it. */
+struct SriovnicSynthTransition {
+    uint16_t fn;                /* the channel's function number */
+    uint16_t vf;                /* its paired VF */
+    uint8_t old_state;          /* enum sriovnic_synth_dp_state */
+    uint8_t new_state;
+    uint8_t cause;              /* SriovnicSynthCause */
+    uint8_t revoke_reason;      /* enum sriovnic_synth_revoke_reason for the REVOKE_*
+                                 * causes, else 0 */
+    bool has_previous;          /* false for the channel's first change */
+    uint64_t since_previous_ns; /* now_ns() since the previous change, if any */
+};
+
 /* One split-ring queue's registers, as migrated. */
 typedef struct SriovnicSynthQueueRegs {
     uint32_t desc_lo;
@@ -251,7 +271,73 @@ typedef struct SriovnicSynthInfo {
     uint64_t last_switch_ns;    /* now_ns() of the last state change, 0 if none */
     uint64_t stats[SRIOVNIC_NUM_STATS];
     uint64_t synth_stats[SRIOVNIC_SYNTH_NUM_STATS];
+    uint32_t dev_features;      /* what the host offers (DEV_FEATURES) */
+    bool last_revoke_surprise;  /* the last revoke did not wait for the guest */
+    bool has_switched;          /* last_switch_ns is valid (now_ns() may be 0) */
 } SriovnicSynthInfo;
+
+/*
+ * Why a synthetic channel's traffic is not on its paired VF, in the manner of
+ * Hyper-V's IovSupportReasons. The core decides which apply and words them.
+ */
+typedef enum SriovnicSynthWhy {
+    SRIOVNIC_SYNTH_WHY_POLICY = 0,        /* host policy does not allow SR-IOV */
+    SRIOVNIC_SYNTH_WHY_HOST_NO_DATAPATH,  /* the host does not offer F_DATAPATH */
+    SRIOVNIC_SYNTH_WHY_DRIVER_NOT_READY,  /* no features negotiated yet */
+    SRIOVNIC_SYNTH_WHY_NO_DATAPATH,       /* the guest did not negotiate F_DATAPATH */
+    SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED,    /* VF Enable / NumVFs does not cover the VF */
+    SRIOVNIC_SYNTH_WHY_VF_DOWN,           /* the VF exists but cannot receive */
+    SRIOVNIC_SYNTH_WHY_NOT_OFFERED,       /* no offer stands, for no reason above */
+    SRIOVNIC_SYNTH_WHY_REVOKED,           /* the last offer was revoked */
+    SRIOVNIC_SYNTH_WHY_NOT_SWITCHED,      /* offered, the guest stays on the synthetic path */
+    SRIOVNIC_SYNTH_WHY_REVOKING,          /* a revoke is in progress */
+    SRIOVNIC_SYNTH_WHY_COUNT
+} SriovnicSynthWhy;
+
+#define SRIOVNIC_SYNTH_WHY_TEXT 160
+typedef struct SriovnicSynthReasons {
+    unsigned count;             /* 0: the paired VF carries the channel's traffic */
+    struct {
+        uint8_t code;           /* SriovnicSynthWhy */
+        char text[SRIOVNIC_SYNTH_WHY_TEXT]; /* plain words */
+    } reason[SRIOVNIC_SYNTH_WHY_COUNT];
+} SriovnicSynthReasons;
+
+/*
+ * The reasons the paired VF of channel `fn` is not carrying its traffic now
+ * (none while the data path is VF and the VF receives). False if `fn` is not
+ * a synthetic channel.
+ */
+bool sriovnic_core_synth_reasons(SriovnicCore *core, uint16_t fn, SriovnicSynthReasons *out);
+
+/* A snapshot of the PF or of one VF for management (query commands). */
+typedef struct SriovnicFnInfo {
+    bool present;               /* the PF always; a VF while VF Enable covers it */
+    bool driver_enabled;        /* CTRL.ENABLE: a driver has taken the function */
+    bool link_up;               /* STATUS.LINK_UP */
+    bool receiving;             /* its switch port takes frames now */
+    uint8_t mac[6];             /* the function's current MAC */
+    uint32_t mtu;
+    uint8_t queue_pairs;
+    /* A VF's administration by the PF (zero for the PF). */
+    bool admin_mac_set;
+    uint8_t admin_mac[6];
+    uint16_t vlan;              /* port VLAN ID, 0 = none */
+    uint8_t qos;                /* port VLAN priority */
+    bool spoofchk;
+    bool trust;
+    uint8_t link_state;         /* SRIOVNIC_VFA_LINK_* */
+    uint32_t max_tx_rate;       /* Mbit/s, 0 = unlimited */
+    uint32_t max_mtu;           /* 0 = no limit */
+    bool mac_pinned;            /* a synthetic channel owns the VF's MAC */
+    uint64_t stats[SRIOVNIC_NUM_STATS];
+} SriovnicFnInfo;
+
+/* False if `fn` names no PF/VF of this card. */
+bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info);
+uint16_t sriovnic_core_total_vfs(const SriovnicCore *core);
+/* VFs enabled now (VF Enable with NumVFs). */
+uint16_t sriovnic_core_active_vfs(const SriovnicCore *core);
 
 /*
  * Attaches a synthetic channel to the card, as a new port of its switch

@@ -200,6 +200,12 @@ static void sriovnic_trace_synth_datapath(void *opaque, uint16_t fn,
                                   sriovnic_synth_cause_name(cause));
 }
 
+static void sriovnic_synth_datapath_changed(void *opaque,
+                                            const SriovnicSynthTransition *t)
+{
+    sriovnic_qmp_datapath_changed(opaque, t);
+}
+
 /*
  * VF `vf`'s address as the guest sees it: the bus number the guest
  * programmed into the bridge above the PF. QEMU 10.0 has one PCI segment.
@@ -235,6 +241,7 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .trace_mailbox = sriovnic_trace_mailbox,
     .trace_synth_datapath = sriovnic_trace_synth_datapath,
     .vf_serial = sriovnic_vf_serial,
+    .synth_datapath_changed = sriovnic_synth_datapath_changed,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -298,6 +305,22 @@ static uint32_t sriovnic_filter_vf_enable(SriovnicPfState *s, uint32_t addr,
     return val & ~(PCI_SRIOV_CTRL_VFE << ((ctrl - addr) * 8));
 }
 
+/*
+ * True if this write clears VF Enable. QEMU 10.0's pcie_sriov then resets
+ * every VF before the VFs are gone (pci_set_enabled -> pci_device_reset);
+ * the core must hear that they are going first, or it sees a VF reset (an
+ * FLR, which re-offers a paired VF) and only then the removal.
+ */
+static bool sriovnic_clears_vf_enable(PCIDevice *dev, uint32_t addr,
+                                      uint32_t val, int len)
+{
+    uint16_t ctrl = dev->exp.sriov_cap + PCI_SRIOV_CTRL;
+
+    return dev->exp.sriov_cap && range_covers_byte(addr, len, ctrl) &&
+           (pci_get_word(dev->config + ctrl) & PCI_SRIOV_CTRL_VFE) &&
+           !(val & (PCI_SRIOV_CTRL_VFE << ((ctrl - addr) * 8)));
+}
+
 static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
                                      uint32_t val, int len)
 {
@@ -308,6 +331,10 @@ static void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr,
         return;
     }
     val = sriovnic_filter_vf_enable(s, addr, val, len);
+    if (s->total_vfs && sriovnic_clears_vf_enable(dev, addr, val, len)) {
+        trace_sriovnic_sriov_vfs_changed(0);
+        sriovnic_core_set_active_vfs(s->core, 0);
+    }
     pci_default_write_config(dev, addr, val, len);
     pcie_cap_flr_write_config(dev, addr, val, len);
     if (s->total_vfs) {

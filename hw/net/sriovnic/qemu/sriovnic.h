@@ -94,6 +94,9 @@ struct SriovnicSynthState {
  * signal MSI-X as `dev`. */
 void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
 
+/* sriovnic-qmp.c: SRIOVNIC_DATAPATH_CHANGED for a transition of the core. */
+void sriovnic_qmp_datapath_changed(SriovnicPfState *s, const SriovnicSynthTransition *t);
+
 /* sriovnic-vmstate.c */
 extern const VMStateDescription vmstate_sriovnic_fn_regs;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_port;

@@ -2,6 +2,7 @@
 #include "synth/channel.hpp"
 
 #include "mac_regs.hpp"
+#include "synth/reasons.hpp"
 
 namespace sriovnic::synth {
 
@@ -287,8 +288,30 @@ Delivery Channel::receive(std::span<const uint8_t> frame, const FrameInfo &info,
 void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
 {
     switch_.port_changed(fn_);
+    SriovnicSynthTransition t{};
+    t.fn = fn_;
+    t.vf = paired_vf();
+    t.old_state = uint8_t(from);
+    t.new_state = uint8_t(to);
+    t.cause = uint8_t(cause);
+    switch (cause) {
+    case SRIOVNIC_SYNTH_CAUSE_REVOKE_REQUEST:
+    case SRIOVNIC_SYNTH_CAUSE_REVOKE_DONE:
+    case SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT:
+    case SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE:
+        t.revoke_reason = datapath_.last_revoke_reason();
+        break;
+    default:
+        break;
+    }
+    const std::optional<uint64_t> previous = datapath_.previous_switch_ns();
+    t.has_previous = previous.has_value();
+    if (previous) {
+        t.since_previous_ns = datapath_.last_switch_ns().value_or(*previous) - *previous;
+    }
     hooks_.notify([&](StateObserver &o) {
         o.on_synth_datapath(fn_, unsigned(from), unsigned(to), unsigned(cause));
+        o.on_synth_transition(t);
     });
 }
 
@@ -410,10 +433,18 @@ SriovnicSynthInfo Channel::info() const
     i.offloads = host_.offloads;
     i.last_revoke_reason = datapath_.last_revoke_reason();
     i.last_revoke_timed_out = datapath_.last_revoke_timed_out();
-    i.last_switch_ns = datapath_.last_switch_ns();
+    i.last_switch_ns = datapath_.last_switch_ns().value_or(0);
+    i.has_switched = datapath_.last_switch_ns().has_value();
+    i.dev_features = host_.dev_features;
+    i.last_revoke_surprise = datapath_.last_revoke_surprise();
     std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
     std::copy(std::begin(regs_.synth_stats), std::end(regs_.synth_stats), i.synth_stats);
     return i;
+}
+
+SriovnicSynthReasons Channel::reasons() const
+{
+    return why_not_on_vf(info(), datapath_.revoke_reason());
 }
 
 std::optional<std::string> Channel::post_load()

@@ -74,6 +74,8 @@ public:
     std::optional<std::string> set_max_mtu(uint16_t max_mtu);
     std::optional<std::string> set_offloads(uint32_t offloads);
     SriovnicSynthInfo info() const;
+    // Why the paired VF does not carry the channel's traffic now (synth/reasons.hpp).
+    SriovnicSynthReasons reasons() const;
 
     // The card's events.
     // VF Enable changed (acts only when the paired VF came or went).

@@ -12,6 +12,7 @@ void DataPath::transition(DpState to, SriovnicSynthCause cause)
         r.dp_vf = r.dp_serial = 0;
         revoke_deadline_ns_ = 0;
     }
+    previous_switch_ns_ = last_switch_ns_;
     last_switch_ns_ = actions_.now_ns();
     actions_.state_changed(from, to, cause);
 }
@@ -68,6 +69,7 @@ std::optional<std::string> DataPath::revoke(uint8_t reason, bool surprise, uint3
         fn_.count_synth(SRIOVNIC_SYNTH_STAT_REVOKES);
         last_reason_ = reason;
         last_timed_out_ = false;
+        last_surprise_ = true;
         const bool unsent = actions_.cancel_event(SRIOVNIC_SYNTH_EV_VF_OFFER);
         if (!unsent) {
             send_revoke(reason, SRIOVNIC_SYNTH_REVOKE_F_SURPRISE, 0);
@@ -81,6 +83,7 @@ std::optional<std::string> DataPath::revoke(uint8_t reason, bool surprise, uint3
     fn_.count_synth(SRIOVNIC_SYNTH_STAT_REVOKES);
     last_reason_ = reason;
     last_timed_out_ = false;
+    last_surprise_ = !request;
     if (request) {
         revoke_reason_ = reason;
         revoke_deadline_ns_ = actions_.now_ns() + uint64_t(timeout_ms) * 1'000'000;
@@ -112,6 +115,7 @@ void DataPath::on_timer()
     }
     fn_.count_synth(SRIOVNIC_SYNTH_STAT_REVOKE_TIMEOUTS);
     last_timed_out_ = true;
+    last_surprise_ = true;
     send_revoke(revoke_reason_, SRIOVNIC_SYNTH_REVOKE_F_SURPRISE | SRIOVNIC_SYNTH_REVOKE_F_TIMEOUT, 0);
     transition(DpState::synthetic, SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT);
 }

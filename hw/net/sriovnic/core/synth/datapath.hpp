@@ -70,7 +70,12 @@ public:
 
     uint8_t last_revoke_reason() const { return last_reason_; }
     bool last_revoke_timed_out() const { return last_timed_out_; }
-    uint64_t last_switch_ns() const { return last_switch_ns_; }
+    bool last_revoke_surprise() const { return last_surprise_; }
+    // The reason of the revoke in progress (REVOKING).
+    uint8_t revoke_reason() const { return revoke_reason_; }
+    // now_ns() of the last change and of the one before; nullopt if none.
+    std::optional<uint64_t> last_switch_ns() const { return last_switch_ns_; }
+    std::optional<uint64_t> previous_switch_ns() const { return previous_switch_ns_; }
 
 private:
     void transition(DpState to, SriovnicSynthCause cause);
@@ -86,7 +91,9 @@ private:
     uint8_t revoke_reason_ = 0;
     uint8_t last_reason_ = 0;
     bool last_timed_out_ = false;
-    uint64_t last_switch_ns_ = 0;
+    bool last_surprise_ = false;
+    std::optional<uint64_t> last_switch_ns_;
+    std::optional<uint64_t> previous_switch_ns_;
 };
 
 } // namespace sriovnic::synth

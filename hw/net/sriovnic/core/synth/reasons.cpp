@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "synth/reasons.hpp"
+
+#include "synth/datapath.hpp"
+
+#include <cstdio>
+
+namespace sriovnic::synth {
+
+namespace {
+
+// What each revoke reason means, after its name.
+const char *revoke_reason_meaning(unsigned reason)
+{
+    switch (reason) {
+    case SRIOVNIC_SYNTH_REVOKE_MIGRATION: return "live migration";
+    case SRIOVNIC_SYNTH_REVOKE_POLICY: return "host policy";
+    case SRIOVNIC_SYNTH_REVOKE_FAULT: return "the VF failed";
+    case SRIOVNIC_SYNTH_REVOKE_REMOVED: return "the VF was removed under the guest";
+    case SRIOVNIC_SYNTH_REVOKE_ADMIN: return "an administrator's revoke";
+    default: return "unknown";
+    }
+}
+
+std::string reason_words(unsigned reason)
+{
+    return std::string("reason ") + revoke_reason_name(reason) + ": " + revoke_reason_meaning(reason);
+}
+
+class Builder {
+public:
+    void add(SriovnicSynthWhy code, const std::string &text)
+    {
+        if (out.count >= SRIOVNIC_SYNTH_WHY_COUNT) {
+            return;
+        }
+        out.reason[out.count].code = uint8_t(code);
+        std::snprintf(out.reason[out.count].text, sizeof(out.reason[out.count].text), "%s",
+                      text.c_str());
+        out.count++;
+    }
+    SriovnicSynthReasons out{};
+};
+
+} // namespace
+
+const char *revoke_reason_name(unsigned reason)
+{
+    switch (reason) {
+    case SRIOVNIC_SYNTH_REVOKE_MIGRATION: return "migration";
+    case SRIOVNIC_SYNTH_REVOKE_POLICY: return "policy";
+    case SRIOVNIC_SYNTH_REVOKE_FAULT: return "fault";
+    case SRIOVNIC_SYNTH_REVOKE_REMOVED: return "removed";
+    case SRIOVNIC_SYNTH_REVOKE_ADMIN: return "admin";
+    default: return "unknown";
+    }
+}
+
+SriovnicSynthReasons why_not_on_vf(const SriovnicSynthInfo &info, uint8_t revoking_reason)
+{
+    const DpState state = DpState(info.state);
+    Builder b;
+    if (state == DpState::vf && info.rx_via_vf) {
+        return b.out;
+    }
+    const std::string vf = "VF " + std::to_string(info.paired_vf);
+
+    // The host's side first, then the guest's drivers, then the protocol.
+    if (!info.sriov_allowed) {
+        b.add(SRIOVNIC_SYNTH_WHY_POLICY, "SR-IOV is disabled by host policy");
+    }
+    if (!(info.dev_features & SRIOVNIC_SYNTH_F_DATAPATH)) {
+        b.add(SRIOVNIC_SYNTH_WHY_HOST_NO_DATAPATH,
+              "the host does not offer the data-path feature to the guest (datapath=off)");
+    } else if (!info.features_ok) {
+        b.add(SRIOVNIC_SYNTH_WHY_DRIVER_NOT_READY,
+              "the guest's synthetic driver has not negotiated its features (not loaded "
+              "or not started)");
+    } else if (!(info.drv_features & SRIOVNIC_SYNTH_F_DATAPATH)) {
+        b.add(SRIOVNIC_SYNTH_WHY_NO_DATAPATH,
+              "the guest's synthetic driver did not negotiate the data-path feature");
+    }
+    if (!info.vf_present) {
+        b.add(SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED,
+              vf + " is not enabled by the guest's PF driver (SR-IOV NumVFs)");
+    } else if (!info.vf_up) {
+        b.add(SRIOVNIC_SYNTH_WHY_VF_DOWN, vf + " is not up (no driver enabled it, or no RX ring)");
+    }
+    switch (state) {
+    case DpState::synthetic:
+        if (info.last_revoke_reason) {
+            std::string how = info.last_revoke_timed_out ? ", timed out"
+                              : info.last_revoke_surprise ? ", surprise" : "";
+            b.add(SRIOVNIC_SYNTH_WHY_REVOKED,
+                  "the last offer was revoked (" + reason_words(info.last_revoke_reason) + how + ")");
+        } else if (b.out.count == 0) {
+            b.add(SRIOVNIC_SYNTH_WHY_NOT_OFFERED, vf + " is not offered to the guest");
+        }
+        break;
+    case DpState::offered:
+        b.add(SRIOVNIC_SYNTH_WHY_NOT_SWITCHED, "the guest has not switched its data path to the VF");
+        break;
+    case DpState::revoking:
+        b.add(SRIOVNIC_SYNTH_WHY_REVOKING,
+              "a revoke is in progress (" + reason_words(revoking_reason) +
+                  "), waiting for the guest to switch to the synthetic path");
+        break;
+    case DpState::vf:
+        break; // only a VF that cannot receive; said above
+    }
+    return b.out;
+}
+
+} // namespace sriovnic::synth

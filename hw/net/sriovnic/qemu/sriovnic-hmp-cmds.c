@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: HMP `info sriovnic [id]`, query-sriovnic as a table (like
+ * hw/net/rocker/rocker-hmp-cmds.c, built with or without the device).
+ */
+#include "qemu/osdep.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-sriovnic.h"
+#include "qobject/qdict.h"
+
+static const char *sriovnic_yes(bool b)
+{
+    return b ? "yes" : "no";
+}
+
+static void sriovnic_hmp_counters(Monitor *mon, const char *indent,
+                                  const SriovnicCounters *c)
+{
+    monitor_printf(mon, "%srx %" PRIu64 " packets %" PRIu64 " bytes (%" PRIu64
+                   " dropped for no buffer), tx %" PRIu64 " packets %" PRIu64
+                   " bytes\n", indent, c->rx_packets, c->rx_bytes,
+                   c->rx_dropped_nobuf, c->tx_packets, c->tx_bytes);
+}
+
+static void sriovnic_hmp_channel(Monitor *mon, const SriovnicChannelInfo *c)
+{
+    monitor_printf(mon, "  channel %s (%s): VF %u, data path %s, RX via %s\n",
+                   c->id ? c->id : "-", c->qom_path, c->vf,
+                   SriovnicDataPathState_str(c->state),
+                   c->rx_via_vf ? "VF" : "synthetic");
+    monitor_printf(mon, "    host policy: SR-IOV %s, max-mtu %u, offloads ",
+                   c->sriov_allowed ? "allowed" : "disallowed", c->max_mtu);
+    if (!c->offloads) {
+        monitor_printf(mon, "none");
+    }
+    for (const SriovnicOffloadList *o = c->offloads; o; o = o->next) {
+        monitor_printf(mon, "%s%s", SriovnicOffload_str(o->value),
+                       o->next ? "," : "");
+    }
+    monitor_printf(mon, "\n");
+    if (c->has_last_switch_us) {
+        monitor_printf(mon, "    last switch at %" PRIu64 " us (%" PRIu64
+                       " us ago)", c->last_switch_us, c->since_last_switch_us);
+    } else {
+        monitor_printf(mon, "    no switch yet");
+    }
+    monitor_printf(mon, "; switches to VF %" PRIu64 ", to synthetic %" PRIu64
+                   ", revokes %" PRIu64 " (%" PRIu64 " timed out)\n",
+                   c->switches_to_vf, c->switches_to_synthetic, c->revokes,
+                   c->revoke_timeouts);
+    if (c->last_revoke) {
+        monitor_printf(mon, "    last revoke: reason %s%s%s\n",
+                       SriovnicRevokeReason_str(c->last_revoke->reason),
+                       c->last_revoke->surprise ? ", surprise" : "",
+                       c->last_revoke->timed_out ? ", timed out" : "");
+    }
+    sriovnic_hmp_counters(mon, "    ", c->counters);
+    if (c->reasons) {
+        monitor_printf(mon, "    VF %u is not carrying the traffic:\n", c->vf);
+    }
+    for (const SriovnicReasonList *r = c->reasons; r; r = r->next) {
+        monitor_printf(mon, "      - %s [%s]\n", r->value->text,
+                       SriovnicReasonCode_str(r->value->code));
+    }
+}
+
+static void sriovnic_hmp_card(Monitor *mon, const SriovnicInfo *card)
+{
+    const SriovnicPfInfo *pf = card->pf;
+
+    monitor_printf(mon, "sriovnic %s (%s)\n", card->id ? card->id : "-",
+                   card->qom_path);
+    monitor_printf(mon, "  PF: MAC %s, driver %s, link %s, mtu %u, %u queue "
+                   "pairs, VFs %u of %u enabled\n", pf->mac,
+                   pf->driver_enabled ? "on" : "off", pf->link_up ? "up" : "down",
+                   pf->mtu, pf->queue_pairs, pf->num_vfs, pf->total_vfs);
+    sriovnic_hmp_counters(mon, "      ", pf->counters);
+    monitor_printf(mon, "  %-3s %-7s %-6s %-4s %-17s %-5s %-17s %-4s %-3s %-5s "
+                   "%-5s %-7s %-6s %-7s %-6s\n", "VF", "enabled", "driver", "link",
+                   "MAC", "mtu", "admin MAC", "vlan", "qos", "spoof", "trust",
+                   "link-st", "rate", "max-mtu", "paired");
+    for (const SriovnicVfInfoList *l = card->vfs; l; l = l->next) {
+        const SriovnicVfInfo *vf = l->value;
+        const SriovnicVfAdmin *a = vf->admin;
+
+        monitor_printf(mon, "  %-3u %-7s %-6s %-4s %-17s %-5u %-17s %-4u %-3u %-5s "
+                       "%-5s %-7s %-6u %-7u %-6s\n", vf->index,
+                       sriovnic_yes(vf->enabled), sriovnic_yes(vf->driver_enabled),
+                       vf->link_up ? "up" : "down", vf->mac, vf->mtu,
+                       a->mac ? a->mac : "-", a->vlan, a->qos,
+                       a->spoof_check ? "on" : "off", a->trust ? "on" : "off",
+                       SriovnicVfLinkState_str(a->link_state), a->max_tx_rate,
+                       a->max_mtu, sriovnic_yes(vf->paired));
+    }
+    for (const SriovnicChannelInfoList *l = card->channels; l; l = l->next) {
+        sriovnic_hmp_channel(mon, l->value);
+    }
+}
+
+void hmp_info_sriovnic(Monitor *mon, const QDict *qdict)
+{
+    const char *id = qdict_get_try_str(qdict, "id");
+    Error *err = NULL;
+    SriovnicInfoList *cards = qmp_query_sriovnic(&err);
+    bool shown = false;
+
+    if (hmp_handle_error(mon, err)) {
+        return;
+    }
+    for (const SriovnicInfoList *l = cards; l; l = l->next) {
+        const SriovnicInfo *card = l->value;
+
+        if (id && g_strcmp0(card->id, id) && strcmp(card->qom_path, id)) {
+            continue;
+        }
+        sriovnic_hmp_card(mon, card);
+        shown = true;
+    }
+    if (!shown) {
+        if (id) {
+            monitor_printf(mon, "no sriovnic card with id or QOM path '%s'\n", id);
+        } else {
+            monitor_printf(mon, "no sriovnic cards\n");
+        }
+    }
+    qapi_free_SriovnicInfoList(cards);
+}

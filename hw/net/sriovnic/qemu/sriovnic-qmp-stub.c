@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic's QMP commands in a QEMU built without the device (like
+ * hw/net/rocker/qmp-norocker.c): the schema is always there, the device
+ * may not be.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-sriovnic.h"
+
+SriovnicInfoList *qmp_query_sriovnic(Error **errp)
+{
+    return NULL; /* no cards */
+}
+
+void qmp_sriovnic_offer(const char *id, Error **errp)
+{
+    error_setg(errp, "this QEMU is built without the sriovnic device");
+}
+
+void qmp_sriovnic_revoke(const char *id, const char *reason, bool has_surprise,
+                         bool surprise, bool has_timeout_ms, uint32_t timeout_ms,
+                         Error **errp)
+{
+    error_setg(errp, "this QEMU is built without the sriovnic device");
+}
+
+void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
+                             bool has_max_mtu, uint32_t max_mtu,
+                             bool has_offloads, strList *offloads, Error **errp)
+{
+    error_setg(errp, "this QEMU is built without the sriovnic device");
+}
