@@ -687,7 +687,8 @@ void synth_process_events(struct synth_priv *p)
 	u32 len;
 
 	ASSERT_RTNL();
-	if (!p->evq.desc)
+	/* Until probe has listed the channel, the events wait in the ring. */
+	if (list_empty(&p->list) || p->state == SYNTH_REMOVING)
 		return;
 	while (synth_vq_get(&p->evq, &head, &token, &len, &flags)) {
 		const u8 *msg = token;
@@ -1107,10 +1108,16 @@ static int synth_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = synth_start_control(p);
 	if (err)
 		goto err_data;
-	err = register_netdev(ndev);
-	if (err)
-		goto err_data;
+	/*
+	 * Registered and listed in one rtnl section: the event work waits for
+	 * it, so a replayed offer always finds this channel in synth_list.
+	 */
 	rtnl_lock();
+	err = register_netdevice(ndev);
+	if (err) {
+		rtnl_unlock();
+		goto err_data;
+	}
 	list_add(&p->list, &synth_list);
 	synth_process_events(p);
 	rtnl_unlock();
@@ -1139,7 +1146,7 @@ static void synth_remove(struct pci_dev *pdev)
 	rtnl_lock();
 	synth_release_vf(p);
 	synth_change_state(p, SYNTH_REMOVING);
-	list_del(&p->list);
+	list_del_init(&p->list);
 	rtnl_unlock();
 	cancel_delayed_work_sync(&p->takeover_work);
 	unregister_netdev(p->ndev);
