@@ -81,6 +81,20 @@ class SynthBonding(unittest.TestCase):
         self.assertEqual(after["vf_rx_packets"], 0)
         self.assertEqual(after["bad_messages"], 0)
 
+    def test_1b_tcp_both_ways_on_the_synthetic_path(self):
+        # Checksum offload and TSO through the net header, GRO on receive.
+        g = self.g
+        for reverse in ("", "-R"):
+            srv = HostIperf()
+            try:
+                out = g.sh(f"iperf3 -c 10.0.2.2 -p {srv.port} -t 2 {reverse}", timeout=60)
+            finally:
+                srv.close()
+            self.assertGreater(iperf_bytes(out), 1 << 20, f"iperf3 {reverse}:\n{out}")
+        stats = ethtool_stats(g, self.synth)
+        self.assertEqual(stats["vf_tx_packets"], 0)
+        self.assertEqual(stats["dev_tx_bad_hdr"], 0)
+
     def test_2_offered_vf_joins_as_a_slave_and_carries_the_traffic(self):
         g = self.g
         set_numvfs(g, 1)
@@ -162,6 +176,28 @@ class SynthBonding(unittest.TestCase):
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 10)
         self.assertEqual(after["dev_switch_to_vf"], 2)
         self.assertEqual(after["bad_messages"], 0)
+
+    def test_6_reloaded_driver_joins_the_vf_that_is_already_there(self):
+        # The VF registered long before this driver instance: the replayed
+        # offer must find it, as hv_netvsc does for a missed NETDEV_REGISTER.
+        g = self.g
+        vf = self.vf()
+        g.sh("rmmod sriovnic_synth")
+        out = g.sh(f"ip link show {vf}")
+        self.assertNotIn("SLAVE", out, "released: an ordinary netdev again")
+        self.assertNotIn("master", out)
+        g.sh("insmod /lib/modules/sriovnic/sriovnic_synth.ko")
+        synth = netdev_of(g, SYNTH_BDF)
+        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {synth}")
+        g.sh(f"ip link set {synth} up && ip addr add 10.0.2.15/24 dev {synth}")
+        wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
+        self.assertIn("mtu 1500", g.sh(f"ip link show {vf}"),
+                      "the new instance's MTU was pushed")
+        before = ethtool_stats(g, synth)
+        out = g.sh("ping -c 5 -W 2 10.0.2.2; true", timeout=60)
+        self.assertEqual(ping_counts(out), (5, 5), out)
+        after = ethtool_stats(g, synth)
+        self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 5)
 
 
 if __name__ == "__main__":
