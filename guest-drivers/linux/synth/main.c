@@ -405,8 +405,15 @@ static netdev_tx_t synth_xmit_synthetic(struct synth_priv *p, struct sk_buff *sk
 	struct device *dev = &p->pdev->dev;
 	unsigned int nfrags = skb_shinfo(skb)->nr_frags, n = 0, f;
 	struct sriovnic_synth_net_hdr *nh;
+	dma_addr_t addr;
 	u16 head;
 
+	/* The chain is header, head buffer, frags: a frame needs a head. */
+	if (unlikely(!skb_headlen(skb)) && skb_linearize(skb)) {
+		p->ndev->stats.tx_dropped++;
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
 	spin_lock(&p->tx_lock);
 	if (!p->rings_up || p->txq.num_free < nfrags + 2) {
 		netif_stop_queue(p->ndev);
@@ -417,13 +424,10 @@ static netdev_tx_t synth_xmit_synthetic(struct synth_priv *p, struct sk_buff *sk
 	nh = (struct sriovnic_synth_net_hdr *)((u8 *)p->tx_hdrs + head * 16);
 	synth_fill_net_hdr(skb, nh);
 	bufs[n++] = (struct synth_buf){ p->tx_hdrs_dma + head * 16, sizeof(*nh), false };
-	if (skb_headlen(skb)) {
-		dma_addr_t a = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
-
-		if (dma_mapping_error(dev, a))
-			goto drop;
-		bufs[n++] = (struct synth_buf){ a, skb_headlen(skb), false };
-	}
+	addr = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, addr))
+		goto drop;
+	bufs[n++] = (struct synth_buf){ addr, skb_headlen(skb), false };
 	for (f = 0; f < nfrags; f++) {
 		const skb_frag_t *frag = &skb_shinfo(skb)->frags[f];
 		dma_addr_t a = skb_frag_dma_map(dev, frag, 0, skb_frag_size(frag), DMA_TO_DEVICE);
@@ -432,8 +436,6 @@ static netdev_tx_t synth_xmit_synthetic(struct synth_priv *p, struct sk_buff *sk
 			goto unmap;
 		bufs[n++] = (struct synth_buf){ a, skb_frag_size(frag), false };
 	}
-	if (n == 1 || !skb_headlen(skb))
-		goto unmap; /* the unmap walk expects the head buffer second */
 	synth_vq_add(&p->txq, bufs, n, skb);
 	synth_vq_notify(p, &p->txq);
 	if (p->txq.num_free < SYNTH_TX_MAX_DESCS)
@@ -1101,7 +1103,6 @@ static int synth_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ndev->max_mtu = (p->features & SRIOVNIC_SYNTH_F_MTU) ?
 			synth_rd(p, SRIOVNIC_SYNTH_REG_MAX_MTU) : SRIOVNIC_MTU_DEFAULT;
 	netif_set_tso_max_size(ndev, SRIOVNIC_SYNTH_TX_FRAME_MAX - 256);
-	netif_set_tso_max_segs(ndev, SRIOVNIC_SYNTH_CHAIN_MAX - 2);
 	netif_carrier_off(ndev);
 
 	/* Replayed events (link, MTU, a standing offer) arrive from here on. */
