@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * NetVSC-style 2-netdev bonding: the synthetic netdev is the one users
+ * configure; the VF the host offers becomes its slave, receives through an
+ * rx_handler that hands frames up as the synthetic netdev's, and carries
+ * transmit while the data path is switched to it.
+ *
+ * A netdevice notifier dispatches to small handlers that each look at the
+ * current state and do nothing when there is nothing to do, so a repeated
+ * or out-of-order event is harmless. Everything here runs under rtnl.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "synth.h"
+
+/* Give the VF's driver and user space a moment before we take it over. */
+#define SYNTH_VF_TAKEOVER_INT	(HZ / 10)
+#define SYNTH_VF_RETRY_INT	(HZ / 10)
+#define SYNTH_VF_RETRIES	50
+
+LIST_HEAD(synth_list);
+
+static const char * const synth_state_names[] = {
+	[SYNTH_NO_VF] = "no-vf",
+	[SYNTH_OFFERED] = "offered",
+	[SYNTH_JOINING] = "joining",
+	[SYNTH_JOINED] = "joined",
+	[SYNTH_VF] = "vf",
+	[SYNTH_REMOVING] = "removing",
+};
+
+/* The one place the pairing state changes (see enum synth_state). */
+void synth_change_state(struct synth_priv *p, enum synth_state state)
+{
+	enum synth_state old = p->state;
+
+	ASSERT_RTNL();
+	if (old == state)
+		return;
+	if (WARN_ON_ONCE(old == SYNTH_REMOVING))
+		return;
+	netdev_dbg(p->ndev, "state %s -> %s\n", synth_state_names[old],
+		   synth_state_names[state]);
+	WRITE_ONCE(p->state, state);
+}
+
+static struct net_device *synth_vf(struct synth_priv *p)
+{
+	return rtnl_dereference(p->vf_netdev);
+}
+
+static bool synth_is_ours(struct net_device *dev)
+{
+	struct synth_priv *p;
+
+	list_for_each_entry(p, &synth_list, list)
+		if (p->ndev == dev)
+			return true;
+	return false;
+}
+
+/* The channel this netdev is the joined VF of, or NULL. */
+static struct synth_priv *synth_of_vf(struct net_device *dev)
+{
+	struct synth_priv *p;
+
+	list_for_each_entry(p, &synth_list, list)
+		if (synth_vf(p) == dev)
+			return p;
+	return NULL;
+}
+
+static struct pci_dev *synth_netdev_pci(struct net_device *dev)
+{
+	struct device *parent = dev->dev.parent;
+
+	return parent && dev_is_pci(parent) ? to_pci_dev(parent) : NULL;
+}
+
+/* The VF serial as the offer carries it: the PCI address the guest sees. */
+static u32 synth_pci_serial(struct pci_dev *pdev)
+{
+	return (u32)pci_domain_nr(pdev->bus) << 16 | pci_dev_id(pdev);
+}
+
+/*
+ * The channel whose standing offer names `dev`. The serial comes first: it
+ * is the PCI address the host offered, and unlike a MAC it cannot be
+ * configured on some other device. The permanent MAC is the fallback for a
+ * guest that renumbered its buses after the offer (hv_netvsc learned this
+ * the hard way); it needs F_VF_MAC and a PCI netdev, so that a software
+ * device that copied the MAC is never taken for the VF.
+ */
+static struct synth_priv *synth_match_offer(struct net_device *dev)
+{
+	struct pci_dev *pdev = synth_netdev_pci(dev);
+	struct net_device *master;
+	struct synth_priv *p;
+
+	if (!pdev || dev->type != ARPHRD_ETHER || synth_is_ours(dev))
+		return NULL;
+	master = netdev_master_upper_dev_get(dev);
+	list_for_each_entry(p, &synth_list, list) {
+		if (p->has_offer && synth_pci_serial(pdev) == p->offer.serial &&
+		    (!master || master == p->ndev))
+			return p;
+	}
+	list_for_each_entry(p, &synth_list, list) {
+		if (p->has_offer && (p->features & SRIOVNIC_SYNTH_F_VF_MAC) &&
+		    ether_addr_equal(dev->perm_addr, p->offer.mac) &&
+		    (!master || master == p->ndev))
+			return p;
+	}
+	return NULL;
+}
+
+/* Events the device already wrote may hold the offer for `dev`. */
+static void synth_process_all_events(void)
+{
+	struct synth_priv *p;
+
+	list_for_each_entry(p, &synth_list, list)
+		synth_process_events(p);
+}
+
+/* Before user space sees the VF: no addresses, no DHCP, no IPv6 autoconf. */
+static void synth_mark_slave(struct net_device *vf)
+{
+	vf->flags |= IFF_SLAVE;
+#ifdef SYNTH_HAVE_NO_ADDRCONF
+	vf->priv_flags |= IFF_NO_ADDRCONF;
+#endif
+}
+
+static void synth_unmark_slave(struct net_device *vf)
+{
+	vf->flags &= ~IFF_SLAVE;
+#ifdef SYNTH_HAVE_NO_ADDRCONF
+	vf->priv_flags &= ~IFF_NO_ADDRCONF;
+#endif
+}
+
+/* Frames the VF receives are the synthetic netdev's. */
+static rx_handler_result_t synth_vf_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct synth_priv *p = rcu_dereference(skb->dev->rx_handler_data);
+
+	skb->dev = p->ndev;
+	synth_vf_count_rx(p, skb->len + ETH_HLEN);
+	return RX_HANDLER_ANOTHER;
+}
+
+static void synth_join(struct synth_priv *p, struct net_device *vf)
+{
+	int err;
+
+	if (p->state != SYNTH_OFFERED)
+		return;
+	synth_mark_slave(vf);
+	err = netdev_rx_handler_register(vf, synth_vf_handle_frame, p);
+	if (err) {
+		netdev_err(p->ndev, "cannot register rx handler on %s: %d\n", vf->name, err);
+		goto err_unmark;
+	}
+	err = netdev_master_upper_dev_link(vf, p->ndev, NULL, NULL, NULL);
+	if (err) {
+		netdev_err(p->ndev, "cannot enslave %s: %d\n", vf->name, err);
+		netdev_rx_handler_unregister(vf);
+		goto err_unmark;
+	}
+	dev_hold(vf);
+	rcu_assign_pointer(p->vf_netdev, vf);
+	p->switch_retries = 0;
+	synth_change_state(p, SYNTH_JOINING);
+	netdev_info(p->ndev, "joined VF %s (VF %u, serial 0x%x)\n", vf->name,
+		    p->offer.vf_index, p->offer.serial);
+	schedule_delayed_work(&p->takeover_work, SYNTH_VF_TAKEOVER_INT);
+	return;
+
+err_unmark:
+	synth_unmark_slave(vf);
+}
+
+/* Data path to the VF once it can take it; de-duplicated on our state. */
+static void synth_use_vf_path(struct synth_priv *p)
+{
+	struct net_device *vf = synth_vf(p);
+	int err;
+
+	if (p->state != SYNTH_JOINED || !vf || !netif_running(vf) || !netif_carrier_ok(vf))
+		return;
+	err = synth_switch_datapath(p, true);
+	if (!err) {
+		synth_change_state(p, SYNTH_VF);
+	} else if (err == -EAGAIN && p->switch_retries++ < SYNTH_VF_RETRIES) {
+		/* VF_DOWN: its RX ring or link is not there yet. */
+		schedule_delayed_work(&p->takeover_work, SYNTH_VF_RETRY_INT);
+	}
+}
+
+/* Transmit leaves the VF first, then the device is told and confirms. */
+static void synth_use_synthetic_path(struct synth_priv *p, bool tell_device)
+{
+	if (p->state != SYNTH_VF)
+		return;
+	synth_change_state(p, SYNTH_JOINED);
+	synchronize_net();	/* no transmit through the VF from here on */
+	if (tell_device)
+		synth_switch_datapath(p, false);
+}
+
+/* Pushes the synthetic netdev's MTU, MAC and rx-mode to the VF and opens it. */
+static void synth_vf_setup(struct synth_priv *p, struct net_device *vf)
+{
+	struct net_device *ndev = p->ndev;
+	int err;
+
+	if (vf->mtu != ndev->mtu) {
+		err = dev_set_mtu(vf, ndev->mtu);
+		if (err)
+			netdev_warn(ndev, "VF %s refused MTU %u: %d\n", vf->name, ndev->mtu, err);
+	}
+	if (!ether_addr_equal(vf->dev_addr, ndev->dev_addr)) {
+		struct sockaddr sa;
+
+		sa.sa_family = vf->type;
+		memcpy(sa.sa_data, ndev->dev_addr, ETH_ALEN);
+		err = dev_set_mac_address(vf, &sa, NULL);
+		if (err)
+			netdev_warn(ndev, "VF %s refused MAC %pM: %d\n", vf->name,
+				    ndev->dev_addr, err);
+	}
+	if ((ndev->flags & IFF_PROMISC) && !p->vf_promisc && !dev_set_promiscuity(vf, 1))
+		p->vf_promisc = true;
+	if ((ndev->flags & IFF_ALLMULTI) && !p->vf_allmulti && !dev_set_allmulti(vf, 1))
+		p->vf_allmulti = true;
+	netif_addr_lock_bh(ndev);
+	dev_uc_sync(vf, ndev);
+	dev_mc_sync(vf, ndev);
+	netif_addr_unlock_bh(ndev);
+	if (!(vf->flags & IFF_UP)) {
+		err = dev_change_flags(vf, vf->flags | IFF_UP, NULL);
+		if (err)
+			netdev_warn(ndev, "cannot open VF %s: %d\n", vf->name, err);
+	}
+	synth_change_state(p, SYNTH_JOINED);
+}
+
+void synth_takeover_work(struct work_struct *work)
+{
+	struct synth_priv *p = container_of(to_delayed_work(work), struct synth_priv,
+					    takeover_work);
+	struct net_device *vf;
+
+	/* release_vf cancels us under rtnl: never block on it here. */
+	if (!rtnl_trylock()) {
+		schedule_delayed_work(&p->takeover_work, 1);
+		return;
+	}
+	vf = synth_vf(p);
+	if (vf && p->state == SYNTH_JOINING)
+		synth_vf_setup(p, vf);
+	if (vf)
+		synth_use_vf_path(p);
+	rtnl_unlock();
+}
+
+/* Undoes synth_join(): the VF is an ordinary netdev again. */
+void synth_release_vf(struct synth_priv *p)
+{
+	struct net_device *vf = synth_vf(p);
+
+	ASSERT_RTNL();
+	if (!vf)
+		return;
+	synth_use_synthetic_path(p, true);
+	cancel_delayed_work(&p->takeover_work);
+	netdev_rx_handler_unregister(vf);
+	netdev_upper_dev_unlink(vf, p->ndev);
+	dev_uc_unsync(vf, p->ndev);
+	dev_mc_unsync(vf, p->ndev);
+	if (p->vf_promisc)
+		dev_set_promiscuity(vf, -1);
+	if (p->vf_allmulti)
+		dev_set_allmulti(vf, -1);
+	p->vf_promisc = false;
+	p->vf_allmulti = false;
+	synth_unmark_slave(vf);
+	RCU_INIT_POINTER(p->vf_netdev, NULL);
+	synchronize_net();
+	dev_put(vf);
+	netdev_info(p->ndev, "released VF %s\n", vf->name);
+	synth_change_state(p, p->has_offer ? SYNTH_OFFERED : SYNTH_NO_VF);
+}
+
+/* A VF registered before its offer arrived: find it now. */
+static void synth_pair_existing(struct synth_priv *p)
+{
+	struct net_device *dev;
+
+	if (p->state != SYNTH_OFFERED)
+		return;
+	for_each_netdev(&init_net, dev) {
+		if (dev->reg_state == NETREG_REGISTERED && synth_match_offer(dev) == p) {
+			synth_join(p, dev);
+			return;
+		}
+	}
+}
+
+void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer)
+{
+	if (p->has_offer && (p->offer.vf_index != offer->vf_index ||
+			     p->offer.serial != offer->serial)) {
+		/* A new offer replaces the old one: the old VF is not ours anymore. */
+		p->has_offer = false;
+		synth_release_vf(p);
+	}
+	netdev_info(p->ndev, "VF %u offered (serial 0x%x)\n", offer->vf_index, offer->serial);
+	p->offer = *offer;
+	p->has_offer = true;
+	if (p->state == SYNTH_NO_VF)
+		synth_change_state(p, SYNTH_OFFERED);
+	synth_pair_existing(p);
+}
+
+/*
+ * A request revoke: transmit moves to the synthetic path and the device is
+ * told at once, then the VF is released. A surprise revoke: the VF's path
+ * is gone already, nothing to tell.
+ */
+void synth_on_revoke(struct synth_priv *p, bool surprise)
+{
+	netdev_info(p->ndev, "VF %u revoked%s\n", p->offer.vf_index,
+		    surprise ? " (surprise)" : "");
+	synth_use_synthetic_path(p, !surprise);
+	p->has_offer = false;
+	synth_release_vf(p);
+	synth_change_state(p, SYNTH_NO_VF);
+}
+
+bool synth_tx_via_vf(struct synth_priv *p, struct sk_buff *skb)
+{
+	struct net_device *vf;
+	unsigned int len;
+	int rc;
+
+	if (READ_ONCE(p->state) != SYNTH_VF)
+		return false;
+	vf = rcu_dereference_bh(p->vf_netdev);
+	if (!vf || !netif_running(vf) || !netif_carrier_ok(vf))
+		return false;
+	len = skb->len;
+	skb->dev = vf;
+	rc = dev_queue_xmit(skb);
+	synth_vf_count_tx(p, len, rc == NET_XMIT_SUCCESS || rc == NET_XMIT_CN);
+	return true;
+}
+
+/* ndo_change_mtu: the VF follows, or the change is refused. */
+int synth_vf_change_mtu(struct synth_priv *p, int mtu)
+{
+	struct net_device *vf = synth_vf(p);
+
+	if (!vf || vf->mtu == mtu)
+		return 0;
+	return dev_set_mtu(vf, mtu);
+}
+
+/* ndo_set_rx_mode, under the synthetic netdev's address lock. */
+void synth_vf_sync_rx_mode(struct synth_priv *p)
+{
+	struct net_device *vf;
+
+	rcu_read_lock();
+	vf = rcu_dereference(p->vf_netdev);
+	if (vf) {
+		dev_uc_sync(vf, p->ndev);
+		dev_mc_sync(vf, p->ndev);
+	}
+	rcu_read_unlock();
+}
+
+/* ndo_change_rx_flags, under rtnl. */
+void synth_vf_change_rx_flags(struct synth_priv *p, int change)
+{
+	struct net_device *vf = synth_vf(p);
+	bool on;
+
+	if (!vf)
+		return;
+	if (change & IFF_PROMISC) {
+		on = p->ndev->flags & IFF_PROMISC;
+		if (on != p->vf_promisc && !dev_set_promiscuity(vf, on ? 1 : -1))
+			p->vf_promisc = on;
+	}
+	if (change & IFF_ALLMULTI) {
+		on = p->ndev->flags & IFF_ALLMULTI;
+		if (on != p->vf_allmulti && !dev_set_allmulti(vf, on ? 1 : -1))
+			p->vf_allmulti = on;
+	}
+}
+
+/* ---- the notifier's handlers: each idempotent ---- */
+
+static void synth_vf_post_init(struct net_device *dev)
+{
+	synth_process_all_events();
+	if (synth_match_offer(dev))
+		synth_mark_slave(dev);
+}
+
+static void synth_vf_registered(struct net_device *dev)
+{
+	struct synth_priv *p;
+
+	if (synth_of_vf(dev))
+		return;
+	synth_process_all_events();
+	if (synth_of_vf(dev))
+		return;	/* the offer we just read joined it */
+	p = synth_match_offer(dev);
+	if (p)
+		synth_join(p, dev);
+}
+
+static void synth_vf_up(struct net_device *dev)
+{
+	struct synth_priv *p = synth_of_vf(dev);
+
+	if (p)
+		synth_use_vf_path(p);
+}
+
+static void synth_vf_going_down(struct net_device *dev)
+{
+	struct synth_priv *p = synth_of_vf(dev);
+
+	if (p)
+		synth_use_synthetic_path(p, true);
+}
+
+static void synth_vf_unregistering(struct net_device *dev)
+{
+	struct synth_priv *p = synth_of_vf(dev);
+
+	if (p)
+		synth_release_vf(p);
+}
+
+static int synth_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (list_empty(&synth_list) || synth_is_ours(dev))
+		return NOTIFY_DONE;
+	switch (event) {
+	case NETDEV_POST_INIT:
+		synth_vf_post_init(dev);
+		break;
+	case NETDEV_REGISTER:
+		synth_vf_registered(dev);
+		break;
+	case NETDEV_UP:
+	case NETDEV_CHANGE:
+		synth_vf_up(dev);
+		break;
+	case NETDEV_GOING_DOWN:
+	case NETDEV_DOWN:
+		synth_vf_going_down(dev);
+		break;
+	case NETDEV_UNREGISTER:
+		synth_vf_unregistering(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block synth_notifier = {
+	.notifier_call = synth_netdev_event,
+};
+
+int synth_bond_init(void)
+{
+	return register_netdevice_notifier(&synth_notifier);
+}
+
+void synth_bond_exit(void)
+{
+	unregister_netdevice_notifier(&synth_notifier);
+}

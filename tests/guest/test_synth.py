@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The sriovnic_synth driver in a guest with a card and a synthetic channel
+paired with its VF 0: the synthetic netdev gets a DHCP lease on its own
+path; when the VF is enabled it is offered, joined as a slave without
+addresses of its own and the data path moves to it; the synthetic netdev's
+MTU reaches the VF; removing the VF keeps pings flowing on the synthetic
+path, and a re-enabled VF comes back at the synthetic netdev's MTU.
+
+The scenarios build on each other in one guest, in the order of their
+names, as a user would go through them."""
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from guest import Guest  # noqa: E402
+from netlib import ethtool_stats, iperf_bytes, netdev_of, set_numvfs, wait_for  # noqa: E402
+from test_datapath import HostIperf  # noqa: E402
+
+SYNTH_MAC = "02:53:52:00:03:01"
+DEVICES = ["-netdev", "user,id=n0",
+           "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+           "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0",
+           "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
+           "-device", f"sriovnic-synth,bus=rp1,pf=nic0,vf=0,mac={SYNTH_MAC},max-mtu=9000"]
+SYNTH_BDF = "0000:02:00.0"
+VF0_BDF = "0000:01:00.1"
+
+
+def ping_counts(output):
+    """(transmitted, received) from busybox ping's summary."""
+    m = re.search(r"(\d+) packets transmitted, (\d+) packets received", output)
+    if not m:
+        raise AssertionError(f"no ping summary in:\n{output}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def link_counters(g, dev):
+    """(rx packets, tx packets) of `dev` as `ip -s link` reports them."""
+    out = g.sh(f"ip -s link show {dev}")
+    rx = re.search(r"RX:.*\n\s+(\d+)\s+(\d+)", out)
+    tx = re.search(r"TX:.*\n\s+(\d+)\s+(\d+)", out)
+    return int(rx.group(2)), int(tx.group(2))
+
+
+class SynthBonding(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.g = Guest(DEVICES, name="synth")
+        cls.addClassCleanup(cls.g.kill)
+        cls.g.sh("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
+                 "insmod /lib/modules/sriovnic/sriovnic_vf.ko && "
+                 "insmod /lib/modules/sriovnic/sriovnic_synth.ko")
+        cls.synth = netdev_of(cls.g, SYNTH_BDF)
+        cls.g.sh(f"ip link set {cls.synth} up && "
+                 f"udhcpc -i {cls.synth} -n -q -t 10 >/dev/null 2>&1", timeout=90)
+
+    def vf(self):
+        return wait_for(self.g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
+                        r"\S").strip()
+
+    def wait_data_path(self, on_vf):
+        wait_for(self.g, f"ethtool -S {self.synth}", rf"data_path_vf: {int(on_vf)}\b")
+
+    def assert_pings(self, count=5, size=56):
+        out = self.g.sh(f"ping -c {count} -s {size} -W 2 10.0.2.2; true", timeout=60)
+        self.assertEqual(ping_counts(out), (count, count), out)
+
+    def test_1_synthetic_path_gets_a_lease_and_pings(self):
+        g = self.g
+        self.assertIn("driver: sriovnic_synth", g.sh(f"ethtool -i {self.synth}"))
+        self.assertIn(f"link/ether {SYNTH_MAC}", g.sh(f"ip link show {self.synth}"))
+        self.assertIn("inet 10.0.2.15/24", g.sh(f"ip addr show {self.synth}"))
+        before = ethtool_stats(g, self.synth)
+        self.assert_pings()
+        after = ethtool_stats(g, self.synth)
+        self.assertEqual(after["data_path_vf"], 0)
+        self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 5)
+        self.assertGreaterEqual(after["tx_packets"] - before["tx_packets"], 5)
+        self.assertEqual(after["vf_rx_packets"], 0)
+        self.assertEqual(after["bad_messages"], 0)
+
+    def test_1b_tcp_both_ways_on_the_synthetic_path(self):
+        # Checksum offload and TSO through the net header, GRO on receive.
+        g = self.g
+        for reverse in ("", "-R"):
+            srv = HostIperf()
+            try:
+                out = g.sh(f"iperf3 -c 10.0.2.2 -p {srv.port} -t 2 {reverse}", timeout=60)
+            finally:
+                srv.close()
+            self.assertGreater(iperf_bytes(out), 1 << 20, f"iperf3 {reverse}:\n{out}")
+        stats = ethtool_stats(g, self.synth)
+        self.assertEqual(stats["vf_tx_packets"], 0)
+        self.assertEqual(stats["dev_tx_bad_hdr"], 0)
+
+    def test_2_offered_vf_joins_as_a_slave_and_carries_the_traffic(self):
+        g = self.g
+        set_numvfs(g, 1)
+        vf = self.vf()
+        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {self.synth}")
+        self.wait_data_path(True)
+        out = g.sh(f"ip addr show {vf}")
+        self.assertNotIn("inet", out, "the VF has no addresses of its own (IPv4 or IPv6)")
+        self.assertIn(f"link/ether {SYNTH_MAC}", out)
+
+        vf_rx, vf_tx = link_counters(g, vf)
+        synth_before = ethtool_stats(g, self.synth)
+        self.assert_pings(count=10)
+        srv = HostIperf()
+        try:
+            out = g.sh(f"iperf3 -c 10.0.2.2 -p {srv.port} -t 2", timeout=60)
+        finally:
+            srv.close()
+        self.assertGreater(iperf_bytes(out), 1 << 20, out)
+        vf_rx2, vf_tx2 = link_counters(g, vf)
+        print(f"\nthrough the VF: {vf_rx2 - vf_rx} packets received, {vf_tx2 - vf_tx} sent",
+              file=sys.stderr)
+        self.assertGreaterEqual(vf_rx2 - vf_rx, 10, "replies arrive through the VF")
+        self.assertGreater(vf_tx2 - vf_tx, 100, "pings and iperf3 leave through the VF")
+
+        # The synthetic netdev counts the VF's traffic as its own.
+        synth_after = ethtool_stats(g, self.synth)
+        self.assertGreaterEqual(synth_after["vf_rx_packets"] - synth_before["vf_rx_packets"], 10)
+        self.assertGreater(synth_after["vf_tx_packets"] - synth_before["vf_tx_packets"], 100)
+        self.assertLess(synth_after["tx_packets"] - synth_before["tx_packets"], 10,
+                        "little or nothing leaves on the synthetic path")
+        self.assertEqual(synth_after["dev_switch_to_vf"], 1)
+        rx, tx = link_counters(g, self.synth)
+        self.assertGreaterEqual(rx, synth_after["rx_packets"] + synth_after["vf_rx_packets"])
+        self.assertGreaterEqual(tx, synth_after["tx_packets"] + synth_after["vf_tx_packets"])
+
+    def test_3_mtu_of_the_synthetic_netdev_reaches_the_vf(self):
+        g = self.g
+        vf = self.vf()
+        g.sh(f"ip link set {self.synth} mtu 4000")
+        self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
+        self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"))
+        status, out = g.run(f"ip link set {self.synth} mtu 9001", check=False)
+        self.assertNotEqual(status, 0, "above the host's MAX_MTU: refused")
+        self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"))
+        self.wait_data_path(True)
+        self.assert_pings()
+
+    def test_4_vf_removal_keeps_pings_flowing_on_the_synthetic_path(self):
+        g = self.g
+        g.sh("ping -i 0.1 -c 80 -W 1 10.0.2.2 > /tmp/ping.log 2>&1 & echo $! > /tmp/ping.pid")
+        g.sh("sleep 2")
+        set_numvfs(g, 0)
+        self.wait_data_path(False)
+        wait_for(g, "cat /tmp/ping.log", r"packets received", timeout=60)
+        sent, received = ping_counts(g.sh("cat /tmp/ping.log"))
+        print(f"\nVF removal: {sent - received} of {sent} pings lost", file=sys.stderr)
+        self.assertEqual(sent, 80)
+        self.assertGreaterEqual(received, sent - 3)
+        self.assertEqual(g.sh(f"ls /sys/class/net/{self.synth}/ | grep -c lower_; true").strip(),
+                         "0", "no VF is joined any more")
+        self.assertIn("inet 10.0.2.15/24", g.sh(f"ip addr show {self.synth}"))
+        self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
+        before = ethtool_stats(g, self.synth)
+        self.assert_pings()
+        after = ethtool_stats(g, self.synth)
+        self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 5)
+        self.assertEqual(after["vf_rx_packets"], before["vf_rx_packets"])
+
+    def test_5_reenabled_vf_comes_back_at_the_synthetic_mtu(self):
+        g = self.g
+        set_numvfs(g, 1)
+        vf = self.vf()
+        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {self.synth}")
+        self.wait_data_path(True)
+        self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"), "never back at 1500")
+        self.assertNotIn("inet", g.sh(f"ip addr show {vf}"))
+        before = ethtool_stats(g, self.synth)
+        self.assert_pings(count=10)
+        after = ethtool_stats(g, self.synth)
+        self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 10)
+        self.assertEqual(after["dev_switch_to_vf"], 2)
+        self.assertEqual(after["bad_messages"], 0)
+
+    def test_6_reloaded_driver_joins_the_vf_that_is_already_there(self):
+        # The VF registered long before this driver instance: the replayed
+        # offer must find it, as hv_netvsc does for a missed NETDEV_REGISTER.
+        g = self.g
+        vf = self.vf()
+        g.sh("rmmod sriovnic_synth")
+        out = g.sh(f"ip link show {vf}")
+        self.assertNotIn("SLAVE", out, "released: an ordinary netdev again")
+        self.assertNotIn("master", out)
+        g.sh("insmod /lib/modules/sriovnic/sriovnic_synth.ko")
+        synth = netdev_of(g, SYNTH_BDF)
+        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {synth}")
+        g.sh(f"ip link set {synth} up && ip addr add 10.0.2.15/24 dev {synth}")
+        wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
+        self.assertIn("mtu 1500", g.sh(f"ip link show {vf}"),
+                      "the new instance's MTU was pushed")
+        before = ethtool_stats(g, synth)
+        out = g.sh("ping -c 5 -W 2 10.0.2.2; true", timeout=60)
+        self.assertEqual(ping_counts(out), (5, 5), out)
+        after = ethtool_stats(g, synth)
+        self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
