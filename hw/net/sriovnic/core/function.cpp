@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "function.hpp"
 
+#include "counters.hpp"
 #include "mac_regs.hpp"
 #include "queues.hpp"
 #include "sriovnic/regs.h"
@@ -11,21 +12,6 @@
 namespace sriovnic {
 
 namespace {
-
-// The counter whose low or high word is at `offset`.
-std::optional<unsigned> stat_at(uint32_t offset)
-{
-    constexpr uint32_t base_end = SRIOVNIC_REG_STAT_BASE + 8 * SRIOVNIC_STATS_IN_BASE;
-    constexpr uint32_t base2_end =
-        SRIOVNIC_REG_STAT_BASE2 + 8 * (SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE);
-    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < base_end) {
-        return (offset - SRIOVNIC_REG_STAT_BASE) / 8;
-    }
-    if (offset >= SRIOVNIC_REG_STAT_BASE2 && offset < base2_end) {
-        return SRIOVNIC_STATS_IN_BASE + (offset - SRIOVNIC_REG_STAT_BASE2) / 8;
-    }
-    return std::nullopt;
-}
 
 // Registers whose writes change what the switch sees of the port.
 bool affects_port(uint32_t offset)

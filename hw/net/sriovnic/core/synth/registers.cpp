@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "synth/registers.hpp"
 
+#include "counters.hpp"
 #include "mac_regs.hpp"
 
 #include <limits>
@@ -10,20 +11,6 @@ namespace sriovnic::synth {
 namespace {
 
 constexpr uint32_t kCaps = 1u << SRIOVNIC_CAPS_QPAIRS_SHIFT; // one queue pair, not a VF, no SR-IOV
-
-std::optional<unsigned> stat_at(uint32_t offset)
-{
-    constexpr uint32_t base_end = SRIOVNIC_REG_STAT_BASE + 8 * SRIOVNIC_STATS_IN_BASE;
-    constexpr uint32_t base2_end =
-        SRIOVNIC_REG_STAT_BASE2 + 8 * (SRIOVNIC_NUM_STATS - SRIOVNIC_STATS_IN_BASE);
-    if (offset >= SRIOVNIC_REG_STAT_BASE && offset < base_end) {
-        return (offset - SRIOVNIC_REG_STAT_BASE) / 8;
-    }
-    if (offset >= SRIOVNIC_REG_STAT_BASE2 && offset < base2_end) {
-        return SRIOVNIC_STATS_IN_BASE + (offset - SRIOVNIC_REG_STAT_BASE2) / 8;
-    }
-    return std::nullopt;
-}
 
 std::optional<unsigned> synth_stat_at(uint32_t offset)
 {
