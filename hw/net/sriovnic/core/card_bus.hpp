@@ -99,6 +99,16 @@ public:
     // Calls into the backend, inside which it may hand the card a frame.
     void send_uplink(std::span<const uint8_t> frame);
     void uplink_ready();
+    // The backend may offer a frame it holds again: at once, or once the
+    // card's work is done.
+    void uplink_may_retry()
+    {
+        if (depth_) {
+            uplink_retry_ = true;
+        } else {
+            platform_.uplink_ready();
+        }
+    }
     // Whether a frame from the backend may be taken now; if not, it is
     // offered again once the card's work is done.
     bool take_uplink_frame_now()

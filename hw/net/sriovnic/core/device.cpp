@@ -74,6 +74,7 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
         f.regs().int_cause = 0;
     }
     switch_.attach_uplink(uplink_port_);
+    switch_.set_uplink_waiter(uplink_port_);
     // On a timer, transmit resumes before held interrupts go out, so one
     // interrupt covers both.
     timers_.add(tx_);
@@ -188,10 +189,7 @@ Function::WriteResult Device::write_queue(Function &f, const RegTarget &t, uint3
         tx_.process(f, q);
         break;
     case Then::rx_posted:
-        if (uplink_blocked_) {
-            uplink_blocked_ = false;
-            bus_.uplink_ready();
-        }
+        rx_buffers_posted();
         break;
     case Then::itr_changed:
         irqs_.interval_changed(f, q);
@@ -408,11 +406,7 @@ bool Device::uplink_receive(std::span<const uint8_t> frame)
     if (!info || !uplink_up_) {
         return true;
     }
-    if (!switch_.receive_from_uplink(frame, *info)) {
-        uplink_blocked_ = true;
-        return false;
-    }
-    return true;
+    return switch_.receive_from_uplink(frame, *info);
 }
 
 Delivery Device::UplinkPort::receive(std::span<const uint8_t> frame, const FrameInfo &,
@@ -512,8 +506,7 @@ void Device::program_vf_mac(uint16_t n, const MacAddr &mac)
 
 void Device::rx_buffers_posted()
 {
-    if (uplink_blocked_) {
-        uplink_blocked_ = false;
+    if (switch_.release_held_uplink()) {
         bus_.uplink_ready();
     }
 }

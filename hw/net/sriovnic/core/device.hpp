@@ -119,9 +119,10 @@ private:
     void update_links();
 
     // The uplink as the switch's destination.
-    class UplinkPort final : public SwitchPort {
+    class UplinkPort final : public SwitchPort, public UplinkWaiter {
     public:
         explicit UplinkPort(Device &device) : device_(device) {}
+        void uplink_may_retry() override { device_.bus_.uplink_may_retry(); }
         PortView view() const override { return {}; }
         Delivery receive(std::span<const uint8_t> frame, const FrameInfo &info,
                          bool hold_when_full) override;
@@ -147,7 +148,6 @@ private:
     std::vector<std::unique_ptr<synth::Channel>> channels_; // function total_vfs + 1 + i
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
-    bool uplink_blocked_ = false;
 };
 
 } // namespace sriovnic

@@ -127,14 +127,14 @@ void Switch::port_changed(uint16_t port)
 {
     if (port < stale_.size()) {
         stale_[port] = true;
-        any_stale_ = true;
+        views_changed();
     }
 }
 
 void Switch::all_ports_changed()
 {
     std::fill(stale_.begin(), stale_.end(), true);
-    any_stale_ = true;
+    views_changed();
 }
 
 void Switch::refresh_views()
@@ -174,7 +174,11 @@ bool Switch::receive_from_uplink(std::span<const uint8_t> frame, const FrameInfo
         ports_[*filtered]->vlan_filtered();
     }
     if (rx_dests_.size() == 1) {
-        return ports_[rx_dests_[0]]->receive(frame, info, true) != Delivery::busy;
+        if (ports_[rx_dests_[0]]->receive(frame, info, true) == Delivery::busy) {
+            uplink_held_ = true;
+            return false;
+        }
+        return true;
     }
     for (uint16_t dest : rx_dests_) {
         ports_[dest]->receive(frame, info, false);

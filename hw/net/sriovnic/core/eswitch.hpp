@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace sriovnic {
@@ -73,6 +74,15 @@ protected:
     ~PortListener() = default;
 };
 
+// Told when a frame the backend holds for the card may find its way now.
+class UplinkWaiter {
+public:
+    virtual void uplink_may_retry() = 0;
+
+protected:
+    ~UplinkWaiter() = default;
+};
+
 class Switch final : public PortListener {
 public:
     explicit Switch(size_t ports);
@@ -92,6 +102,12 @@ public:
 
     void port_changed(uint16_t port) override;
     void all_ports_changed();
+
+    // A frame from the uplink that found no buffer is held by the backend;
+    // any change of a port's view may let it through, and `waiter` hears of
+    // it. Buffers posted without such a change: release_held_uplink().
+    void set_uplink_waiter(UplinkWaiter &waiter) { uplink_waiter_ = &waiter; }
+    bool release_held_uplink() { return std::exchange(uplink_held_, false); }
 
     // A frame a port sent: to every destination; frames for ports without a
     // buffer are dropped there.
@@ -117,6 +133,16 @@ private:
     std::vector<Pair> pairs_;
     std::vector<SwitchPort *> ports_;
     SwitchPort *uplink_ = nullptr;
+    UplinkWaiter *uplink_waiter_ = nullptr;
+    bool uplink_held_ = false;
+    void views_changed()
+    {
+        any_stale_ = true;
+        if (uplink_held_ && uplink_waiter_) {
+            uplink_held_ = false;
+            uplink_waiter_->uplink_may_retry();
+        }
+    }
     std::vector<PortView> views_;
     std::vector<bool> stale_;
     bool any_stale_ = true;
