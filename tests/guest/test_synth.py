@@ -350,6 +350,8 @@ class SynthHostControl(unittest.TestCase):
             self.wait_data_path(True)
             self.assertIn("mtu 4000", g.sh(f"ip link show {self.vf}"),
                           f"cycle {cycle}: the VF is at the synthetic netdev's MTU")
+            vf0 = g.qmp("query-sriovnic")[0]["vfs"][0]
+            self.assertEqual(vf0["mtu"], 4000, f"cycle {cycle}: the card's view of VF 0")
         took = time.monotonic() - started
         g.sh("sleep 1; kill -INT $(cat /tmp/ping.pid)")
         out = wait_for(g, "cat /tmp/ping.log", r"packets received")
