@@ -11,6 +11,7 @@ names, as a user would go through them."""
 import os
 import re
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -23,7 +24,7 @@ DEVICES = ["-netdev", "user,id=n0",
            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
            "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0",
            "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
-           "-device", f"sriovnic-synth,bus=rp1,pf=nic0,vf=0,mac={SYNTH_MAC},max-mtu=9000"]
+           "-device", f"sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=0,mac={SYNTH_MAC},max-mtu=9000"]
 SYNTH_BDF = "0000:02:00.0"
 VF0_BDF = "0000:01:00.1"
 
@@ -200,6 +201,173 @@ class SynthBonding(unittest.TestCase):
         self.assertEqual(ping_counts(out), (5, 5), out)
         after = ethtool_stats(g, synth)
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 5)
+
+
+def channel(g, cid="synth0"):
+    """The channel `cid` as query-sriovnic reports it."""
+    for card in g.qmp("query-sriovnic"):
+        for ch in card.get("channels", []):
+            if ch["id"] == cid:
+                return ch
+    raise AssertionError(f"no channel {cid} in query-sriovnic")
+
+
+def wait_channel(g, state, timeout=30):
+    """Polls query-sriovnic until the channel is in `state`; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ch = channel(g)
+        if ch["state"] == state:
+            return ch
+        if time.monotonic() > deadline:
+            raise AssertionError(f"channel never reached {state}: {ch}")
+        time.sleep(0.2)
+
+
+def datapath_events(g, since):
+    """The SRIOVNIC_DATAPATH_CHANGED events' data collected after index
+    `since` of g.machine.events (events arrive with QMP answers)."""
+    return [e["data"] for e in g.machine.events[since:]
+            if e["event"] == "SRIOVNIC_DATAPATH_CHANGED"]
+
+
+def reason_codes(ch):
+    return [r["code"] for r in ch.get("reasons", [])]
+
+
+class SynthHostControl(unittest.TestCase):
+    """The host drives the channel over QMP while the guest's synth driver
+    has its VF joined: policy, request revokes and offers. The guest's MTU
+    on the synthetic netdev is 4000 throughout."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.g = g = Guest(DEVICES, name="synth-qmp")
+        cls.addClassCleanup(cls.g.kill)
+        g.sh("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
+             "insmod /lib/modules/sriovnic/sriovnic_vf.ko && "
+             "insmod /lib/modules/sriovnic/sriovnic_synth.ko")
+        cls.synth = netdev_of(g, SYNTH_BDF)
+        g.sh(f"ip link set {cls.synth} up && ip link set {cls.synth} mtu 4000 && "
+             f"udhcpc -i {cls.synth} -n -q -t 10 >/dev/null 2>&1", timeout=90)
+        set_numvfs(g, 1)
+        cls.vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
+                          r"\S").strip()
+        wait_for(g, f"ip link show {cls.vf}", rf"SLAVE.*master {cls.synth}")
+        wait_for(g, f"ethtool -S {cls.synth}", r"data_path_vf: 1\b")
+
+    def wait_data_path(self, on_vf):
+        wait_for(self.g, f"ethtool -S {self.synth}", rf"data_path_vf: {int(on_vf)}\b")
+
+    def assert_pings(self, count=10):
+        out = self.g.sh(f"ping -c {count} -W 2 10.0.2.2; true", timeout=60)
+        self.assertEqual(ping_counts(out), (count, count), out)
+
+    def assert_on_vf(self):
+        """Joined, data path on the VF, no reasons, and pings go through the VF."""
+        g = self.g
+        wait_for(g, f"ip link show {self.vf}", rf"SLAVE.*master {self.synth}")
+        self.wait_data_path(True)
+        ch = wait_channel(g, "vf")
+        self.assertTrue(ch["rx-via-vf"], ch)
+        self.assertEqual(reason_codes(ch), [], "the VF carries the traffic: no reasons")
+        self.assertIn("mtu 4000", g.sh(f"ip link show {self.vf}"))
+        before = ethtool_stats(g, self.synth)
+        self.assert_pings()
+        after = ethtool_stats(g, self.synth)
+        self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 10)
+        self.assertGreaterEqual(after["vf_tx_packets"] - before["vf_tx_packets"], 10)
+
+    def assert_on_synthetic(self):
+        """Data path synthetic; pings go through the synthetic channel."""
+        g = self.g
+        self.wait_data_path(False)
+        before = ethtool_stats(g, self.synth)
+        self.assert_pings()
+        after = ethtool_stats(g, self.synth)
+        self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 10)
+        self.assertGreaterEqual(after["tx_packets"] - before["tx_packets"], 10)
+        self.assertLess(after["vf_rx_packets"] - before["vf_rx_packets"], 2,
+                        "nothing is delivered through the VF any more")
+
+    def test_1_policy_moves_traffic_to_synthetic_and_back(self):
+        g = self.g
+        self.assert_on_vf()
+        mark = len(g.machine.events)
+        g.qmp("sriovnic-set-policy", **{"id": "synth0", "sriov-allowed": False})
+        self.assert_on_synthetic()
+        ch = wait_channel(g, "synthetic")
+        self.assertFalse(ch["sriov-allowed"])
+        self.assertIn("policy", reason_codes(ch), ch.get("reasons"))
+        causes = [e["cause"] for e in datapath_events(g, mark)]
+        self.assertEqual(causes[:2], ["revoke-request", "revoke-done"], causes)
+        self.assertEqual(ch["last-revoke"]["reason"], "policy")
+        self.assertFalse(ch["last-revoke"]["timed-out"])
+
+        g.qmp("sriovnic-set-policy", **{"id": "synth0", "sriov-allowed": True})
+        self.assert_on_vf()
+        ch = channel(g)
+        self.assertTrue(ch["sriov-allowed"])
+        self.assertNotIn("reasons", ch)
+
+    def test_2_request_revoke_is_answered_before_the_timeout(self):
+        g = self.g
+        self.assert_on_vf()
+        mark = len(g.machine.events)
+        g.qmp("sriovnic-revoke", id="synth0", reason="admin")
+        ch = wait_channel(g, "synthetic")
+        events = datapath_events(g, mark)
+        causes = [e["cause"] for e in events]
+        self.assertEqual(causes, ["revoke-request", "revoke-done"], events)
+        self.assertEqual([e["new-state"] for e in events], ["revoking", "synthetic"])
+        self.assertTrue(all(e["revoke-reason"] == "admin" for e in events), events)
+        print(f"\nrequest revoke: the guest switched to synthetic in "
+              f"{events[1]['since-previous-us']} us", file=sys.stderr)
+        self.assertEqual(ch["last-revoke"],
+                         {"reason": "admin", "surprise": False, "timed-out": False})
+        self.assertIn("revoked", reason_codes(ch), ch.get("reasons"))
+        self.assert_on_synthetic()
+
+        mark = len(g.machine.events)
+        g.qmp("sriovnic-offer", id="synth0")
+        self.assert_on_vf()
+        causes = [e["cause"] for e in datapath_events(g, mark)]
+        self.assertEqual(causes, ["offer", "switch-to-vf"], causes)
+
+    def test_3_twenty_revoke_offer_cycles_under_a_ping_stream(self):
+        g = self.g
+        self.assert_on_vf()
+        mark = len(g.machine.events)
+        g.sh("ping -i 0.1 -W 1 10.0.2.2 > /tmp/ping.log 2>&1 & echo $! > /tmp/ping.pid")
+        g.sh("sleep 1")
+        started = time.monotonic()
+        for cycle in range(20):
+            g.qmp("sriovnic-revoke", id="synth0", reason="admin")
+            wait_channel(g, "synthetic")
+            self.wait_data_path(False)
+            g.qmp("sriovnic-offer", id="synth0")
+            wait_channel(g, "vf")
+            self.wait_data_path(True)
+            self.assertIn("mtu 4000", g.sh(f"ip link show {self.vf}"),
+                          f"cycle {cycle}: the VF is at the synthetic netdev's MTU")
+            vf0 = g.qmp("query-sriovnic")[0]["vfs"][0]
+            self.assertEqual(vf0["mtu"], 4000, f"cycle {cycle}: the card's view of VF 0")
+        took = time.monotonic() - started
+        g.sh("sleep 1; kill -INT $(cat /tmp/ping.pid)")
+        out = wait_for(g, "cat /tmp/ping.log", r"packets received")
+        sent, received = ping_counts(out)
+        print(f"\n20 revoke/offer cycles in {took:.1f} s: {sent - received} of {sent} "
+              f"pings lost ({(sent - received) / 20:.2f} per cycle)", file=sys.stderr)
+        self.assertGreater(sent, 20)
+        self.assertLessEqual(sent - received, sent * 0.05, out)
+        causes = [e["cause"] for e in datapath_events(g, mark)]
+        self.assertNotIn("revoke-timeout", causes)
+        self.assertEqual(causes.count("revoke-done"), 20, causes)
+        self.assertEqual(causes.count("switch-to-vf"), 20, causes)
+        ch = channel(g)
+        self.assertEqual(ch["revoke-timeouts"], 0)
+        self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
+        self.assert_on_vf()
 
 
 if __name__ == "__main__":
