@@ -403,17 +403,24 @@ static netdev_tx_t synth_xmit_synthetic(struct synth_priv *p, struct sk_buff *sk
 {
 	struct synth_buf bufs[SYNTH_TX_MAX_DESCS];
 	struct device *dev = &p->pdev->dev;
-	unsigned int nfrags = skb_shinfo(skb)->nr_frags, n = 0, f;
+	unsigned int nfrags, n = 0, f;
 	struct sriovnic_synth_net_hdr *nh;
 	dma_addr_t addr;
 	u16 head;
 
-	/* The chain is header, head buffer, frags: a frame needs a head. */
-	if (unlikely(!skb_headlen(skb)) && skb_linearize(skb)) {
+	/*
+	 * The chain is header, head buffer, frags: a frame needs a head, and
+	 * the device takes at most SRIOVNIC_SYNTH_CHAIN_MAX descriptors (a
+	 * kernel may allow more frags than that, CONFIG_MAX_SKB_FRAGS).
+	 */
+	if (unlikely(!skb_headlen(skb) ||
+		     skb_shinfo(skb)->nr_frags > SRIOVNIC_SYNTH_CHAIN_MAX - 2) &&
+	    skb_linearize(skb)) {
 		p->ndev->stats.tx_dropped++;
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
+	nfrags = skb_shinfo(skb)->nr_frags;
 	spin_lock(&p->tx_lock);
 	if (!p->rings_up || p->txq.num_free < nfrags + 2) {
 		netif_stop_queue(p->ndev);
