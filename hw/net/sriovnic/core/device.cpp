@@ -78,6 +78,8 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     // interrupt covers both.
     timers_.add(tx_);
     timers_.add(irqs_);
+    timers_.add(fault_timer_);
+    flap_until_ns_.assign(cfg.total_vfs, 0);
 }
 
 std::optional<uint32_t> Device::read_target(Function &f, const RegTarget &t)
@@ -315,6 +317,9 @@ void Device::update_links()
         } else if (f.link_policy() == SRIOVNIC_VFA_LINK_DISABLE) {
             up = false;
         }
+        if (f.is_vf() && flap_until_ns_[f.vf_number()]) {
+            up = false; // an injected flap beats the PF's policy
+        }
         if (f.set_link(up)) {
             hooks_.notify([&](StateObserver &o) { o.on_link(f.index(), up); });
             irqs_.update(f);
@@ -322,6 +327,59 @@ void Device::update_links()
     }
     for (auto &c : channels_) {
         c->set_link(uplink_up_);
+    }
+}
+
+std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
+                                                uint32_t duration_ms)
+{
+    if (vf >= total_vfs()) {
+        return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
+               std::to_string(total_vfs()) + " VFs (0.." + std::to_string(int(total_vfs()) - 1) +
+               ")";
+    }
+    if (vf >= active_vfs_) {
+        return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(active_vfs_) +
+               " VFs enabled now)";
+    }
+    if (fault >= SRIOVNIC_FAULT_COUNT) {
+        return "'fault' " + std::to_string(fault) + " is unknown; allowed: link-flap";
+    }
+    if (duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS) {
+        return "'duration-ms' " + std::to_string(duration_ms) + " is out of range: 0..." +
+               std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (0 = the fault's default)";
+    }
+    CardBus::Work work(bus_);
+    // SRIOVNIC_FAULT_LINK_FLAP: a flap under way is extended, not repeated.
+    const uint32_t ms = duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS;
+    uint64_t until = platform_.now_ns() + uint64_t(ms) * 1000000u;
+    flap_until_ns_[vf] = until ? until : 1;
+    update_links();
+    timers_.arm(fault_timer_, flap_until_ns_[vf]);
+    return std::nullopt;
+}
+
+void Device::end_link_flaps()
+{
+    const uint64_t now = platform_.now_ns();
+    std::optional<uint64_t> next;
+    bool ended = false;
+    for (uint64_t &until : flap_until_ns_) {
+        if (!until) {
+            continue;
+        }
+        if (until <= now) {
+            until = 0;
+            ended = true;
+        } else if (!next || until < *next) {
+            next = until;
+        }
+    }
+    if (ended) {
+        update_links();
+    }
+    if (next) {
+        timers_.arm(fault_timer_, *next);
     }
 }
 

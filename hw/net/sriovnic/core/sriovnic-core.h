@@ -331,6 +331,7 @@ typedef struct SriovnicFnInfo {
     uint32_t max_mtu;           /* 0 = no limit */
     bool mac_pinned;            /* a synthetic channel owns the VF's MAC */
     uint64_t stats[SRIOVNIC_NUM_STATS];
+    bool link_flapping;         /* an injected link flap holds the link down */
 } SriovnicFnInfo;
 
 /* False if `fn` names no PF/VF of this card. */
@@ -363,6 +364,26 @@ bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t 
 bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info);
 /* The migrated state; NULL if `fn` is not a synthetic channel. */
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
+
+/* ---- Fault injection by the host (management) ---- */
+
+typedef enum SriovnicFault {
+    /* The VF's link goes down now and comes back after duration_ms (0: 100 ms),
+     * with a LINK interrupt cause both times. */
+    SRIOVNIC_FAULT_LINK_FLAP = 0,
+    SRIOVNIC_FAULT_COUNT
+} SriovnicFault;
+
+#define SRIOVNIC_FAULT_DEFAULT_FLAP_MS 100u
+#define SRIOVNIC_FAULT_MAX_DURATION_MS 3600000u
+
+/*
+ * Injects `fault` (SriovnicFault) on VF `vf`, which must be enabled.
+ * duration_ms: 0 = the fault's default. False with a message naming the bad
+ * argument and its allowed values in `err` if refused.
+ */
+bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
+                                uint32_t duration_ms, char *err, size_t err_len);
 
 /*
  * Checks a configuration. Returns true if it is usable; otherwise false with
