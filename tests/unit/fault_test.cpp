@@ -71,7 +71,7 @@ TEST_F(Faults, LinkFlapTakesTheVfLinkDownAndBackWithLinkCauses)
 {
     ASSERT_TRUE(link_up(1));
     sriovnic_core_write(core_, SRIOVNIC_FN_VF(1), SRIOVNIC_REG_INT_CAUSE, 4, 0xffffffffu);
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_FAULT_LINK_FLAP, 50, err_,
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_LINK_FLAP, 50, err_,
                                            sizeof(err_)))
         << err_;
     EXPECT_FALSE(link_up(1));
@@ -100,12 +100,12 @@ TEST_F(Faults, LinkFlapTakesTheVfLinkDownAndBackWithLinkCauses)
 
 TEST_F(Faults, LinkFlapDefaultsTo100msAndBeatsThePfLinkPolicyOnlyWhileItLasts)
 {
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_FAULT_LINK_FLAP, 0, err_,
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
                                            sizeof(err_)));
     EXPECT_EQ(clock_.deadline, std::optional<uint64_t>(1'000u + 100'000'000u));
     // A second flap while down extends it instead of bouncing the link.
     clock_.now = 2'000;
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_FAULT_LINK_FLAP, 200, err_,
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 200, err_,
                                            sizeof(err_)));
     run_timer_at(1'000 + 100'000'000);
     EXPECT_FALSE(link_up(0));
@@ -116,17 +116,17 @@ TEST_F(Faults, LinkFlapDefaultsTo100msAndBeatsThePfLinkPolicyOnlyWhileItLasts)
 
 TEST_F(Faults, RefusesBadArgumentsNamingThem)
 {
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 4, SRIOVNIC_FAULT_LINK_FLAP, 0, err_,
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 4, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
                                             sizeof(err_)));
     EXPECT_EQ(std::string(err_), "'vf' 4 is out of range: the card has 4 VFs (0..3)");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 2, SRIOVNIC_FAULT_LINK_FLAP, 0, err_,
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 2, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
                                             sizeof(err_)));
     EXPECT_EQ(std::string(err_), "'vf' 2 is not enabled (2 VFs enabled now)");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_FAULT_COUNT, 0, err_,
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_COUNT, 0, err_,
                                             sizeof(err_)));
     EXPECT_NE(std::string(err_).find("'fault'"), std::string::npos);
     EXPECT_NE(std::string(err_).find("link-flap"), std::string::npos);
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_FAULT_LINK_FLAP, 3600001, err_,
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 3600001, err_,
                                             sizeof(err_)));
     EXPECT_NE(std::string(err_).find("'duration-ms'"), std::string::npos);
     EXPECT_TRUE(link_up(0));

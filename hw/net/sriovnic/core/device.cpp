@@ -342,7 +342,7 @@ std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
         return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(active_vfs_) +
                " VFs enabled now)";
     }
-    if (fault >= SRIOVNIC_FAULT_COUNT) {
+    if (fault >= SRIOVNIC_INJECT_COUNT) {
         return "'fault' " + std::to_string(fault) + " is unknown; allowed: link-flap";
     }
     if (duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS) {
@@ -350,7 +350,7 @@ std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
                std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (0 = the fault's default)";
     }
     CardBus::Work work(bus_);
-    // SRIOVNIC_FAULT_LINK_FLAP: a flap under way is extended, not repeated.
+    // SRIOVNIC_INJECT_LINK_FLAP: a flap under way is extended, not repeated.
     const uint32_t ms = duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS;
     uint64_t until = platform_.now_ns() + uint64_t(ms) * 1000000u;
     flap_until_ns_[vf] = until ? until : 1;

@@ -82,7 +82,7 @@ public:
     }
     // Attaches a synthetic channel (before traffic): its function number, or why not.
     uint16_t attach_synth(const SriovnicSynthConfig &cfg, std::string &error);
-    // A host-injected fault on VF `vf` (SriovnicFault): why not, if refused.
+    // A host-injected fault on VF `vf` (SriovnicInjectedFault): why not, if refused.
     std::optional<std::string> inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms);
     bool link_flapping(uint16_t vf) const { return flap_until_ns_.at(vf) != 0; }
     PfAdmin &admin() { return admin_; }

@@ -367,18 +367,18 @@ SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
 
 /* ---- Fault injection by the host (management) ---- */
 
-typedef enum SriovnicFault {
+typedef enum SriovnicInjectedFault {
     /* The VF's link goes down now and comes back after duration_ms (0: 100 ms),
      * with a LINK interrupt cause both times. */
-    SRIOVNIC_FAULT_LINK_FLAP = 0,
-    SRIOVNIC_FAULT_COUNT
-} SriovnicFault;
+    SRIOVNIC_INJECT_LINK_FLAP = 0,
+    SRIOVNIC_INJECT_COUNT
+} SriovnicInjectedFault;
 
 #define SRIOVNIC_FAULT_DEFAULT_FLAP_MS 100u
 #define SRIOVNIC_FAULT_MAX_DURATION_MS 3600000u
 
 /*
- * Injects `fault` (SriovnicFault) on VF `vf`, which must be enabled.
+ * Injects `fault` (SriovnicInjectedFault) on VF `vf`, which must be enabled.
  * duration_ms: 0 = the fault's default. False with a message naming the bad
  * argument and its allowed values in `err` if refused.
  */
