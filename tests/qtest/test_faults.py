@@ -100,7 +100,8 @@ class Faults(unittest.TestCase):
         self.card.enable_vfs(1)
         refused("'id': no sriovnic device with id or QOM path 'nic9'",
                 id="nic9", vf=0, fault="link-flap")
-        refused("'fault' must be 'link-flap' \\(got 'meltdown'\\)",
+        refused("'fault' must be 'link-flap', 'surprise-removal' or 'restore' "
+                "\\(got 'meltdown'\\)",
                 id="nic0", vf=0, fault="meltdown")
         refused("'vf' 2 is out of range: the card has 2 VFs \\(0..1\\)",
                 id="nic0", vf=2, fault="link-flap")
@@ -110,7 +111,57 @@ class Faults(unittest.TestCase):
                 id="nic0", vf=0, fault="link-flap", **{"duration-ms": 0})
         refused("'duration-ms' must be between 1 and 3600000 \\(got 3600001\\)",
                 id="nic0", vf=0, fault="link-flap", **{"duration-ms": 3600001})
+        refused("'duration-ms' does not apply to 'restore'",
+                id="nic0", vf=0, fault="restore", **{"duration-ms": 5})
+        refused("VF 0 is not surprise-removed: nothing to restore",
+                id="nic0", vf=0, fault="restore")
         self.assertTrue(self.link_up(0), "a refused fault changes nothing")
+
+    def test_surprise_removal_reads_all_ones_until_restore(self):
+        c = self.card
+        c.enable_vfs(2)
+        c.wr(R["REG_SCRATCH"], 0x1234, vf=0)
+        vendor = c.cfg_read(0, vf=0)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal")
+        self.assertEqual(c.cfg_read(0, vf=0), 0xFFFFFFFF, "config space reads all ones")
+        self.assertEqual(c.cfg_read(4, 2, vf=0), 0xFFFF)
+        self.assertEqual(c.rd(R["REG_SCRATCH"], vf=0), 0xFFFFFFFF, "BAR reads all ones")
+        self.assertEqual(c.rd(R["REG_STATUS"], vf=0), 0xFFFFFFFF)
+        c.wr(R["REG_SCRATCH"], 0x5678, vf=0)
+        self.assertEqual(c.cfg_read(0, vf=1), vendor, "VF 1 stays")
+        info = self.vf_info(0)
+        self.assertTrue(info["surprise-removed"])
+        self.assertFalse(info["enabled"])
+        self.assertFalse(self.vf_info(1)["surprise-removed"])
+        with self.assertRaisesRegex(QemuError, "VF 0 is already surprise-removed"):
+            self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal")
+
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="restore")
+        self.assertEqual(c.cfg_read(0, vf=0), vendor)
+        self.assertEqual(c.rd(R["REG_SCRATCH"], vf=0), 0, "it comes back reset")
+        info = self.vf_info(0)
+        self.assertFalse(info["surprise-removed"])
+        self.assertTrue(info["enabled"])
+
+    def test_surprise_removal_with_a_duration_ends_by_itself(self):
+        c = self.card
+        c.enable_vfs(1)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal",
+                   **{"duration-ms": 40})
+        self.step_ms(39)
+        self.assertEqual(c.rd(R["REG_STATUS"], vf=0), 0xFFFFFFFF)
+        self.step_ms(1)
+        self.assertNotEqual(c.rd(R["REG_STATUS"], vf=0), 0xFFFFFFFF)
+        self.assertFalse(self.vf_info(0)["surprise-removed"])
+
+    def test_surprise_removal_ends_when_the_guest_reenables_vfs(self):
+        c = self.card
+        c.enable_vfs(1)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal")
+        c.disable_vfs()
+        c.enable_vfs(1)
+        self.assertFalse(self.vf_info(0)["surprise-removed"])
+        self.assertNotEqual(c.rd(R["REG_STATUS"], vf=0), 0xFFFFFFFF)
 
     def test_injection_is_traced(self):
         self.card.enable_vfs(1)

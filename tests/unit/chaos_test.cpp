@@ -152,7 +152,7 @@ public:
         case 16: synth_message(); break;
         case 17: host_operation(); break;
         case 18:
-            std::ignore = device_->inject_fault(uint16_t(pick(kVfs + 1)), unsigned(pick(2)),
+            std::ignore = device_->inject_fault(uint16_t(pick(kVfs + 1)), unsigned(pick(4)),
                                                 uint32_t(pick(4) ? pick(5) : rng_()));
             break;
         default: synth_frame(); break;

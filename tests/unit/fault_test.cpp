@@ -133,4 +133,65 @@ TEST_F(Faults, RefusesBadArgumentsNamingThem)
     EXPECT_TRUE(clock_.links.empty());
 }
 
+TEST_F(Faults, SurpriseRemovalHidesTheVfUntilRestoreWhichBringsItBackReset)
+{
+    sriovnic_core_write(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_SCRATCH, 4, 0x1234);
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
+                                           sizeof(err_)))
+        << err_;
+    EXPECT_TRUE(sriovnic_core_vf_removed(core_, 0));
+    EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
+    EXPECT_EQ(vf_read(0, SRIOVNIC_REG_SCRATCH), 0xffffffffu);
+    EXPECT_EQ(vf_read(0, SRIOVNIC_REG_STATUS), 0xffffffffu);
+    EXPECT_EQ(sriovnic_core_read(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_ID, 2), 0xffffu);
+    sriovnic_core_write(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_SCRATCH, 4, 0x5678); // dropped
+    EXPECT_NE(vf_read(1, SRIOVNIC_REG_SCRATCH), 0xffffffffu) << "only VF 0 is gone";
+    SriovnicFnInfo info;
+    ASSERT_TRUE(sriovnic_core_fn_info(core_, SRIOVNIC_FN_VF(0), &info));
+    EXPECT_TRUE(info.surprise_removed);
+    EXPECT_FALSE(info.present);
+    EXPECT_FALSE(clock_.deadline) << "no duration: it lasts until restore";
+
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
+                                            sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "VF 0 is already surprise-removed");
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 5, err_,
+                                            sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to restore");
+
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 0, err_,
+                                           sizeof(err_)))
+        << err_;
+    EXPECT_FALSE(sriovnic_core_vf_removed(core_, 0));
+    EXPECT_EQ(vf_read(0, SRIOVNIC_REG_SCRATCH), 0u) << "it comes back reset";
+    EXPECT_TRUE(vf_read(0, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_RESET_DONE);
+    ASSERT_TRUE(sriovnic_core_fn_info(core_, SRIOVNIC_FN_VF(0), &info));
+    EXPECT_TRUE(info.present);
+    EXPECT_FALSE(info.surprise_removed);
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 0, err_,
+                                            sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "VF 0 is not surprise-removed: nothing to restore");
+}
+
+TEST_F(Faults, SurpriseRemovalEndsAfterItsDurationOrWhenVfEnableChanges)
+{
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 20, err_,
+                                           sizeof(err_)));
+    EXPECT_EQ(clock_.deadline, std::optional<uint64_t>(1'000u + 20'000'000u));
+    run_timer_at(1'000 + 19'000'000);
+    EXPECT_TRUE(sriovnic_core_vf_removed(core_, 1));
+    run_timer_at(1'000 + 20'000'000);
+    EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
+    EXPECT_NE(vf_read(1, SRIOVNIC_REG_STATUS), 0xffffffffu);
+
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
+                                           sizeof(err_)));
+    sriovnic_core_set_active_vfs(core_, 0); // the guest cycles VF Enable
+    sriovnic_core_set_active_vfs(core_, 2);
+    EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
+    SriovnicFnInfo info;
+    ASSERT_TRUE(sriovnic_core_fn_info(core_, SRIOVNIC_FN_VF(1), &info));
+    EXPECT_TRUE(info.present);
+}
+
 } // namespace

@@ -332,6 +332,7 @@ typedef struct SriovnicFnInfo {
     bool mac_pinned;            /* a synthetic channel owns the VF's MAC */
     uint64_t stats[SRIOVNIC_NUM_STATS];
     bool link_flapping;         /* an injected link flap holds the link down */
+    bool surprise_removed;      /* an injected surprise removal hides the VF */
 } SriovnicFnInfo;
 
 /* False if `fn` names no PF/VF of this card. */
@@ -371,6 +372,15 @@ typedef enum SriovnicInjectedFault {
     /* The VF's link goes down now and comes back after duration_ms (0: 100 ms),
      * with a LINK interrupt cause both times. */
     SRIOVNIC_INJECT_LINK_FLAP = 0,
+    /* The VF vanishes for the guest as if the host pulled it: its registers
+     * (and, through the glue, its config space) read all ones, writes are
+     * dropped, its port leaves the switch and the VF is reset; a paired
+     * channel gets a surprise revoke (reason REMOVED). It ends with
+     * SRIOVNIC_INJECT_RESTORE, after duration_ms if not 0, or when VF Enable
+     * changes: the VF comes back reset, like a newly plugged one. */
+    SRIOVNIC_INJECT_SURPRISE_REMOVAL,
+    /* Ends a surprise removal now. duration_ms must be 0. */
+    SRIOVNIC_INJECT_RESTORE,
     SRIOVNIC_INJECT_COUNT
 } SriovnicInjectedFault;
 
@@ -384,6 +394,9 @@ typedef enum SriovnicInjectedFault {
  */
 bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
                                 uint32_t duration_ms, char *err, size_t err_len);
+
+/* VF `vf` is surprise-removed now: its config space must read all ones. */
+bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);
 
 /*
  * Checks a configuration. Returns true if it is usable; otherwise false with

@@ -227,6 +227,7 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
     info->admin = admin;
     info->counters = sriovnic_counters(fi.stats);
     info->link_flapping = fi.link_flapping;
+    info->surprise_removed = fi.surprise_removed;
     return info;
 }
 
@@ -442,6 +443,9 @@ void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
 
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT__MAX != (int)SRIOVNIC_INJECT_COUNT);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_LINK_FLAP != (int)SRIOVNIC_INJECT_LINK_FLAP);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_SURPRISE_REMOVAL !=
+                  (int)SRIOVNIC_INJECT_SURPRISE_REMOVAL);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_RESTORE != (int)SRIOVNIC_INJECT_RESTORE);
 
 void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
                                bool has_duration_ms, uint32_t duration_ms,
@@ -462,6 +466,8 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
     } else if (vf > UINT16_MAX) {
         error_setg(errp, "'vf' %" PRIu32 " is out of range: the card has %u VFs",
                    vf, sriovnic_core_total_vfs(s->core));
+    } else if (has_duration_ms && f == SRIOVNIC_FAULT_RESTORE) {
+        error_setg(errp, "'duration-ms' does not apply to 'restore'");
     } else if (has_duration_ms &&
                (duration_ms < 1 || duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS)) {
         error_setg(errp, "'duration-ms' must be between 1 and %u (got %" PRIu32 ")",
