@@ -5,8 +5,9 @@ query-sriovnic while it lasts, its bad arguments and its trace event."""
 import time
 import unittest
 
-from sriovnic_pci import RAM_MSG, R, Card, machine_args
-from qemu_machine import Machine, QemuError
+from sriovnic_pci import (BUS, CAP_MSIX, CMD_MASTER, CMD_MEMORY, PCI_COMMAND, RAM_MSG, R, Card,
+                          machine_args)
+from qemu_machine import Machine, QemuError, find_cap
 
 LINK_MSG = 0xF1A90001
 
@@ -100,7 +101,7 @@ class Faults(unittest.TestCase):
         self.card.enable_vfs(1)
         refused("'id': no sriovnic device with id or QOM path 'nic9'",
                 id="nic9", vf=0, fault="link-flap")
-        refused("'fault' must be 'link-flap', 'surprise-removal' or 'restore' "
+        refused("'fault' must be 'link-flap', 'surprise-removal', 'restore' or 'flr' "
                 "\\(got 'meltdown'\\)",
                 id="nic0", vf=0, fault="meltdown")
         refused("'vf' 2 is out of range: the card has 2 VFs \\(0..1\\)",
@@ -113,6 +114,8 @@ class Faults(unittest.TestCase):
                 id="nic0", vf=0, fault="link-flap", **{"duration-ms": 3600001})
         refused("'duration-ms' does not apply to 'restore'",
                 id="nic0", vf=0, fault="restore", **{"duration-ms": 5})
+        refused("'duration-ms' does not apply to 'flr'",
+                id="nic0", vf=0, fault="flr", **{"duration-ms": 5})
         refused("VF 0 is not surprise-removed: nothing to restore",
                 id="nic0", vf=0, fault="restore")
         self.assertTrue(self.link_up(0), "a refused fault changes nothing")
@@ -162,6 +165,31 @@ class Faults(unittest.TestCase):
         c.enable_vfs(1)
         self.assertFalse(self.vf_info(0)["surprise-removed"])
         self.assertNotEqual(c.rd(R["REG_STATUS"], vf=0), 0xFFFFFFFF)
+
+    def test_host_flr_resets_the_vf_as_its_own_flr_would(self):
+        c = self.card
+        c.enable_vfs(2)
+        c.setup_msix(0, RAM_MSG, LINK_MSG, vf=1)
+        c.wr(R["REG_CTRL"], R["CTRL_ENABLE"], vf=1)
+        c.wr(R["REG_SCRATCH"], 0x1234, vf=1)
+        c.wr(R["REG_SCRATCH"], 0x4321, vf=0)
+        cap = find_cap(self.m, BUS, c.devfn(1), CAP_MSIX)
+        self.assertTrue(c.cfg_read(cap + 2, 2, vf=1) & 0x8000)
+        self.assertTrue(self.vf_info(1)["driver-enabled"])
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="flr")
+        self.assertEqual(c.cfg_read(PCI_COMMAND, 2, vf=1) & (CMD_MEMORY | CMD_MASTER), 0,
+                         "FLR clears the VF's command register")
+        self.assertFalse(c.cfg_read(cap + 2, 2, vf=1) & 0x8000, "MSI-X enable is reset")
+        c.cfg_write(PCI_COMMAND, CMD_MEMORY, 2, vf=1)
+        self.assertEqual(c.rd(R["REG_SCRATCH"], vf=1), 0)
+        self.assertEqual(c.rd(R["REG_STATUS"], vf=1),
+                         R["STATUS_RESET_DONE"] | R["STATUS_LINK_UP"])
+        self.assertFalse(self.vf_info(1)["driver-enabled"])
+        self.assertEqual(c.rd(R["REG_SCRATCH"], vf=0), 0x4321, "VF 0 is untouched")
+
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="surprise-removal")
+        with self.assertRaisesRegex(QemuError, "VF 1 is surprise-removed: restore it first"):
+            self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="flr")
 
     def test_injection_is_traced(self):
         self.card.enable_vfs(1)

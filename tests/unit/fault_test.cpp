@@ -194,4 +194,18 @@ TEST_F(Faults, SurpriseRemovalEndsAfterItsDurationOrWhenVfEnableChanges)
     EXPECT_TRUE(info.present);
 }
 
+TEST_F(Faults, FlrIsCheckedByTheCoreAndLeftToThePlatformsReset)
+{
+    sriovnic_core_write(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_SCRATCH, 4, 0x1234);
+    EXPECT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 0, err_, sizeof(err_)))
+        << err_;
+    EXPECT_EQ(vf_read(0, SRIOVNIC_REG_SCRATCH), 0x1234u) << "the PCI FLR does the reset";
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 7, err_, sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to flr");
+    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
+                                           sizeof(err_)));
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 0, err_, sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "VF 0 is surprise-removed: restore it first");
+}
+
 } // namespace

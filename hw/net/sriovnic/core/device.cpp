@@ -352,11 +352,20 @@ std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
     }
     if (fault >= SRIOVNIC_INJECT_COUNT) {
         return "'fault' " + std::to_string(fault) +
-               " is unknown; allowed: link-flap, surprise-removal, restore";
+               " is unknown; allowed: link-flap, surprise-removal, restore, flr";
     }
     if (duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS) {
         return "'duration-ms' " + std::to_string(duration_ms) + " is out of range: 0..." +
                std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (0 = the fault's default)";
+    }
+    if (fault == SRIOVNIC_INJECT_FLR) {
+        if (duration_ms) {
+            return std::string("'duration-ms' does not apply to flr");
+        }
+        if (removed_[vf]) {
+            return "VF " + std::to_string(vf) + " is surprise-removed: restore it first";
+        }
+        return std::nullopt; // the platform's FLR resets the VF (reset_function)
     }
     if (fault == SRIOVNIC_INJECT_RESTORE) {
         if (duration_ms) {

@@ -381,6 +381,11 @@ typedef enum SriovnicInjectedFault {
     SRIOVNIC_INJECT_SURPRISE_REMOVAL,
     /* Ends a surprise removal now. duration_ms must be 0. */
     SRIOVNIC_INJECT_RESTORE,
+    /* A VF FLR issued by the host. The core checks it (duration_ms must be 0,
+     * the VF must not be surprise-removed); on success the glue carries it
+     * out as the VF's PCI FLR, whose reset reaches sriovnic_core_reset_function()
+     * like a guest's FLR (config space and MSI-X are the glue's). */
+    SRIOVNIC_INJECT_FLR,
     SRIOVNIC_INJECT_COUNT
 } SriovnicInjectedFault;
 

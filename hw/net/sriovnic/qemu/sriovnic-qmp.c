@@ -12,6 +12,8 @@
  */
 #include "qemu/osdep.h"
 #include "hw/qdev-core.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie_sriov.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-sriovnic.h"
 #include "qapi/qapi-events-sriovnic.h"
@@ -446,6 +448,7 @@ QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_LINK_FLAP != (int)SRIOVNIC_INJECT_LINK_FLA
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_SURPRISE_REMOVAL !=
                   (int)SRIOVNIC_INJECT_SURPRISE_REMOVAL);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_RESTORE != (int)SRIOVNIC_INJECT_RESTORE);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_FLR != (int)SRIOVNIC_INJECT_FLR);
 
 void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
                                bool has_duration_ms, uint32_t duration_ms,
@@ -466,8 +469,9 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
     } else if (vf > UINT16_MAX) {
         error_setg(errp, "'vf' %" PRIu32 " is out of range: the card has %u VFs",
                    vf, sriovnic_core_total_vfs(s->core));
-    } else if (has_duration_ms && f == SRIOVNIC_FAULT_RESTORE) {
-        error_setg(errp, "'duration-ms' does not apply to 'restore'");
+    } else if (has_duration_ms &&
+               (f == SRIOVNIC_FAULT_RESTORE || f == SRIOVNIC_FAULT_FLR)) {
+        error_setg(errp, "'duration-ms' does not apply to '%s'", fault);
     } else if (has_duration_ms &&
                (duration_ms < 1 || duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS)) {
         error_setg(errp, "'duration-ms' must be between 1 and %u (got %" PRIu32 ")",
@@ -482,6 +486,15 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
                                     err, sizeof(err))) {
         trace_sriovnic_qmp_refused("sriovnic-inject-fault", id, err);
         error_setg(errp, "%s", err);
+        return;
+    }
+    if (f == SRIOVNIC_FAULT_FLR) {
+        /* As the VF's own Initiate FLR bit does (pcie_cap_flr_write_config). */
+        PCIDevice *vf_dev = pcie_sriov_get_vf_at_index(PCI_DEVICE(s), vf);
+
+        if (vf_dev) {
+            pci_device_reset(vf_dev);
+        }
     }
 }
 
