@@ -224,6 +224,18 @@ class Management(SynthTest):
         self.assertEqual(self.dp_state(), DP_OFFERED)
         self.assertFalse(self.card_info()["vfs"][0]["surprise-removed"])
 
+    def test_flr_fault_revokes_and_reoffers_as_any_vf_flr(self):
+        serial = self.on_vf()
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="flr")
+        _, payload = self.next_event(S["EV_VF_REVOKE"])
+        vf_index, reason, flags, rserial, _ = REVOKE.unpack(payload)
+        self.assertEqual((vf_index, reason, flags, rserial),
+                         (0, REVOKE_REMOVED, S["REVOKE_F_SURPRISE"], serial))
+        _, payload = self.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[0], 0)
+        self.assertEqual(self.dp_state(), DP_OFFERED)
+        self.assertFalse(self.card_info()["vfs"][0]["driver-enabled"])
+
     def card_disable(self):
         self.card.disable_vfs()
         _, payload = self.next_event(S["EV_VF_REVOKE"])
