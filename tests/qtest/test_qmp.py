@@ -194,6 +194,48 @@ class Management(SynthTest):
         self.assertEqual(ch["revokes"], 1)
         self.assertFalse(self.card_info()["vfs"][0]["enabled"])
 
+    def test_surprise_removal_fault_revokes_the_paired_channel_at_once(self):
+        serial = self.on_vf()
+        self.datapath_events()
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal")
+        _, payload = self.next_event(S["EV_VF_REVOKE"])
+        vf_index, reason, flags, rserial, timeout = REVOKE.unpack(payload)
+        self.assertEqual((vf_index, reason, flags, rserial, timeout),
+                         (0, REVOKE_REMOVED, S["REVOKE_F_SURPRISE"], serial, 0))
+        self.assertEqual(self.dp_state(), DP_SYNTHETIC)
+        frame = self.frame_for_channel(23)
+        self.wire.send(frame)
+        self.assertEqual(self.receive_synth()[1], frame, "receive traffic is back on synthetic")
+        ch = self.channel()
+        self.assertEqual(ch["last-revoke"],
+                         {"reason": "removed", "surprise": True, "timed-out": False})
+        self.assertIn("the last offer was revoked (reason removed: the VF was removed under "
+                      "the guest, surprise)", texts(ch))
+        self.assertTrue(self.card_info()["vfs"][0]["surprise-removed"])
+        evs = self.datapath_events()
+        self.assertEqual([(e["old-state"], e["new-state"], e["cause"], e.get("revoke-reason"))
+                          for e in evs],
+                         [("vf", "synthetic", "revoke-surprise", "removed")])
+
+        # Restored, the VF is a new one: offered again.
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="restore")
+        _, payload = self.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[0], 0)
+        self.assertEqual(self.dp_state(), DP_OFFERED)
+        self.assertFalse(self.card_info()["vfs"][0]["surprise-removed"])
+
+    def test_flr_fault_revokes_and_reoffers_as_any_vf_flr(self):
+        serial = self.on_vf()
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="flr")
+        _, payload = self.next_event(S["EV_VF_REVOKE"])
+        vf_index, reason, flags, rserial, _ = REVOKE.unpack(payload)
+        self.assertEqual((vf_index, reason, flags, rserial),
+                         (0, REVOKE_REMOVED, S["REVOKE_F_SURPRISE"], serial))
+        _, payload = self.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[0], 0)
+        self.assertEqual(self.dp_state(), DP_OFFERED)
+        self.assertFalse(self.card_info()["vfs"][0]["driver-enabled"])
+
     def card_disable(self):
         self.card.disable_vfs()
         _, payload = self.next_event(S["EV_VF_REVOKE"])

@@ -128,7 +128,7 @@ public:
 
     void step()
     {
-        switch (pick(19)) {
+        switch (pick(20)) {
         case 0: case 1: case 2: case 3: write_register(); break;
         case 4: read_register(); break;
         case 5: scribble_memory(); break;
@@ -151,6 +151,10 @@ public:
         case 15: start_synth_queue(); break;
         case 16: synth_message(); break;
         case 17: host_operation(); break;
+        case 18:
+            std::ignore = device_->inject_fault(uint16_t(pick(kVfs + 1)), unsigned(pick(4)),
+                                                uint32_t(pick(4) ? pick(5) : rng_()));
+            break;
         default: synth_frame(); break;
         }
         check_outputs();

@@ -332,6 +332,8 @@ bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info
         i.max_tx_rate = f->rate_mbps();
         i.max_mtu = f->max_mtu();
         i.mac_pinned = f->mac_pinned();
+        i.link_flapping = core->device.link_flapping(f->vf_number());
+        i.surprise_removed = core->device.vf_removed(f->vf_number());
     }
     std::copy(std::begin(f->regs().stats), std::end(f->regs().stats), i.stats);
     *info = i;
@@ -346,6 +348,17 @@ uint16_t sriovnic_core_total_vfs(const SriovnicCore *core)
 uint16_t sriovnic_core_active_vfs(const SriovnicCore *core)
 {
     return core->device.active_vfs();
+}
+
+bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
+                                uint32_t duration_ms, char *err, size_t err_len)
+{
+    return report(core->device.inject_fault(vf, fault, duration_ms), err, err_len);
+}
+
+bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf)
+{
+    return core->device.vf_removed(vf);
 }
 
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn)

@@ -82,6 +82,10 @@ public:
     }
     // Attaches a synthetic channel (before traffic): its function number, or why not.
     uint16_t attach_synth(const SriovnicSynthConfig &cfg, std::string &error);
+    // A host-injected fault on VF `vf` (SriovnicInjectedFault): why not, if refused.
+    std::optional<std::string> inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms);
+    bool link_flapping(uint16_t vf) const { return flap_until_ns_.at(vf) != 0; }
+    bool vf_removed(uint16_t vf) const { return vf < total_vfs() && removed_[vf]; }
     PfAdmin &admin() { return admin_; }
     Mailbox &mailbox() { return mailbox_; }
 
@@ -118,6 +122,20 @@ private:
     Function::WriteResult write_queue(Function &f, const RegTarget &t, uint32_t value);
     void update_links();
 
+    // Ends injected link flaps when they are due.
+    class FaultTimer final : public TimerService::Client {
+    public:
+        explicit FaultTimer(Device &device) : device_(device) {}
+        void on_timer() override { device_.end_faults(); }
+
+    private:
+        Device &device_;
+    };
+    void end_faults();
+    void arm_fault_timer();
+    void set_removed(uint16_t vf, bool removed, uint64_t until_ns);
+    void update_presence();
+
     // The uplink as the switch's destination.
     class UplinkPort final : public SwitchPort, public UplinkWaiter {
     public:
@@ -145,6 +163,10 @@ private:
     TxEngine tx_;
     std::vector<FunctionPort> function_ports_;
     UplinkPort uplink_port_;
+    FaultTimer fault_timer_{*this};
+    std::vector<uint64_t> flap_until_ns_; // per VF: link held down until then, 0 = not
+    std::vector<uint8_t> removed_;           // per VF: surprise-removed
+    std::vector<uint64_t> removed_until_ns_; // per VF: restored then, 0 = on restore
     std::vector<std::unique_ptr<synth::Channel>> channels_; // function total_vfs + 1 + i
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;

@@ -331,6 +331,8 @@ typedef struct SriovnicFnInfo {
     uint32_t max_mtu;           /* 0 = no limit */
     bool mac_pinned;            /* a synthetic channel owns the VF's MAC */
     uint64_t stats[SRIOVNIC_NUM_STATS];
+    bool link_flapping;         /* an injected link flap holds the link down */
+    bool surprise_removed;      /* an injected surprise removal hides the VF */
 } SriovnicFnInfo;
 
 /* False if `fn` names no PF/VF of this card. */
@@ -363,6 +365,43 @@ bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t 
 bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info);
 /* The migrated state; NULL if `fn` is not a synthetic channel. */
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
+
+/* ---- Fault injection by the host (management) ---- */
+
+typedef enum SriovnicInjectedFault {
+    /* The VF's link goes down now and comes back after duration_ms (0: 100 ms),
+     * with a LINK interrupt cause both times. */
+    SRIOVNIC_INJECT_LINK_FLAP = 0,
+    /* The VF vanishes for the guest as if the host pulled it: its registers
+     * (and, through the glue, its config space) read all ones, writes are
+     * dropped, its port leaves the switch and the VF is reset; a paired
+     * channel gets a surprise revoke (reason REMOVED). It ends with
+     * SRIOVNIC_INJECT_RESTORE, after duration_ms if not 0, or when VF Enable
+     * changes: the VF comes back reset, like a newly plugged one. */
+    SRIOVNIC_INJECT_SURPRISE_REMOVAL,
+    /* Ends a surprise removal now. duration_ms must be 0. */
+    SRIOVNIC_INJECT_RESTORE,
+    /* A VF FLR issued by the host. The core checks it (duration_ms must be 0,
+     * the VF must not be surprise-removed); on success the glue carries it
+     * out as the VF's PCI FLR, whose reset reaches sriovnic_core_reset_function()
+     * like a guest's FLR (config space and MSI-X are the glue's). */
+    SRIOVNIC_INJECT_FLR,
+    SRIOVNIC_INJECT_COUNT
+} SriovnicInjectedFault;
+
+#define SRIOVNIC_FAULT_DEFAULT_FLAP_MS 100u
+#define SRIOVNIC_FAULT_MAX_DURATION_MS 3600000u
+
+/*
+ * Injects `fault` (SriovnicInjectedFault) on VF `vf`, which must be enabled.
+ * duration_ms: 0 = the fault's default. False with a message naming the bad
+ * argument and its allowed values in `err` if refused.
+ */
+bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
+                                uint32_t duration_ms, char *err, size_t err_len);
+
+/* VF `vf` is surprise-removed now: its config space must read all ones. */
+bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);
 
 /*
  * Checks a configuration. Returns true if it is usable; otherwise false with

@@ -31,3 +31,10 @@ void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
 {
     error_setg(errp, "this QEMU is built without the sriovnic device");
 }
+
+void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
+                               bool has_duration_ms, uint32_t duration_ms,
+                               Error **errp)
+{
+    error_setg(errp, "this QEMU is built without the sriovnic device");
+}

@@ -12,6 +12,8 @@
  */
 #include "qemu/osdep.h"
 #include "hw/qdev-core.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie_sriov.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-sriovnic.h"
 #include "qapi/qapi-events-sriovnic.h"
@@ -120,6 +122,35 @@ static SriovnicSynthState *sriovnic_qmp_channel(const char *cmd, const char *id,
     return SRIOVNIC_SYNTH(obj);
 }
 
+/* The sriovnic PF named by `id` (its id or QOM path). */
+static SriovnicPfState *sriovnic_qmp_card(const char *cmd, const char *id,
+                                          Error **errp)
+{
+    ERRP_GUARD();
+    bool ambiguous = false;
+    Object *obj = object_resolve_path_type(id, TYPE_SRIOVNIC, &ambiguous);
+
+    if (!obj) {
+        if (ambiguous) {
+            error_setg(errp, "'id': more than one " TYPE_SRIOVNIC
+                       " device matches '%s'; give its QOM path", id);
+        } else if (object_resolve_path(id, &ambiguous)) {
+            error_setg(errp, "'id': '%s' is not a " TYPE_SRIOVNIC " device", id);
+        } else {
+            error_setg(errp, "'id': no " TYPE_SRIOVNIC " device with id "
+                       "or QOM path '%s'", id);
+        }
+        trace_sriovnic_qmp_refused(cmd, id, error_get_pretty(*errp));
+        return NULL;
+    }
+    if (!SRIOVNIC(obj)->core) {
+        error_setg(errp, "'id': " TYPE_SRIOVNIC " '%s' is not realized", id);
+        trace_sriovnic_qmp_refused(cmd, id, error_get_pretty(*errp));
+        return NULL;
+    }
+    return SRIOVNIC(obj);
+}
+
 static int sriovnic_collect_pf(Object *obj, void *opaque)
 {
     GPtrArray *pfs = opaque;
@@ -197,6 +228,8 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
     admin->max_mtu = fi.max_mtu;
     info->admin = admin;
     info->counters = sriovnic_counters(fi.stats);
+    info->link_flapping = fi.link_flapping;
+    info->surprise_removed = fi.surprise_removed;
     return info;
 }
 
@@ -405,6 +438,63 @@ void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
                                                sizeof(err))) {
         trace_sriovnic_qmp_refused("sriovnic-set-policy", id, err);
         error_setg(errp, "%s", err);
+    }
+}
+
+/* ---- fault injection ---- */
+
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT__MAX != (int)SRIOVNIC_INJECT_COUNT);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_LINK_FLAP != (int)SRIOVNIC_INJECT_LINK_FLAP);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_SURPRISE_REMOVAL !=
+                  (int)SRIOVNIC_INJECT_SURPRISE_REMOVAL);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_RESTORE != (int)SRIOVNIC_INJECT_RESTORE);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_FLR != (int)SRIOVNIC_INJECT_FLR);
+
+void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
+                               bool has_duration_ms, uint32_t duration_ms,
+                               Error **errp)
+{
+    ERRP_GUARD();
+    SriovnicPfState *s = sriovnic_qmp_card("sriovnic-inject-fault", id, errp);
+    int f = sriovnic_enum_parse(&SriovnicFault_lookup, fault);
+    char err[256];
+
+    if (!s) {
+        return;
+    }
+    if (f < 0) {
+        g_autofree char *names = sriovnic_enum_names(&SriovnicFault_lookup);
+
+        error_setg(errp, "'fault' must be %s (got '%s')", names, fault);
+    } else if (vf > UINT16_MAX) {
+        error_setg(errp, "'vf' %" PRIu32 " is out of range: the card has %u VFs",
+                   vf, sriovnic_core_total_vfs(s->core));
+    } else if (has_duration_ms &&
+               (f == SRIOVNIC_FAULT_RESTORE || f == SRIOVNIC_FAULT_FLR)) {
+        error_setg(errp, "'duration-ms' does not apply to '%s'", fault);
+    } else if (has_duration_ms &&
+               (duration_ms < 1 || duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS)) {
+        error_setg(errp, "'duration-ms' must be between 1 and %u (got %" PRIu32 ")",
+                   SRIOVNIC_FAULT_MAX_DURATION_MS, duration_ms);
+    }
+    if (*errp) {
+        trace_sriovnic_qmp_refused("sriovnic-inject-fault", id, error_get_pretty(*errp));
+        return;
+    }
+    trace_sriovnic_qmp_inject_fault(id, vf, fault, has_duration_ms ? duration_ms : 0);
+    if (!sriovnic_core_inject_fault(s->core, vf, f, has_duration_ms ? duration_ms : 0,
+                                    err, sizeof(err))) {
+        trace_sriovnic_qmp_refused("sriovnic-inject-fault", id, err);
+        error_setg(errp, "%s", err);
+        return;
+    }
+    if (f == SRIOVNIC_FAULT_FLR) {
+        /* As the VF's own Initiate FLR bit does (pcie_cap_flr_write_config). */
+        PCIDevice *vf_dev = pcie_sriov_get_vf_at_index(PCI_DEVICE(s), vf);
+
+        if (vf_dev) {
+            pci_device_reset(vf_dev);
+        }
     }
 }
 

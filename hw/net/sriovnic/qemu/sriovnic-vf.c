@@ -42,10 +42,25 @@ static const MemoryRegionOps sriovnic_vf_mmio_ops = {
     .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
 };
 
+/* A surprise-removed VF (sriovnic-inject-fault) answers nothing: all ones. */
+static uint32_t sriovnic_vf_read_config(PCIDevice *dev, uint32_t addr, int len)
+{
+    SriovnicVfState *s = SRIOVNIC_VF(dev);
+
+    if (sriovnic_core_vf_removed(s->core, s->fn - 1)) {
+        return len >= 4 ? UINT32_MAX : (1u << (len * 8)) - 1;
+    }
+    return pci_default_read_config(dev, addr, len);
+}
+
 static void sriovnic_vf_write_config(PCIDevice *dev, uint32_t addr,
                                      uint32_t val, int len)
 {
     SriovnicVfState *s = SRIOVNIC_VF(dev);
+
+    if (sriovnic_core_vf_removed(s->core, s->fn - 1)) {
+        return;
+    }
 
     if (!sriovnic_core_config_write_allowed(s->core)) {
         trace_sriovnic_own_config_write_refused(s->fn, addr);
@@ -68,6 +83,7 @@ static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
     s->mailbox = sriovnic_core_vf_mailbox_regs(s->core, s->fn - 1);
     vectors = sriovnic_core_msix_vectors(s->core, s->fn);
 
+    dev->config_read = sriovnic_vf_read_config;
     dev->config_write = sriovnic_vf_write_config;
 
     memory_region_init_io(&s->mmio, OBJECT(s), &sriovnic_vf_mmio_ops, s,
