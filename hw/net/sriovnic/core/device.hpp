@@ -35,6 +35,9 @@ namespace sriovnic {
 //   interrupts and ring faults ...... Interrupts
 //   DMA, MSI-X, re-entrancy guard ... CardBus
 //   timers .......................... TimerService
+// Its own definitions are split by concern: device.cpp (construction, links,
+// resets, uplink, migration), device_registers.cpp, device_synth.cpp,
+// device_faults.cpp.
 class Device final : private Card, private synth::CardLink {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
