@@ -63,6 +63,22 @@ TEST_F(SynthNic, AccessRulesAsOnPfAndVf)
     EXPECT_EQ(srd(SRIOVNIC_REG_ERR_COUNT), 5u) << "clearing ERR_CAUSE keeps the count";
 }
 
+TEST_F(SynthNic, MiscVectorBeyondItsTwoIsRefusedAndFlagged)
+{
+    swr(SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 2); // it has vectors 0 and 1
+    EXPECT_EQ(srd(SRIOVNIC_REG_ERR_CAUSE), SRIOVNIC_ERR_BAD_VECTOR);
+    EXPECT_EQ(srd(SRIOVNIC_REG_ERR_ADDR), SRIOVNIC_REG_MISC_VECTOR);
+    platform.msix.clear();
+    swr(SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_SOFTWARE);
+    swr(SRIOVNIC_REG_INT_CAUSE_SET, SRIOVNIC_INT_SOFTWARE);
+    EXPECT_TRUE(platform.msix.empty()) << "no usable vector, no message";
+    swr(SRIOVNIC_REG_INT_CAUSE, ~0u);
+    swr(SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
+    swr(SRIOVNIC_REG_INT_CAUSE_SET, SRIOVNIC_INT_SOFTWARE);
+    ASSERT_EQ(platform.msix.size(), 1u);
+    EXPECT_EQ(platform.msix[0], std::make_pair(fn, uint16_t(0)));
+}
+
 TEST_F(SynthNic, FeatureSetAcceptedWhenItIsAValidSubset)
 {
     ASSERT_TRUE(negotiate(SRIOVNIC_SYNTH_F_CSUM_TX | SRIOVNIC_SYNTH_F_TSO4));

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "function.hpp"
 
+#include "cause_regs.hpp"
 #include "counters.hpp"
 #include "mac_regs.hpp"
 #include "queues.hpp"
 #include "sriovnic/regs.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace sriovnic {
 
@@ -140,6 +140,9 @@ PortView Function::port_view() const
 
 std::optional<uint32_t> Function::read_register(uint32_t offset) const
 {
+    if (std::optional<uint32_t> value = cause_regs::read(regs_, offset)) {
+        return value;
+    }
     switch (offset) {
     case SRIOVNIC_REG_ID:
         return SRIOVNIC_ID_MAGIC;
@@ -166,21 +169,6 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
     }
     case SRIOVNIC_REG_SCRATCH:
         return regs_.scratch;
-    case SRIOVNIC_REG_INT_CAUSE:
-        return regs_.int_cause;
-    case SRIOVNIC_REG_INT_ENABLE_SET:
-    case SRIOVNIC_REG_INT_ENABLE_CLR:
-        return regs_.int_enable;
-    case SRIOVNIC_REG_INT_CAUSE_SET:
-        return 0; // write-only
-    case SRIOVNIC_REG_MISC_VECTOR:
-        return regs_.misc_vector;
-    case SRIOVNIC_REG_ERR_CAUSE:
-        return regs_.err_cause;
-    case SRIOVNIC_REG_ERR_COUNT:
-        return regs_.err_count;
-    case SRIOVNIC_REG_ERR_ADDR:
-        return regs_.err_addr;
     case SRIOVNIC_REG_MAC_LO:
         return regs_.mac_lo;
     case SRIOVNIC_REG_MAC_HI:
@@ -205,6 +193,15 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
 
 Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
 {
+    switch (cause_regs::write(regs_, offset, value, SRIOVNIC_INT_ALL, msix_vectors())) {
+    case cause_regs::Write::not_mine:
+        break;
+    case cause_regs::Write::unusable_vector:
+        record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
+        return WriteResult::done;
+    case cause_regs::Write::done:
+        return WriteResult::done;
+    }
     WriteResult result = WriteResult::done;
     switch (offset) {
     case SRIOVNIC_REG_ID:
@@ -267,27 +264,6 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
     case SRIOVNIC_REG_SCRATCH:
         regs_.scratch = value;
         break;
-    case SRIOVNIC_REG_INT_CAUSE:
-        regs_.int_cause &= ~value;
-        break;
-    case SRIOVNIC_REG_INT_ENABLE_SET:
-        regs_.int_enable |= value & SRIOVNIC_INT_ALL;
-        break;
-    case SRIOVNIC_REG_INT_ENABLE_CLR:
-        regs_.int_enable &= ~value;
-        break;
-    case SRIOVNIC_REG_INT_CAUSE_SET:
-        raise_cause(value & SRIOVNIC_INT_ALL);
-        break;
-    case SRIOVNIC_REG_MISC_VECTOR:
-        regs_.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
-        if ((regs_.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable()) {
-            record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
-        }
-        break;
-    case SRIOVNIC_REG_ERR_CAUSE:
-        regs_.err_cause &= ~value;
-        break;
     default:
         result = stat_at(offset) ? WriteResult::read_only : WriteResult::unmapped;
         break;
@@ -300,32 +276,13 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
 
 void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
 {
-    regs_.err_cause |= err_bits;
-    if (regs_.err_count != std::numeric_limits<uint32_t>::max()) {
-        regs_.err_count++;
-    }
-    if (offset) {
-        regs_.err_addr = *offset;
-    }
-    raise_cause(SRIOVNIC_INT_ERROR);
+    cause_regs::latch_error(regs_, err_bits, offset);
     hooks_->notify([&](StateObserver &o) { o.on_guest_error(index_, err_bits, offset); });
-}
-
-bool Function::misc_vector_usable() const
-{
-    return (regs_.misc_vector & SRIOVNIC_VECTOR_VALID) &&
-           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < msix_vectors();
 }
 
 std::optional<uint16_t> Function::take_new_interrupt()
 {
-    const uint32_t pending = regs_.int_cause & regs_.int_enable;
-    const uint32_t fresh = pending & ~signalled_;
-    signalled_ = pending;
-    if (fresh && misc_vector_usable()) {
-        return uint16_t(regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK);
-    }
-    return std::nullopt;
+    return cause_regs::take_new_interrupt(regs_, signalled_, msix_vectors());
 }
 
 std::optional<std::string> Function::validate_loaded()

@@ -130,7 +130,6 @@ public:
     Runtime &runtime() { return runtime_; }
 
 private:
-    bool misc_vector_usable() const;
 
     StateHooks *hooks_;
     PortListener &ports_;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "synth/registers.hpp"
 
+#include "cause_regs.hpp"
 #include "counters.hpp"
 #include "mac_regs.hpp"
 
-#include <limits>
 
 namespace sriovnic::synth {
 
@@ -56,6 +56,9 @@ bool Registers::clamp_mtu()
 
 std::optional<uint32_t> Registers::read(uint32_t offset, bool link_up) const
 {
+    if (std::optional<uint32_t> value = cause_regs::read(regs_, offset)) {
+        return value;
+    }
     switch (offset) {
     case SRIOVNIC_REG_ID: return SRIOVNIC_ID_MAGIC;
     case SRIOVNIC_REG_VERSION: return SRIOVNIC_VERSION_VALUE;
@@ -70,14 +73,6 @@ std::optional<uint32_t> Registers::read(uint32_t offset, bool link_up) const
         return status;
     }
     case SRIOVNIC_REG_SCRATCH: return regs_.scratch;
-    case SRIOVNIC_REG_INT_CAUSE: return regs_.int_cause;
-    case SRIOVNIC_REG_INT_ENABLE_SET:
-    case SRIOVNIC_REG_INT_ENABLE_CLR: return regs_.int_enable;
-    case SRIOVNIC_REG_INT_CAUSE_SET: return 0;
-    case SRIOVNIC_REG_MISC_VECTOR: return regs_.misc_vector;
-    case SRIOVNIC_REG_ERR_CAUSE: return regs_.err_cause;
-    case SRIOVNIC_REG_ERR_COUNT: return regs_.err_count;
-    case SRIOVNIC_REG_ERR_ADDR: return regs_.err_addr;
     case SRIOVNIC_REG_MAC_LO: return mac_regs::lo(host_.mac);
     case SRIOVNIC_REG_MAC_HI: return mac_regs::hi(host_.mac);
     case SRIOVNIC_REG_MTU: return regs_.mtu;
@@ -104,6 +99,16 @@ std::optional<uint32_t> Registers::read(uint32_t offset, bool link_up) const
 Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
 {
     Outcome out;
+    switch (cause_regs::write(regs_, offset, value, SRIOVNIC_SYNTH_INT_ALL,
+                              SRIOVNIC_SYNTH_MSIX_VECTORS)) {
+    case cause_regs::Write::not_mine:
+        break;
+    case cause_regs::Write::unusable_vector:
+        record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
+        return out;
+    case cause_regs::Write::done:
+        return out;
+    }
     switch (offset) {
     case SRIOVNIC_REG_ID:
     case SRIOVNIC_REG_VERSION:
@@ -136,17 +141,6 @@ Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
         }
         break;
     case SRIOVNIC_REG_SCRATCH: regs_.scratch = value; break;
-    case SRIOVNIC_REG_INT_CAUSE: regs_.int_cause &= ~value; break;
-    case SRIOVNIC_REG_INT_ENABLE_SET: regs_.int_enable |= value & SRIOVNIC_SYNTH_INT_ALL; break;
-    case SRIOVNIC_REG_INT_ENABLE_CLR: regs_.int_enable &= ~value; break;
-    case SRIOVNIC_REG_INT_CAUSE_SET: raise_cause(value & SRIOVNIC_SYNTH_INT_ALL); break;
-    case SRIOVNIC_REG_MISC_VECTOR:
-        regs_.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
-        if ((regs_.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable()) {
-            record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
-        }
-        break;
-    case SRIOVNIC_REG_ERR_CAUSE: regs_.err_cause &= ~value; break;
     case SRIOVNIC_REG_MTU: {
         const uint32_t max = has(SRIOVNIC_SYNTH_F_MTU) ? host_.max_mtu : SRIOVNIC_MTU_DEFAULT;
         if (value < SRIOVNIC_MTU_MIN || value > max) {
@@ -212,32 +206,13 @@ bool Registers::data_work_done()
 
 void Registers::record_error(uint32_t err_bits, std::optional<uint32_t> offset)
 {
-    regs_.err_cause |= err_bits;
-    if (regs_.err_count != std::numeric_limits<uint32_t>::max()) {
-        regs_.err_count++;
-    }
-    if (offset) {
-        regs_.err_addr = *offset;
-    }
-    raise_cause(SRIOVNIC_INT_ERROR);
+    cause_regs::latch_error(regs_, err_bits, offset);
     hooks_.notify([&](StateObserver &o) { o.on_guest_error(fn_, err_bits, offset); });
-}
-
-bool Registers::misc_vector_usable() const
-{
-    return (regs_.misc_vector & SRIOVNIC_VECTOR_VALID) &&
-           (regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK) < SRIOVNIC_SYNTH_MSIX_VECTORS;
 }
 
 std::optional<uint16_t> Registers::take_new_interrupt()
 {
-    const uint32_t pending = regs_.int_cause & regs_.int_enable;
-    const uint32_t fresh = pending & ~signalled_;
-    signalled_ = pending;
-    if (fresh && misc_vector_usable()) {
-        return uint16_t(regs_.misc_vector & SRIOVNIC_VECTOR_INDEX_MASK);
-    }
-    return std::nullopt;
+    return cause_regs::take_new_interrupt(regs_, signalled_, SRIOVNIC_SYNTH_MSIX_VECTORS);
 }
 
 std::optional<std::string> Registers::validate_loaded() const

@@ -71,8 +71,6 @@ public:
     const HostSettings &host() const { return host_; }
 
 private:
-    bool misc_vector_usable() const;
-
     uint16_t fn_;
     SriovnicSynthRegs &regs_;
     const HostSettings &host_;
