@@ -45,6 +45,7 @@ TCP_RATE = 100000    # TCP bytes per second, each way (more loads a TCG guest fu
 DRAIN_S = 0.3        # how long each end keeps receiving after being stopped
 # Linux's (asm-generic) value; Python's socket module does not name it.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 
 
 def stream_bytes(pos, n):
@@ -300,7 +301,10 @@ class _Peer:
         self.realtime_offset = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.monotonic_ns()
 
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
+        try:  # past rmem_max: a busy machine must not turn into lost packets
+            self.udp.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 1 << 24)
+        except OSError:
+            self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 24)
         self.udp.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.udp.bind((a.local, a.udp_port))
         self.udp.settimeout(0.1)

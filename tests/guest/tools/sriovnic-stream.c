@@ -388,11 +388,17 @@ static int open_udp(void)
 {
 	struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = htons(opt.udp_port) };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	int bufsize = 1 << 21;
+	int bufsize = 1 << 24;
 
 	if (fd < 0)
 		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+	/*
+	 * At MTU 9000 every small datagram holds a jumbo receive buffer: with the
+	 * default limit a few ms without this process running would overflow the
+	 * socket and be counted as lost on the network. Root may go past rmem_max.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
 	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
 		die("bind");
 	return fd;
