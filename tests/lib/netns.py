@@ -82,7 +82,9 @@ class Host:
     def tap(self, name="tap0"):
         """Creates tap device `name` on this host's bridge (once) and returns
         its name. QEMU opens it with `-netdev tap,ifname=name,...`; it stays
-        when QEMU exits, so a destination on the same host can reuse it."""
+        when QEMU exits, so a later QEMU on the same host (a migration back)
+        reuses it. One QEMU at a time: kill a migration's source before a
+        new destination on its host opens the same tap, or use another."""
         if name not in self.taps:
             for cmd in (f"ip tuntap add dev {name} mode tap",
                         f"ip link set {name} mtu {self.topology.mtu} master {self.bridge}",
