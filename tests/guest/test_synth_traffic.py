@@ -221,8 +221,8 @@ class OnePathOnly(unittest.TestCase):
                          f"{mine['tcp']['error']} {theirs.tcp['error']}")
         self.assertGreater(mine["tcp"]["rx_bytes"], 0)
         self.assertGreater(theirs.tcp["rx_bytes"], 0)
-        self.assertGreater(udp["unique"], seconds * RATE / 2, "the peer's stream arrives")
-        self.assertGreater(theirs.udp()["unique"], seconds * RATE / 2, "the guest's arrives")
+        self.assertGreater(udp["unique"], seconds * RATE / 4, "the peer's stream arrives")
+        self.assertGreater(theirs.udp()["unique"], seconds * RATE / 4, "the guest's arrives")
         return mine, theirs
 
     # Known gap (issue 8): the device steers the pair's MAC to the synthetic

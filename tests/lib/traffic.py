@@ -29,6 +29,7 @@ import json
 import os
 import select
 import shlex
+import shutil
 import socket
 import struct
 import subprocess
@@ -46,6 +47,12 @@ DRAIN_S = 0.3        # how long each end keeps receiving after being stopped
 # Linux's (asm-generic) value; Python's socket module does not name it.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+# With `impaired`, the peer sends each block of ten sequence numbers as
+# 0 1 2 3 4 4 5 7 6 8: per block one lost (9), one duplicated (4) and one
+# reordered (6), so a test can check that the guest end counts them.
+IMPAIRED_BLOCK = (0, 1, 2, 3, 4, 4, 5, 7, 6, 8)
 
 
 def stream_bytes(pos, n):
@@ -172,12 +179,12 @@ class TrafficPeer:
     also stops receiving and returns a PeerReport. close() kills it."""
 
     def __init__(self, ns, local_ip, guest_ip, udp_port=UDP_PORT, tcp_port=TCP_PORT,
-                 rate=RATE, size=UDP_SIZE, tcp_rate=TCP_RATE):
+                 rate=RATE, size=UDP_SIZE, tcp_rate=TCP_RATE, impaired=False):
         self.dir = tempfile.mkdtemp(prefix="sriovnic-peer-")
         args = [sys.executable, os.path.abspath(__file__), "peer", "--dir", self.dir,
                 "--local", local_ip, "--guest", guest_ip, "--udp-port", str(udp_port),
                 "--tcp-port", str(tcp_port), "--rate", str(rate), "--size", str(size),
-                "--tcp-rate", str(tcp_rate)]
+                "--tcp-rate", str(tcp_rate)] + (["--impaired"] if impaired else [])
         self.proc = ns.popen(*args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         line = self._line(10)
@@ -216,9 +223,7 @@ class TrafficPeer:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for name in os.listdir(self.dir):
-            os.unlink(os.path.join(self.dir, name))
-        os.rmdir(self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- the guest end ------------------------------------------------------------
@@ -276,6 +281,7 @@ def _peer_main(argv):
     ap.add_argument("--rate", type=int, default=RATE)
     ap.add_argument("--size", type=int, default=UDP_SIZE)
     ap.add_argument("--tcp-rate", type=int, default=TCP_RATE)
+    ap.add_argument("--impaired", action="store_true")
     a = ap.parse_args(argv)
     # Receive timestamps must not wait for the sender threads' turn.
     sys.setswitchinterval(0.0005)
@@ -379,7 +385,11 @@ class _Peer:
                 continue
             if now - due > 1e9:  # this process was not scheduled: do not flood
                 start = now - int(self.udp_sent * period)
-            struct.pack_into("<qq", payload, 0, self.udp_sent, now)
+            seq = self.udp_sent
+            if self.a.impaired:  # udp_sent still counts every sequence number spanned
+                block = IMPAIRED_BLOCK
+                seq = seq - seq % len(block) + block[seq % len(block)]
+            struct.pack_into("<qq", payload, 0, seq, now)
             try:
                 self.udp.sendto(payload, (self.a.guest, self.a.udp_port))
             except OSError:

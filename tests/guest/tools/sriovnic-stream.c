@@ -174,7 +174,7 @@ static uint8_t stream_byte(uint64_t pos)
 static void udp_send_due(int fd, int64_t now)
 {
 	static uint8_t buf[MAX_UDP_BYTES];
-	uint64_t due = (uint64_t)(now - send_start_ns) * opt.rate / 1000000000ULL + 1;
+	uint64_t due = (unsigned __int128)(now - send_start_ns) * opt.rate / 1000000000u + 1;
 	int burst = 0;
 
 	while (udp_sent < due && burst++ < MAX_BURST) {
@@ -299,7 +299,7 @@ static void tcp_connect_done(int64_t now)
 static void tcp_send_due(int64_t now)
 {
 	uint8_t buf[16384];
-	uint64_t due = (uint64_t)(now - tcp.connected_ns) * opt.tcp_rate / 1000000000ULL;
+	uint64_t due = (unsigned __int128)(now - tcp.connected_ns) * opt.tcp_rate / 1000000000u;
 	uint64_t want = due > tcp.tx_bytes ? due - tcp.tx_bytes : 0;
 	ssize_t n;
 
