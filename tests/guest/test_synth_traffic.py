@@ -157,6 +157,64 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         self.assertEqual(channel(g)["revoke-timeouts"], 0)
         self.assertEqual(self.vf_mtu(vf), "9000")
 
+    def test_3_surprise_removal_and_policy_keep_the_streams_on_synthetic(self):
+        """A fault takes the VF away without asking, then a host policy
+        forbids SR-IOV: each time the streams go on over the synthetic
+        path, and the VF comes back at MTU 9000 afterwards."""
+        g, topo = self.g, self.topo
+        vf = self.vf
+        peer = topo.traffic_peer(GUEST_IP)
+        stream = GuestStream(g, TwoHosts.PEER_IP)
+        peer.wait_connected()
+        g.sh("sleep 1")
+        phases = []
+        for name, away, back, reason in (
+                ("surprise removal",
+                 {"cmd": "sriovnic-inject-fault", "id": "nic0", "vf": 0,
+                  "fault": "surprise-removal"},
+                 {"cmd": "sriovnic-inject-fault", "id": "nic0", "vf": 0, "fault": "restore"},
+                 "revoked"),
+                ("policy", {"cmd": "sriovnic-set-policy", "id": "synth0", "sriov-allowed": False},
+                 {"cmd": "sriovnic-set-policy", "id": "synth0", "sriov-allowed": True},
+                 "policy")):
+            before = stream.snapshot()
+            t0 = time.monotonic_ns()
+            g.qmp(away.pop("cmd"), **away)
+            ch = wait_channel(g, "synthetic")
+            self.assertIn(reason, [r["code"] for r in ch.get("reasons", [])], ch)
+            self.wait_data_path(False)
+            on_synth = ethtool_stats(g, self.synth)["rx_packets"]
+            g.sh("sleep 1")
+            during = stream.snapshot()
+            self.assertGreater(ethtool_stats(g, self.synth)["rx_packets"] - on_synth, 500,
+                               f"{name}: the streams arrive on the synthetic path")
+            self.assertGreater(during["udp"]["unique"], before["udp"]["unique"] + 500, name)
+            t1 = time.monotonic_ns()
+            g.qmp(back.pop("cmd"), **back)
+            wait_channel(g, "vf")
+            self.wait_data_path(True)
+            self.assertEqual(self.vf_mtu(vf), "9000", f"after the {name}")
+            g.sh("sleep 0.5")
+            after = stream.snapshot()
+            phases.append((name, t0, t1, time.monotonic_ns(), before, during, after))
+
+        peer.quiesce()
+        guest_report = stream.stop()
+        report = peer.stop()
+        for name, t0, t1, t2, before, during, after in phases:
+            away, back = report.udp(t0, t1), report.udp(t1, t2)
+            print(f"\n{name}: to synthetic: peer rx gap {away['longest_gap_ms']:.1f} ms, "
+                  f"{away['holes']} missing; guest rx gap "
+                  f"{during['udp']['window_longest_gap_us'] / 1000:.1f} ms, "
+                  f"{during['udp']['holes'] - before['udp']['holes']} missing; back to the VF: "
+                  f"peer rx gap {back['longest_gap_ms']:.1f} ms, {back['holes']} missing; "
+                  f"guest rx gap {after['udp']['window_longest_gap_us'] / 1000:.1f} ms, "
+                  f"{after['udp']['holes'] - during['udp']['holes']} missing", file=sys.stderr)
+        tcp = guest_report["tcp"]
+        self.assertFalse(tcp["broken"], tcp["error"])
+        self.assertFalse(report.tcp["broken"], report.tcp["error"])
+        self.assertFalse(tcp["corrupt"] or report.tcp["corrupt"])
+
     @staticmethod
     def print_cycles(cycles, report):
         print(f"\n{'cycle':>5} {'revoke->done':>12} {'offer->vf':>10} | peer rx: "
