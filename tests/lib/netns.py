@@ -190,6 +190,21 @@ class TwoHosts:
         self.peers.append(p)
         return p
 
+    def migrate(self, g, dst_host, devices, name, port=4444, timeout=180):
+        """Live-migrates Guest `g` to a QEMU started on `dst_host` with
+        dst_host.netdev() + `devices` (the options `g` was started with, less
+        its netdev), over TCP to dst_host's address on the hosts' link. Kills
+        `g`'s QEMU once the migration completed, which frees its tap for a
+        later QEMU on that host. Returns (the destination Guest,
+        query-migrate's final answer). For cancelled or failing migrations
+        use the parts: dst_host.guest(..., incoming="defer"),
+        g.machine.migrate_to(dst.machine, uri=dst_host.migration_uri())."""
+        dst = dst_host.guest(dst_host.netdev() + list(devices), name=name, incoming="defer")
+        info = g.machine.migrate_to(dst.machine, uri=dst_host.migration_uri(port),
+                                    timeout=timeout)
+        g.kill()
+        return dst, info
+
     def close(self):
         for p in self.peers:
             p.close()
