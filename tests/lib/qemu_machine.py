@@ -161,10 +161,11 @@ class Machine:
     def hmp(self, line):
         return self.qmp("human-monitor-command", **{"command-line": line})
 
-    def migrate_to(self, dst, timeout=60):
+    def migrate_to(self, dst, timeout=60, uri=None):
         """Live-migrates this machine to `dst` (started with -incoming defer)
-        over a unix socket; returns query-migrate's final answer."""
-        uri = f"unix:{dst.dir}/migrate.sock"
+        over `uri` (default a unix socket; e.g. tcp:IP:PORT between the
+        hosts of netns.TwoHosts); returns query-migrate's final answer."""
+        uri = uri or f"unix:{dst.dir}/migrate.sock"
         dst.qmp("migrate-incoming", uri=uri)
         self.qmp("migrate", uri=uri)
         return self.wait_migration(timeout)

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The measuring tools themselves, without a guest: the topology's segment
+carries jumbo frames between host B and the peer, sriovnic-stream (the guest
+tool, run on host B) counts exactly the losses, duplicates and reordering the
+peer puts into its stream on purpose, and the host-side analysis counts what
+it is given."""
+import array
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from netns import TwoHosts  # noqa: E402
+from traffic import IMPAIRED_BLOCK, histogram, longest_stall_ms, stream_bytes  # noqa: E402
+from traffic import udp_lost, udp_summary  # noqa: E402
+
+TOOL = os.path.join(os.environ.get("SRIOVNIC_GUEST_DIR", ""), "root/opt/tools/sriovnic-stream")
+HOST_B_IP = "10.50.0.10"
+
+
+class Analysis(unittest.TestCase):
+    def test_udp_counts_in_a_window(self):
+        seqs = array.array("q", [0, 1, 3, 2, 2, 5, 6])
+        times = array.array("q", [0, 10, 20, 30, 40, 90, 100])
+        whole = udp_summary(seqs, times)
+        self.assertEqual(whole, {"received": 7, "unique": 6, "duplicated": 1, "reordered": 1,
+                                 "holes": 1, "longest_gap_ms": 50 / 1e6})
+        # [25, 95): 2 2 5 -- one duplicate, 3 and 4 missing between 2 and 5;
+        # the gap from the last arrival to the window's end counts.
+        part = udp_summary(seqs, times, 25, 95)
+        self.assertEqual((part["unique"], part["duplicated"], part["holes"]), (2, 1, 2))
+        self.assertEqual(part["longest_gap_ms"], 50 / 1e6)
+        self.assertEqual(udp_summary(seqs, times, 200, 300)["longest_gap_ms"], 100 / 1e6)
+
+    def test_histogram_and_stall(self):
+        ms = 10**6
+        times = array.array("q", [0, 1 * ms, 12 * ms, 13 * ms, 45 * ms])
+        self.assertEqual(histogram(times, 0, 50 * ms), [2, 2, 0, 0, 1])
+        self.assertEqual(longest_stall_ms(times), 32)
+        self.assertEqual(longest_stall_ms(times, 0, 100 * ms), 55)
+
+    def test_tcp_stream_bytes_are_counters(self):
+        self.assertEqual(stream_bytes(0, 16), bytes([0] * 8 + [1] + [0] * 7))
+        self.assertEqual(stream_bytes(7, 3), bytes([0, 1, 0]))
+        self.assertEqual(stream_bytes(8 * 258, 2), bytes([2, 1]))
+
+
+@unittest.skipUnless(os.path.exists(TOOL), f"{TOOL} not built (scripts/build-drivers.sh)")
+class ToolsOnTheSegment(unittest.TestCase):
+    def setUp(self):
+        self.topo = TwoHosts()
+        self.addCleanup(self.topo.close)
+        self.b = self.topo.host_b.ns
+        self.b.run("ip", "addr", "add", f"{HOST_B_IP}/24", "dev", "br0")
+        self.report = f"/tmp/sriovnic-stream-{os.getpid()}.json"
+        self.addCleanup(lambda: os.path.exists(self.report) and os.unlink(self.report))
+
+    def run_streams(self, seconds, **peer_args):
+        peer = self.topo.traffic_peer(HOST_B_IP, **peer_args)
+        tool = self.b.popen(TOOL, "-p", TwoHosts.PEER_IP, "-o", self.report, "-s", "8000")
+        self.addCleanup(tool.kill)
+        peer.wait_connected()
+        time.sleep(seconds)
+        peer.quiesce()
+        tool.terminate()
+        self.assertEqual(tool.wait(10), 0)
+        with open(self.report) as f:
+            return json.load(f), peer.stop()
+
+    def test_the_guest_tool_counts_what_the_peer_impairs(self):
+        mine, theirs = self.run_streams(2, impaired=True)
+        udp = mine["udp"]
+        blocks = theirs.udp_sent / len(IMPAIRED_BLOCK)
+        print(f"\n{theirs.udp_sent} sent by the impaired peer: {udp}", file=sys.stderr)
+        self.assertGreater(blocks, 50)
+        # One of each per block of ten; the block cut off at the end may be short.
+        for key in ("duplicated", "reordered"):
+            self.assertLessEqual(abs(udp[key] - blocks), 1, key)
+        self.assertLessEqual(abs(udp_lost(theirs.udp_sent, udp["unique"]) - blocks), 1)
+        self.assertLessEqual(abs(udp["holes"] - blocks), 1)
+        # The other way nothing is impaired, and a veth neither duplicates
+        # nor reorders; 8000-byte datagrams crossed the MTU 9000 segment.
+        back = theirs.udp()
+        self.assertEqual((back["duplicated"], back["reordered"]), (0, 0))
+        self.assertGreater(back["unique"], 0)
+        for tcp in (mine["tcp"], theirs.tcp):
+            self.assertTrue(tcp["connected"])
+            self.assertFalse(tcp["broken"], tcp["error"])
+            self.assertFalse(tcp["corrupt"])
+        self.assertGreater(mine["tcp"]["rx_bytes"], 0)
+        self.assertGreater(theirs.tcp["rx_bytes"], 0)
+
+    def test_a_broken_connection_is_reported(self):
+        peer = self.topo.traffic_peer(HOST_B_IP)
+        tool = self.b.popen(TOOL, "-p", TwoHosts.PEER_IP, "-o", self.report)
+        self.addCleanup(tool.kill)
+        peer.wait_connected()
+        time.sleep(0.5)
+        peer.close()  # the peer process dies: its end of the connection closes
+        time.sleep(0.5)
+        tool.terminate()
+        self.assertEqual(tool.wait(10), 0)
+        with open(self.report) as f:
+            tcp = json.load(f)["tcp"]
+        self.assertTrue(tcp["broken"])
+        self.assertIn(tcp["error"], ("closed by the peer", "recv: Connection reset by peer"))
+
+
+if __name__ == "__main__":
+    unittest.main()
