@@ -320,8 +320,12 @@ private:
         }
         const SriovnicSynthInfo info = channel().info();
         ASSERT_FALSE(info.rx_via_vf && !info.vf_up);
+        // Before the guest switches, only a channel that cannot receive
+        // leaves the pair's traffic to the VF.
+        const bool channel_receives = (r.ctrl & SRIOVNIC_CTRL_ENABLE) &&
+                                      (r.queues[SRIOVNIC_SYNTH_Q_RX].enable & SRIOVNIC_SYNTH_QENABLE);
         ASSERT_FALSE(info.rx_via_vf && info.state != SRIOVNIC_SYNTH_DP_VF &&
-                     info.state != SRIOVNIC_SYNTH_DP_REVOKING);
+                     info.state != SRIOVNIC_SYNTH_DP_REVOKING && channel_receives);
         // Management's "why not SR-IOV": silent exactly while the VF carries the traffic.
         const SriovnicSynthReasons why = channel().reasons();
         const bool on_vf = info.state == SRIOVNIC_SYNTH_DP_VF && info.rx_via_vf;

@@ -256,6 +256,29 @@ TEST_F(Pair, VfThatCannotReceiveFallsBackToTheChannel)
     EXPECT_EQ(vf0_rx(), 1u);
 }
 
+TEST_F(Pair, AChannelWithoutADriverLeavesThePairsTrafficToTheVf)
+{
+    swr(SRIOVNIC_REG_CTRL, 0); // no synth driver: the VF works alone
+    EXPECT_EQ(srd(SRIOVNIC_SYNTH_REG_DATAPATH) & SRIOVNIC_SYNTH_DP_RX_VIA_VF,
+              SRIOVNIC_SYNTH_DP_RX_VIA_VF);
+    const Bytes f = test::ethernet(kSynthMac, kRemote, 0x0800, 80);
+    ASSERT_TRUE(device->uplink_receive(f));
+    EXPECT_EQ(vf0_rx(), 1u);
+    EXPECT_EQ(rx_frame(VF0, 0, 0), f);
+    EXPECT_TRUE(received().empty());
+    EXPECT_TRUE(ch->info().rx_via_vf);
+    EXPECT_EQ(ch->info().state, SRIOVNIC_SYNTH_DP_OFFERED) << "the guest never switched";
+
+    bring_up(); // the driver comes, and then stops only its receive ring
+    sqwr(SRIOVNIC_SYNTH_Q_RX, SRIOVNIC_SYNTH_QR_ENABLE, 0);
+    ASSERT_TRUE(device->uplink_receive(f));
+    EXPECT_EQ(vf0_rx(), 2u);
+    setup_queue(SRIOVNIC_SYNTH_Q_RX); // receiving again: back to the rule
+    EXPECT_FALSE(device->uplink_receive(f)) << "held for the channel's first buffers";
+    EXPECT_EQ(vf0_rx(), 2u);
+    EXPECT_FALSE(ch->info().rx_via_vf);
+}
+
 TEST_F(Pair, BroadcastReachesThePairOnceOnTheActiveMember)
 {
     const Bytes arp = test::ethernet(kBroadcast, kRemote, 0x0806, 28);

@@ -87,10 +87,26 @@ uint32_t Channel::datapath_register() const
     if (state() != DpState::synthetic) {
         v |= (regs_.dp_vf << SRIOVNIC_SYNTH_DP_VF_SHIFT) & SRIOVNIC_SYNTH_DP_VF_MASK;
     }
-    const bool up = vf_can_receive();
-    v |= up ? SRIOVNIC_SYNTH_DP_VF_UP : 0;
-    v |= (up && datapath_.steers_to_vf()) ? SRIOVNIC_SYNTH_DP_RX_VIA_VF : 0;
+    v |= vf_can_receive() ? SRIOVNIC_SYNTH_DP_VF_UP : 0;
+    v |= rx_via_vf() ? SRIOVNIC_SYNTH_DP_RX_VIA_VF : 0;
     return v;
+}
+
+bool Channel::synthetic_can_receive() const
+{
+    return fn_regs_.enabled() && rings_[SRIOVNIC_SYNTH_Q_RX].enabled();
+}
+
+bool Channel::wants_vf_rx() const
+{
+    // A channel without a driver to receive leaves the pair's traffic to the
+    // VF, so that a guest without the synth driver works on the VF alone.
+    return datapath_.steers_to_vf() || !synthetic_can_receive();
+}
+
+bool Channel::rx_via_vf() const
+{
+    return vf_can_receive() && wants_vf_rx();
 }
 
 bool Channel::vf_can_receive() const
@@ -272,7 +288,7 @@ PortView Channel::view() const
     p.promisc = regs_.rx_mode & SRIOVNIC_RX_MODE_PROMISC;
     p.allmulti = regs_.rx_mode & SRIOVNIC_RX_MODE_ALLMULTI;
     p.mc_hash = uint64_t(regs_.mc_hash_hi) << 32 | regs_.mc_hash_lo;
-    p.wants_peer = datapath_.steers_to_vf();
+    p.wants_peer = wants_vf_rx();
     return p;
 }
 
@@ -423,7 +439,7 @@ SriovnicSynthInfo Channel::info() const
     i.state = uint8_t(state());
     i.vf_present = card_.vf_present(paired_vf());
     i.vf_up = vf_can_receive();
-    i.rx_via_vf = i.vf_up && datapath_.steers_to_vf();
+    i.rx_via_vf = rx_via_vf();
     i.sriov_allowed = host_.sriov_allowed;
     i.features_ok = fn_regs_.features_ok();
     i.paired_vf = paired_vf();

@@ -113,6 +113,9 @@ private:
     void state_changed(DpState from, DpState to, SriovnicSynthCause cause) override;
 
     uint32_t datapath_register() const;
+    bool synthetic_can_receive() const;
+    bool wants_vf_rx() const;
+    bool rx_via_vf() const;
     void queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset);
     void replay_events();
     void update_interrupts();

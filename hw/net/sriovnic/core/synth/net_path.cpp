@@ -120,6 +120,7 @@ Delivery NetPath::receive(std::span<const uint8_t> frame, const FrameInfo &info,
                           bool hold_when_full)
 {
     if (!rx_.enabled()) {
+        fn_.count(SRIOVNIC_STAT_RX_DROP_NOBUF);
         return Delivery::dropped;
     }
     if (frame.size() > fn_.max_frame()) {
