@@ -16,12 +16,29 @@
 
 #include "synth.h"
 
-/* Give the VF's driver and user space a moment before we take it over. */
+/*
+ * Give the driver and user space (udev renaming it) a moment with a VF that
+ * just registered before we take it over. A VF registered for longer than
+ * that (an offer after a revoke, a migration) is taken over at once.
+ */
 #define SYNTH_VF_TAKEOVER_INT	(HZ / 10)
 #define SYNTH_VF_RETRY_INT	(HZ / 10)
 #define SYNTH_VF_RETRIES	50
 
 LIST_HEAD(synth_list);
+
+/* The netdev that registered last, and when (under rtnl). */
+static int synth_last_registered_ifindex;
+static unsigned long synth_last_registered_at;
+
+static unsigned long synth_takeover_delay(const struct net_device *vf)
+{
+	unsigned long settled = synth_last_registered_at + SYNTH_VF_TAKEOVER_INT;
+
+	if (vf->ifindex != synth_last_registered_ifindex || time_after_eq(jiffies, settled))
+		return 0;
+	return settled - jiffies;
+}
 
 static const char * const synth_state_names[] = {
 	[SYNTH_NO_VF] = "no-vf",
@@ -178,7 +195,7 @@ static void synth_join(struct synth_priv *p, struct net_device *vf)
 	synth_change_state(p, SYNTH_JOINING);
 	netdev_info(p->ndev, "joined VF %s (VF %u, serial 0x%x)\n", vf->name,
 		    p->offer.vf_index, p->offer.serial);
-	schedule_delayed_work(&p->takeover_work, SYNTH_VF_TAKEOVER_INT);
+	schedule_delayed_work(&p->takeover_work, synth_takeover_delay(vf));
 	return;
 
 err_unmark:
@@ -418,6 +435,8 @@ static void synth_vf_registered(struct net_device *dev)
 {
 	struct synth_priv *p;
 
+	synth_last_registered_ifindex = dev->ifindex;
+	synth_last_registered_at = jiffies;
 	if (synth_of_vf(dev))
 		return;
 	synth_process_all_events();
