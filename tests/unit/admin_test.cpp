@@ -486,5 +486,39 @@ TEST_F(Admin, PfTakesOverAVfsMulticastFilter)
     EXPECT_TRUE(device->post_load(VF1)) << "impossible ownership is refused";
 }
 
+TEST_F(Admin, AnnouncementNamesEveryReceivingVfOnItsPortVlanButNotThePf)
+{
+    bring_up(PF, kPfMac);
+    bring_up(VF0, kVf0Mac);
+    bring_up(VF1, kVf1Mac);
+    admin(0, SRIOVNIC_VFA_VLAN, 100);
+    platform.uplink.clear();
+    ASSERT_EQ(device->announce(), 2u) << "QEMU announces the PF's MAC itself";
+    ASSERT_EQ(platform.uplink.size(), 2u);
+    for (const Bytes &f : platform.uplink) {
+        EXPECT_TRUE(std::all_of(f.begin(), f.begin() + 6, [](uint8_t b) { return b == 0xff; }));
+        Mac src;
+        std::copy_n(f.begin() + 6, 6, src.begin());
+        const bool tagged = src == kVf0Mac;
+        EXPECT_TRUE(tagged || src == kVf1Mac);
+        const size_t type_at = tagged ? 16 : 12;
+        if (tagged) {
+            EXPECT_EQ(test::get16(f, 12), 0x8100);
+            EXPECT_EQ(test::get16(f, 14) & 0xfff, 100);
+        }
+        EXPECT_EQ(test::get16(f, type_at), 0x8035) << "RARP, as QEMU announces";
+        EXPECT_EQ(test::get16(f, type_at + 2 + 6), 3) << "reverse request";
+        EXPECT_TRUE(std::equal(src.begin(), src.end(), f.begin() + long(type_at) + 2 + 8));
+        EXPECT_EQ(f.size(), tagged ? 64u : 60u);
+    }
+
+    wr(VF1, SRIOVNIC_REG_CTRL, 0); // a VF nobody drives is not announced
+    platform.uplink.clear();
+    EXPECT_EQ(device->announce(), 1u);
+    device->set_uplink_link(false);
+    EXPECT_EQ(device->announce(), 0u) << "nothing goes out on a link that is down";
+    EXPECT_EQ(platform.uplink.size(), 1u);
+}
+
 } // namespace
 } // namespace sriovnic

@@ -279,6 +279,19 @@ TEST_F(Pair, AChannelWithoutADriverLeavesThePairsTrafficToTheVf)
     EXPECT_FALSE(ch->info().rx_via_vf);
 }
 
+TEST_F(Pair, ThePairIsAnnouncedOnce)
+{
+    platform.uplink.clear();
+    EXPECT_EQ(device->announce(), 2u) << "the pair's MAC and VF 1's, not the PF's";
+    to_vf();
+    platform.uplink.clear();
+    EXPECT_EQ(device->announce(), 2u);
+    test::Mac a, b;
+    std::copy_n(platform.uplink[0].begin() + 6, 6, a.begin());
+    std::copy_n(platform.uplink[1].begin() + 6, 6, b.begin());
+    EXPECT_TRUE((a == kSynthMac && b == kVf1Mac) || (a == kVf1Mac && b == kSynthMac));
+}
+
 TEST_F(Pair, BroadcastReachesThePairOnceOnTheActiveMember)
 {
     const Bytes arp = test::ethernet(kBroadcast, kRemote, 0x0806, 28);

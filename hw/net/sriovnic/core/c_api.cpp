@@ -177,6 +177,11 @@ bool sriovnic_core_uplink_receive(SriovnicCore *core, const uint8_t *frame, size
     return core->device.uplink_receive({frame, len});
 }
 
+unsigned sriovnic_core_announce(SriovnicCore *core)
+{
+    return core->device.announce();
+}
+
 void sriovnic_core_timer(SriovnicCore *core)
 {
     core->device.on_timer();

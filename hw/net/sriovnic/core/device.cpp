@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "device.hpp"
 
+#include "announce.hpp"
 #include "sriovnic/regs.h"
 
 #include <algorithm>
@@ -199,6 +200,19 @@ Delivery Device::UplinkPort::receive(std::span<const uint8_t> frame, const Frame
         device_.bus_.send_uplink(frame);
     }
     return Delivery::delivered;
+}
+
+unsigned Device::announce()
+{
+    CardBus::Work work(bus_);
+    if (!uplink_up_) {
+        return 0;
+    }
+    const std::vector<Announcement> todo = announcements(switch_.views(), pf().mac());
+    for (const Announcement &a : todo) {
+        bus_.send_uplink(rarp_announcement(a.mac, a.vid));
+    }
+    return unsigned(todo.size());
 }
 
 void Device::on_timer()

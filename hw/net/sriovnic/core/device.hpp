@@ -64,6 +64,9 @@ public:
     // if it must wait (Platform::uplink_ready follows).
     bool uplink_receive(std::span<const uint8_t> frame);
     void set_uplink_link(bool up);
+    // Sends a self-announcement (RARP) for every address the card receives
+    // for besides the PF's own, which QEMU announces; returns how many.
+    unsigned announce();
     void on_timer();
 
     uint16_t total_vfs() const { return uint16_t(functions_.size() - 1); }

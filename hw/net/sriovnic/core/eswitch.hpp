@@ -116,7 +116,7 @@ public:
     // buffer yet (the backend holds it).
     bool receive_from_uplink(std::span<const uint8_t> frame, const FrameInfo &info);
 
-private:
+    // Every port's view as forwarding sees it (pair steering applied).
     std::span<const PortView> views()
     {
         if (any_stale_) [[unlikely]] {
@@ -124,6 +124,8 @@ private:
         }
         return views_;
     }
+
+private:
     void refresh_views();
 
     struct Pair {

@@ -446,6 +446,14 @@ void sriovnic_core_timer(SriovnicCore *core);
 /* The backend's link went up or down. */
 void sriovnic_core_set_uplink_link(SriovnicCore *core, bool up);
 
+/*
+ * After a migration: sends a RARP self-announcement through the backend for
+ * every address the card receives for (its VFs', its synthetic channels'),
+ * on the port VLAN where one is set, except the PF's own MAC, which QEMU
+ * announces. Returns the number of frames sent.
+ */
+unsigned sriovnic_core_announce(SriovnicCore *core);
+
 /* SR-IOV control changed: this many VFs are now enabled. */
 void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs);
 

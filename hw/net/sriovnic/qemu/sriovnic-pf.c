@@ -359,11 +359,20 @@ static void sriovnic_link_status_changed(NetClientState *nc)
     sriovnic_core_set_uplink_link(s->core, !nc->link_down);
 }
 
+/* After QEMU announced the PF's MAC: the card's other addresses. */
+static void sriovnic_announce(NetClientState *nc)
+{
+    SriovnicPfState *s = qemu_get_nic_opaque(nc);
+
+    trace_sriovnic_announce(sriovnic_core_announce(s->core));
+}
+
 static NetClientInfo sriovnic_net_info = {
     .type = NET_CLIENT_DRIVER_NIC,
     .size = sizeof(NICState),
     .receive = sriovnic_receive,
     .link_status_changed = sriovnic_link_status_changed,
+    .announce = sriovnic_announce,
 };
 
 static void sriovnic_init_msix(PCIDevice *dev, MemoryRegion *bar,
