@@ -106,7 +106,12 @@ struct SriovnicSynthState {
  * signal MSI-X as `dev`. */
 void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
 
-/* sriovnic-synth.c: the channel's data path changed (its migration hold may have). */
+/* sriovnic-synth-migration.c */
+extern const VMStateDescription vmstate_sriovnic_synth;
+/* After realize / at exit: the migration notifier and run-state handler. */
+void sriovnic_synth_migration_init(SriovnicSynthState *s);
+void sriovnic_synth_migration_exit(SriovnicSynthState *s);
+/* The channel's data path changed (its hold of a migration may have). */
 void sriovnic_synth_datapath_changed(SriovnicSynthState *s, const SriovnicSynthTransition *t);
 
 /* sriovnic-qmp.c: SRIOVNIC_DATAPATH_CHANGED for a transition of the core. */
