@@ -9,9 +9,9 @@ VF 2 joins it as a slave, then the host revokes the VF (a request the guest's
 driver answers) and pings go on through the synthetic path until the VF is
 offered again.
 
-The channel starts with sriov=off: a guest whose channel has a VF offered
-cannot be migrated yet (the source refuses), so the VF is offered only after
-the migration, on the destination."""
+The channel starts with sriov=off on both sides, so the guest migrates on
+the synthetic path and the VF is offered only after the migration, when the
+host's policy on the destination allows it."""
 import os
 import sys
 import textwrap

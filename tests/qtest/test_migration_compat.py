@@ -6,6 +6,10 @@ fixtures/sriovnic-1.4.{mig.xz,json} were made by make_migration_fixture.py
 with the 1.4 release's QEMU (commit 209be26): the card in a rich state, the
 stream, and every register value read back before saving.
 
+fixtures/sriovnic-synth-synthetic.{mig.xz,json} were made by
+make_synth_fixture.py with the QEMU of commit 7b47927 (before failover on
+migration): a synthetic channel in SYNTHETIC with its rings running.
+
 Set SRIOVNIC_QEMU_BASELINE to an older build (one without the counters2
 subsections) to also check that it refuses a stream carrying them."""
 import json
@@ -21,9 +25,13 @@ from sriovnic_pci import (R, RAM_MSG, SRIOV_CTRL, SRIOV_NUM_VF, Card, QueuePair,
 from qemu_machine import Machine
 from test_datapath import (PEER_IP, PEER_MAC, PF_IP, PF_MAC, VF_IPS, VF_MACS, Wire, pattern,
                            udp_frame)
+from make_synth_fixture import fixture_args, registers
+from sriovnic_pci import S, SplitRing
+from test_synth import OFFER, SYNTH_MAC, SynthTest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "fixtures", "sriovnic-1.4")
+SYNTH_FIXTURE = os.path.join(HERE, "fixtures", "sriovnic-synth-synthetic")
 BASELINE = os.environ.get("SRIOVNIC_QEMU_BASELINE", "")
 ETH_P_8021Q = 0x8100
 ETH_P_RARP = 0x8035
@@ -297,6 +305,35 @@ class NewSubsection(StreamTest):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(f"{self.TRACE} sriovnic: {self.PF_SUB}/(lookup)", r.stderr)
         self.assertIn("load of migration failed: No such file or directory", r.stderr)
+
+
+class SynthBeforeFailover(StreamTest):
+    """A channel's stream from before failover on migration (always
+    SYNTHETIC, no sriovnic-synth/revoke subsection) loads with every value in
+    place; this destination's policy allows SR-IOV, so it offers its VF, once
+    the VM runs."""
+
+    def test_loads_and_the_destination_offers_once_the_vm_runs(self):
+        with open(SYNTH_FIXTURE + ".json") as f:
+            fx = json.load(f)
+        path = os.path.join(self.tmp, "stream")
+        with lzma.open(SYNTH_FIXTURE + ".mig.xz") as xz, open(path, "wb") as f:
+            f.write(xz.read())
+        wire = self.wire()
+        m = self.machine(fixture_args(f"mac={SYNTH_MAC.hex(':')}") + ["-S"], wire)
+        info = load_state(m, path)
+        self.assertEqual(info["status"], "completed", info.get("error-desc"))
+        d = SynthTest.driver(m, wire, setup=False)
+        self.assertEqual(registers(d.fn), fx["registers"])
+        self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, 0, "SYNTHETIC")
+        m.qmp("cont")
+        self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, 1, "OFFERED")
+        ev = fx["rings"]["event"]
+        d.ev = SplitRing.adopt(d.fn, S["Q_EVENT"], ev["avail_idx"], ev["used_seen"],
+                               ev["next_desc"], {int(h): [tuple(p) for p in chain]
+                                                 for h, chain in ev["heads"].items()})
+        _, payload = d.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[3], SYNTH_MAC)
 
 
 if __name__ == "__main__":

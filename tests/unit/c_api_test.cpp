@@ -192,7 +192,8 @@ TEST(CApi, SynthChannelHostOperations)
     EXPECT_EQ(sriovnic_core_synth_regs(core, 2), nullptr);
     regs->dp_state = SRIOVNIC_SYNTH_DP_VF;
     EXPECT_FALSE(sriovnic_core_post_load(core, fn, err, sizeof(err)));
-    EXPECT_NE(std::string(err).find("SYNTHETIC"), std::string::npos);
+    EXPECT_NE(std::string(err).find("data path VF names VF 0, but the channel pairs with VF 1"),
+              std::string::npos) << err;
     regs->dp_state = SRIOVNIC_SYNTH_DP_SYNTHETIC;
     EXPECT_TRUE(sriovnic_core_post_load(core, fn, err, sizeof(err)));
     sriovnic_core_free(core);
@@ -279,5 +280,58 @@ TEST(CApi, SynthTransitionsReasonsAndFunctionSnapshots)
     sriovnic_core_set_active_vfs(core, 0);
     ASSERT_TRUE(sriovnic_core_fn_info(core, SRIOVNIC_FN_VF(1), &fi));
     EXPECT_FALSE(fi.present);
+    sriovnic_core_free(core);
+}
+
+TEST(CApi, SynthMigrationCallsReachTheChannel)
+{
+    char err[128] = "";
+    SynthRecorder rec;
+    const SriovnicPlatformOps sops = synth_ops();
+    SriovnicCoreConfig cfg = config(2);
+    SriovnicCore *core = sriovnic_core_new(&cfg, &sops, &rec, err, sizeof(err));
+    ASSERT_NE(core, nullptr) << err;
+    SriovnicSynthConfig sc{};
+    sc.paired_vf = 0;
+    sc.mac[0] = 0x52;
+    sc.mac[5] = 0x09;
+    sc.features = SRIOVNIC_SYNTH_F_ALL;
+    sc.revoke_timeout_ms = 100;
+    sc.max_mtu = 1500;
+    sc.sriov_allowed = true;
+    sc.on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_COUNT;
+    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(std::string(err), "'on-migration' must be 'revoke' or 'keep'");
+    sc.on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE;
+    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    ASSERT_EQ(fn, 3) << err;
+
+    // A destination: the VFs its PF's load enables are not offered before the VM runs.
+    sriovnic_core_synth_incoming(core, fn);
+    sriovnic_core_set_active_vfs(core, 2);
+    SriovnicSynthInfo info{};
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_SYNTHETIC);
+    EXPECT_EQ(info.migration, SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN);
+    EXPECT_TRUE(sriovnic_core_synth_vm_running(core, fn, true));
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_OFFERED);
+
+    // A source: an offer is withdrawn at setup, and offered again when the migration fails.
+    sriovnic_core_synth_migration_begin(core, fn, true);
+    EXPECT_FALSE(sriovnic_core_synth_holds_migration(core, fn)) << "nothing to wait for";
+    sriovnic_core_synth_pre_save(core, fn);
+    EXPECT_EQ(sriovnic_core_synth_regs(core, fn)->revoke_reason, 0u);
+    EXPECT_TRUE(sriovnic_core_synth_migration_end(core, fn, false));
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_OFFERED);
+
+    // A function that is no channel: nothing happens.
+    sriovnic_core_synth_migration_begin(core, 1, true);
+    sriovnic_core_synth_incoming(core, 1);
+    sriovnic_core_synth_pre_save(core, 1);
+    EXPECT_FALSE(sriovnic_core_synth_holds_migration(core, 1));
+    EXPECT_FALSE(sriovnic_core_synth_migration_end(core, 1, false));
+    EXPECT_FALSE(sriovnic_core_synth_vm_running(core, 1, true));
     sriovnic_core_free(core);
 }

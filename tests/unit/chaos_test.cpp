@@ -281,13 +281,17 @@ private:
     {
         synth::Channel &c = channel();
         (void)device_->synth_op([&] {
-            switch (pick(7)) {
+            switch (pick(10)) {
             case 0: return c.offer();
             case 1: return c.revoke(unsigned(pick(7)), pick(2), uint32_t(pick(3) ? 0 : pick(20)));
             case 2: return c.set_sriov_allowed(pick(3) != 0);
             case 3: return c.set_max_mtu(uint16_t(1400 + pick(8000)));
             case 4: return c.set_offloads(uint32_t(pick(2) ? pick(16) : rng_()));
             case 5: c.vf_reset(); return std::optional<std::string>{};
+            // Live migration as the glue reports it: setup, its end, the VM's run state.
+            case 6: c.migration_begin(pick(2) != 0); return std::optional<std::string>{};
+            case 7: c.migration_end(pick(2) != 0); return std::optional<std::string>{};
+            case 8: c.vm_running(pick(4) != 0); return std::optional<std::string>{};
             default: return std::optional<std::string>{};
             }
         });
@@ -320,6 +324,9 @@ private:
         }
         const SriovnicSynthInfo info = channel().info();
         ASSERT_FALSE(info.rx_via_vf && !info.vf_up);
+        // A migration that revoked the VF offers nothing until it ends.
+        ASSERT_FALSE(info.migration == SRIOVNIC_SYNTH_MIGRATION_OUTGOING &&
+                     (info.state == SRIOVNIC_SYNTH_DP_OFFERED || info.state == SRIOVNIC_SYNTH_DP_VF));
         // Before the guest switches, only a channel that cannot receive
         // leaves the pair's traffic to the VF.
         const bool channel_receives = (r.ctrl & SRIOVNIC_CTRL_ENABLE) &&
@@ -505,9 +512,11 @@ private:
             }
             accepted = accepted && !dest->post_load(fn);
         }
+        channel().pre_save();
         dest->channel(kSynth)->regs() = corrupted(channel().regs());
         accepted = accepted && !dest->post_load(kSynth);
         if (accepted) {
+            (void)dest->synth_op([&] { return dest->channel(kSynth)->vm_running(true); });
             device_ = std::move(dest);
         }
         (accepted ? reach.migrations_taken : reach.migrations_refused)++;

@@ -446,7 +446,7 @@ TEST_F(Synth, PostLoadRefusesImpossibleState)
         change(ch->regs());
         return device->post_load(fn).has_value();
     };
-    EXPECT_TRUE(refused([](SriovnicSynthRegs &r) { r.dp_state = SRIOVNIC_SYNTH_DP_VF; }));
+    EXPECT_TRUE(refused([](SriovnicSynthRegs &r) { r.dp_state = 4; }));
     EXPECT_TRUE(refused([](SriovnicSynthRegs &r) { r.drv_features = SRIOVNIC_SYNTH_F_TSO4; }));
     EXPECT_TRUE(refused([](SriovnicSynthRegs &r) { r.queues[1].size = 12; }));
     EXPECT_TRUE(refused([](SriovnicSynthRegs &r) { r.queues[1].used_pos = 3; }));
@@ -475,6 +475,8 @@ TEST_F(Synth, PostLoadRefusesImpossibleState)
     ASSERT_EQ(dfn, fn);
     dest->channel(dfn)->regs() = migrated;
     EXPECT_EQ(dest->post_load(dfn), std::nullopt);
+    EXPECT_EQ(dest->channel(dfn)->state(), synth::DpState::synthetic) << "not before the VM runs";
+    EXPECT_TRUE(dest->synth_op([&] { return dest->channel(dfn)->vm_running(true); }));
     EXPECT_EQ(dest->channel(dfn)->state(), synth::DpState::offered) << "the destination offers again";
 }
 

@@ -62,9 +62,14 @@ inline Bytes switch_request(uint8_t path, uint16_t vf, uint32_t serial, uint32_t
 
 class SynthNic : public Nic {
 protected:
-    SynthNic() { attach(); }
+    explicit SynthNic(uint8_t on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE)
+    {
+        attach(synth_config(true, SRIOVNIC_SYNTH_F_ALL, on_migration));
+    }
 
-    void attach(bool allowed = true, uint32_t features = SRIOVNIC_SYNTH_F_ALL)
+    static SriovnicSynthConfig synth_config(bool allowed = true,
+                                            uint32_t features = SRIOVNIC_SYNTH_F_ALL,
+                                            uint8_t on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE)
     {
         SriovnicSynthConfig cfg{};
         cfg.paired_vf = 0;
@@ -74,6 +79,12 @@ protected:
         cfg.max_mtu = 9000;
         cfg.offloads = SRIOVNIC_SYNTH_F_OFFLOADS;
         cfg.sriov_allowed = allowed;
+        cfg.on_migration = on_migration;
+        return cfg;
+    }
+
+    void attach(const SriovnicSynthConfig &cfg)
+    {
         std::string err;
         fn = device->attach_synth(cfg, err);
         ASSERT_NE(fn, 0) << err;

@@ -116,7 +116,7 @@ TEST_F(SynthNic, FeaturesBeyondWhatTheHostOffersAreRefused)
 {
     device = std::make_unique<Device>(test::card_config(2, 1, 1, test::kPfMac), platform);
     device->set_active_vfs(2);
-    attach(true, SRIOVNIC_SYNTH_F_CSUM_TX);
+    attach(synth_config(true, SRIOVNIC_SYNTH_F_CSUM_TX));
     EXPECT_EQ(fn, 3);
     EXPECT_FALSE(negotiate(SRIOVNIC_SYNTH_F_CSUM_TX | SRIOVNIC_SYNTH_F_CSUM_RX));
     EXPECT_TRUE(negotiate(SRIOVNIC_SYNTH_F_CSUM_TX));

@@ -117,6 +117,19 @@ struct SriovnicCore {
     sriovnic::Device device;
 };
 
+// Migration of a channel, as the card's work; false (nothing done) for a
+// function that is no channel.
+namespace {
+
+template <typename Op>
+bool channel_migration_op(SriovnicCore *core, uint16_t fn, Op &&op)
+{
+    sriovnic::synth::Channel *c = core->device.channel(fn);
+    return c && core->device.synth_op([&] { return op(*c); });
+}
+
+} // namespace
+
 extern "C" {
 
 bool sriovnic_core_check_config(const SriovnicCoreConfig *cfg, char *err, size_t err_len)
@@ -370,6 +383,46 @@ SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn)
 {
     sriovnic::synth::Channel *c = core->device.channel(fn);
     return c ? &c->regs() : nullptr;
+}
+
+void sriovnic_core_synth_migration_begin(SriovnicCore *core, uint16_t fn, bool vm_running)
+{
+    channel_migration_op(core, fn, [&](sriovnic::synth::Channel &c) {
+        c.migration_begin(vm_running);
+        return false;
+    });
+}
+
+bool sriovnic_core_synth_migration_end(SriovnicCore *core, uint16_t fn, bool completed)
+{
+    return channel_migration_op(core, fn,
+                                [&](sriovnic::synth::Channel &c) { return c.migration_end(completed); });
+}
+
+bool sriovnic_core_synth_holds_migration(SriovnicCore *core, uint16_t fn)
+{
+    const sriovnic::synth::Channel *c = core->device.channel(fn);
+    return c && c->holds_migration();
+}
+
+void sriovnic_core_synth_incoming(SriovnicCore *core, uint16_t fn)
+{
+    if (sriovnic::synth::Channel *c = core->device.channel(fn)) {
+        c->incoming_migration();
+    }
+}
+
+bool sriovnic_core_synth_vm_running(SriovnicCore *core, uint16_t fn, bool running)
+{
+    return channel_migration_op(core, fn,
+                                [&](sriovnic::synth::Channel &c) { return c.vm_running(running); });
+}
+
+void sriovnic_core_synth_pre_save(SriovnicCore *core, uint16_t fn)
+{
+    if (sriovnic::synth::Channel *c = core->device.channel(fn)) {
+        c->pre_save();
+    }
 }
 
 } // extern "C"

@@ -240,7 +240,37 @@ typedef struct SriovnicSynthRegs {
     uint64_t stats[SRIOVNIC_NUM_STATS];
     uint64_t synth_stats[SRIOVNIC_SYNTH_NUM_STATS];
     SriovnicSynthQueueRegs queues[SRIOVNIC_SYNTH_NUM_QUEUES];
+    /*
+     * A revoke in flight (dp_state REVOKING), for the stream only (a
+     * subsection): sriovnic_core_synth_pre_save() fills them in, 0 otherwise;
+     * sriovnic_core_post_load() takes them and sets them back to 0.
+     */
+    uint32_t revoke_reason;  /* enum sriovnic_synth_revoke_reason */
+    uint32_t revoke_left_ms; /* of its timeout, at least 1 */
 } SriovnicSynthRegs;
+
+/* What a live migration does with a channel's VF (the `on-migration` property). */
+typedef enum SriovnicSynthOnMigration {
+    /* Revoke the VF (reason MIGRATION) at migration setup and hold the
+     * migration until the guest has left it or the revoke timed out; the
+     * destination offers its own VF once the VM runs, if its policy allows. */
+    SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE = 0,
+    /* Keep the VF: the data path (offer, switch, a revoke in flight)
+     * migrates as it is. */
+    SRIOVNIC_SYNTH_ON_MIGRATION_KEEP,
+    SRIOVNIC_SYNTH_ON_MIGRATION_COUNT
+} SriovnicSynthOnMigration;
+
+/* Where a channel is in a live migration (SriovnicSynthInfo::migration). */
+typedef enum SriovnicSynthMigrationPhase {
+    SRIOVNIC_SYNTH_MIGRATION_NONE = 0,
+    /* The source, from migration setup to its end: the VF was revoked for
+     * the migration and nothing is offered until it ends. */
+    SRIOVNIC_SYNTH_MIGRATION_OUTGOING,
+    /* A destination (or a source whose migration completed) that has not
+     * run since: it offers when the VM runs. */
+    SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN,
+} SriovnicSynthMigrationPhase;
 
 /* The host's configuration of a synthetic channel (device properties). */
 typedef struct SriovnicSynthConfig {
@@ -251,6 +281,7 @@ typedef struct SriovnicSynthConfig {
     uint16_t max_mtu;           /* 1500..9000 */
     uint32_t offloads;          /* recommended, subset of SRIOVNIC_SYNTH_F_OFFLOADS */
     bool sriov_allowed;         /* host policy */
+    uint8_t on_migration;       /* SriovnicSynthOnMigration */
 } SriovnicSynthConfig;
 
 /* A snapshot of a synthetic channel for management (query commands). */
@@ -274,6 +305,8 @@ typedef struct SriovnicSynthInfo {
     uint32_t dev_features;      /* what the host offers (DEV_FEATURES) */
     bool last_revoke_surprise;  /* the last revoke did not wait for the guest */
     bool has_switched;          /* last_switch_ns is valid (now_ns() may be 0) */
+    uint8_t on_migration;       /* SriovnicSynthOnMigration */
+    uint8_t migration;          /* SriovnicSynthMigrationPhase */
 } SriovnicSynthInfo;
 
 /*
@@ -291,6 +324,7 @@ typedef enum SriovnicSynthWhy {
     SRIOVNIC_SYNTH_WHY_REVOKED,           /* the last offer was revoked */
     SRIOVNIC_SYNTH_WHY_NOT_SWITCHED,      /* offered, the guest stays on the synthetic path */
     SRIOVNIC_SYNTH_WHY_REVOKING,          /* a revoke is in progress */
+    SRIOVNIC_SYNTH_WHY_MIGRATING,         /* a live migration holds the VF back */
     SRIOVNIC_SYNTH_WHY_COUNT
 } SriovnicSynthWhy;
 
@@ -365,6 +399,30 @@ bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t 
 bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info);
 /* The migrated state; NULL if `fn` is not a synthetic channel. */
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
+
+/*
+ * Live migration of channel `fn` (docs/synthetic-channel.md, "Migration").
+ * The glue calls these from its migration notifier and VM run-state
+ * handler; the channel decides what they do by its on-migration setting and
+ * its policy. Those returning bool return true if they offered the VF.
+ */
+/* A migration of this VM starts (MIG_EVENT_PRECOPY_SETUP). `vm_running`:
+ * the guest can answer a revoke now (else the revoke is a surprise). */
+void sriovnic_core_synth_migration_begin(SriovnicCore *core, uint16_t fn, bool vm_running);
+/* It ended: `completed` (MIG_EVENT_PRECOPY_DONE), or failed or cancelled
+ * (the VF is offered again if the policy allows). */
+bool sriovnic_core_synth_migration_end(SriovnicCore *core, uint16_t fn, bool completed);
+/* While true the channel holds the migration: it revoked its VF for it and
+ * waits for the guest's switch or the timeout. */
+bool sriovnic_core_synth_holds_migration(SriovnicCore *core, uint16_t fn);
+/* This VM waits for an incoming migration: no offer until it runs. */
+void sriovnic_core_synth_incoming(SriovnicCore *core, uint16_t fn);
+/* The VM started (`running`) or stopped running. A VM that stops while the
+ * channel holds a migration ends the revoke as a surprise (a stopped guest
+ * cannot answer); one that runs after a migration gets its offer. */
+bool sriovnic_core_synth_vm_running(SriovnicCore *core, uint16_t fn, bool running);
+/* Before the channel's state is saved: fills in the stream-only fields. */
+void sriovnic_core_synth_pre_save(SriovnicCore *core, uint16_t fn);
 
 /* ---- Fault injection by the host (management) ---- */
 

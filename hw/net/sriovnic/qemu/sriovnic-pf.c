@@ -200,9 +200,15 @@ static void sriovnic_trace_synth_datapath(void *opaque, uint16_t fn,
                                   sriovnic_synth_cause_name(cause));
 }
 
-static void sriovnic_synth_datapath_changed(void *opaque,
-                                            const SriovnicSynthTransition *t)
+static void sriovnic_channel_datapath_changed(void *opaque,
+                                              const SriovnicSynthTransition *t)
 {
+    PCIDevice *dev = t->fn > SRIOVNIC(opaque)->total_vfs ?
+                     sriovnic_fn_device(opaque, t->fn) : NULL;
+
+    if (dev) {
+        sriovnic_synth_datapath_changed(SRIOVNIC_SYNTH(dev), t);
+    }
     sriovnic_qmp_datapath_changed(opaque, t);
 }
 
@@ -241,7 +247,7 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .trace_mailbox = sriovnic_trace_mailbox,
     .trace_synth_datapath = sriovnic_trace_synth_datapath,
     .vf_serial = sriovnic_vf_serial,
-    .synth_datapath_changed = sriovnic_synth_datapath_changed,
+    .synth_datapath_changed = sriovnic_channel_datapath_changed,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)

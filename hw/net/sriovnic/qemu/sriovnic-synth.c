@@ -7,12 +7,12 @@
  * Thin glue like the PF's and VF's: the core holds every register's
  * behaviour; DMA, MSI-X, trace and VF serials go through the PF's platform
  * ops, which map the channel's function number to this device.
+ * Live migration is in sriovnic-synth-migration.c.
  */
 #include "qemu/osdep.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
-#include "migration/vmstate.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "sriovnic/regs.h"
@@ -22,6 +22,14 @@
 
 #define SRIOVNIC_SYNTH_VF_UNSET UINT32_MAX
 #define SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT 1000 /* ms */
+
+/* The on-migration property's values, as SriovnicSynthOnMigration. */
+static const char *const sriovnic_synth_on_migration_names[] = {
+    [SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE] = "revoke",
+    [SRIOVNIC_SYNTH_ON_MIGRATION_KEEP] = "keep",
+};
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(sriovnic_synth_on_migration_names) !=
+                  SRIOVNIC_SYNTH_ON_MIGRATION_COUNT);
 
 static uint64_t sriovnic_synth_mmio_read(void *opaque, hwaddr addr,
                                          unsigned size)
@@ -100,6 +108,22 @@ static SriovnicPfState *sriovnic_synth_find_pf(SriovnicSynthState *s,
     return SRIOVNIC(obj);
 }
 
+static bool sriovnic_synth_parse_on_migration(SriovnicSynthState *s,
+                                              uint8_t *mode, Error **errp)
+{
+    const char *value = s->on_migration ? s->on_migration : "revoke";
+
+    for (unsigned i = 0; i < ARRAY_SIZE(sriovnic_synth_on_migration_names); i++) {
+        if (!strcmp(value, sriovnic_synth_on_migration_names[i])) {
+            *mode = i;
+            return true;
+        }
+    }
+    error_setg(errp, "property 'on-migration' must be 'revoke' or 'keep' "
+               "(got '%s')", value);
+    return false;
+}
+
 static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
 {
     ERRP_GUARD();
@@ -108,6 +132,9 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     char err[256];
     uint16_t fn;
 
+    if (!sriovnic_synth_parse_on_migration(s, &cfg.on_migration, errp)) {
+        return;
+    }
     s->pf = sriovnic_synth_find_pf(s, errp);
     if (!s->pf) {
         return;
@@ -200,6 +227,8 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     }
     pcie_cap_flr_init(dev);
 
+    sriovnic_synth_migration_init(s);
+
     /* Last, so that a failed realize leaves nothing pointing here. */
     sriovnic_pf_add_synth(s->pf, fn, dev);
     /* The core has no detach: the channel lives as long as the card. */
@@ -212,6 +241,7 @@ static void sriovnic_synth_exit(PCIDevice *dev)
 {
     SriovnicSynthState *s = SRIOVNIC_SYNTH(dev);
 
+    sriovnic_synth_migration_exit(s);
     pcie_cap_exit(dev);
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
@@ -235,58 +265,6 @@ static void sriovnic_synth_reset_hold(Object *obj, ResetType type)
     sriovnic_core_reset_function(s->core, s->fn);
 }
 
-/*
- * The stream carries channels whose data path is SYNTHETIC only (the
- * destination refuses anything else). Revoking the offers at migration setup
- * is not implemented yet: refuse to migrate rather than send a stream the
- * destination must reject.
- */
-static int sriovnic_synth_pre_save(void *opaque)
-{
-    SriovnicSynthState *s = opaque;
-
-    if (s->regs->dp_state != SRIOVNIC_SYNTH_DP_SYNTHETIC) {
-        error_report("sriovnic-synth: cannot migrate while VF %u is offered "
-                     "to the guest (failover on migration is not implemented "
-                     "yet); disable its VFs or set the channel's sriov=off "
-                     "first", s->paired_vf);
-        return -EBUSY;
-    }
-    return 0;
-}
-
-static int sriovnic_synth_post_load(void *opaque, int version_id)
-{
-    SriovnicSynthState *s = opaque;
-    char err[256];
-
-    trace_sriovnic_post_load(s->fn);
-    if (!sriovnic_core_post_load(s->core, s->fn, err, sizeof(err))) {
-        error_report("sriovnic-synth: rejecting migration stream: %s", err);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-/*
- * Default priority: loads after the PF (MIG_PRI_IOMMU), whose config space
- * load enables the VFs the channel pairs with.
- */
-static const VMStateDescription vmstate_sriovnic_synth = {
-    .name = TYPE_SRIOVNIC_SYNTH,
-    .version_id = 1,
-    .minimum_version_id = 1,
-    .pre_save = sriovnic_synth_pre_save,
-    .post_load = sriovnic_synth_post_load,
-    .fields = (const VMStateField[]) {
-        VMSTATE_PCI_DEVICE(parent_obj, SriovnicSynthState),
-        VMSTATE_MSIX(parent_obj, SriovnicSynthState),
-        SRIOVNIC_VMSTATE_PART("regs", SriovnicSynthState, regs,
-                              vmstate_sriovnic_synth_regs, SriovnicSynthRegs),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
 static const Property sriovnic_synth_properties[] = {
     DEFINE_PROP_STRING("pf", SriovnicSynthState, pf_id),
     DEFINE_PROP_UINT32("vf", SriovnicSynthState, paired_vf,
@@ -299,6 +277,7 @@ static const Property sriovnic_synth_properties[] = {
     DEFINE_PROP_BOOL("csum", SriovnicSynthState, offer_csum, true),
     DEFINE_PROP_BOOL("tso", SriovnicSynthState, offer_tso, true),
     DEFINE_PROP_BOOL("datapath", SriovnicSynthState, offer_datapath, true),
+    DEFINE_PROP_STRING("on-migration", SriovnicSynthState, on_migration),
 };
 
 static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
@@ -342,6 +321,10 @@ static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
         "offer TCP segmentation offload (F_TSO4, F_TSO6); needs csum");
     object_class_property_set_description(klass, "datapath",
         "offer data path switching to the VF (F_DATAPATH, F_VF_MAC)");
+    object_class_property_set_description(klass, "on-migration",
+        "what a live migration does with the paired VF: 'revoke' (default: "
+        "the guest leaves it before the migration, the destination offers "
+        "its own) or 'keep' (the data path migrates as it is)");
 }
 
 static const TypeInfo sriovnic_synth_info = {

@@ -209,3 +209,15 @@ const VMStateDescription vmstate_sriovnic_synth_regs = {
         VMSTATE_END_OF_LIST()
     },
 };
+
+/* sriovnic-synth/revoke: the revoke in flight, only while REVOKING. */
+const VMStateDescription vmstate_sriovnic_synth_revoke_regs = {
+    .name = "sriovnic-synth/revoke-regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(revoke_reason, SriovnicSynthRegs),
+        VMSTATE_UINT32(revoke_left_ms, SriovnicSynthRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};

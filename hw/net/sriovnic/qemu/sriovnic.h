@@ -7,6 +7,7 @@
 
 #include "hw/pci/pci_device.h"
 #include "net/net.h"
+#include "qemu/notify.h"
 #include "qom/object.h"
 #include "../core/sriovnic-core.h"
 
@@ -82,17 +83,36 @@ struct SriovnicSynthState {
     bool offer_csum;
     bool offer_tso;
     bool offer_datapath;
+    char *on_migration;       /* "revoke" (default) or "keep" */
 
     SriovnicPfState *pf;
     uint16_t fn;              /* from sriovnic_core_synth_attach() */
     SriovnicCore *core;       /* the PF's */
     SriovnicSynthRegs *regs;  /* owned by core, migrated */
     Error *pf_unplug_blocker; /* the PF's core must outlive the channel */
+
+    NotifierWithReturn migration_notifier;
+    VMChangeStateEntry *vm_state;
+    /*
+     * The core holds the outgoing migration (sriovnic_core_synth_holds_
+     * migration). Written under the BQL, read by the migration thread
+     * without it (dev_unplug_pending): an atomic copy, never the core.
+     */
+    bool unplug_pending;
+    int64_t hold_start_ns;    /* QEMU_CLOCK_REALTIME, for the trace */
 };
 
 /* sriovnic-pf.c: makes core function `fn` (a synthetic channel) DMA and
  * signal MSI-X as `dev`. */
 void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
+
+/* sriovnic-synth-migration.c */
+extern const VMStateDescription vmstate_sriovnic_synth;
+/* After realize / at exit: the migration notifier and run-state handler. */
+void sriovnic_synth_migration_init(SriovnicSynthState *s);
+void sriovnic_synth_migration_exit(SriovnicSynthState *s);
+/* The channel's data path changed (its hold of a migration may have). */
+void sriovnic_synth_datapath_changed(SriovnicSynthState *s, const SriovnicSynthTransition *t);
 
 /* sriovnic-qmp.c: SRIOVNIC_DATAPATH_CHANGED for a transition of the core. */
 void sriovnic_qmp_datapath_changed(SriovnicPfState *s, const SriovnicSynthTransition *t);
@@ -106,6 +126,7 @@ extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
 extern const VMStateDescription vmstate_sriovnic_pf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
 extern const VMStateDescription vmstate_sriovnic_synth_regs;
+extern const VMStateDescription vmstate_sriovnic_synth_revoke_regs;
 bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
 
 /* Stream bytes of interface 1.4 fields a section carries but does not use. */

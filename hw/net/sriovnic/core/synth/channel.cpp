@@ -58,6 +58,9 @@ std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg,
     if (cfg.offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
         return "'offloads' may hold only the checksum and TSO bits";
     }
+    if (cfg.on_migration >= SRIOVNIC_SYNTH_ON_MIGRATION_COUNT) {
+        return "'on-migration' must be 'revoke' or 'keep'";
+    }
     return std::nullopt;
 }
 
@@ -74,7 +77,8 @@ Channel::Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs
       net_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_RX], rings_[SRIOVNIC_SYNTH_Q_TX], eswitch, fn, *this),
       events_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_EVENT]),
       datapath_(fn_regs_, cfg.paired_vf, total_vfs, *this),
-      control_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_CTRL], datapath_)
+      control_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_CTRL], datapath_),
+      on_migration_(SriovnicSynthOnMigration(cfg.on_migration))
 {
     fn_regs_.reset();
 }
@@ -226,6 +230,7 @@ void Channel::queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t 
             break;
         case SRIOVNIC_SYNTH_Q_CTRL:
             control_.process();
+            offer_deferred(); // the guest's switch may have ended a revoke
             break;
         default:
             events_.deliver();
@@ -336,6 +341,12 @@ std::optional<std::string> Channel::offer()
     if (!host_.sriov_allowed) {
         return "host policy does not allow SR-IOV for this channel";
     }
+    if (migration_ == SRIOVNIC_SYNTH_MIGRATION_OUTGOING) {
+        return "a live migration is in progress: the VF is offered again when it ends";
+    }
+    if (migration_ == SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN) {
+        return "the VM has not run since its migration: the VF is offered when it runs";
+    }
     auto problem = datapath_.offer();
     update_interrupts();
     return problem;
@@ -349,19 +360,29 @@ std::optional<std::string> Channel::revoke(unsigned reason, bool surprise, uint3
     return problem;
 }
 
-void Channel::offer_if_allowed()
+bool Channel::offer_if_allowed()
 {
-    if (host_.sriov_allowed && state() == DpState::synthetic && vf_present()) {
-        datapath_.offer();
+    if (!host_.sriov_allowed || state() != DpState::synthetic || !vf_present()) {
+        return false;
+    }
+    if (migration_ != SRIOVNIC_SYNTH_MIGRATION_NONE) {
+        offer_after_migration_ = true;
+        return false;
+    }
+    return !datapath_.offer();
+}
+
+void Channel::enforce_policy()
+{
+    if (!host_.sriov_allowed && state() != DpState::synthetic && state() != DpState::revoking) {
+        datapath_.revoke(SRIOVNIC_SYNTH_REVOKE_POLICY, false, host_.revoke_timeout_ms);
     }
 }
 
 std::optional<std::string> Channel::set_sriov_allowed(bool allowed)
 {
     host_.sriov_allowed = allowed;
-    if (!allowed && state() != DpState::synthetic && state() != DpState::revoking) {
-        datapath_.revoke(SRIOVNIC_SYNTH_REVOKE_POLICY, false, host_.revoke_timeout_ms);
-    }
+    enforce_policy();
     if (allowed) {
         offer_if_allowed();
     }
@@ -453,6 +474,8 @@ SriovnicSynthInfo Channel::info() const
     i.has_switched = datapath_.last_switch_ns().has_value();
     i.dev_features = host_.dev_features;
     i.last_revoke_surprise = datapath_.last_revoke_surprise();
+    i.on_migration = uint8_t(on_migration_);
+    i.migration = uint8_t(migration_);
     std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
     std::copy(std::begin(regs_.synth_stats), std::end(regs_.synth_stats), i.synth_stats);
     return i;
@@ -461,30 +484,6 @@ SriovnicSynthInfo Channel::info() const
 SriovnicSynthReasons Channel::reasons() const
 {
     return why_not_on_vf(info(), datapath_.revoke_reason());
-}
-
-std::optional<std::string> Channel::post_load()
-{
-    if (auto problem = fn_regs_.validate_loaded()) {
-        return problem;
-    }
-    for (const SplitRing &ring : rings_) {
-        if (auto problem = ring.validate_loaded()) {
-            return problem;
-        }
-    }
-    if (auto problem = events_.validate_loaded()) {
-        return problem;
-    }
-    if (regs_.dp_state != SRIOVNIC_SYNTH_DP_SYNTHETIC || regs_.dp_vf || regs_.dp_serial) {
-        return "synthetic function: data path " + std::to_string(regs_.dp_state) +
-               " in the stream; migration only carries channels in SYNTHETIC";
-    }
-    fn_regs_.after_load();
-    switch_.port_changed(fn_);
-    offer_if_allowed(); // the destination offers its own VF if its policy allows
-    update_interrupts();
-    return std::nullopt;
 }
 
 } // namespace sriovnic::synth

@@ -8,7 +8,8 @@
 //   CTRL requests / EVENT messages ....... Control / EventQueue
 //   SWITCH, offer, revoke ................ DataPath
 // and carries out the host's operations (offer, revoke, policy, MTU,
-// offloads) and the card's events (VF presence, links, resets).
+// offloads), the card's events (VF presence, links, resets) and live
+// migration (channel_migration.cpp).
 #pragma once
 
 #include "card_bus.hpp"
@@ -86,6 +87,17 @@ public:
     const MacAddr &mac() const { return host_.mac; }
 
     SriovnicSynthRegs &regs() { return regs_; }
+
+    // Live migration (sriovnic_core_synth_migration_begin() and the rest).
+    void migration_begin(bool vm_running);
+    bool migration_end(bool completed);
+    bool holds_migration() const
+    {
+        return migration_ == SRIOVNIC_SYNTH_MIGRATION_OUTGOING && state() == DpState::revoking;
+    }
+    void incoming_migration() { migration_ = SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN; }
+    bool vm_running(bool running);
+    void pre_save();
     std::optional<std::string> post_load();
 
     // SwitchPort
@@ -95,7 +107,12 @@ public:
     void vlan_filtered() override {}
 
     // TimerService::Client
-    void on_timer() override { datapath_.on_timer(); update_interrupts(); }
+    void on_timer() override
+    {
+        datapath_.on_timer();
+        offer_deferred();
+        update_interrupts();
+    }
 
 private:
     // NetPath::Owner
@@ -119,7 +136,14 @@ private:
     void queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset);
     void replay_events();
     void update_interrupts();
-    void offer_if_allowed();
+    // Offers the VF if the policy allows and it is present; true if it did.
+    // A migration defers the offer to its end.
+    bool offer_if_allowed();
+    // The offer a migration deferred, once it is over and nothing is offered.
+    bool offer_deferred();
+    // Revokes what the policy no longer allows (reason POLICY).
+    void enforce_policy();
+    std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
 
     uint16_t fn_;
     CardLink &card_;
@@ -139,6 +163,9 @@ private:
     Control control_;
     bool link_up_ = true;
     bool vf_was_present_ = false;
+    SriovnicSynthOnMigration on_migration_;
+    SriovnicSynthMigrationPhase migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
+    bool offer_after_migration_ = false;
 };
 
 } // namespace sriovnic::synth

@@ -177,10 +177,31 @@ void DataPath::replay()
     }
     actions_.send_event(offer_message());
     if (state() == DpState::revoking) {
-        const uint64_t now = actions_.now_ns();
-        const uint64_t left_ms =
-            revoke_deadline_ns_ > now ? (revoke_deadline_ns_ - now + 999'999) / 1'000'000 : 1;
-        send_revoke(revoke_reason_, 0, uint32_t(left_ms));
+        send_revoke(revoke_reason_, 0, revoke_left_ms());
+    }
+}
+
+uint32_t DataPath::revoke_left_ms()
+{
+    const uint64_t now = actions_.now_ns();
+    return revoke_deadline_ns_ > now ? uint32_t((revoke_deadline_ns_ - now + 999'999) / 1'000'000)
+                                     : 1;
+}
+
+void DataPath::restore_revoke(uint8_t reason, uint32_t left_ms)
+{
+    revoke_reason_ = last_reason_ = reason;
+    last_timed_out_ = last_surprise_ = false;
+    revoke_deadline_ns_ = actions_.now_ns() + uint64_t(left_ms) * 1'000'000;
+    actions_.arm_timer(revoke_deadline_ns_);
+}
+
+void DataPath::limit_revoke(uint32_t max_ms)
+{
+    const uint64_t limit = actions_.now_ns() + uint64_t(max_ms) * 1'000'000;
+    if (state() == DpState::revoking && revoke_deadline_ns_ > limit) {
+        revoke_deadline_ns_ = limit;
+        actions_.arm_timer(revoke_deadline_ns_);
     }
 }
 

@@ -68,6 +68,14 @@ public:
     // Waiting events describing the current state (EVENT queue enabled).
     void replay();
 
+    // A request revoke in flight, as migration carries it: its time left
+    // (rounded up to a millisecond, at least 1), and the restore on load.
+    uint32_t revoke_left_ms();
+    void restore_revoke(uint8_t reason, uint32_t left_ms);
+    // Brings a request revoke's deadline forward to `max_ms` from now if it
+    // is later (the guest had more time than a migration waits).
+    void limit_revoke(uint32_t max_ms);
+
     uint8_t last_revoke_reason() const { return last_reason_; }
     bool last_revoke_timed_out() const { return last_timed_out_; }
     bool last_revoke_surprise() const { return last_surprise_; }
@@ -86,7 +94,7 @@ private:
     uint16_t paired_vf_;
     uint16_t total_vfs_;
     Actions &actions_;
-    // Runtime state of a request revoke (never migrated: migration waits for SYNTHETIC).
+    // Runtime state of a request revoke (migrated as the time left: revoke_left_ms()).
     uint64_t revoke_deadline_ns_ = 0;
     uint8_t revoke_reason_ = 0;
     uint8_t last_reason_ = 0;

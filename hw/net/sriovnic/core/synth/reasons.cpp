@@ -69,6 +69,14 @@ SriovnicSynthReasons why_not_on_vf(const SriovnicSynthInfo &info, uint8_t revoki
     if (!info.sriov_allowed) {
         b.add(SRIOVNIC_SYNTH_WHY_POLICY, "SR-IOV is disabled by host policy");
     }
+    if (info.migration == SRIOVNIC_SYNTH_MIGRATION_OUTGOING) {
+        b.add(SRIOVNIC_SYNTH_WHY_MIGRATING,
+              "revoked for migration: a live migration is in progress; the VF is offered "
+              "again when it ends (here if it fails, on the destination if its policy allows)");
+    } else if (info.migration == SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN && state == DpState::synthetic) {
+        b.add(SRIOVNIC_SYNTH_WHY_MIGRATING,
+              "the VM has not run since its migration: the VF is offered once it runs");
+    }
     if (!(info.dev_features & SRIOVNIC_SYNTH_F_DATAPATH)) {
         b.add(SRIOVNIC_SYNTH_WHY_HOST_NO_DATAPATH,
               "the host does not offer the data-path feature to the guest (datapath=off)");
