@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from sriovnic_pci import (R, RAM_MSG, SRIOV_CTRL, SRIOV_NUM_VF, Card, QueuePair, load_state,
@@ -92,6 +93,7 @@ class PreviousRelease(StreamTest):
         self.assertEqual(info["status"], "completed",
                          f"{info.get('error-desc')}\n{self.m.log()}")
         self.c = Card(self.m, setup=False)
+        self.announced = set()
 
     def functions(self):
         return {"pf": None, **{f"vf{n}": n for n in range(self.rec["vfs"])}}
@@ -145,12 +147,28 @@ class PreviousRelease(StreamTest):
                              f"{key}: reading the registers latched no error")
 
     def recv(self, timeout=10):
-        """The next frame on the wire, past the RARP announcements QEMU sends
-        for the NIC after an incoming migration (net/announce.c)."""
+        """The next frame on the wire, past the RARP announcements sent after
+        an incoming migration (QEMU's for the PF, net/announce.c, and the
+        card's for its other addresses), which are kept in self.announced as
+        (source MAC, VLAN ID or 0)."""
         while True:
             frame = self.w.recv(timeout)
-            if frame[12:14] != ETH_P_RARP.to_bytes(2, "big"):
+            tagged_frame = frame[12:14] == (0x8100).to_bytes(2, "big")
+            ethertype = frame[16:18] if tagged_frame else frame[12:14]
+            if ethertype != ETH_P_RARP.to_bytes(2, "big"):
                 return frame
+            vid = int.from_bytes(frame[14:16], "big") & 0xFFF if tagged_frame else 0
+            self.announced.add((frame[6:12], vid))
+
+    def test_every_receiving_address_is_announced(self):
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and len(self.announced) < 3:
+            try:
+                self.recv(timeout=max(0.01, deadline - time.monotonic()))
+            except AssertionError:
+                break
+        self.assertEqual(self.announced, {(PF_MAC, 0), (VF_MACS[0], 0), (VF_MACS[1], 42)},
+                         "the PF's MAC by QEMU, each VF's by the card, on its port VLAN")
 
     def assert_quiet(self):
         try:
