@@ -369,6 +369,43 @@ class SynthHostControl(unittest.TestCase):
         self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
         self.assert_on_vf()
 
+    def features(self, dev):
+        """{feature: "on"/"off"} from ethtool -k."""
+        out = self.g.sh(f"ethtool -k {dev}")
+        return dict(re.findall(r"^\s*([\w-]+): (on|off)", out, re.M))
+
+    def test_4_host_offload_recommendation_reaches_both_netdevs(self):
+        g, synth, vf = self.g, self.synth, self.vf
+        self.assert_on_vf()
+        for dev in (synth, vf):
+            self.assertEqual(self.features(dev)["tcp-segmentation-offload"], "on", dev)
+        g.qmp("sriovnic-set-policy", id="synth0", **{"sriov-allowed": True,
+                                                       "offloads": ["csum-tx", "csum-rx"]})
+        for dev in (synth, vf):
+            wait_for(g, f"ethtool -k {dev}", r"tcp-segmentation-offload: off")
+            self.assertEqual(self.features(dev)["tx-checksumming"], "on", dev)
+        self.assert_on_vf()  # traffic goes on, still on the VF
+        g.qmp("sriovnic-set-policy", id="synth0", **{"sriov-allowed": True, "offloads": []})
+        for dev in (synth, vf):
+            wait_for(g, f"ethtool -k {dev}", r"tx-checksumming: off")
+            self.assertEqual(self.features(dev)["rx-checksumming"], "off", dev)
+        g.qmp("sriovnic-set-policy", id="synth0", **{"sriov-allowed": True, "offloads":
+                                                       ["csum-tx", "csum-rx", "tso4", "tso6"]})
+        for dev in (synth, vf):
+            wait_for(g, f"ethtool -k {dev}", r"tcp-segmentation-offload: on")
+        # A re-joined VF gets the synthetic netdev's offloads, also ones the
+        # user turned off.
+        g.sh(f"ethtool -K {synth} tso off")
+        wait_for(g, f"ethtool -k {vf}", r"tcp-segmentation-offload: off")
+        g.qmp("sriovnic-revoke", id="synth0", reason="admin")
+        wait_channel(g, "synthetic")
+        g.sh(f"ethtool -K {vf} tso on")  # released: its own again
+        g.qmp("sriovnic-offer", id="synth0")
+        self.assert_on_vf()
+        self.assertEqual(self.features(vf)["tcp-segmentation-offload"], "off")
+        g.sh(f"ethtool -K {synth} tso on")
+        wait_for(g, f"ethtool -k {vf}", r"tcp-segmentation-offload: on")
+
 
 if __name__ == "__main__":
     unittest.main()

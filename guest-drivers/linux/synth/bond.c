@@ -230,7 +230,32 @@ static void synth_use_synthetic_path(struct synth_priv *p, bool tell_device)
 		synth_switch_datapath(p, false);
 }
 
-/* Pushes the synthetic netdev's MTU, MAC and rx-mode to the VF and opens it. */
+#define SYNTH_CSUM_FEATURES	(NETIF_F_HW_CSUM | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM)
+#define SYNTH_PUSHED_FEATURES	(SYNTH_CSUM_FEATURES | NETIF_F_RXCSUM | NETIF_F_TSO | NETIF_F_TSO6)
+
+/*
+ * The VF's checksum, TSO and receive-checksum offloads follow the synthetic
+ * netdev's `features`, as far as the VF has them. Under rtnl.
+ */
+void synth_vf_push_features(struct synth_priv *p, netdev_features_t features)
+{
+	struct net_device *vf = synth_vf(p);
+	netdev_features_t want;
+
+	if (!vf)
+		return;
+	want = features & (NETIF_F_RXCSUM | NETIF_F_TSO | NETIF_F_TSO6);
+	if (features & NETIF_F_HW_CSUM)
+		want |= SYNTH_CSUM_FEATURES;
+	want = (vf->wanted_features & ~SYNTH_PUSHED_FEATURES) |
+	       (want & vf->hw_features & SYNTH_PUSHED_FEATURES);
+	if (want == vf->wanted_features)
+		return;
+	vf->wanted_features = want;
+	netdev_update_features(vf);
+}
+
+/* Pushes the synthetic netdev's MTU, MAC, rx-mode and offloads to the VF and opens it. */
 static void synth_vf_setup(struct synth_priv *p, struct net_device *vf)
 {
 	struct net_device *ndev = p->ndev;
@@ -255,6 +280,7 @@ static void synth_vf_setup(struct synth_priv *p, struct net_device *vf)
 		p->vf_promisc = true;
 	if ((ndev->flags & IFF_ALLMULTI) && !p->vf_allmulti && !dev_set_allmulti(vf, 1))
 		p->vf_allmulti = true;
+	synth_vf_push_features(p, ndev->features);
 	netif_addr_lock_bh(ndev);
 	dev_uc_sync(vf, ndev);
 	dev_mc_sync(vf, ndev);

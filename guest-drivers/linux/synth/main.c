@@ -664,6 +664,8 @@ static void synth_handle_event(struct synth_priv *p, const u8 *msg)
 	case SRIOVNIC_SYNTH_EV_OFFLOAD:
 		p->offloads = sriovnic_synth_rd32(msg, offsetof(struct sriovnic_synth_ev_offload,
 								 offloads));
+		/* synth_fix_features applies it; synth_set_features passes it on to the VF. */
+		netdev_update_features(p->ndev);
 		break;
 	case SRIOVNIC_SYNTH_EV_VF_OFFER: {
 		struct synth_offer o;
@@ -840,6 +842,29 @@ static void synth_change_rx_flags(struct net_device *ndev, int change)
 	synth_vf_change_rx_flags(netdev_priv(ndev), change);
 }
 
+/* The host's recommendation (EV_OFFLOAD) limits what can be turned on. */
+static netdev_features_t synth_fix_features(struct net_device *ndev, netdev_features_t features)
+{
+	struct synth_priv *p = netdev_priv(ndev);
+
+	if (!(p->offloads & SRIOVNIC_SYNTH_F_CSUM_TX))
+		features &= ~(NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6);
+	if (!(p->offloads & SRIOVNIC_SYNTH_F_TSO4))
+		features &= ~NETIF_F_TSO;
+	if (!(p->offloads & SRIOVNIC_SYNTH_F_TSO6))
+		features &= ~NETIF_F_TSO6;
+	if (!(p->offloads & SRIOVNIC_SYNTH_F_CSUM_RX))
+		features &= ~NETIF_F_RXCSUM;
+	return features;
+}
+
+/* ethtool -K or a new recommendation: the joined VF follows. */
+static int synth_set_features(struct net_device *ndev, netdev_features_t features)
+{
+	synth_vf_push_features(netdev_priv(ndev), features);
+	return 0;
+}
+
 static const struct net_device_ops synth_netdev_ops = {
 	.ndo_open = synth_open,
 	.ndo_stop = synth_stop,
@@ -848,6 +873,8 @@ static const struct net_device_ops synth_netdev_ops = {
 	.ndo_set_rx_mode = synth_set_rx_mode,
 	.ndo_change_rx_flags = synth_change_rx_flags,
 	.ndo_get_stats64 = synth_get_stats64,
+	.ndo_fix_features = synth_fix_features,
+	.ndo_set_features = synth_set_features,
 	.ndo_validate_addr = eth_validate_addr,
 };
 
@@ -953,6 +980,7 @@ static int synth_negotiate(struct synth_priv *p)
 	if (!(synth_rd(p, SRIOVNIC_SYNTH_REG_FEATURES_OK) & SRIOVNIC_SYNTH_FEATURES_OK_BIT))
 		return -EIO;
 	p->features = want;
+	p->offloads = synth_rd(p, SRIOVNIC_SYNTH_REG_OFFLOADS) & want;
 	return 0;
 }
 

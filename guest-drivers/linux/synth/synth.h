@@ -152,6 +152,7 @@ void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer);
 void synth_on_revoke(struct synth_priv *p, bool surprise);
 void synth_release_vf(struct synth_priv *p);
 void synth_takeover_work(struct work_struct *work);
+void synth_vf_push_features(struct synth_priv *p, netdev_features_t features);
 bool synth_tx_via_vf(struct synth_priv *p, struct sk_buff *skb);
 int synth_vf_change_mtu(struct synth_priv *p, int mtu);
 void synth_vf_sync_rx_mode(struct synth_priv *p);
