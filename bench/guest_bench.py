@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Guest-level benchmarks, printed (not asserted): TCP throughput guest->host
-and host->guest through sriovnic's PF and a VF, and through QEMU's own
+and host->guest through sriovnic's PF and a VF, the synthetic channel's netdev
+on its own path and bonded to its VF, and through QEMU's own
 virtio-net-pci, igb and an igb VF, all on the same -netdev user backend in
 the same run, as ratios; and the time a guest takes to enable VFs.
 
@@ -71,6 +72,33 @@ def setup_sriovnic_vf(g):
     return "vf"
 
 
+SYNTH = ["-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
+         "-device", "sriovnic-synth,bus=rp1,pf=nic0,vf=0,mac=02:53:52:00:03:01"]
+LOAD_SYNTH = "insmod /lib/modules/sriovnic/sriovnic_synth.ko"
+
+
+def setup_synthetic(g):
+    """The synthetic netdev on its own path: no VF is enabled."""
+    g.sh(f"{LOAD_DRIVERS} && {LOAD_SYNTH}")
+    _, dev = first_netdev(g, "5352:0003")
+    dhcp(g, dev)
+    return None
+
+
+def setup_synth_bonded(g):
+    """The synthetic netdev with VF 0 joined: the data path is the VF's."""
+    g.sh(f"{LOAD_DRIVERS} && {LOAD_SYNTH}")
+    _, dev = first_netdev(g, "5352:0003")
+    dhcp(g, dev)
+    _, pf = first_netdev(g, "5352:0001")
+    g.sh(f"ip link set {pf} up; echo 1 > /sys/class/net/{pf}/device/sriov_numvfs")
+    for _ in range(100):
+        if "data_path_vf: 1" in g.sh(f"ethtool -S {dev} | grep data_path_vf"):
+            return None
+        g.sh("sleep 0.1")
+    raise RuntimeError("the VF did not take over the data path")
+
+
 def setup_virtio(g):
     g.sh("modprobe virtio_net")
     _, dev = first_netdev(g, "1af4:")
@@ -98,6 +126,10 @@ def setup_igb_vf(g):
 CONFIGS = [
     ("sriovnic PF", ["-device", "sriovnic,bus=rp0,netdev=n0,vfs=8"], setup_sriovnic_pf),
     ("sriovnic VF", ["-device", "sriovnic,bus=rp0,netdev=n0,vfs=8"], setup_sriovnic_vf),
+    ("synthetic", ["-device", "sriovnic,bus=rp0,netdev=n0,vfs=8,id=nic0", *SYNTH],
+     setup_synthetic),
+    ("synthetic+VF", ["-device", "sriovnic,bus=rp0,netdev=n0,vfs=8,id=nic0", *SYNTH],
+     setup_synth_bonded),
     ("virtio-net-pci", ["-device", "virtio-net-pci,bus=rp0,netdev=n0"], setup_virtio),
     ("igb", ["-device", "igb,bus=rp0,netdev=n0"], setup_igb),
     ("igb VF", ["-device", "igb,bus=rp0,netdev=n0"], setup_igb_vf),
@@ -121,7 +153,7 @@ def throughput():
     print(f"{'':16s} {'guest->host':>12s} {'host->guest':>12s}")
     for name, (tx, rx) in results.items():
         print(f"{name:16s} {tx:12.0f} {rx:12.0f}")
-    for ours in ("sriovnic PF", "sriovnic VF"):
+    for ours in ("sriovnic PF", "sriovnic VF", "synthetic", "synthetic+VF"):
         for base in ("virtio-net-pci", "igb", "igb VF"):
             otx, orx = results[ours]
             btx, brx = results[base]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): the core's per-packet path (Google Benchmark) and
-# guest-level throughput of sriovnic's PF and VF against QEMU's virtio-net-pci,
+# guest-level throughput of sriovnic's PF, VF and synthetic channel against QEMU's virtio-net-pci,
 # igb and igb VF in the same run, printed as figures and ratios.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
