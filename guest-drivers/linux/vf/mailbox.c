@@ -76,6 +76,13 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 		break;
 	}
 out:
+	if (err == -ETIMEDOUT && sriovnic_vf_pf_answers(vf)) {
+		priv->mbx_timeouts++;
+		WRITE_ONCE(vf->pf_silent, true);
+		if (net_ratelimit())
+			netdev_warn(priv->netdev,
+				    "mailbox request %u timed out: the PF does not answer\n", op);
+	}
 	mutex_unlock(&vf->mbx_lock);
 	return err;
 }
@@ -85,10 +92,17 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_HELLO, SRIOVNIC_MBX_API_VERSION, reply);
 
-	/* Every reply carries the sender's API, 1 or more. */
+	/*
+	 * Every reply carries the sender's API, 1 or more. A PF that answered
+	 * before and timed out now is still there, only silent: keep using the
+	 * mailbox (the multicast filter stays the PF's to set) until it answers.
+	 */
+	if (err == -ETIMEDOUT && READ_ONCE(vf->pf_silent))
+		return err;
 	vf->pf_api = err ? 0 : SRIOVNIC_MBX_VERSION(reply[0]);
 	if (err)
 		return err;
+	WRITE_ONCE(vf->pf_silent, false);
 	vf->priv->netdev->max_mtu = clamp_t(u32, reply[3], SRIOVNIC_MTU_MIN, SRIOVNIC_MTU_MAX);
 	return 0;
 }
