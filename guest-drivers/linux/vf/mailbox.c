@@ -33,12 +33,18 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	struct sriovnic_priv *priv = vf->priv;
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
+	u32 status;
 
 	if (sriovnic_vf_state(vf) == SRIOVNIC_VF_GONE)
 		return -ENODEV;
 	mutex_lock(&vf->mbx_lock);
-	for (waited = 0; sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY;
+	for (waited = 0; (status = sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS)) &
+			 SRIOVNIC_MBX_STATUS_BUSY;
 	     waited += 200) {
+		if (status == ~0u) {
+			err = -ENODEV; /* removed under us: nobody is there to answer */
+			goto out;
+		}
 		if (waited >= SRIOVNIC_MBX_TIMEOUT_US)
 			goto out;
 		usleep_range(100, 200);
@@ -50,7 +56,12 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	for (waited = 0; waited < SRIOVNIC_MBX_TIMEOUT_US; waited += 200) {
 		u32 w0;
 
-		if (!(sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG)) {
+		status = sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS);
+		if (status == ~0u) {
+			err = -ENODEV;
+			break;
+		}
+		if (!(status & SRIOVNIC_MBX_STATUS_MSG)) {
 			usleep_range(100, 200);
 			continue;
 		}

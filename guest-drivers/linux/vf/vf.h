@@ -58,7 +58,10 @@ static inline bool sriovnic_vf_pf_answers(struct sriovnic_vf *vf)
 	return vf->pf_api != 0;
 }
 
-/* Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP or -ETIMEDOUT. */
+/*
+ * Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP,
+ * -ETIMEDOUT (counted in mbx_timeouts if the PF answered before) or -ENODEV.
+ */
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply);
 int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 			     unsigned int nargs, u32 *reply);
