@@ -6,10 +6,12 @@ import time
 import unittest
 
 from sriovnic_pci import (BUS, CAP_MSIX, CMD_MASTER, CMD_MEMORY, PCI_COMMAND, RAM_MSG, R, Card,
-                          machine_args)
+                          QueuePair, machine_args, stat_reg)
 from qemu_machine import Machine, QemuError, find_cap
 
 LINK_MSG = 0xF1A90001
+PF_MBX_PENDING0 = 0x0110  # SRIOVNIC_REG_PF_MBX_PENDING(0): VFs 0-31
+VF_MACS = [bytes.fromhex("525400000100"), bytes.fromhex("525400000101")]
 
 
 class Faults(unittest.TestCase):
@@ -101,8 +103,8 @@ class Faults(unittest.TestCase):
         self.card.enable_vfs(1)
         refused("'id': no sriovnic device with id or QOM path 'nic9'",
                 id="nic9", vf=0, fault="link-flap")
-        refused("'fault' must be 'link-flap', 'surprise-removal', 'restore' or 'flr' "
-                "\\(got 'meltdown'\\)",
+        refused("'fault' must be 'link-flap', 'surprise-removal', 'restore', 'flr', "
+                "'mailbox-timeout' or 'dma-error' \\(got 'meltdown'\\)",
                 id="nic0", vf=0, fault="meltdown")
         refused("'vf' 2 is out of range: the card has 2 VFs \\(0..1\\)",
                 id="nic0", vf=2, fault="link-flap")
@@ -116,9 +118,18 @@ class Faults(unittest.TestCase):
                 id="nic0", vf=0, fault="restore", **{"duration-ms": 5})
         refused("'duration-ms' does not apply to 'flr'",
                 id="nic0", vf=0, fault="flr", **{"duration-ms": 5})
+        refused("'duration-ms' must be between 1 and 3600000 \\(got 0\\)",
+                id="nic0", vf=0, fault="mailbox-timeout", **{"duration-ms": 0})
+        refused("'duration-ms' must be between 1 and 3600000 \\(got 3600001\\)",
+                id="nic0", vf=0, fault="dma-error", **{"duration-ms": 3600001})
+        refused("'vf' 1 is not enabled \\(1 VFs enabled now\\)",
+                id="nic0", vf=1, fault="dma-error")
         refused("VF 0 is not surprise-removed: nothing to restore",
                 id="nic0", vf=0, fault="restore")
         self.assertTrue(self.link_up(0), "a refused fault changes nothing")
+        info = self.vf_info(0)
+        self.assertFalse(info["mailbox-timeout"])
+        self.assertFalse(info["dma-error"])
 
     def test_surprise_removal_reads_all_ones_until_restore(self):
         c = self.card
@@ -190,6 +201,119 @@ class Faults(unittest.TestCase):
         self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="surprise-removal")
         with self.assertRaisesRegex(QemuError, "VF 1 is surprise-removed: restore it first"):
             self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="flr")
+
+    # --- mailbox timeout ---------------------------------------------------
+
+    def vf_send_request(self, vf, word0):
+        c = self.card
+        c.wr(R["REG_MBX_BASE"], word0, vf=vf)  # MBX_VF_MSG(0)
+        c.wr(R["REG_MBX_CTRL"], R["MBX_CTRL_SEND"], vf=vf)
+
+    def pf_pending(self):
+        return self.card.rd(PF_MBX_PENDING0)
+
+    def test_mailbox_timeout_holds_the_vfs_message_until_it_ends(self):
+        c = self.card
+        c.enable_vfs(2)
+        c.wr(R["REG_INT_CAUSE"], 0xFFFFFFFF)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=1, fault="mailbox-timeout",
+                   **{"duration-ms": 200})
+        self.assertTrue(self.vf_info(1)["mailbox-timeout"])
+        self.assertFalse(self.vf_info(0)["mailbox-timeout"])
+        self.vf_send_request(1, 0x0102)
+        self.assertEqual(c.rd(R["REG_MBX_STATUS"], vf=1), R["MBX_STATUS_BUSY"],
+                         "the VF's message is sent, not taken")
+        self.assertEqual(self.pf_pending(), 0, "the PF is not told")
+        self.assertFalse(c.rd(R["REG_INT_CAUSE"]) & R["INT_MBX"])
+        c.wr(c.admin_reg(1, R["VFA_MBX_CTRL"]), R["MBX_CTRL_ACK"])
+        self.assertEqual(c.rd(R["REG_MBX_STATUS"], vf=1), R["MBX_STATUS_BUSY"],
+                         "a blind ACK from the PF takes nothing")
+        self.vf_send_request(0, 0x0101)
+        self.assertEqual(self.pf_pending(), 0b01, "VF 0's mailbox still works")
+        c.wr(c.admin_reg(0, R["VFA_MBX_CTRL"]), R["MBX_CTRL_ACK"])
+        c.wr(R["REG_INT_CAUSE"], 0xFFFFFFFF)
+
+        self.step_ms(199)
+        self.assertEqual(self.pf_pending(), 0)
+        self.step_ms(1)
+        self.assertEqual(self.pf_pending(), 0b10, "delivered when the fault ends")
+        self.assertTrue(c.rd(R["REG_INT_CAUSE"]) & R["INT_MBX"])
+        self.assertFalse(self.vf_info(1)["mailbox-timeout"])
+        c.wr(c.admin_reg(1, R["VFA_MBX_CTRL"]), R["MBX_CTRL_ACK"])
+        self.assertEqual(c.rd(R["REG_MBX_STATUS"], vf=1), 0)
+
+    def test_mailbox_timeout_lasts_a_second_by_default(self):
+        self.card.enable_vfs(1)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="mailbox-timeout")
+        self.step_ms(999)
+        self.assertTrue(self.vf_info(0)["mailbox-timeout"])
+        self.step_ms(1)
+        self.assertFalse(self.vf_info(0)["mailbox-timeout"])
+
+    # --- DMA error ----------------------------------------------------------
+
+    def bring_up_vfs(self):
+        c = self.card
+        c.enable_vfs(2)
+        pairs = []
+        for vf in range(2):
+            c.set_mac(VF_MACS[vf], vf=vf)
+            pairs.append(QueuePair(c, 1 + vf, vf=vf))
+            c.wr(R["REG_CTRL"], R["CTRL_ENABLE"], vf=vf)
+        return pairs
+
+    def test_dma_error_fails_the_next_dma_and_the_vf_recovers_by_restarting_its_ring(self):
+        c = self.card
+        vf0, vf1 = self.bring_up_vfs()
+        frame = VF_MACS[0] + VF_MACS[1] + b"\x88\xb5" + bytes(range(60))
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="dma-error")
+        self.assertTrue(self.vf_info(0)["dma-error"])
+        vf1.send(frame)  # VF 0's RX descriptor read fails
+        self.assertFalse(vf0.rd("Q_RX_CTRL") & R["QCTRL_ENABLE"], "its RX ring stopped")
+        self.assertTrue(vf0.rd("Q_TX_CTRL") & R["QCTRL_ENABLE"], "its TX ring goes on")
+        self.assertEqual(c.rd(stat_reg(R["STAT_DMA_ERRORS"]), vf=0), 1)
+        self.assertTrue(c.rd(R["REG_ERR_CAUSE"], vf=0) & R["ERR_DMA"])
+        self.assertFalse(vf0.rx_ready())
+        self.assertFalse(self.vf_info(0)["dma-error"], "one DMA consumed it")
+        self.assertEqual(c.rd(stat_reg(R["STAT_DMA_ERRORS"]), vf=1), 0)
+
+        vf0 = QueuePair(c, 1, vf=0)  # the driver's recovery: the ring set up again
+        vf1.send(frame)
+        self.assertEqual(vf0.receive().data, frame)
+
+    def test_dma_error_with_a_duration_fails_every_dma_until_it_ends(self):
+        c = self.card
+        vf0, vf1 = self.bring_up_vfs()
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="dma-error",
+                   **{"duration-ms": 50})
+        frame = VF_MACS[1] + VF_MACS[0] + b"\x88\xb5" + bytes(range(60))
+        vf0.send(frame)
+        self.assertFalse(vf0.rd("Q_TX_CTRL") & R["QCTRL_ENABLE"])
+        vf0 = QueuePair(c, 1, vf=0)
+        vf0.send(frame)
+        self.assertFalse(vf0.rd("Q_TX_CTRL") & R["QCTRL_ENABLE"], "still failing")
+        self.assertEqual(c.rd(stat_reg(R["STAT_DMA_ERRORS"]), vf=0), 2)
+        self.assertFalse(vf1.rx_ready())
+        self.step_ms(50)
+        self.assertFalse(self.vf_info(0)["dma-error"])
+        vf0 = QueuePair(c, 1, vf=0)
+        vf0.send(frame)
+        self.assertEqual(vf1.receive().data, frame)
+
+    def test_fault_begin_and_end_are_traced(self):
+        self.card.enable_vfs(1)
+        self.m.hmp("trace-event sriovnic_fault on")
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="mailbox-timeout",
+                   **{"duration-ms": 5})
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="dma-error",
+                   **{"duration-ms": 5})
+        self.step_ms(5)
+        self.m.qmp("stop")
+        time.sleep(0.2)
+        log = self.m.log()
+        for fault in ("mailbox-timeout", "dma-error"):
+            self.assertIn(f"sriovnic_fault vf=0 injected {fault} active=1", log)
+            self.assertIn(f"sriovnic_fault vf=0 injected {fault} active=0", log)
 
     def test_injection_is_traced(self):
         self.card.enable_vfs(1)

@@ -39,6 +39,7 @@ const SriovnicPlatformOps ops = {
     nullptr, // trace_synth_datapath
     nullptr, // vf_serial
     nullptr, // synth_datapath_changed
+    nullptr, // trace_fault
 };
 
 SriovnicCoreConfig config(uint16_t vfs)

@@ -151,10 +151,7 @@ public:
         case 15: start_synth_queue(); break;
         case 16: synth_message(); break;
         case 17: host_operation(); break;
-        case 18:
-            std::ignore = device_->inject_fault(uint16_t(pick(kVfs + 1)), unsigned(pick(4)),
-                                                uint32_t(pick(4) ? pick(5) : rng_()));
-            break;
+        case 18: inject_fault(); break;
         default: synth_frame(); break;
         }
         check_outputs();
@@ -522,12 +519,33 @@ private:
         (accepted ? reach.migrations_taken : reach.migrations_refused)++;
     }
 
+    // The host injects any fault (or an unknown one) on any VF, for a few ms
+    // or for ever; the guest's random work goes on through it.
+    void inject_fault()
+    {
+        const unsigned fault = unsigned(pick(SRIOVNIC_INJECT_COUNT + 1));
+        uint16_t vf = uint16_t(pick(kVfs + 1));
+        if (fault == SRIOVNIC_INJECT_RESTORE) {
+            for (uint16_t n = 0; n < kVfs; n++) {
+                vf = device_->vf_removed(n) ? n : vf; // one that can be, if any
+            }
+        }
+        // 0 (the fault's default) half the time: a removal then lasts until restored.
+        const uint32_t duration_ms = pick(2) ? 0 : uint32_t(pick(4) ? pick(5) : rng_());
+        const auto refused = device_->inject_fault(vf, fault, duration_ms);
+        if (!refused) {
+            ASSERT_LT(fault, SRIOVNIC_INJECT_COUNT);
+            reach.faults[fault]++;
+        }
+    }
+
 public:
     // How deep the chaos got, so that a change which makes it shallow shows.
     struct Reach {
         size_t interrupts = 0, frames_out = 0, dma = 0, bar_accesses = 0;
         size_t migrations_taken = 0, migrations_refused = 0;
         size_t synth_requests = 0, synth_transitions = 0;
+        std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{}; // accepted, per fault
     } reach;
 
 private:
@@ -588,6 +606,9 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
         EXPECT_GT(r.migrations_refused, 0u);
         EXPECT_GT(r.synth_requests, 10u);
         EXPECT_GT(r.synth_transitions, 10u);
+        for (unsigned f = 0; f < SRIOVNIC_INJECT_COUNT; f++) {
+            EXPECT_GT(r.faults[f], 0u) << "fault " << f << " was never injected";
+        }
     }
 }
 

@@ -48,7 +48,7 @@ static int sriovnic_get_sset_count(struct net_device *netdev, int sset)
 
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return SRIOVNIC_NUM_STATS + 2 * priv->num_qpairs * SRIOVNIC_QUEUE_STATS + 1;
+	return SRIOVNIC_NUM_STATS + 2 * priv->num_qpairs * SRIOVNIC_QUEUE_STATS + 3;
 }
 
 static void sriovnic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
@@ -67,6 +67,8 @@ static void sriovnic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 			ethtool_sprintf(&data, "tx%u_%s", q, sriovnic_queue_stats[s]);
 	}
 	ethtool_puts(&data, "device_error_events");
+	ethtool_puts(&data, "ring_restarts");
+	ethtool_puts(&data, "mbx_timeouts");
 }
 
 static void sriovnic_copy_qstats(struct sriovnic_qstats *st, u64 **out)
@@ -99,6 +101,8 @@ static void sriovnic_get_ethtool_stats(struct net_device *netdev,
 		sriovnic_copy_qstats(&priv->qp[i].tx_stats, &data);
 	}
 	*data++ = priv->err_events;
+	*data++ = priv->ring_restarts;
+	*data++ = priv->mbx_timeouts;
 }
 
 static void sriovnic_get_ringparam(struct net_device *netdev, struct ethtool_ringparam *ring,

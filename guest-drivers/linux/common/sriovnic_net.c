@@ -81,6 +81,8 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 		netdev_warn_once(priv->netdev,
 				 "device reported error cause 0x%x at offset 0x%x\n", err,
 				 sriovnic_rd(priv, SRIOVNIC_REG_ERR_ADDR));
+		if (err & SRIOVNIC_ERR_DMA)
+			schedule_work(&priv->restart_work);
 	}
 	return IRQ_HANDLED;
 }
@@ -380,6 +382,42 @@ static int sriovnic_reset_function(struct sriovnic_priv *priv)
 	return -ETIMEDOUT;
 }
 
+/* Whether the device stopped one of our rings (it does on a failed ring DMA). */
+static bool sriovnic_ring_stopped(struct sriovnic_priv *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < priv->num_qpairs; i++) {
+		u32 tx = sriovnic_qrd(&priv->qp[i], SRIOVNIC_Q_TX_CTRL);
+		u32 rx = sriovnic_qrd(&priv->qp[i], SRIOVNIC_Q_RX_CTRL);
+
+		if (!(tx & rx & SRIOVNIC_QCTRL_ENABLE))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A DMA error: if the device stopped a ring over it, set every ring up
+ * again (frames on the stopped ring are lost, as on a bus error). The
+ * netdev stays up throughout, so a bond above it sees no change.
+ */
+static void sriovnic_restart_work(struct work_struct *work)
+{
+	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, restart_work);
+	struct net_device *netdev = priv->netdev;
+
+	rtnl_lock();
+	if (priv->rings_up && sriovnic_ring_stopped(priv)) {
+		netdev_warn(netdev, "device stopped a ring after a DMA error: restarting the rings\n");
+		priv->ring_restarts++;
+		sriovnic_stop(netdev);
+		if (sriovnic_open(netdev))
+			dev_close(netdev);
+	}
+	rtnl_unlock();
+}
+
 /* The PF gave this VF a MAC: take it, as if the user had set it. */
 static void sriovnic_config_work(struct work_struct *work)
 {
@@ -433,6 +471,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
 	priv->is_vf = is_vf;
 	priv->ring_len = SRIOVNIC_RING_LEN;
 	INIT_WORK(&priv->config_work, sriovnic_config_work);
+	INIT_WORK(&priv->restart_work, sriovnic_restart_work);
 	if (role->mailbox)
 		INIT_WORK(&priv->mbx_work, role->mailbox);
 	priv->set_mc_hash = role->set_mc_hash;
@@ -542,6 +581,7 @@ void sriovnic_net_remove(struct pci_dev *pdev)
 	sriovnic_disable_misc_irq(priv);
 	free_irq(pci_irq_vector(pdev, 0), priv);
 	cancel_work_sync(&priv->config_work);
+	cancel_work_sync(&priv->restart_work);
 	if (priv->mbx_work.func)
 		cancel_work_sync(&priv->mbx_work);
 	for (i = 0; i < priv->max_qpairs; i++)

@@ -82,8 +82,11 @@ struct sriovnic_priv {
 	u32 ring_len;
 	u32 itr_usecs;			/* ethtool -C rx-usecs, every queue pair */
 	u64 err_events;
+	u64 ring_restarts;		/* rings set up again after the device stopped one */
+	u64 mbx_timeouts;		/* VF: mailbox requests the PF did not answer */
 	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */
 	struct work_struct config_work;	/* the PF changed our MAC */
+	struct work_struct restart_work; /* a DMA error may have stopped a ring */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
 	void *role;			/* the PF or VF driver's own state, set
 					 * before any interrupt or the netdev */

@@ -33,12 +33,18 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	struct sriovnic_priv *priv = vf->priv;
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
+	u32 status;
 
 	if (sriovnic_vf_state(vf) == SRIOVNIC_VF_GONE)
 		return -ENODEV;
 	mutex_lock(&vf->mbx_lock);
-	for (waited = 0; sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY;
+	for (waited = 0; (status = sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS)) &
+			 SRIOVNIC_MBX_STATUS_BUSY;
 	     waited += 200) {
+		if (status == ~0u) {
+			err = -ENODEV; /* removed under us: nobody is there to answer */
+			goto out;
+		}
 		if (waited >= SRIOVNIC_MBX_TIMEOUT_US)
 			goto out;
 		usleep_range(100, 200);
@@ -50,7 +56,12 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	for (waited = 0; waited < SRIOVNIC_MBX_TIMEOUT_US; waited += 200) {
 		u32 w0;
 
-		if (!(sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG)) {
+		status = sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS);
+		if (status == ~0u) {
+			err = -ENODEV;
+			break;
+		}
+		if (!(status & SRIOVNIC_MBX_STATUS_MSG)) {
 			usleep_range(100, 200);
 			continue;
 		}
@@ -76,6 +87,13 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 		break;
 	}
 out:
+	if (err == -ETIMEDOUT && sriovnic_vf_pf_answers(vf)) {
+		priv->mbx_timeouts++;
+		WRITE_ONCE(vf->pf_silent, true);
+		if (net_ratelimit())
+			netdev_warn(priv->netdev,
+				    "mailbox request %u timed out: the PF does not answer\n", op);
+	}
 	mutex_unlock(&vf->mbx_lock);
 	return err;
 }
@@ -85,10 +103,17 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf)
 	u32 reply[SRIOVNIC_MBX_WORDS];
 	int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_HELLO, SRIOVNIC_MBX_API_VERSION, reply);
 
-	/* Every reply carries the sender's API, 1 or more. */
+	/*
+	 * Every reply carries the sender's API, 1 or more. A PF that answered
+	 * before and timed out now is still there, only silent: keep using the
+	 * mailbox (the multicast filter stays the PF's to set) until it answers.
+	 */
+	if (err == -ETIMEDOUT && READ_ONCE(vf->pf_silent))
+		return err;
 	vf->pf_api = err ? 0 : SRIOVNIC_MBX_VERSION(reply[0]);
 	if (err)
 		return err;
+	WRITE_ONCE(vf->pf_silent, false);
 	vf->priv->netdev->max_mtu = clamp_t(u32, reply[3], SRIOVNIC_MTU_MIN, SRIOVNIC_MTU_MAX);
 	return 0;
 }

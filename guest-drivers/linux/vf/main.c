@@ -88,8 +88,12 @@ static void sriovnic_vf_replay_vlans(struct sriovnic_vf *vf)
 	unsigned int vid;
 
 	for_each_set_bit(vid, vf->vlans, VLAN_N_VID) {
-		if (sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_VLAN, vid | SRIOVNIC_VLAN_FILTER_ADD,
-					reply)) {
+		int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_VLAN,
+					      vid | SRIOVNIC_VLAN_FILTER_ADD, reply);
+
+		if (err == -ETIMEDOUT)
+			return; /* asked again once the PF answers */
+		if (err) {
 			netdev_warn(vf->priv->netdev, "PF no longer takes VLAN %u\n", vid);
 			clear_bit(vid, vf->vlans);
 		}
@@ -142,6 +146,56 @@ static bool sriovnic_vf_present(struct sriovnic_priv *priv)
 	return !pci_read_config_word(priv->pdev, PCI_COMMAND, &cmd) && cmd != 0xffff;
 }
 
+void sriovnic_vf_sync_pf(struct sriovnic_vf *vf)
+{
+	struct net_device *netdev = vf->priv->netdev;
+	u32 reply[SRIOVNIC_MBX_WORDS];
+	int err;
+
+	ASSERT_RTNL();
+	if (sriovnic_vf_hello(vf))
+		return;
+	if (netdev->mtu != ETH_DATA_LEN) {
+		err = sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, netdev->mtu, reply);
+		if (err == -EPERM || err == -EOPNOTSUPP) {
+			netdev_warn(netdev, "PF no longer grants MTU %u, back to %u\n",
+				    netdev->mtu, ETH_DATA_LEN);
+			if (vf->priv->rings_up)
+				sriovnic_change_mtu(netdev, ETH_DATA_LEN);
+			else
+				WRITE_ONCE(netdev->mtu, ETH_DATA_LEN);
+		}
+	}
+	sriovnic_vf_replay_vlans(vf);
+}
+
+/*
+ * A PF that stopped answering our requests: say hello each watchdog round
+ * until it answers, then send it what it may have missed (MTU, VLANs,
+ * multicast list).
+ */
+static void sriovnic_vf_resync(struct sriovnic_vf *vf)
+{
+	struct net_device *netdev = vf->priv->netdev;
+
+	/* Our last message still waits untaken: no use asking again yet. */
+	if (sriovnic_rd(vf->priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_BUSY)
+		return;
+	rtnl_lock();
+	if (vf->state == SRIOVNIC_VF_READY && READ_ONCE(vf->pf_silent)) {
+		sriovnic_vf_sync_pf(vf);
+		if (!READ_ONCE(vf->pf_silent)) {
+			netdev_info(netdev, "PF answers again: MTU, VLANs and multicast list sent again\n");
+			if (netif_running(netdev)) {
+				netif_addr_lock_bh(netdev);
+				sriovnic_set_rx_mode(netdev);
+				netif_addr_unlock_bh(netdev);
+			}
+		}
+	}
+	rtnl_unlock();
+}
+
 /*
  * The function was reset under us (PF reset or FLR): bring it back as it
  * was, MTU included. Called with rtnl held and the netdev stopped.
@@ -150,21 +204,13 @@ static void sriovnic_vf_recover(struct sriovnic_vf *vf, bool running)
 {
 	struct sriovnic_priv *priv = vf->priv;
 	struct net_device *netdev = priv->netdev;
-	u32 reply[SRIOVNIC_MBX_WORDS];
 
 	if (!sriovnic_vf_present(priv))
 		return; /* gone: the watchdog restores it if it comes back */
 	pci_restore_state(priv->pdev);
 	pci_save_state(priv->pdev); /* restoring consumes the saved state */
 	sriovnic_enable_misc_irq(priv);
-	if (!sriovnic_vf_hello(vf) && netdev->mtu != ETH_DATA_LEN &&
-	    sriovnic_vf_request(vf, SRIOVNIC_MBX_SET_MTU, netdev->mtu, reply)) {
-		netdev_warn(netdev, "PF no longer grants MTU %u, back to %u\n", netdev->mtu,
-			    ETH_DATA_LEN);
-		WRITE_ONCE(netdev->mtu, ETH_DATA_LEN);
-	}
-	if (sriovnic_vf_pf_answers(vf))
-		sriovnic_vf_replay_vlans(vf);
+	sriovnic_vf_sync_pf(vf);
 	if (running && sriovnic_open(netdev))
 		dev_close(netdev);
 	netdev_info(netdev, "recovered from a reset (MTU %u)\n", netdev->mtu);
@@ -255,6 +301,8 @@ static void sriovnic_vf_watchdog(struct work_struct *work)
 	enum sriovnic_vf_state state;
 
 	sriovnic_vf_check_presence(vf);
+	if (READ_ONCE(vf->pf_silent))
+		sriovnic_vf_resync(vf);
 	state = sriovnic_vf_state(vf);
 	if (state == SRIOVNIC_VF_READY || state == SRIOVNIC_VF_RESET_SEEN) {
 		bool seen = state == SRIOVNIC_VF_RESET_SEEN;

@@ -31,6 +31,8 @@ struct sriovnic_vf {
 	enum sriovnic_vf_state state;
 	struct mutex mbx_lock;		/* one request in flight */
 	u32 pf_api;			/* the PF driver's mailbox API; 0: no answer */
+	bool pf_silent;			/* a PF that answered stopped answering: the
+					 * watchdog says hello until it does again */
 	struct work_struct reset_work;	/* the PF was reset under us */
 	struct work_struct mc_work;	/* sends mc_hash to the PF */
 	u64 mc_hash;			/* the netdev's multicast list, hashed */
@@ -56,11 +58,16 @@ static inline bool sriovnic_vf_pf_answers(struct sriovnic_vf *vf)
 	return vf->pf_api != 0;
 }
 
-/* Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP or -ETIMEDOUT. */
+/*
+ * Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP,
+ * -ETIMEDOUT (counted in mbx_timeouts if the PF answered before) or -ENODEV.
+ */
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply);
 int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 			     unsigned int nargs, u32 *reply);
 int sriovnic_vf_hello(struct sriovnic_vf *vf);
+/* Hello, then our MTU and VLANs again; with rtnl held. */
+void sriovnic_vf_sync_pf(struct sriovnic_vf *vf);
 /* Whether the PF sets our multicast filter (mailbox API 2); else we write it. */
 static inline bool sriovnic_vf_pf_sets_mc(struct sriovnic_vf *vf)
 {

@@ -78,6 +78,12 @@ public:
             ops_.synth_datapath_changed(opaque_, &t);
         }
     }
+    void on_fault(uint16_t vf, unsigned fault, bool active) override
+    {
+        if (ops_.trace_fault) {
+            ops_.trace_fault(opaque_, vf, fault, active);
+        }
+    }
     uint32_t vf_serial(uint16_t vf) override
     {
         return ops_.vf_serial ? ops_.vf_serial(opaque_, vf) : Platform::vf_serial(vf);
@@ -352,6 +358,8 @@ bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info
         i.mac_pinned = f->mac_pinned();
         i.link_flapping = core->device.link_flapping(f->vf_number());
         i.surprise_removed = core->device.vf_removed(f->vf_number());
+        i.mailbox_timeout = core->device.mailbox_timeout(f->vf_number());
+        i.dma_error = core->device.dma_faulting(f->vf_number());
     }
     std::copy(std::begin(f->regs().stats), std::end(f->regs().stats), i.stats);
     *info = i;
@@ -372,6 +380,11 @@ bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
                                 uint32_t duration_ms, char *err, size_t err_len)
 {
     return report(core->device.inject_fault(vf, fault, duration_ms), err, err_len);
+}
+
+const char *sriovnic_core_fault_name(unsigned fault)
+{
+    return sriovnic::fault_name(fault);
 }
 
 bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf)

@@ -17,6 +17,18 @@ bool CardBus::refuse(Function &f)
     return false;
 }
 
+// The DMA fails as one outside guest memory does; the caller handles it.
+bool CardBus::injected_failure(Function &f)
+{
+    if (f.runtime().dma_fault == Function::Runtime::DmaFault::next) {
+        f.runtime().dma_fault = Function::Runtime::DmaFault::none;
+        hooks_.notify([&](StateObserver &o) {
+            o.on_fault(f.vf_number(), SRIOVNIC_INJECT_DMA_ERROR, false);
+        });
+    }
+    return false;
+}
+
 void CardBus::raise_msix(Function &f, uint16_t vector)
 {
     const unsigned refused = refused_;

@@ -28,7 +28,7 @@ namespace sriovnic {
 
 class CardBus {
 public:
-    explicit CardBus(Platform &platform) : platform_(platform) {}
+    CardBus(Platform &platform, StateHooks &hooks) : platform_(platform), hooks_(hooks) {}
     CardBus(const CardBus &) = delete;
     CardBus &operator=(const CardBus &) = delete;
 
@@ -55,15 +55,22 @@ public:
     void refuse_own_access() { refused_++; }
 
     // DMA as function `f`: false (and counted as SRIOVNIC_STAT_DMA_SELF when
-    // it reached the card itself) if any byte was not accessible.
+    // it reached the card itself) if any byte was not accessible, or if the
+    // host injected a DMA error on `f` (then the DMA does not happen).
     bool dma_read(Function &f, uint64_t addr, std::span<uint8_t> buf)
     {
+        if (f.runtime().dma_fault != Function::Runtime::DmaFault::none) [[unlikely]] {
+            return injected_failure(f);
+        }
         const unsigned refused = refused_;
         const bool ok = platform_.dma_read(f.index(), addr, buf);
         return refused_ == refused ? ok : refuse(f);
     }
     bool dma_write(Function &f, uint64_t addr, std::span<const uint8_t> buf)
     {
+        if (f.runtime().dma_fault != Function::Runtime::DmaFault::none) [[unlikely]] {
+            return injected_failure(f);
+        }
         const unsigned refused = refused_;
         const bool ok = platform_.dma_write(f.index(), addr, buf);
         return refused_ == refused ? ok : refuse(f);
@@ -122,6 +129,7 @@ public:
 
 private:
     bool refuse(Function &f);
+    bool injected_failure(Function &f);
     bool refuse(const Requester &r)
     {
         ++*r.dma_self;
@@ -130,6 +138,7 @@ private:
     void retry_uplink_now();
 
     Platform &platform_;
+    StateHooks &hooks_;
     unsigned depth_ = 0;
     unsigned backend_depth_ = 0; // depth_ of the work calling the backend
     unsigned refused_ = 0;

@@ -34,8 +34,8 @@ std::optional<std::string> Device::check_config(const SriovnicCoreConfig &cfg)
 }
 
 Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
-    : platform_(platform), timers_(platform), bus_(platform), switch_(size_t(cfg.total_vfs) + 1),
-      admin_(*this, cfg.total_vfs), mailbox_(*this, cfg.total_vfs),
+    : platform_(platform), timers_(platform), bus_(platform, hooks_),
+      switch_(size_t(cfg.total_vfs) + 1), admin_(*this, cfg.total_vfs), mailbox_(*this, cfg.total_vfs),
       irqs_(platform, bus_, timers_, hooks_, functions_), rx_(bus_, irqs_),
       tx_(platform, bus_, timers_, irqs_, switch_, functions_), uplink_port_(*this)
 {
@@ -72,6 +72,8 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     flap_until_ns_.assign(cfg.total_vfs, 0);
     removed_.assign(cfg.total_vfs, 0);
     removed_until_ns_.assign(cfg.total_vfs, 0);
+    mbx_hold_until_ns_.assign(cfg.total_vfs, 0);
+    dma_fault_until_ns_.assign(cfg.total_vfs, 0);
 }
 
 void Device::administration_changed(Function &vf)

@@ -25,6 +25,9 @@
 
 namespace sriovnic {
 
+// A SriovnicInjectedFault as management spells it; nullptr if unknown.
+const char *fault_name(unsigned fault);
+
 // One sriovnic card: the PF and all TotalVFs VFs, and what connects them.
 // Every request from outside (register access, frame from the backend,
 // timer, reset) enters here; the card decodes it once and hands it to the
@@ -92,6 +95,12 @@ public:
     std::optional<std::string> inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms);
     bool link_flapping(uint16_t vf) const { return flap_until_ns_.at(vf) != 0; }
     bool vf_removed(uint16_t vf) const { return vf < total_vfs() && removed_[vf]; }
+    bool mailbox_timeout(uint16_t vf) const { return mailbox_.held(vf); }
+    bool dma_faulting(uint16_t vf) const
+    {
+        return functions_.at(1 + size_t(vf)).runtime().dma_fault !=
+               Function::Runtime::DmaFault::none;
+    }
     PfAdmin &admin() { return admin_; }
     Mailbox &mailbox() { return mailbox_; }
 
@@ -128,7 +137,7 @@ private:
     Function::WriteResult write_queue(Function &f, const RegTarget &t, uint32_t value);
     void update_links();
 
-    // Ends injected link flaps when they are due.
+    // Ends injected faults that have a duration when they are due.
     class FaultTimer final : public TimerService::Client {
     public:
         explicit FaultTimer(Device &device) : device_(device) {}
@@ -140,6 +149,9 @@ private:
     void end_faults();
     void arm_fault_timer();
     void set_removed(uint16_t vf, bool removed, uint64_t until_ns);
+    std::optional<std::string> check_fault(uint16_t vf, unsigned fault,
+                                           uint32_t duration_ms) const;
+    uint64_t fault_deadline(uint32_t duration_ms) const;
     void update_presence();
 
     // The uplink as the switch's destination.
@@ -173,6 +185,8 @@ private:
     std::vector<uint64_t> flap_until_ns_; // per VF: link held down until then, 0 = not
     std::vector<uint8_t> removed_;           // per VF: surprise-removed
     std::vector<uint64_t> removed_until_ns_; // per VF: restored then, 0 = on restore
+    std::vector<uint64_t> mbx_hold_until_ns_;  // per VF: mailbox held until then, 0 = not
+    std::vector<uint64_t> dma_fault_until_ns_; // per VF: every DMA fails until then, 0 = not
     std::vector<std::unique_ptr<synth::Channel>> channels_; // function total_vfs + 1 + i
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;

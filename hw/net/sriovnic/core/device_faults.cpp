@@ -1,16 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Device: faults the host injects on a VF (link flap, surprise removal and its
-// restore, FLR), and the timer that ends them.
+// restore, FLR, mailbox timeout, DMA error), and the timer that ends them.
 #include "device.hpp"
 
 #include "sriovnic/regs.h"
 
 #include <algorithm>
+#include <array>
 
 namespace sriovnic {
 
-std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
-                                                uint32_t duration_ms)
+namespace {
+
+constexpr std::array<const char *, SRIOVNIC_INJECT_COUNT> kFaultNames = {
+    "link-flap", "surprise-removal", "restore", "flr", "mailbox-timeout", "dma-error",
+};
+
+std::string allowed_faults()
+{
+    std::string s;
+    for (const char *name : kFaultNames) {
+        s += (s.empty() ? "" : ", ") + std::string(name);
+    }
+    return s;
+}
+
+} // namespace
+
+const char *fault_name(unsigned fault)
+{
+    return fault < kFaultNames.size() ? kFaultNames[fault] : nullptr;
+}
+
+uint64_t Device::fault_deadline(uint32_t duration_ms) const
+{
+    return std::max<uint64_t>(platform_.now_ns() + uint64_t(duration_ms) * 1000000u, 1);
+}
+
+std::optional<std::string> Device::check_fault(uint16_t vf, unsigned fault,
+                                               uint32_t duration_ms) const
 {
     if (vf >= total_vfs()) {
         return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
@@ -22,52 +50,79 @@ std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
                " VFs enabled now)";
     }
     if (fault >= SRIOVNIC_INJECT_COUNT) {
-        return "'fault' " + std::to_string(fault) +
-               " is unknown; allowed: link-flap, surprise-removal, restore, flr";
+        return "'fault' " + std::to_string(fault) + " is unknown; allowed: " + allowed_faults();
     }
     if (duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS) {
         return "'duration-ms' " + std::to_string(duration_ms) + " is out of range: 0..." +
                std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (0 = the fault's default)";
     }
-    if (fault == SRIOVNIC_INJECT_FLR) {
-        if (duration_ms) {
-            return std::string("'duration-ms' does not apply to flr");
-        }
+    if (duration_ms && (fault == SRIOVNIC_INJECT_FLR || fault == SRIOVNIC_INJECT_RESTORE)) {
+        return "'duration-ms' does not apply to " + std::string(kFaultNames[fault]);
+    }
+    switch (fault) {
+    case SRIOVNIC_INJECT_FLR:
         if (removed_[vf]) {
             return "VF " + std::to_string(vf) + " is surprise-removed: restore it first";
         }
-        return std::nullopt; // the platform's FLR resets the VF (reset_function)
-    }
-    if (fault == SRIOVNIC_INJECT_RESTORE) {
-        if (duration_ms) {
-            return std::string("'duration-ms' does not apply to restore");
-        }
+        break;
+    case SRIOVNIC_INJECT_RESTORE:
         if (!removed_[vf]) {
             return "VF " + std::to_string(vf) + " is not surprise-removed: nothing to restore";
         }
-        CardBus::Work work(bus_);
-        set_removed(vf, false, 0);
-        arm_fault_timer();
-        return std::nullopt;
-    }
-    if (fault == SRIOVNIC_INJECT_SURPRISE_REMOVAL) {
+        break;
+    case SRIOVNIC_INJECT_SURPRISE_REMOVAL:
         if (removed_[vf]) {
             return "VF " + std::to_string(vf) + " is already surprise-removed";
         }
-        CardBus::Work work(bus_);
-        const uint64_t until =
-            duration_ms ? std::max<uint64_t>(platform_.now_ns() + uint64_t(duration_ms) * 1000000u, 1)
-                        : 0;
-        set_removed(vf, true, until);
-        arm_fault_timer();
-        return std::nullopt;
+        break;
+    default:
+        break;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
+                                                uint32_t duration_ms)
+{
+    if (auto problem = check_fault(vf, fault, duration_ms)) {
+        return problem;
+    }
+    if (fault == SRIOVNIC_INJECT_FLR) {
+        return std::nullopt; // the platform's FLR resets the VF (reset_function)
     }
     CardBus::Work work(bus_);
-    // SRIOVNIC_INJECT_LINK_FLAP: a flap under way is extended, not repeated.
-    const uint32_t ms = duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS;
-    uint64_t until = platform_.now_ns() + uint64_t(ms) * 1000000u;
-    flap_until_ns_[vf] = until ? until : 1;
-    update_links();
+    switch (fault) {
+    case SRIOVNIC_INJECT_RESTORE:
+        set_removed(vf, false, 0);
+        break;
+    case SRIOVNIC_INJECT_SURPRISE_REMOVAL:
+        set_removed(vf, true, duration_ms ? fault_deadline(duration_ms) : 0);
+        break;
+    case SRIOVNIC_INJECT_MAILBOX_TIMEOUT:
+        // A timeout under way is extended, not repeated.
+        mbx_hold_until_ns_[vf] =
+            fault_deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_MBX_TIMEOUT_MS);
+        mailbox_.hold(vf);
+        hooks_.notify([&](StateObserver &o) { o.on_fault(vf, fault, true); });
+        break;
+    case SRIOVNIC_INJECT_DMA_ERROR: {
+        using DmaFault = Function::Runtime::DmaFault;
+        DmaFault &mode = functions_[1 + size_t(vf)].runtime().dma_fault;
+        if (duration_ms) {
+            dma_fault_until_ns_[vf] = fault_deadline(duration_ms);
+            mode = DmaFault::all;
+        } else if (mode == DmaFault::none) {
+            mode = DmaFault::next; // inside a timed one, it changes nothing
+        }
+        hooks_.notify([&](StateObserver &o) { o.on_fault(vf, fault, true); });
+        break;
+    }
+    default: // SRIOVNIC_INJECT_LINK_FLAP: a flap under way is extended, not repeated.
+        flap_until_ns_[vf] =
+            fault_deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS);
+        update_links();
+        break;
+    }
     arm_fault_timer();
     return std::nullopt;
 }
@@ -106,7 +161,8 @@ void Device::arm_fault_timer()
 {
     std::optional<uint64_t> next;
     for (uint16_t n = 0; n < total_vfs(); n++) {
-        for (uint64_t until : {flap_until_ns_[n], removed_until_ns_[n]}) {
+        for (uint64_t until : {flap_until_ns_[n], removed_until_ns_[n], mbx_hold_until_ns_[n],
+                               dma_fault_until_ns_[n]}) {
             if (until && (!next || until < *next)) {
                 next = until;
             }
@@ -128,6 +184,18 @@ void Device::end_faults()
         }
         if (removed_until_ns_[n] && removed_until_ns_[n] <= now) {
             set_removed(n, false, 0);
+        }
+        if (mbx_hold_until_ns_[n] && mbx_hold_until_ns_[n] <= now) {
+            mbx_hold_until_ns_[n] = 0;
+            hooks_.notify(
+                [&](StateObserver &o) { o.on_fault(n, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, false); });
+            mailbox_.release(n);
+        }
+        if (dma_fault_until_ns_[n] && dma_fault_until_ns_[n] <= now) {
+            dma_fault_until_ns_[n] = 0;
+            vf(n).runtime().dma_fault = Function::Runtime::DmaFault::none;
+            hooks_.notify(
+                [&](StateObserver &o) { o.on_fault(n, SRIOVNIC_INJECT_DMA_ERROR, false); });
         }
     }
     if (flap_ended) {

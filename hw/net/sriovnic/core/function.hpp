@@ -126,8 +126,12 @@ public:
         TxShaper shaper;
         IrqThrottle throttle;
         bool tx_kick = false; // resume transmit on the next timer (after migration)
+        // An injected DMA error (SRIOVNIC_INJECT_DMA_ERROR): the next DMA fails,
+        // or every DMA until the host's fault ends. Survives the function's resets.
+        enum class DmaFault : uint8_t { none, next, all } dma_fault = DmaFault::none;
     };
     Runtime &runtime() { return runtime_; }
+    const Runtime &runtime() const { return runtime_; }
 
 private:
 

@@ -19,7 +19,10 @@ bool in_pf_msg(uint32_t reg)
 
 } // namespace
 
-Mailbox::Mailbox(Card &card, uint16_t total_vfs) : card_(card), boxes_(total_vfs) {}
+Mailbox::Mailbox(Card &card, uint16_t total_vfs)
+    : card_(card), boxes_(total_vfs), held_(total_vfs, 0)
+{
+}
 
 std::optional<uint32_t> Mailbox::read_vf_side(uint16_t vf, uint32_t reg) const
 {
@@ -70,9 +73,9 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t
             m.status |= SRIOVNIC_MBX_STATUS_BUSY;
             f.count(SRIOVNIC_STAT_MBX_SENT);
             card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, true, m.vf_msg[0]); });
-            Function &pf = card_.pf();
-            pf.raise_cause(SRIOVNIC_INT_MBX);
-            card_.interrupts_changed(pf);
+            if (!held_[vf]) {
+                tell_pf();
+            }
         }
     }
     return WR::done;
@@ -102,13 +105,30 @@ Function::WriteResult Mailbox::write_pf_side(uint16_t vf, uint32_t reg, uint32_t
     return Function::WriteResult::done;
 }
 
+void Mailbox::tell_pf()
+{
+    Function &pf = card_.pf();
+    pf.raise_cause(SRIOVNIC_INT_MBX);
+    card_.interrupts_changed(pf);
+}
+
+void Mailbox::release(uint16_t vf)
+{
+    held_[vf] = 0;
+    if (boxes_[vf].status & SRIOVNIC_MBX_STATUS_BUSY) {
+        tell_pf(); // the held message reaches the PF now
+    }
+}
+
 Function::WriteResult Mailbox::pf_control(uint16_t vf, uint32_t value)
 {
     Function &pf = card_.pf();
     Function &f = card_.vf(vf);
     SriovnicMailboxRegs &m = boxes_[vf];
     bool notify = false;
-    if ((value & SRIOVNIC_MBX_CTRL_ACK) && (m.status & SRIOVNIC_MBX_STATUS_BUSY)) {
+    // A held message was never shown to the PF: it cannot take it.
+    if ((value & SRIOVNIC_MBX_CTRL_ACK) && (m.status & SRIOVNIC_MBX_STATUS_BUSY) &&
+        !held_[vf]) {
         m.status &= ~SRIOVNIC_MBX_STATUS_BUSY;
         notify = true;
     }
@@ -135,7 +155,8 @@ uint32_t Mailbox::pending(unsigned word) const
     uint32_t bits = 0;
     for (unsigned b = 0; b < 32; b++) {
         const size_t vf = size_t(word) * 32 + b;
-        if (vf < boxes_.size() && (boxes_[vf].status & SRIOVNIC_MBX_STATUS_BUSY)) {
+        if (vf < boxes_.size() && (boxes_[vf].status & SRIOVNIC_MBX_STATUS_BUSY) &&
+            !held_[vf]) {
             bits |= 1u << b;
         }
     }

@@ -39,11 +39,20 @@ public:
     // The VF was reset: its mailbox empties.
     void reset(uint16_t vf) { boxes_[vf] = SriovnicMailboxRegs{}; }
 
+    // An injected mailbox timeout: while held, VF `vf`'s messages wait
+    // unseen by the PF. Releasing hands a waiting one to the PF.
+    void hold(uint16_t vf) { held_[vf] = 1; }
+    void release(uint16_t vf);
+    bool held(uint16_t vf) const { return held_[vf] != 0; }
+
     std::optional<std::string> validate_loaded(uint16_t vf) const;
 
 private:
+    void tell_pf();
+
     Card &card_;
     std::vector<SriovnicMailboxRegs> boxes_;
+    std::vector<uint8_t> held_; // per VF: not migrated, as the fault is the host's
 };
 
 } // namespace sriovnic

@@ -45,6 +45,8 @@ public:
     // The PF changed a setting of VF `vf`: register offset in the PF's BAR.
     virtual void on_vf_setting(uint16_t /*vf*/, uint32_t /*offset*/, uint32_t /*value*/) {}
     virtual void on_mailbox(uint16_t /*vf*/, bool /*to_pf*/, uint32_t /*word0*/) {}
+    // An injected fault (SriovnicInjectedFault) began or ended on VF `vf`.
+    virtual void on_fault(uint16_t /*vf*/, unsigned /*fault*/, bool /*active*/) {}
     // Synthetic channel `fn`'s data path went from `old_state` to `new_state`
     // (enum sriovnic_synth_dp_state) for `cause` (SriovnicSynthCause).
     virtual void on_synth_datapath(uint16_t /*fn*/, unsigned /*old_state*/,

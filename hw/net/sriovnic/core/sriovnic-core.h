@@ -84,6 +84,11 @@ typedef struct SriovnicPlatformOps {
      * trace_synth_datapath, with what management events report. May be NULL.
      */
     void (*synth_datapath_changed)(void *opaque, const SriovnicSynthTransition *t);
+    /*
+     * An injected fault (SriovnicInjectedFault) began or ended on VF `vf`
+     * (a one-shot DMA error ends when a DMA consumed it). May be NULL.
+     */
+    void (*trace_fault)(void *opaque, uint16_t vf, unsigned fault, bool active);
 } SriovnicPlatformOps;
 
 #define SRIOVNIC_TRACE_NO_OFFSET UINT32_MAX
@@ -367,6 +372,8 @@ typedef struct SriovnicFnInfo {
     uint64_t stats[SRIOVNIC_NUM_STATS];
     bool link_flapping;         /* an injected link flap holds the link down */
     bool surprise_removed;      /* an injected surprise removal hides the VF */
+    bool mailbox_timeout;       /* an injected mailbox timeout holds its messages */
+    bool dma_error;             /* an injected DMA error waits for (or fails) its DMA */
 } SriovnicFnInfo;
 
 /* False if `fn` names no PF/VF of this card. */
@@ -444,10 +451,25 @@ typedef enum SriovnicInjectedFault {
      * out as the VF's PCI FLR, whose reset reaches sriovnic_core_reset_function()
      * like a guest's FLR (config space and MSI-X are the glue's). */
     SRIOVNIC_INJECT_FLR,
+    /* The PF side stops taking VF n's mailbox messages, as a hung PF driver
+     * would, for duration_ms (0: 1000 ms): a VF SEND is accepted (BUSY sets,
+     * MBX_SENT counts) but the PF is not told (no PF_MBX_PENDING bit, no MBX
+     * cause, an ACK from the PF does nothing), so the VF's request gets no
+     * answer. When the fault ends a message still waiting reaches the PF as
+     * if sent then. The PF's own messages to the VF still go through. A
+     * second one while it lasts extends it. */
+    SRIOVNIC_INJECT_MAILBOX_TIMEOUT,
+    /* VF n's DMA fails as a bus error would: without duration_ms its next
+     * DMA (descriptor, buffer or write-back), with it every DMA until then.
+     * Each failure is handled as any failed DMA: ERR_DMA, DMA_ERRORS, and the
+     * work dropped (a ring whose descriptors fail stops, a buffer costs its
+     * frame). MSI-X messages are not affected. A VF reset does not end it. */
+    SRIOVNIC_INJECT_DMA_ERROR,
     SRIOVNIC_INJECT_COUNT
 } SriovnicInjectedFault;
 
 #define SRIOVNIC_FAULT_DEFAULT_FLAP_MS 100u
+#define SRIOVNIC_FAULT_DEFAULT_MBX_TIMEOUT_MS 1000u
 #define SRIOVNIC_FAULT_MAX_DURATION_MS 3600000u
 
 /*
@@ -457,6 +479,9 @@ typedef enum SriovnicInjectedFault {
  */
 bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
                                 uint32_t duration_ms, char *err, size_t err_len);
+
+/* The fault's name as management spells it ("link-flap", ...); NULL if unknown. */
+const char *sriovnic_core_fault_name(unsigned fault);
 
 /* VF `vf` is surprise-removed now: its config space must read all ones. */
 bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);

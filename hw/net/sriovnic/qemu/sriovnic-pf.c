@@ -163,6 +163,13 @@ static void sriovnic_trace_mailbox(void *opaque, uint16_t vf, bool to_pf, uint32
     trace_sriovnic_mailbox(vf, to_pf ? "VF->PF" : "PF->VF", word0);
 }
 
+static void sriovnic_trace_fault(void *opaque, uint16_t vf, unsigned fault, bool active)
+{
+    const char *name = sriovnic_core_fault_name(fault);
+
+    trace_sriovnic_fault(vf, name ? name : "?", active);
+}
+
 static const char *sriovnic_synth_state_name(unsigned state)
 {
     static const char *const names[] = {
@@ -248,6 +255,7 @@ static const SriovnicPlatformOps sriovnic_platform_ops = {
     .trace_synth_datapath = sriovnic_trace_synth_datapath,
     .vf_serial = sriovnic_vf_serial,
     .synth_datapath_changed = sriovnic_channel_datapath_changed,
+    .trace_fault = sriovnic_trace_fault,
 };
 
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)

@@ -230,6 +230,8 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
     info->counters = sriovnic_counters(fi.stats);
     info->link_flapping = fi.link_flapping;
     info->surprise_removed = fi.surprise_removed;
+    info->mailbox_timeout = fi.mailbox_timeout;
+    info->dma_error = fi.dma_error;
     return info;
 }
 
@@ -449,6 +451,8 @@ QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_SURPRISE_REMOVAL !=
                   (int)SRIOVNIC_INJECT_SURPRISE_REMOVAL);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_RESTORE != (int)SRIOVNIC_INJECT_RESTORE);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_FLR != (int)SRIOVNIC_INJECT_FLR);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_MAILBOX_TIMEOUT != (int)SRIOVNIC_INJECT_MAILBOX_TIMEOUT);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_FAULT_DMA_ERROR != (int)SRIOVNIC_INJECT_DMA_ERROR);
 
 void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
                                bool has_duration_ms, uint32_t duration_ms,
