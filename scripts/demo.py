@@ -197,8 +197,7 @@ def print_timeline(info, events, guest_report, report):
                  f"{(first - t0) / 1e6:+.1f} ms, {(first - steps['resume'][0]) / 1e6:.1f} ms "
                  f"after it runs")
     show(f"UDP peer -> guest: {report.udp_sent} sent, {udp_lost(report.udp_sent, udp['unique'])} "
-         f"lost (sent to host A while the VM was stopped, before the destination's "
-         f"announce moved the guest's MAC to host B)")
+         f"lost")
     show(f"TCP: {'unbroken' if not (tcp['broken'] or report.tcp['broken']) else 'BROKEN'}, "
          f"{'intact' if not (tcp['corrupt'] or report.tcp['corrupt']) else 'CORRUPT'}, "
          f"longest stall at the peer {report.tcp_stall_ms():.1f} ms")

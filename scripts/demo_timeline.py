@@ -133,7 +133,8 @@ def plot(path_stem, udp_times, tcp, steps, t_begin, t_end, title):
         for a in axes:
             a.axvspan((steps["stop"][0] - t0) / 1e6, (steps["resume"][0] - t0) / 1e6,
                       color="tab:red", alpha=0.12, linewidth=0)
-        ax.plot([], [], color="tab:red", alpha=0.3, linewidth=6, label="VM stopped (downtime)")
+        ax.plot([], [], color="tab:red", alpha=0.3, linewidth=6,
+                label="VM stopped: source STOP to destination RESUME")
     colors = ("tab:orange", "tab:purple", "tab:red", "tab:brown", "tab:olive", "tab:green")
     styles = ("--", "-", ":", "-.", "--", "-")
     span = xs[-1] - xs[0] if len(xs) > 1 else 1
