@@ -1,36 +1,45 @@
 #!/usr/bin/env python3
-"""The sriovnic demo: boot a Linux guest with -device sriovnic, bring up the
-PF with DHCP through -netdev user, create VFs with the guest's drivers,
-administer one with ip link, stream TCP between two VFs and live-migrate the
-guest to a second QEMU process in the middle of the stream. On the
-destination, the synthetic channel (-device sriovnic-synth, paired with VF 2)
-takes over: its netdev gets an address, the host allows SR-IOV over QMP and
-VF 2 joins it as a slave, then the host revokes the VF (a request the guest's
-driver answers) and pings go on through the synthetic path until the VF is
-offered again.
-
-The channel starts with sriov=off on both sides, so the guest migrates on
-the synthetic path and the VF is offered only after the migration, when the
-host's policy on the destination allows it."""
+"""The sriovnic demo. Two hosts on one machine (network namespaces, as
+tests/lib/netns.py's TwoHosts builds them): a guest on host A with
+-device sriovnic (its uplink a tap on a segment both hosts reach, where a
+traffic peer runs) and a synthetic channel (-device sriovnic-synth) paired
+with VF 2. The guest's drivers bring up the PF, create VFs and administer
+one with ip link; VF 2 joins the synthetic netdev as its slave, the host
+revokes and offers it over QMP; then, while a UDP sequence stream and a TCP
+stream run between the guest and the peer, the guest is live-migrated to
+host B with failover: the source revokes the VF and holds the migration
+until the guest switched to the synthetic path, the destination offers its
+own VF once the VM runs. The timeline of those steps comes from both QEMUs'
+QMP events; the stream is measured at the peer (kernel timestamps) and
+plotted with the steps marked."""
 import os
 import sys
 import textwrap
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "guest"))
-from guest import Guest  # noqa: E402
-from netlib import (LOAD_DRIVERS, ethtool_stats, into_netns, netdev_of,  # noqa: E402
-                    pf_netdev, set_numvfs, vf_netdevs, wait_for)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "guest"))
+from netlib import (LOAD_DRIVERS, ethtool_stats, netdev_of, pf_netdev,  # noqa: E402
+                    set_numvfs, wait_for)
+from netns import TwoHosts  # noqa: E402
+from traffic import GuestStream, udp_lost  # noqa: E402
+import demo_timeline  # noqa: E402
 
 SYNTH_BDF = "0000:02:00.0"
 VF2_BDF = "0000:01:00.3"
-DEVICES = ["-netdev", "user,id=n0",
-           "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
-           "-device", "sriovnic,bus=rp0,id=nic0,vfs=8,netdev=n0,mac=52:54:00:12:34:56",
-           "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
-           "-device", "sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=2,"
-                      "mac=02:53:52:00:03:01,sriov=off"]
+PF_IP = "10.50.0.20"
+SYNTH_IP = "10.50.0.10"
+PEER = TwoHosts.PEER_IP
+# The card and its channel; each host adds its own -netdev (its tap).
+CARD = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+        "-device", "sriovnic,bus=rp0,id=nic0,vfs=8,netdev=n0,mac=52:54:00:12:34:56",
+        "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
+        "-device", "sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=2,"
+                   "mac=02:53:52:00:03:01,max-mtu=9000"]
+BEFORE_S = 1.0   # the stream runs this long before the migration
+AFTER_S = 1.0    # and this long after the guest is back on the VF
+OUT_DIR = os.environ.get("SRIOVNIC_DEMO_DIR", os.path.join(HERE, "..", "build", "demo"))
 
 
 def step(title):
@@ -50,7 +59,7 @@ def wait_channel(g, state, timeout=30):
     while (ch := channel(g))["state"] != state:
         if time.monotonic() > deadline:
             raise RuntimeError(f"channel never reached {state}: {ch}")
-        time.sleep(0.1)
+        time.sleep(0.05)
     return ch
 
 
@@ -74,38 +83,46 @@ def show_events(g, since):
              f"cause {d['cause']}{why}, {after}")
 
 
-def synthetic_part(g, pf):
-    step("the synthetic channel (sriovnic-synth paired with VF 2, sriov=off): "
-         "load sriovnic_synth, DHCP on its netdev (the PF steps aside)")
-    g.sh("insmod /lib/modules/sriovnic/sriovnic_synth.ko")
-    synth = netdev_of(g, SYNTH_BDF)
-    g.sh(f"ip addr flush dev {pf} && ip link set {synth} up && "
-         f"udhcpc -i {synth} -n -q -t 10 >/dev/null 2>&1", timeout=90)
-    show(g.sh(f"ip -br addr show {synth}"))
-    show_reasons(channel(g))
+def pf_and_vfs(g):
+    step("the PF and its SR-IOV capability (lspci)")
+    out = g.sh("lspci -vv -d 5352:0001")
+    show("\n".join(ln for ln in out.splitlines()
+                   if "Capabilities" in ln or "VFs" in ln or ln.startswith("01:")))
 
-    step("QMP sriovnic-set-policy sriov-allowed=true: VF 2 is offered, "
-         "joins as a slave and carries the traffic")
+    step(f"load the PF, VF and synth drivers; the PF on the segment as {PF_IP}, "
+         f"ping the peer {PEER}")
+    g.sh(LOAD_DRIVERS + " && insmod /lib/modules/sriovnic/sriovnic_synth.ko")
+    pf = pf_netdev(g)
+    g.sh(f"ip addr add {PF_IP}/24 dev {pf} && ip link set {pf} up")
+    show(g.sh(f"ip -br addr show {pf}; ping -c 2 -W 2 {PEER} | tail -2"))
+    return pf
+
+
+def synthetic_netdev(g, pf):
+    step(f"the synthetic netdev (sriovnic-synth, paired with VF 2) at MTU 9000 as {SYNTH_IP} "
+         "(the PF steps aside); create 4 VFs and administer VF 0 with ip link")
+    synth = netdev_of(g, SYNTH_BDF)
+    g.sh(f"ip addr flush dev {pf} && ip link set {synth} mtu 9000 && "
+         f"ip addr add {SYNTH_IP}/24 dev {synth} && ip link set {synth} up")
     mark = len(g.machine.events)
-    g.qmp("sriovnic-set-policy", **{"id": "synth0", "sriov-allowed": True})
-    vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF2_BDF}/net/", r"\S").strip()
+    set_numvfs(g, 4)
+    g.sh(f"ip link set {pf} vf 0 mac 02:00:00:00:00:10 max_tx_rate 400 && sleep 0.2")
+    show(g.sh(f"ip link show {pf}"))
+
+    step("VF 2 was offered with the VFs: it joins the synthetic netdev as its slave")
+    vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF2_BDF}/net/ 2>/dev/null; true", r"\S").strip()
     wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {synth}")
     wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
-    wait_channel(g, "vf")
+    show_reasons(wait_channel(g, "vf"))
     show_events(g, mark)
-    show(g.sh(f"ip -br link show {vf}"))
-    before = ethtool_stats(g, synth)
-    show(g.sh("ping -c 5 -W 2 10.0.2.2 | tail -2"))
-    after = ethtool_stats(g, synth)
-    show(f"ethtool -S {synth}: data_path_vf {after['data_path_vf']}, through the VF "
-         f"{after['vf_rx_packets'] - before['vf_rx_packets']} received / "
-         f"{after['vf_tx_packets'] - before['vf_tx_packets']} sent, synthetic "
-         f"{after['rx_packets'] - before['rx_packets']} / "
-         f"{after['tx_packets'] - before['tx_packets']}")
+    show(g.sh(f"ip link show {vf} | head -1; ping -c 2 -s 8000 -W 2 {PEER} | tail -2"))
+    return synth, vf
 
-    step("QMP sriovnic-revoke reason=admin (a request) under a ping stream")
-    g.sh("ping -i 0.1 -c 30 -W 1 10.0.2.2 > /tmp/ping.log 2>&1 &")
-    g.sh("sleep 1")
+
+def revoke_and_offer(g, synth):
+    step("QMP sriovnic-revoke reason=admin (a request) under a ping stream, then sriovnic-offer")
+    g.sh(f"ping -i 0.05 -c 30 -W 1 {PEER} > /tmp/ping.log 2>&1 &")
+    g.sh("sleep 0.3")
     before = ethtool_stats(g, synth)
     mark = len(g.machine.events)
     g.qmp("sriovnic-revoke", id="synth0", reason="admin")
@@ -113,73 +130,119 @@ def synthetic_part(g, pf):
     wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 0\b")
     show_events(g, mark)
     show_reasons(ch)
+    g.sh("sleep 0.3")
+    mark = len(g.machine.events)
+    g.qmp("sriovnic-offer", id="synth0")
+    ch = wait_channel(g, "vf")
+    wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
+    show_events(g, mark)
+    show_reasons(ch)
     out = wait_for(g, "cat /tmp/ping.log", r"packets received", timeout=60)
     after = ethtool_stats(g, synth)
     show(out.splitlines()[-2])
-    show(f"ethtool -S {synth}: data_path_vf {after['data_path_vf']}, synthetic path "
+    show(f"ethtool -S {synth} during the pings: synthetic path "
          f"{after['rx_packets'] - before['rx_packets']} received / "
          f"{after['tx_packets'] - before['tx_packets']} sent, through the VF "
-         f"{after['vf_rx_packets'] - before['vf_rx_packets']} received")
+         f"{after['vf_rx_packets'] - before['vf_rx_packets']} / "
+         f"{after['vf_tx_packets'] - before['vf_tx_packets']}")
 
-    step("QMP sriovnic-offer: VF 2 is back")
-    mark = len(g.machine.events)
-    g.qmp("sriovnic-offer", id="synth0")
-    wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
-    ch = wait_channel(g, "vf")
-    show_events(g, mark)
-    show_reasons(ch)
-    before = ethtool_stats(g, synth)
-    show(g.sh("ping -c 5 -W 2 10.0.2.2 | tail -2"))
-    after = ethtool_stats(g, synth)
-    show(f"through the VF: {after['vf_rx_packets'] - before['vf_rx_packets']} received / "
-         f"{after['vf_tx_packets'] - before['vf_tx_packets']} sent")
+
+def migrate_with_failover(topo, g, synth):
+    step(f"live migration with failover, host A -> host B, under a UDP stream (1000 packets/s "
+         f"each way) and a TCP stream with the peer {PEER}")
+    peer = topo.traffic_peer(SYNTH_IP)
+    stream = GuestStream(g, PEER)
+    peer.wait_connected()
+    dst = topo.host_b.guest(topo.host_b.netdev() + CARD, name="demo-b", incoming="defer")
+    for m in (g.machine, dst.machine):
+        m.qmp("migrate-set-capabilities",
+              capabilities=[{"capability": "events", "state": True}])
+    time.sleep(BEFORE_S)
+    marks = {"src": len(g.machine.events), "dst": len(dst.machine.events)}
+    show(f"stream running, migrating to {topo.host_b.migration_uri()} "
+         f"(the hosts' own link); the guest is on VF 2")
+    info = g.machine.migrate_to(dst.machine, uri=topo.host_b.migration_uri(), timeout=120)
+    g.machine.qmp("query-status")  # collects the source's last events
+    stream.follow(dst)
+    wait_channel(dst, "vf")
+    wait_for(dst, f"ethtool -S {synth}", r"data_path_vf: 1\b")
+    src_events = g.machine.events[marks["src"]:]
+    g.kill()
+    time.sleep(AFTER_S)
+    peer.quiesce()
+    guest_report = stream.stop()
+    report = peer.stop()
+    events = {"src": src_events, "dst": dst.machine.events[marks["dst"]:]}
+    return dst, info, events, guest_report, report
+
+
+def print_timeline(info, events, guest_report, report):
+    offset = demo_timeline.realtime_to_monotonic_offset()
+    steps = demo_timeline.find_steps(events, offset)
+    if "start" not in steps:
+        raise RuntimeError(f"no MIGRATION setup event from the source: {events['src']}")
+    step("timeline (QMP event timestamps, relative to the migration's start)")
+    for line in demo_timeline.timeline_lines(steps, info):
+        show(line)
+    t0 = steps["start"][0]
+    udp, tcp = guest_report["udp"], guest_report["tcp"]
+    gap, at = demo_timeline.longest_gap(report.udp_times, report.start_ns, report.stop_ns)
+    show(f"UDP guest -> peer: {udp['sent']} sent, {udp_lost(udp['sent'], report.udp()['unique'])} "
+         f"lost, longest gap {gap / 1e6:.1f} ms (from {(at - t0) / 1e6:+.1f} ms; "
+         f"peer's receive timestamps)")
+    if "resume" in steps:
+        first = next((t for t in report.udp_times if t > steps["resume"][0]), None)
+        if first is not None:
+            show(f"UDP guest -> peer: first packet from the destination at "
+                 f"{(first - t0) / 1e6:+.1f} ms, {(first - steps['resume'][0]) / 1e6:.1f} ms "
+                 f"after it runs")
+    show(f"UDP peer -> guest: {report.udp_sent} sent, {udp_lost(report.udp_sent, udp['unique'])} "
+         f"lost")
+    show(f"TCP: {'unbroken' if not (tcp['broken'] or report.tcp['broken']) else 'BROKEN'}, "
+         f"{'intact' if not (tcp['corrupt'] or report.tcp['corrupt']) else 'CORRUPT'}, "
+         f"longest stall at the peer {report.tcp_stall_ms():.1f} ms")
+    return steps
+
+
+def write_plot(steps, report):
+    os.makedirs(OUT_DIR, exist_ok=True)
+    stem = os.path.join(os.path.realpath(OUT_DIR), "failover")
+    try:
+        paths = demo_timeline.plot(
+            stem, report.udp_times, (report.tcp_times, report.tcp_sizes), steps,
+            report.udp_times[0] - 100_000_000, report.udp_times[-1] + 100_000_000,
+            "sriovnic: live migration with failover under a 1000 packets/s UDP stream "
+            "(guest \u2192 peer) and a TCP stream")
+    except ImportError as e:
+        print(f"\nno plot: matplotlib cannot be imported ({e}); install python3-matplotlib "
+              f"(apt-get install --no-install-recommends python3-matplotlib) and run the "
+              f"demo again", flush=True)
+        return
+    print(f"\nplot of packets per {demo_timeline.BIN_MS} ms with the switch points: "
+          + " and ".join(paths), flush=True)
 
 
 def main():
-    step("boot a Debian 6.12 guest (TCG) with: " + " ".join(DEVICES))
-    src = Guest(DEVICES, name="demo-src")
-    dst = None
+    started = time.monotonic()
+    topo = TwoHosts()
     try:
-        show(src.sh("uname -r"))
-        step("the PF and its SR-IOV capability (lspci)")
-        out = src.sh("lspci -vv -d 5352:0001")
-        show("\n".join(ln for ln in out.splitlines()
-                       if "Capabilities" in ln or "VFs" in ln or ln.startswith("01:")))
+        step("two hosts on one machine (network namespaces): host A, host B, a traffic peer; "
+             "boot a Debian 6.12 guest (TCG) on host A with: " + " ".join(CARD))
+        g = topo.host_a.guest(topo.host_a.netdev() + CARD, name="demo-a")
+        show(g.sh("uname -r"))
+        pf = pf_and_vfs(g)
+        synth, vf = synthetic_netdev(g, pf)
+        revoke_and_offer(g, synth)
+        dst, info, events, guest_report, report = migrate_with_failover(topo, g, synth)
+        steps = print_timeline(info, events, guest_report, report)
 
-        step("load the PF and VF drivers, DHCP on the PF through -netdev user")
-        src.sh(LOAD_DRIVERS)
-        pf = pf_netdev(src)
-        src.sh(f"ip link set {pf} up && udhcpc -i {pf} -n -q -t 10 >/dev/null 2>&1", timeout=90)
-        show(src.sh(f"ip -br addr show {pf}; ping -c 2 -W 2 10.0.2.2 | tail -2"))
-
-        step("create 4 VFs and administer VF 0: echo 4 > sriov_numvfs; ip link set ... vf 0 ...")
-        set_numvfs(src, 4)
-        src.sh(f"ip link set {pf} vf 0 mac 02:00:00:00:00:10 max_tx_rate 400 && sleep 0.3")
-        show(src.sh(f"ip link show {pf}"))
-        vfs = vf_netdevs(src, 2)
-        into_netns(src, "a", vfs[0], "192.168.50.1/24", mtu=9000)
-        into_netns(src, "b", vfs[1], "192.168.50.2/24", mtu=9000)
-
-        step("TCP from VF 0 to VF 1 (inside the card), migrating after 3 s of 8")
-        src.sh("ip netns exec b iperf3 -s -D -1 -p 5201")
-        src.sh("ip netns exec a iperf3 -c 192.168.50.2 -p 5201 -t 8 > /tmp/iperf.log 2>&1 &")
-        src.sh("sleep 3")
-        dst = Guest(DEVICES, name="demo-dst", incoming="defer")
-        info = src.machine.migrate_to(dst.machine, timeout=120)
-        show(f"migration {info['status']} in {info.get('total-time', '?')} ms, "
-             f"downtime {info.get('downtime', '?')} ms")
-
-        step("on the destination: the stream finished, VF settings and MTU are intact")
-        dst.sh("while pidof iperf3 >/dev/null; do sleep 0.5; done", timeout=60)
-        show(dst.sh("tail -4 /tmp/iperf.log"))
-        show(dst.sh(f"ip link show {pf} | grep 'vf 0 '; ip -n a link show {vfs[0]} | head -1"))
-
-        synthetic_part(dst, pf)
-        print("\ndemo finished")
+        step("on host B: VF 2 is the slave again at MTU 9000, VF 0's settings came along")
+        show(dst.sh(f"ip link show {vf} | head -1; ip link show {pf} | grep 'vf 0 '"))
+        show_reasons(channel(dst))
+        write_plot(steps, report)
+        print(f"\ndemo finished in {time.monotonic() - started:.0f} s", flush=True)
     finally:
-        src.kill()
-        if dst:
-            dst.kill()
+        topo.close()
 
 
 if __name__ == "__main__":
