@@ -11,6 +11,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
@@ -285,6 +286,9 @@ static void synth_vf_setup(struct synth_priv *p, struct net_device *vf)
 	dev_uc_sync(vf, ndev);
 	dev_mc_sync(vf, ndev);
 	netif_addr_unlock_bh(ndev);
+	err = vlan_vids_add_by_dev(vf, ndev);
+	if (err)
+		netdev_warn(ndev, "VF %s refused our VLANs: %d\n", vf->name, err);
 	if (!(vf->flags & IFF_UP)) {
 		err = dev_change_flags(vf, vf->flags | IFF_UP, NULL);
 		if (err)
@@ -326,6 +330,8 @@ void synth_release_vf(struct synth_priv *p)
 	netdev_upper_dev_unlink(vf, p->ndev);
 	dev_uc_unsync(vf, p->ndev);
 	dev_mc_unsync(vf, p->ndev);
+	if (p->state != SYNTH_JOINING)
+		vlan_vids_del_by_dev(vf, p->ndev);
 	if (p->vf_promisc)
 		dev_set_promiscuity(vf, -1);
 	if (p->vf_allmulti)
@@ -412,6 +418,25 @@ int synth_vf_change_mtu(struct synth_priv *p, int mtu)
 	if (!vf || vf->mtu == mtu)
 		return 0;
 	return dev_set_mtu(vf, mtu);
+}
+
+/* ndo_vlan_rx_add_vid, under rtnl: the VF's filter follows, or the VLAN is refused. */
+int synth_vf_vlan_add(struct synth_priv *p, __be16 proto, u16 vid)
+{
+	struct net_device *vf = synth_vf(p);
+
+	if (!vf || p->state == SYNTH_JOINING)
+		return 0;	/* synth_vf_setup() gives it every VLAN we have */
+	return vlan_vid_add(vf, proto, vid);
+}
+
+/* ndo_vlan_rx_kill_vid, under rtnl. */
+void synth_vf_vlan_kill(struct synth_priv *p, __be16 proto, u16 vid)
+{
+	struct net_device *vf = synth_vf(p);
+
+	if (vf && p->state != SYNTH_JOINING)
+		vlan_vid_del(vf, proto, vid);
 }
 
 /* ndo_set_rx_mode, under the synthetic netdev's address lock. */

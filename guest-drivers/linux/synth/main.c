@@ -865,6 +865,21 @@ static int synth_set_features(struct net_device *ndev, netdev_features_t feature
 	return 0;
 }
 
+/*
+ * The channel itself takes every VLAN; these keep the joined VF's filter in
+ * step with the VLANs configured on top of us, as its own would be.
+ */
+static int synth_vlan_rx_add_vid(struct net_device *ndev, __be16 proto, u16 vid)
+{
+	return synth_vf_vlan_add(netdev_priv(ndev), proto, vid);
+}
+
+static int synth_vlan_rx_kill_vid(struct net_device *ndev, __be16 proto, u16 vid)
+{
+	synth_vf_vlan_kill(netdev_priv(ndev), proto, vid);
+	return 0;
+}
+
 static const struct net_device_ops synth_netdev_ops = {
 	.ndo_open = synth_open,
 	.ndo_stop = synth_stop,
@@ -872,6 +887,8 @@ static const struct net_device_ops synth_netdev_ops = {
 	.ndo_change_mtu = synth_change_mtu,
 	.ndo_set_rx_mode = synth_set_rx_mode,
 	.ndo_change_rx_flags = synth_change_rx_flags,
+	.ndo_vlan_rx_add_vid = synth_vlan_rx_add_vid,
+	.ndo_vlan_rx_kill_vid = synth_vlan_rx_kill_vid,
 	.ndo_get_stats64 = synth_get_stats64,
 	.ndo_fix_features = synth_fix_features,
 	.ndo_set_features = synth_set_features,
@@ -1133,7 +1150,7 @@ static int synth_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ndev->hw_features |= NETIF_F_TSO;
 	if (p->features & SRIOVNIC_SYNTH_F_TSO6)
 		ndev->hw_features |= NETIF_F_TSO6;
-	ndev->features = ndev->hw_features | NETIF_F_HIGHDMA;
+	ndev->features = ndev->hw_features | NETIF_F_HIGHDMA | NETIF_F_HW_VLAN_CTAG_FILTER;
 	ndev->min_mtu = SRIOVNIC_MTU_MIN;
 	ndev->max_mtu = (p->features & SRIOVNIC_SYNTH_F_MTU) ?
 			synth_rd(p, SRIOVNIC_SYNTH_REG_MAX_MTU) : SRIOVNIC_MTU_DEFAULT;

@@ -157,6 +157,8 @@ bool synth_tx_via_vf(struct synth_priv *p, struct sk_buff *skb);
 int synth_vf_change_mtu(struct synth_priv *p, int mtu);
 void synth_vf_sync_rx_mode(struct synth_priv *p);
 void synth_vf_change_rx_flags(struct synth_priv *p, int change);
+int synth_vf_vlan_add(struct synth_priv *p, __be16 proto, u16 vid);
+void synth_vf_vlan_kill(struct synth_priv *p, __be16 proto, u16 vid);
 int synth_bond_init(void);
 void synth_bond_exit(void);
 
