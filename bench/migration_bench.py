@@ -140,6 +140,8 @@ def one_run(cfg):
             "stall_peer_at_ms": ms(longest_gap_start(report.tcp_times, t0, t1), resume_ns),
             "stall_guest_ms": after["tcp"]["window_longest_stall_us"] / 1000,
             "first_packet_ms": ms(first_packet, resume_ns),
+            "first_at_peer_ms": ms(next((t for t in report.udp_times if t >= resume_ns), None)
+                                   if resume_ns else None, resume_ns),
             "tcp_broken": guest["tcp"]["broken"] or report.tcp["broken"],
             "udp_sent": [guest["udp"]["sent"], report.udp_sent],
         }
@@ -156,7 +158,7 @@ ROWS = [  # key, label
     ("total_ms", "total migration time, ms"),
     ("downtime_ms", "downtime, ms"),
     ("switch_ms", "setup -> guest off the VF/primary, ms"),
-    ("active_ms", "setup -> precopy starts (after any hold), ms"),
+    ("active_ms", "setup -> precopy starts, ms"),
     ("lost_to_peer", "UDP lost guest->peer"),
     ("lost_to_guest", "UDP lost peer->guest"),
     ("gap_peer_ms", "longest UDP gap at the peer, ms"),
@@ -165,6 +167,7 @@ ROWS = [  # key, label
     ("stall_peer_ms", "longest TCP stall at the peer, ms"),
     ("stall_peer_at_ms", "  ... it starts at, from resume, ms"),
     ("stall_guest_ms", "longest TCP stall in the guest*, ms"),
+    ("first_at_peer_ms", "resume -> first guest UDP packet at peer, ms"),
     ("first_packet_ms", "resume -> first frame via VF/primary, ms"),
     ("switch_to_vf_ms", "resume -> switch-to-vf event, ms"),
 ]
@@ -183,7 +186,7 @@ def cell(runs, config, key):
     v = values(runs, config, key)
     if not v:
         return "-"
-    f = (lambda x: f"{x:.0f}") if max(v) >= 10 or all(x == int(x) for x in v) else \
+    f = (lambda x: f"{x:.0f}") if max(map(abs, v)) >= 10 or all(x == int(x) for x in v) else \
         (lambda x: f"{x:.1f}")
     return f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))})"
 
@@ -214,7 +217,7 @@ def print_table(runs):
     print("* guest clock: under TCG it stops while the VM is stopped, so the downtime is "
           "left out")
     ours = [r for r in runs if r["config"] == "sriovnic"]
-    if ours:
+    if any("held" in r for r in ours):
         print(f"(b) was held in wait-unplug in {sum(bool(r.get('held')) for r in ours)} of {len(ours)} "
               f"runs; in the others the guest had switched before QEMU checked")
     broken = [r["config"] for r in runs if r["tcp_broken"]]
