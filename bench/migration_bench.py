@@ -207,12 +207,12 @@ def print_table(runs):
     print(f"\nmigration A->B under traffic, median (min-max) of "
           f"{'/'.join(str(counts[k]) for k in CONFIGS)} runs")
     heads = [CONFIGS[k].title for k in CONFIGS]
-    print(f"| {'':42s} | " + " | ".join(f"{h:21s}" for h in heads) + " | (b)/(a) | (b)/(c) |")
-    print(f"|{'-' * 44}|" + "|".join("-" * 23 for _ in heads) + "|---------|---------|")
+    print(f"| {'':46s} | " + " | ".join(f"{h:21s}" for h in heads) + " | (b)/(a) | (b)/(c) |")
+    print(f"|{'-' * 48}|" + "|".join("-" * 23 for _ in heads) + "|---------|---------|")
     for key, label in ROWS:
         if not any(values(runs, k, key) for k in CONFIGS):
             continue
-        print(f"| {label:42s} | " + " | ".join(f"{cell(runs, k, key):21s}" for k in CONFIGS) +
+        print(f"| {label:46s} | " + " | ".join(f"{cell(runs, k, key):21s}" for k in CONFIGS) +
               f" | {ratio(runs, key, 'plain'):>7s} | {ratio(runs, key, 'virtio'):>7s} |")
     print("* guest clock: under TCG it stops while the VM is stopped, so the downtime is "
           "left out")
