@@ -2,12 +2,28 @@
 # Benchmarks (not tests): the core's per-packet path (Google Benchmark) and
 # guest-level throughput of sriovnic's PF, VF and synthetic channel against QEMU's virtio-net-pci,
 # igb and igb VF in the same run, printed as figures and ratios.
+#
+# `scripts/bench.sh migration [--runs N] [--configs ...] [--results FILE]`
+# instead runs the live migration benchmark (bench/migration_bench.py, needs
+# root): plain migration, sriovnic failover and QEMU's virtio-net failover
+# between two network namespaces under traffic.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SRIOVNIC_ROOT"
 
+what=${1:-}
+case $what in
+"" | migration) ;;
+*) die "usage: scripts/bench.sh [migration [migration_bench.py options]]" ;;
+esac
+
 prepare_host_and_qemu
 guest_dir=$("$SRIOVNIC_ROOT/scripts/build-drivers.sh" 6.12)
+if [ "$what" = migration ]; then
+    shift
+    SRIOVNIC_QEMU=$QEMU_BIN SRIOVNIC_GUEST_DIR=$guest_dir exec /usr/bin/python3 \
+        -W ignore::ResourceWarning "$SRIOVNIC_ROOT/bench/migration_bench.py" "$@"
+fi
 meson_dir "$SRIOVNIC_BUILD/bench" --buildtype=release
 ninja -C "$SRIOVNIC_BUILD/bench" core-bench >/dev/null
 echo "== core per-packet path (VF -> VF through rings and switch)"
