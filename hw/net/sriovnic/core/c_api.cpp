@@ -294,6 +294,14 @@ bool sriovnic_core_synth_set_sriov_allowed(SriovnicCore *core, uint16_t fn, bool
                        err_len);
 }
 
+bool sriovnic_core_synth_set_port_policies(SriovnicCore *core, uint16_t fn, uint32_t policies,
+                                           char *err, size_t err_len)
+{
+    auto *c = channel_or_error(core, fn, err, err_len);
+    return c && report(core->device.synth_op([&] { return c->set_port_policies(policies); }), err,
+                       err_len);
+}
+
 bool sriovnic_core_synth_set_max_mtu(SriovnicCore *core, uint16_t fn, uint16_t max_mtu, char *err,
                                      size_t err_len)
 {

@@ -252,7 +252,20 @@ typedef struct SriovnicSynthRegs {
      */
     uint32_t revoke_reason;  /* enum sriovnic_synth_revoke_reason */
     uint32_t revoke_left_ms; /* of its timeout, at least 1 */
+    /* Frames from the guest a port policy dropped (a subsection while
+     * nonzero); cleared by reset like the counters above. */
+    uint64_t guard_drops;
 } SriovnicSynthRegs;
+
+/*
+ * Port policies of a channel (the host's, not migrated): guards only the
+ * synthetic path applies to what the guest sends. The VF cannot enforce
+ * them, so while any is set the VF is not offered (and is revoked, reason
+ * policy, if it was).
+ */
+#define SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD (1u << 0) /* router advertisements, redirects */
+#define SRIOVNIC_SYNTH_POLICY_DHCP_GUARD   (1u << 1) /* DHCP and DHCPv6 server messages */
+#define SRIOVNIC_SYNTH_POLICY_ALL          0x3u
 
 /* What a live migration does with a channel's VF (the `on-migration` property). */
 typedef enum SriovnicSynthOnMigration {
@@ -287,6 +300,7 @@ typedef struct SriovnicSynthConfig {
     uint32_t offloads;          /* recommended, subset of SRIOVNIC_SYNTH_F_OFFLOADS */
     bool sriov_allowed;         /* host policy */
     uint8_t on_migration;       /* SriovnicSynthOnMigration */
+    uint32_t port_policies;     /* SRIOVNIC_SYNTH_POLICY_* */
 } SriovnicSynthConfig;
 
 /* A snapshot of a synthetic channel for management (query commands). */
@@ -312,6 +326,8 @@ typedef struct SriovnicSynthInfo {
     bool has_switched;          /* last_switch_ns is valid (now_ns() may be 0) */
     uint8_t on_migration;       /* SriovnicSynthOnMigration */
     uint8_t migration;          /* SriovnicSynthMigrationPhase */
+    uint32_t port_policies;     /* SRIOVNIC_SYNTH_POLICY_* in effect */
+    uint64_t guard_drops;       /* guest frames a port policy dropped */
 } SriovnicSynthInfo;
 
 /*
@@ -330,6 +346,7 @@ typedef enum SriovnicSynthWhy {
     SRIOVNIC_SYNTH_WHY_NOT_SWITCHED,      /* offered, the guest stays on the synthetic path */
     SRIOVNIC_SYNTH_WHY_REVOKING,          /* a revoke is in progress */
     SRIOVNIC_SYNTH_WHY_MIGRATING,         /* a live migration holds the VF back */
+    SRIOVNIC_SYNTH_WHY_PORT_POLICY,       /* a port policy only the synthetic path enforces */
     SRIOVNIC_SYNTH_WHY_COUNT
 } SriovnicSynthWhy;
 
@@ -398,6 +415,9 @@ bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_
 bool sriovnic_core_synth_revoke(SriovnicCore *core, uint16_t fn, unsigned reason, bool surprise,
                                 uint32_t timeout_ms, char *err, size_t err_len);
 bool sriovnic_core_synth_set_sriov_allowed(SriovnicCore *core, uint16_t fn, bool allowed,
+                                           char *err, size_t err_len);
+/* policies: SRIOVNIC_SYNTH_POLICY_* (all of them: those left out are cleared). */
+bool sriovnic_core_synth_set_port_policies(SriovnicCore *core, uint16_t fn, uint32_t policies,
                                            char *err, size_t err_len);
 bool sriovnic_core_synth_set_max_mtu(SriovnicCore *core, uint16_t fn, uint16_t max_mtu,
                                      char *err, size_t err_len);

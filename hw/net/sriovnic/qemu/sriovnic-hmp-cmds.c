@@ -39,7 +39,15 @@ static void sriovnic_hmp_channel(Monitor *mon, const SriovnicChannelInfo *c)
         monitor_printf(mon, "%s%s", SriovnicOffload_str(o->value),
                        o->next ? "," : "");
     }
-    monitor_printf(mon, "\n");
+    monitor_printf(mon, ", port policies ");
+    if (!c->port_policies) {
+        monitor_printf(mon, "none");
+    }
+    for (const SriovnicPortPolicyList *p = c->port_policies; p; p = p->next) {
+        monitor_printf(mon, "%s%s", SriovnicPortPolicy_str(p->value),
+                       p->next ? "," : "");
+    }
+    monitor_printf(mon, " (%" PRIu64 " guest frames dropped)\n", c->guard_drops);
     if (c->has_last_switch_us) {
         monitor_printf(mon, "    last switch at %" PRIu64 " us (%" PRIu64
                        " us ago)", c->last_switch_us, c->since_last_switch_us);

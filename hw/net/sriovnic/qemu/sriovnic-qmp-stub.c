@@ -25,9 +25,11 @@ void qmp_sriovnic_revoke(const char *id, const char *reason, bool has_surprise,
     error_setg(errp, "this QEMU is built without the sriovnic device");
 }
 
-void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
-                             bool has_max_mtu, uint32_t max_mtu,
-                             bool has_offloads, strList *offloads, Error **errp)
+void qmp_sriovnic_set_policy(const char *id, bool has_sriov_allowed,
+                             bool sriov_allowed, bool has_max_mtu,
+                             uint32_t max_mtu, bool has_offloads,
+                             strList *offloads, bool has_port_policies,
+                             strList *port_policies, Error **errp)
 {
     error_setg(errp, "this QEMU is built without the sriovnic device");
 }

@@ -36,7 +36,12 @@ QEMU_BUILD_BUG_ON((int)SRIOVNIC_DATA_PATH_CAUSE__MAX != (int)SRIOVNIC_SYNTH_CAUS
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REVOKE_REASON__MAX != (int)SRIOVNIC_SYNTH_REVOKE_REASON_MAX);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_POLICY != (int)SRIOVNIC_SYNTH_WHY_POLICY);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_REVOKING != (int)SRIOVNIC_SYNTH_WHY_REVOKING);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_PORT_POLICY != (int)SRIOVNIC_SYNTH_WHY_PORT_POLICY);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE__MAX != (int)SRIOVNIC_SYNTH_WHY_COUNT);
+/* SriovnicPortPolicy i is SRIOVNIC_SYNTH_POLICY_* bit i. */
+QEMU_BUILD_BUG_ON((1u << SRIOVNIC_PORT_POLICY_ROUTER_GUARD) != SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD);
+QEMU_BUILD_BUG_ON((1u << SRIOVNIC_PORT_POLICY_DHCP_GUARD) != SRIOVNIC_SYNTH_POLICY_DHCP_GUARD);
+QEMU_BUILD_BUG_ON((1u << SRIOVNIC_PORT_POLICY__MAX) - 1 != SRIOVNIC_SYNTH_POLICY_ALL);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_VF_LINK_STATE_ENABLE != (int)SRIOVNIC_VFA_LINK_ENABLE);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_VF_LINK_STATE_DISABLE != (int)SRIOVNIC_VFA_LINK_DISABLE);
 
@@ -242,6 +247,7 @@ static SriovnicChannelInfo *sriovnic_channel_info(SriovnicSynthState *c)
     SriovnicSynthInfo si;
     SriovnicSynthReasons why;
     SriovnicOffloadList **offloads = &info->offloads;
+    SriovnicPortPolicyList **policies = &info->port_policies;
     SriovnicReasonList **reasons = &info->reasons;
 
     sriovnic_core_synth_query(c->core, c->fn, &si);
@@ -254,6 +260,12 @@ static SriovnicChannelInfo *sriovnic_channel_info(SriovnicSynthState *c)
     info->vf_up = si.vf_up;
     info->sriov_allowed = si.sriov_allowed;
     info->max_mtu = si.max_mtu;
+    for (int i = 0; i < SRIOVNIC_PORT_POLICY__MAX; i++) {
+        if (si.port_policies & (1u << i)) {
+            QAPI_LIST_APPEND(policies, i);
+        }
+    }
+    info->guard_drops = si.guard_drops;
     for (int i = 0; i < SRIOVNIC_OFFLOAD__MAX; i++) {
         if (si.offloads & sriovnic_offload_bits[i]) {
             QAPI_LIST_APPEND(offloads, i);
@@ -404,19 +416,43 @@ static bool sriovnic_parse_offloads(const strList *list, uint32_t *bits,
     return true;
 }
 
-void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
-                             bool has_max_mtu, uint32_t max_mtu,
-                             bool has_offloads, strList *offloads, Error **errp)
+/* The port policies as SRIOVNIC_SYNTH_POLICY_* bits ([] for none). */
+static bool sriovnic_parse_port_policies(const strList *list, uint32_t *bits,
+                                         Error **errp)
+{
+    *bits = 0;
+    for (const strList *l = list; l; l = l->next) {
+        int i = sriovnic_enum_parse(&SriovnicPortPolicy_lookup, l->value);
+
+        if (i < 0) {
+            g_autofree char *names = sriovnic_enum_names(&SriovnicPortPolicy_lookup);
+
+            error_setg(errp, "'port-policies' may hold %s (got '%s')", names,
+                       l->value);
+            return false;
+        }
+        *bits |= 1u << i;
+    }
+    return true;
+}
+
+void qmp_sriovnic_set_policy(const char *id, bool has_sriov_allowed,
+                             bool sriov_allowed, bool has_max_mtu,
+                             uint32_t max_mtu, bool has_offloads,
+                             strList *offloads, bool has_port_policies,
+                             strList *port_policies, Error **errp)
 {
     ERRP_GUARD();
     SriovnicSynthState *c = sriovnic_qmp_channel("sriovnic-set-policy", id, errp);
     uint32_t offload_bits = 0;
+    uint32_t policy_bits = 0;
     char err[256];
 
     if (!c) {
         return;
     }
-    if (!sriovnic_parse_offloads(offloads, &offload_bits, errp)) {
+    if (!sriovnic_parse_offloads(offloads, &offload_bits, errp) ||
+        !sriovnic_parse_port_policies(port_policies, &policy_bits, errp)) {
         trace_sriovnic_qmp_refused("sriovnic-set-policy", id, error_get_pretty(*errp));
         return;
     }
@@ -427,17 +463,30 @@ void qmp_sriovnic_set_policy(const char *id, bool sriov_allowed,
         trace_sriovnic_qmp_refused("sriovnic-set-policy", id, error_get_pretty(*errp));
         return;
     }
-    trace_sriovnic_qmp_set_policy(id, c->fn, sriov_allowed,
+    trace_sriovnic_qmp_set_policy(id, c->fn,
+                                  has_sriov_allowed ? (int)sriov_allowed : -1,
                                   has_max_mtu ? (int)max_mtu : -1,
-                                  has_offloads ? (int)offload_bits : -1);
-    /* The one argument the core may refuse goes first: then nothing changed. */
+                                  has_offloads ? (int)offload_bits : -1,
+                                  has_port_policies ? (int)policy_bits : -1);
+    /*
+     * The one argument the core may refuse goes first: then nothing changed.
+     * SR-IOV is disallowed before and allowed after the port policies
+     * change, so that no offer is made only to be revoked.
+     */
     if ((has_max_mtu &&
          !sriovnic_core_synth_set_max_mtu(c->core, c->fn, max_mtu, err, sizeof(err))) ||
         (has_offloads &&
          !sriovnic_core_synth_set_offloads(c->core, c->fn, offload_bits, err,
                                            sizeof(err))) ||
-        !sriovnic_core_synth_set_sriov_allowed(c->core, c->fn, sriov_allowed, err,
-                                               sizeof(err))) {
+        (has_sriov_allowed && !sriov_allowed &&
+         !sriovnic_core_synth_set_sriov_allowed(c->core, c->fn, false, err,
+                                                sizeof(err))) ||
+        (has_port_policies &&
+         !sriovnic_core_synth_set_port_policies(c->core, c->fn, policy_bits, err,
+                                                sizeof(err))) ||
+        (has_sriov_allowed && sriov_allowed &&
+         !sriovnic_core_synth_set_sriov_allowed(c->core, c->fn, true, err,
+                                                sizeof(err)))) {
         trace_sriovnic_qmp_refused("sriovnic-set-policy", id, err);
         error_setg(errp, "%s", err);
     }

@@ -162,6 +162,27 @@ static const VMStateDescription vmstate_sriovnic_synth_revoke = {
     },
 };
 
+/* Frames a port policy dropped: a counter, sent only once it counted. */
+static bool sriovnic_synth_guard_needed(void *opaque)
+{
+    SriovnicSynthState *s = opaque;
+
+    return s->regs->guard_drops != 0;
+}
+
+static const VMStateDescription vmstate_sriovnic_synth_guard = {
+    .name = TYPE_SRIOVNIC_SYNTH "/guard",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = sriovnic_synth_guard_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(regs, SriovnicSynthState,
+                               vmstate_sriovnic_synth_guard_regs,
+                               SriovnicSynthRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /*
  * Default priority: loads after the PF (MIG_PRI_IOMMU), whose config space
  * load enables the VFs the channel pairs with.
@@ -182,6 +203,7 @@ const VMStateDescription vmstate_sriovnic_synth = {
     },
     .subsections = (const VMStateDescription * const []) {
         &vmstate_sriovnic_synth_revoke,
+        &vmstate_sriovnic_synth_guard,
         NULL
     },
 };

@@ -168,6 +168,8 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     cfg.revoke_timeout_ms = s->revoke_timeout_ms;
     cfg.max_mtu = s->max_mtu;
     cfg.sriov_allowed = s->sriov_allowed;
+    cfg.port_policies = (s->router_guard ? SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD : 0) |
+                        (s->dhcp_guard ? SRIOVNIC_SYNTH_POLICY_DHCP_GUARD : 0);
     /* Values too big for the core's fields, worded as the core words ranges. */
     if (s->paired_vf > UINT16_MAX) {
         error_setg(errp, "'vf' must be between 0 and %d (got %" PRIu32 ")",
@@ -274,6 +276,8 @@ static const Property sriovnic_synth_properties[] = {
                        SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT),
     DEFINE_PROP_UINT32("max-mtu", SriovnicSynthState, max_mtu, 1500),
     DEFINE_PROP_BOOL("sriov", SriovnicSynthState, sriov_allowed, true),
+    DEFINE_PROP_BOOL("router-guard", SriovnicSynthState, router_guard, false),
+    DEFINE_PROP_BOOL("dhcp-guard", SriovnicSynthState, dhcp_guard, false),
     DEFINE_PROP_BOOL("csum", SriovnicSynthState, offer_csum, true),
     DEFINE_PROP_BOOL("tso", SriovnicSynthState, offer_tso, true),
     DEFINE_PROP_BOOL("datapath", SriovnicSynthState, offer_datapath, true),
@@ -315,6 +319,12 @@ static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
         "largest MTU the host carries (MAX_MTU), 1500 to 9000");
     object_class_property_set_description(klass, "sriov",
         "host policy: offer the paired VF to the guest");
+    object_class_property_set_description(klass, "router-guard",
+        "port policy: drop router advertisements and redirects the guest "
+        "sends; only the synthetic path enforces it, so the VF is not offered");
+    object_class_property_set_description(klass, "dhcp-guard",
+        "port policy: drop DHCP server messages the guest sends; only the "
+        "synthetic path enforces it, so the VF is not offered");
     object_class_property_set_description(klass, "csum",
         "offer TX and RX checksum offload (F_CSUM_TX, F_CSUM_RX)");
     object_class_property_set_description(klass, "tso",

@@ -210,6 +210,17 @@ const VMStateDescription vmstate_sriovnic_synth_regs = {
     },
 };
 
+/* sriovnic-synth/guard: the port policies' drop counter, while nonzero. */
+const VMStateDescription vmstate_sriovnic_synth_guard_regs = {
+    .name = "sriovnic-synth/guard-regs",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(guard_drops, SriovnicSynthRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /* sriovnic-synth/revoke: the revoke in flight, only while REVOKING. */
 const VMStateDescription vmstate_sriovnic_synth_revoke_regs = {
     .name = "sriovnic-synth/revoke-regs",

@@ -80,6 +80,8 @@ struct SriovnicSynthState {
     uint32_t revoke_timeout_ms;
     uint32_t max_mtu;
     bool sriov_allowed;
+    bool router_guard;        /* port policies: the host's, not migrated */
+    bool dhcp_guard;
     bool offer_csum;
     bool offer_tso;
     bool offer_datapath;
@@ -127,6 +129,7 @@ extern const VMStateDescription vmstate_sriovnic_pf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
 extern const VMStateDescription vmstate_sriovnic_synth_regs;
 extern const VMStateDescription vmstate_sriovnic_synth_revoke_regs;
+extern const VMStateDescription vmstate_sriovnic_synth_guard_regs;
 bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
 
 /* Stream bytes of interface 1.4 fields a section carries but does not use. */

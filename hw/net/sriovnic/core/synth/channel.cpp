@@ -2,6 +2,7 @@
 #include "synth/channel.hpp"
 
 #include "mac_regs.hpp"
+#include "synth/port_guard.hpp"
 #include "synth/reasons.hpp"
 
 namespace sriovnic::synth {
@@ -22,6 +23,7 @@ HostSettings host_settings(const SriovnicSynthConfig &cfg)
     h.offloads = cfg.offloads;
     h.revoke_timeout_ms = cfg.revoke_timeout_ms;
     h.sriov_allowed = cfg.sriov_allowed;
+    h.port_policies = cfg.port_policies;
     return h;
 }
 
@@ -57,6 +59,9 @@ std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg,
     }
     if (cfg.offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
         return "'offloads' may hold only the checksum and TSO bits";
+    }
+    if (cfg.port_policies & ~SRIOVNIC_SYNTH_POLICY_ALL) {
+        return "'port-policies' may hold only router-guard and dhcp-guard";
     }
     if (cfg.on_migration >= SRIOVNIC_SYNTH_ON_MIGRATION_COUNT) {
         return "'on-migration' must be 'revoke' or 'keep'";
@@ -341,6 +346,10 @@ std::optional<std::string> Channel::offer()
     if (!host_.sriov_allowed) {
         return "host policy does not allow SR-IOV for this channel";
     }
+    if (host_.port_policies) {
+        return "port policy " + port_policy_names(host_.port_policies) +
+               " is set: only the software path enforces it";
+    }
     if (migration_ == SRIOVNIC_SYNTH_MIGRATION_OUTGOING) {
         return "a live migration is in progress: the VF is offered again when it ends";
     }
@@ -362,7 +371,7 @@ std::optional<std::string> Channel::revoke(unsigned reason, bool surprise, uint3
 
 bool Channel::offer_if_allowed()
 {
-    if (!host_.sriov_allowed || state() != DpState::synthetic || !vf_present()) {
+    if (!host_.vf_allowed() || state() != DpState::synthetic || !vf_present()) {
         return false;
     }
     if (migration_ != SRIOVNIC_SYNTH_MIGRATION_NONE) {
@@ -374,7 +383,7 @@ bool Channel::offer_if_allowed()
 
 void Channel::enforce_policy()
 {
-    if (!host_.sriov_allowed && state() != DpState::synthetic && state() != DpState::revoking) {
+    if (!host_.vf_allowed() && state() != DpState::synthetic && state() != DpState::revoking) {
         datapath_.revoke(SRIOVNIC_SYNTH_REVOKE_POLICY, false, host_.revoke_timeout_ms);
     }
 }
@@ -386,6 +395,18 @@ std::optional<std::string> Channel::set_sriov_allowed(bool allowed)
     if (allowed) {
         offer_if_allowed();
     }
+    update_interrupts();
+    return std::nullopt;
+}
+
+std::optional<std::string> Channel::set_port_policies(uint32_t policies)
+{
+    if (policies & ~SRIOVNIC_SYNTH_POLICY_ALL) {
+        return "'port-policies' may hold only router-guard and dhcp-guard";
+    }
+    host_.port_policies = policies;
+    enforce_policy();
+    offer_if_allowed();
     update_interrupts();
     return std::nullopt;
 }
@@ -476,6 +497,8 @@ SriovnicSynthInfo Channel::info() const
     i.last_revoke_surprise = datapath_.last_revoke_surprise();
     i.on_migration = uint8_t(on_migration_);
     i.migration = uint8_t(migration_);
+    i.port_policies = host_.port_policies;
+    i.guard_drops = regs_.guard_drops;
     std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
     std::copy(std::begin(regs_.synth_stats), std::end(regs_.synth_stats), i.synth_stats);
     return i;

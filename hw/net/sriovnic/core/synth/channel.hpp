@@ -72,6 +72,8 @@ public:
     std::optional<std::string> offer();
     std::optional<std::string> revoke(unsigned reason, bool surprise, uint32_t timeout_ms);
     std::optional<std::string> set_sriov_allowed(bool allowed);
+    // All of SRIOVNIC_SYNTH_POLICY_*: those left out are cleared.
+    std::optional<std::string> set_port_policies(uint32_t policies);
     std::optional<std::string> set_max_mtu(uint16_t max_mtu);
     std::optional<std::string> set_offloads(uint32_t offloads);
     SriovnicSynthInfo info() const;

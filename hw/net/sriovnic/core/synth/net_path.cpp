@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "synth/net_path.hpp"
 
+#include "synth/port_guard.hpp"
 #include "wire.hpp"
 
 #include <array>
@@ -109,6 +110,10 @@ void NetPath::send(std::span<const uint8_t> frame)
 {
     const std::optional<FrameInfo> info = parse_frame(frame);
     if (!info) {
+        return;
+    }
+    if (guard_match(frame, *info, fn_.host().port_policies)) {
+        fn_.count_guard_drop(); // the host's policy, not the driver's fault: no ERR
         return;
     }
     fn_.count(SRIOVNIC_STAT_TX_PACKETS);

@@ -2,6 +2,7 @@
 #include "synth/reasons.hpp"
 
 #include "synth/datapath.hpp"
+#include "synth/port_guard.hpp"
 
 #include <cstdio>
 
@@ -68,6 +69,13 @@ SriovnicSynthReasons why_not_on_vf(const SriovnicSynthInfo &info, uint8_t revoki
     // The host's side first, then the guest's drivers, then the protocol.
     if (!info.sriov_allowed) {
         b.add(SRIOVNIC_SYNTH_WHY_POLICY, "SR-IOV is disabled by host policy");
+    }
+    for (uint32_t bit = 1; bit & SRIOVNIC_SYNTH_POLICY_ALL; bit <<= 1) {
+        if (info.port_policies & bit) {
+            b.add(SRIOVNIC_SYNTH_WHY_PORT_POLICY, std::string("port policy ") +
+                                                      port_policy_name(bit) +
+                                                      " is set: only the software path enforces it");
+        }
     }
     if (info.migration == SRIOVNIC_SYNTH_MIGRATION_OUTGOING) {
         b.add(SRIOVNIC_SYNTH_WHY_MIGRATING,

@@ -24,6 +24,9 @@ struct HostSettings {
     uint32_t offloads = 0;
     uint32_t revoke_timeout_ms = 1000;
     bool sriov_allowed = true;
+    uint32_t port_policies = 0; // SRIOVNIC_SYNTH_POLICY_*
+    // The VF may be offered: SR-IOV allowed and no policy only software enforces.
+    bool vf_allowed() const { return sriov_allowed && !port_policies; }
 };
 
 class Registers {
@@ -45,6 +48,7 @@ public:
     void raise_cause(uint32_t cause) { regs_.int_cause |= cause; }
     void count(unsigned stat, uint64_t n = 1) { regs_.stats[stat] += n; }
     void count_synth(unsigned stat, uint64_t n = 1) { regs_.synth_stats[stat] += n; }
+    void count_guard_drop() { regs_.guard_drops++; }
 
     // Function reset: every register to its reset value (host settings stay).
     void reset();
