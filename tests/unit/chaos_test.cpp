@@ -152,7 +152,13 @@ public:
         case 16: synth_message(); break;
         case 17: host_operation(); break;
         case 18: inject_fault(); break;
-        default: synth_frame(); break;
+        default:
+            if (pick(4)) {
+                synth_frame();
+            } else {
+                synth_transmit();
+            }
+            break;
         }
         check_outputs();
         check_synth();
@@ -278,7 +284,7 @@ private:
     {
         synth::Channel &c = channel();
         (void)device_->synth_op([&] {
-            switch (pick(10)) {
+            switch (pick(11)) {
             case 0: return c.offer();
             case 1: return c.revoke(unsigned(pick(7)), pick(2), uint32_t(pick(3) ? 0 : pick(20)));
             case 2: return c.set_sriov_allowed(pick(3) != 0);
@@ -289,6 +295,7 @@ private:
             case 6: c.migration_begin(pick(2) != 0); return std::optional<std::string>{};
             case 7: c.migration_end(pick(2) != 0); return std::optional<std::string>{};
             case 8: c.vm_running(pick(4) != 0); return std::optional<std::string>{};
+            case 9: return c.set_port_policies(pick(4) ? uint32_t(pick(4)) : uint32_t(rng_()));
             default: return std::optional<std::string>{};
             }
         });
@@ -302,6 +309,80 @@ private:
         test::Bytes frame = test::ethernet(pick(2) ? test::Mac{0x52, 0x54, 0, 0, 2, 0} : test::kBroadcast,
                                            test::kRemote, 0x0800, pick(1600));
         (void)device_->uplink_receive(frame);
+    }
+
+    // A frame the port policies guard (router advertisement or redirect,
+    // DHCP server message; VLAN-tagged, cut short) or not, with a net header,
+    // through whatever synthetic TX ring runs.
+    void synth_transmit()
+    {
+        const SriovnicSynthQueueRegs &q = channel().regs().queues[SRIOVNIC_SYNTH_Q_TX];
+        auto usable = [&] {
+            return q.enable && q.desc_hi == 0 && q.avail_hi == 0 && q.desc_lo + 16 * q.size <= kRamSize &&
+                   q.avail_lo + 4 + 2 * q.size <= kRamSize;
+        };
+        if (!usable() && pick(2)) {
+            start_synth_tx();
+        }
+        if (!usable()) {
+            return;
+        }
+        const uint64_t desc = q.desc_lo, avail = q.avail_lo;
+        static constexpr uint8_t kIcmpTypes[] = {5, 9, 134, 137, 8, 128, 135};
+        static constexpr uint16_t kPorts[] = {67, 68, 546, 547, 53};
+        const bool v6 = pick(2);
+        const bool icmp = pick(2);
+        const test::Bytes upper = icmp ? test::icmp(kIcmpTypes[pick(std::size(kIcmpTypes))])
+                                       : test::udp(kPorts[pick(std::size(kPorts))],
+                                                   kPorts[pick(std::size(kPorts))]);
+        test::Bytes frame = test::ip_packet(test::kRemote, test::Mac{0x52, 0x54, 0, 0, 2, 0}, v6,
+                                            icmp ? (v6 ? 58 : 1) : 17, upper,
+                                            pick(2) ? uint16_t(pick(4096)) : 0, v6 && pick(3) == 0);
+        if (pick(4) == 0) {
+            frame.resize(pick(frame.size() + 1));
+        }
+        const uint64_t buf = pick(kRamSize - 12 - frame.size());
+        put(buf, 0, 8); // net header: no flags, no GSO
+        put(buf + 8, 0, 4);
+        for (size_t i = 0; i < frame.size(); i++) {
+            put(buf + 12 + i, frame[i], 1);
+        }
+        const uint16_t idx = uint16_t(q.avail_pos);
+        put(desc + 16 * (idx % q.size), buf, 8);
+        put(desc + 16 * (idx % q.size) + 8, uint32_t(12 + frame.size()), 4);
+        put(desc + 16 * (idx % q.size) + 12, 0, 4);
+        put(avail + 4 + 2 * (idx % q.size), uint16_t(idx % q.size), 2);
+        put(avail, uint16_t(idx + 1), 2);
+        const uint64_t before = channel().info().guard_drops;
+        device_->write(kSynth, SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_Q_TX, SRIOVNIC_SYNTH_QR_NOTIFY), 4, 1);
+        reach.guard_drops += channel().info().guard_drops - before == 1;
+    }
+
+    // A driver's bring-up of the TX ring alone, in RAM, all fields sane.
+    void start_synth_tx()
+    {
+        auto wr = [&](uint32_t reg, uint32_t v) { device_->write(kSynth, reg, 4, v); };
+        if (!channel().regs().features_ok) {
+            wr(SRIOVNIC_SYNTH_REG_DRV_FEATURES, uint32_t(pick(SRIOVNIC_SYNTH_F_ALL + 1)));
+            wr(SRIOVNIC_SYNTH_REG_FEATURES_OK, 1);
+        }
+        wr(SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
+        const uint32_t n = SRIOVNIC_SYNTH_RING_MIN;
+        const uint32_t desc = uint32_t(pick(kRamSize - 16 * n)) & ~15u;
+        const uint32_t avail = uint32_t(pick(kRamSize - 4 - 2 * n)) & ~15u;
+        const uint32_t used = uint32_t(pick(kRamSize - 4 - 8 * n)) & ~15u;
+        auto qwr = [&](uint32_t reg, uint32_t v) { wr(SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_Q_TX, reg), v); };
+        qwr(SRIOVNIC_SYNTH_QR_ENABLE, 0);
+        qwr(SRIOVNIC_SYNTH_QR_DESC_LO, desc);
+        qwr(SRIOVNIC_SYNTH_QR_DESC_HI, 0);
+        qwr(SRIOVNIC_SYNTH_QR_AVAIL_LO, avail);
+        qwr(SRIOVNIC_SYNTH_QR_AVAIL_HI, 0);
+        qwr(SRIOVNIC_SYNTH_QR_USED_LO, used);
+        qwr(SRIOVNIC_SYNTH_QR_USED_HI, 0);
+        qwr(SRIOVNIC_SYNTH_QR_SIZE, n);
+        put(avail, 0, 2);
+        put(used, 0, 2);
+        qwr(SRIOVNIC_SYNTH_QR_ENABLE, 1);
     }
 
     // What must hold of the channel whatever the guest and host did.
@@ -321,6 +402,9 @@ private:
         }
         const SriovnicSynthInfo info = channel().info();
         ASSERT_FALSE(info.rx_via_vf && !info.vf_up);
+        // A port policy the VF cannot enforce: nothing is offered while it is set.
+        ASSERT_FALSE(info.port_policies &&
+                     (info.state == SRIOVNIC_SYNTH_DP_OFFERED || info.state == SRIOVNIC_SYNTH_DP_VF));
         // A migration that revoked the VF offers nothing until it ends.
         ASSERT_FALSE(info.migration == SRIOVNIC_SYNTH_MIGRATION_OUTGOING &&
                      (info.state == SRIOVNIC_SYNTH_DP_OFFERED || info.state == SRIOVNIC_SYNTH_DP_VF));
@@ -545,6 +629,7 @@ public:
         size_t interrupts = 0, frames_out = 0, dma = 0, bar_accesses = 0;
         size_t migrations_taken = 0, migrations_refused = 0;
         size_t synth_requests = 0, synth_transitions = 0;
+        size_t guard_drops = 0; // transmits that a port policy dropped
         std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{}; // accepted, per fault
     } reach;
 
@@ -584,6 +669,7 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
     const char *env = std::getenv("SRIOVNIC_CHAOS_SEEDS");
     const uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 8;
     std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{};
+    size_t guard_drops = 0;
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         Chaos chaos(seed);
@@ -598,7 +684,8 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
                   << " frames out, " << r.dma << " DMA accesses (" << r.bar_accesses
                   << " into the card's BARs), migrations " << r.migrations_taken
                   << " taken / " << r.migrations_refused << " refused, " << r.synth_requests
-                  << " CTRL requests, " << r.synth_transitions << " data-path changes\n";
+                  << " CTRL requests, " << r.synth_transitions << " data-path changes, "
+                  << r.guard_drops << " guard drops\n";
         // The chaos must reach the data path and migration, or it tests little.
         EXPECT_GT(r.frames_out, 100u);
         EXPECT_GT(r.dma, 1000u);
@@ -610,7 +697,9 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
         for (unsigned f = 0; f < SRIOVNIC_INJECT_COUNT; f++) {
             faults[f] += r.faults[f];
         }
+        guard_drops += r.guard_drops;
     }
+    EXPECT_GT(guard_drops, 0u) << "no frame met a port policy";
     // Some kinds are accepted only in some states (restore: a removed VF):
     // over all seeds, every kind must have been.
     for (unsigned f = 0; f < SRIOVNIC_INJECT_COUNT; f++) {

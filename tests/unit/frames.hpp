@@ -131,6 +131,67 @@ inline Bytes ipv6_tcp(const Mac &dst, const Mac &src, size_t payload)
     return f;
 }
 
+// An IP packet carrying `upper` (an ICMP, ICMPv6 or UDP header and what
+// follows) as protocol `proto`: IPv6 if `v6` (after a hop-by-hop options
+// header if `hop_by_hop`), else IPv4; VLAN-tagged if `vlan` is not 0.
+// Checksums are left 0: the guards under test do not look at them.
+inline Bytes ip_packet(const Mac &dst, const Mac &src, bool v6, uint8_t proto, const Bytes &upper,
+                       uint16_t vlan = 0, bool hop_by_hop = false)
+{
+    Bytes ip(v6 ? 40 : 20);
+    if (v6) {
+        ip[0] = 0x60;
+        ip[6] = hop_by_hop ? 0 : proto;
+        ip[7] = 255;
+        ip[8] = 0xfe;
+        ip[9] = 0x80;
+        ip[23] = 1;
+        ip[24] = 0xff;
+        ip[25] = 0x02;
+        ip[39] = 1;
+        if (hop_by_hop) {
+            Bytes hbh = {proto, 0, 5, 2, 0, 0, 1, 0}; // router alert, then PadN
+            ip.insert(ip.end(), hbh.begin(), hbh.end());
+        }
+        put16(ip, 4, uint16_t(ip.size() - 40 + upper.size()));
+    } else {
+        ip[0] = 0x45;
+        put16(ip, 2, uint16_t(20 + upper.size()));
+        ip[8] = 64;
+        ip[9] = proto;
+        const uint8_t addrs[8] = {10, 0, 0, 1, 10, 0, 0, 255};
+        for (int i = 0; i < 8; i++) {
+            ip[12 + i] = addrs[i];
+        }
+    }
+    Bytes f = ethernet(dst, src, vlan ? 0x8100 : (v6 ? 0x86DD : 0x0800), vlan ? 4 : 0);
+    if (vlan) {
+        put16(f, 14, vlan);
+        put16(f, 16, v6 ? 0x86DD : 0x0800);
+    }
+    f.insert(f.end(), ip.begin(), ip.end());
+    f.insert(f.end(), upper.begin(), upper.end());
+    return f;
+}
+
+// An ICMP or ICMPv6 message of `type`, with 20 bytes after its header.
+inline Bytes icmp(uint8_t type)
+{
+    Bytes m(24);
+    m[0] = type;
+    return m;
+}
+
+// A UDP datagram between the ports, with `payload` bytes.
+inline Bytes udp(uint16_t src_port, uint16_t dst_port, size_t payload = 32)
+{
+    Bytes d(8 + payload);
+    put16(d, 0, src_port);
+    put16(d, 2, dst_port);
+    put16(d, 4, uint16_t(d.size()));
+    return d;
+}
+
 // Pseudo-header sum (not complemented) of a frame's IPv4/IPv6 addresses.
 inline uint32_t pseudo_sum(const Bytes &f, bool v6, uint8_t proto, size_t l4_len)
 {

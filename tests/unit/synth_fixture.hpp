@@ -66,6 +66,7 @@ protected:
     {
         attach(synth_config(true, SRIOVNIC_SYNTH_F_ALL, on_migration));
     }
+    explicit SynthNic(const SriovnicSynthConfig &cfg) { attach(cfg); }
 
     static SriovnicSynthConfig synth_config(bool allowed = true,
                                             uint32_t features = SRIOVNIC_SYNTH_F_ALL,
