@@ -4,15 +4,16 @@ dhcp-guard): the -device properties, sriovnic-set-policy at run time,
 what query-sriovnic shows, and frames the test-as-guest sends through the
 synthetic TX ring that a guard keeps off the wire."""
 import struct
+import time
 import unittest
 
 import test_qmp
 import test_synth
-from qemu_machine import QemuError
-from sriovnic_pci import S
-from test_datapath import ETH_P_IP, PEER_MAC, ether, ipv4
+from qemu_machine import Machine, QemuError
+from sriovnic_pci import S, SplitRing, synth_args
+from test_datapath import ETH_P_IP, PEER_MAC, Wire, ether, ipv4
 from test_qmp import codes, texts
-from test_synth import NET_HDR, PATH_SYNTHETIC, SYNTH_IP, SYNTH_MAC, ST_OK, REVOKE, SynthTest
+from test_synth import NET_HDR, PATH_SYNTHETIC, Q_TX, REVOKE, ST_OK, SYNTH_IP, SYNTH_MAC, SynthTest
 
 ETH_P_IPV6 = 0x86DD
 ETH_P_8021Q = 0x8100
@@ -181,6 +182,43 @@ class GuardsAtRunTime(GuardTest):
         ch = self.channel()
         self.assertEqual(ch["port-policies"], [], "a refused command changes nothing")
         self.assertTrue(ch["sriov-allowed"])
+
+class Migration(unittest.TestCase):
+    def test_the_counter_migrates_and_the_policies_stay_with_their_host(self):
+        wires = [Wire(), Wire()]
+        for w in wires:
+            self.addCleanup(w.close)
+        mac = f"mac={SYNTH_MAC.hex(':')}"
+        src = Machine(synth_args(2, mac + ",router-guard=on", "netdev=n0") +
+                      wires[0].netdev_args("n0"), name="src")
+        self.addCleanup(src.kill)
+        dst = Machine(synth_args(2, mac, "netdev=n0") + wires[1].netdev_args("n0") +
+                      ["-incoming", "defer"], name="dst")
+        self.addCleanup(dst.kill)
+
+        t = GuardTest.driver(src, wires[0])
+        t.bring_up()
+        t.tx.post([(t.hdr + router_advertisement(), False)])
+        t.tx_used_ok()
+        self.assertEqual(t.channel()["guard-drops"], 1)
+
+        src.migrate_to(dst)
+        for _ in range(200):
+            if dst.qmp("query-status")["status"] != "inmigrate":
+                break
+            time.sleep(0.05)
+        d = GuardTest.driver(dst, wires[1], setup=False)
+        ch = d.channel()
+        self.assertEqual(ch["guard-drops"], 1, "the counter came along")
+        self.assertEqual(ch["port-policies"], [], "the destination's own policy")
+        d.tx = SplitRing.adopt(d.fn, Q_TX, t.tx.avail_idx, t.tx.used_seen, t.tx.next_desc,
+                               t.tx.heads)
+        d.tx.post([(d.hdr + router_advertisement(), False)])
+        got = wires[1].recv()
+        while got[12:14] == b"\x80\x35":  # the destination's RARP announcements
+            got = wires[1].recv()
+        self.assertEqual(got, router_advertisement())
+
 
 if __name__ == "__main__":
     unittest.main()
