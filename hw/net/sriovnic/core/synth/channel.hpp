@@ -8,8 +8,8 @@
 //   CTRL requests / EVENT messages ....... Control / EventQueue
 //   SWITCH, offer, revoke ................ DataPath
 // and carries out the host's operations (offer, revoke, policy, MTU,
-// offloads), the card's events (VF presence, links, resets) and live
-// migration (channel_migration.cpp).
+// offloads: channel_host.cpp), the card's events (VF presence, links,
+// resets) and live migration (channel_migration.cpp).
 #pragma once
 
 #include "card_bus.hpp"
