@@ -17,7 +17,7 @@ uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, std::string &error
         return 0;
     }
     CardBus::Work work(bus_);
-    const uint16_t fn = uint16_t(functions_.size() + channels_.size());
+    const uint16_t fn = sriovnic_fn_of_channel(total_vfs(), uint32_t(channels_.size()));
     synth::CardLink &link = *this;
     channels_.push_back(std::make_unique<synth::Channel>(fn, cfg, total_vfs(), link, bus_, switch_,
                                                          timers_, hooks_, platform_));

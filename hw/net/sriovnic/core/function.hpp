@@ -25,7 +25,7 @@ public:
 
     uint16_t index() const { return index_; }
     bool is_vf() const { return index_ != SRIOVNIC_FN_PF; }
-    uint16_t vf_number() const { return uint16_t(index_ - 1); }
+    uint16_t vf_number() const { return sriovnic_vf_of_fn(index_); }
     uint8_t queue_pairs() const { return queue_pairs_; }
     uint16_t msix_vectors() const { return SRIOVNIC_MSIX_VECTORS(queue_pairs_); }
     uint32_t regs_size() const { return regs_size_; }

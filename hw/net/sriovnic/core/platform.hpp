@@ -12,7 +12,7 @@
 namespace sriovnic {
 
 // Everything the core needs from its host (QEMU, or a test's fake).
-// Functions are numbered as in sriovnic-core.h: 0 is the PF, n + 1 is VF n.
+// Functions are numbered as sriovnic-ids.h says (the PF, the VFs, the channels).
 class Platform {
 public:
     virtual ~Platform() = default;
@@ -29,7 +29,7 @@ public:
     virtual void arm_timer(uint64_t deadline_ns) = 0;
     // VF `vf`'s PCI address as the guest sees it (SRIOVNIC_SYNTH_SERIAL), for
     // VF offers. Default: segment 0, bus 0, the VF's routing ID as devfn.
-    virtual uint32_t vf_serial(uint16_t vf) { return (uint32_t(vf) + 1) & 0xFF; }
+    virtual uint32_t vf_serial(uint16_t vf) { return sriovnic_vf_routing_id(0, vf) & 0xFF; }
 };
 
 // State changes someone outside the core may want to see: QEMU trace

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sriovnic-ids.h"
 #include "sriovnic/regs.h"
 #include "sriovnic/synth.h"
 
@@ -22,9 +23,8 @@ extern "C" {
 
 typedef struct SriovnicCore SriovnicCore;
 
-/* Function numbering used across this interface: 0 is the PF, n + 1 is VF n. */
-#define SRIOVNIC_FN_PF 0u
-#define SRIOVNIC_FN_VF(n) ((uint16_t)((n) + 1u))
+/* Functions are numbered as sriovnic-ids.h says: 0 is the PF, then the VFs,
+ * then the synthetic channels. */
 
 typedef struct SriovnicCoreConfig {
     uint16_t total_vfs;       /* `vfs` property */
@@ -76,7 +76,8 @@ typedef struct SriovnicPlatformOps {
     /*
      * The PCI address of VF `vf` as the guest sees it now, as
      * SRIOVNIC_SYNTH_SERIAL(segment, bus, devfn), for VF offers. May be NULL:
-     * then segment 0, bus 0, devfn = the VF's routing ID (vf + 1).
+     * then segment 0, bus 0, devfn = the VF's routing ID
+     * (sriovnic_vf_routing_id() for a PF at devfn 0).
      */
     uint32_t (*vf_serial)(void *opaque, uint16_t vf);
     /*

@@ -31,20 +31,20 @@ static PCIDevice *sriovnic_fn_device(void *opaque, uint16_t fn)
     if (fn == SRIOVNIC_FN_PF) {
         return pf;
     }
-    if (fn <= s->total_vfs) {
-        return pcie_sriov_get_vf_at_index(pf, fn - 1);
+    if (sriovnic_fn_is_vf(fn, s->total_vfs)) {
+        return pcie_sriov_get_vf_at_index(pf, sriovnic_vf_of_fn(fn));
     }
-    if (fn - s->total_vfs - 1 < s->num_synth) {
-        return s->synth_devs[fn - s->total_vfs - 1];
+    if (sriovnic_channel_of_fn(fn, s->total_vfs) < s->num_synth) {
+        return s->synth_devs[sriovnic_channel_of_fn(fn, s->total_vfs)];
     }
     return NULL;
 }
 
 void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev)
 {
-    uint16_t i = fn - s->total_vfs - 1;
+    uint32_t i = sriovnic_channel_of_fn(fn, s->total_vfs);
 
-    assert(fn > s->total_vfs);
+    assert(sriovnic_fn_is_channel(fn, s->total_vfs));
     if (i >= s->num_synth) {
         s->synth_devs = g_renew(PCIDevice *, s->synth_devs, i + 1);
         memset(s->synth_devs + s->num_synth, 0,
@@ -210,7 +210,7 @@ static void sriovnic_trace_synth_datapath(void *opaque, uint16_t fn,
 static void sriovnic_channel_datapath_changed(void *opaque,
                                               const SriovnicSynthTransition *t)
 {
-    PCIDevice *dev = t->fn > SRIOVNIC(opaque)->total_vfs ?
+    PCIDevice *dev = sriovnic_fn_is_channel(t->fn, SRIOVNIC(opaque)->total_vfs) ?
                      sriovnic_fn_device(opaque, t->fn) : NULL;
 
     if (dev) {
@@ -231,8 +231,7 @@ static uint32_t sriovnic_vf_serial(void *opaque, uint16_t vf)
     if (!dev) {
         /* Not enabled: where VF Enable will put it. */
         return SRIOVNIC_SYNTH_SERIAL(0, pci_dev_bus_num(pf),
-                                     pf->devfn + SRIOVNIC_VF_OFFSET +
-                                     vf * SRIOVNIC_VF_STRIDE);
+                                     sriovnic_vf_routing_id(pf->devfn, vf));
     }
     return SRIOVNIC_SYNTH_SERIAL(0, pci_dev_bus_num(dev), dev->devfn);
 }
@@ -412,11 +411,9 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         .vf_queue_pairs = s->vf_queue_pairs,
     };
     char err[256];
-    int devfn_after_pf = dev->devfn + SRIOVNIC_VF_OFFSET;
 
     /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
-    cfg.max_vfs = devfn_after_pf >= PCI_DEVFN_MAX ? 0
-                  : (PCI_DEVFN_MAX - devfn_after_pf) / SRIOVNIC_VF_STRIDE;
+    cfg.max_vfs = sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX);
     if (s->vendor_id == 0xffff) {
         error_setg(errp, "property 'vendor-id' must not be 0xffff");
         return;

@@ -210,7 +210,7 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
     SriovnicVfAdmin *admin = g_new0(SriovnicVfAdmin, 1);
     SriovnicFnInfo fi;
 
-    sriovnic_core_fn_info(s->core, SRIOVNIC_FN_VF(vf), &fi);
+    sriovnic_core_fn_info(s->core, sriovnic_fn_of_vf(vf), &fi);
     info->index = vf;
     info->enabled = fi.present;
     info->driver_enabled = fi.driver_enabled;
@@ -555,8 +555,9 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
 
 void sriovnic_qmp_datapath_changed(SriovnicPfState *s, const SriovnicSynthTransition *t)
 {
-    uint16_t i = t->fn - s->total_vfs - 1;
-    PCIDevice *dev = t->fn > s->total_vfs && i < s->num_synth ? s->synth_devs[i] : NULL;
+    uint32_t i = sriovnic_channel_of_fn(t->fn, s->total_vfs);
+    PCIDevice *dev = sriovnic_fn_is_channel(t->fn, s->total_vfs) && i < s->num_synth ?
+                     s->synth_devs[i] : NULL;
     g_autofree char *path = NULL;
     bool has_reason = t->revoke_reason >= SRIOVNIC_SYNTH_REVOKE_MIGRATION &&
                       t->revoke_reason <= SRIOVNIC_SYNTH_REVOKE_REASON_MAX;

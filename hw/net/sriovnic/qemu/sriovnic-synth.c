@@ -142,7 +142,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     if (s->paired_vf == SRIOVNIC_SYNTH_VF_UNSET) {
         error_setg(errp, "property 'vf' is required: the index of the VF of "
                    "'%s' to pair with, 0 to %d", s->pf_id,
-                   (int)s->pf->total_vfs - 1);
+                   sriovnic_last_vf(s->pf->total_vfs));
         return;
     }
     if (s->offer_tso && !s->offer_csum) {
@@ -173,7 +173,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     /* Values too big for the core's fields, worded as the core words ranges. */
     if (s->paired_vf > UINT16_MAX) {
         error_setg(errp, "'vf' must be between 0 and %d (got %" PRIu32 ")",
-                   (int)s->pf->total_vfs - 1, s->paired_vf);
+                   sriovnic_last_vf(s->pf->total_vfs), s->paired_vf);
         return;
     }
     if (s->max_mtu > UINT16_MAX) {

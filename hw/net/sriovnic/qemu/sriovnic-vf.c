@@ -47,7 +47,7 @@ static uint32_t sriovnic_vf_read_config(PCIDevice *dev, uint32_t addr, int len)
 {
     SriovnicVfState *s = SRIOVNIC_VF(dev);
 
-    if (sriovnic_core_vf_removed(s->core, s->fn - 1)) {
+    if (sriovnic_core_vf_removed(s->core, sriovnic_vf_of_fn(s->fn))) {
         return len >= 4 ? UINT32_MAX : (1u << (len * 8)) - 1;
     }
     return pci_default_read_config(dev, addr, len);
@@ -58,7 +58,7 @@ static void sriovnic_vf_write_config(PCIDevice *dev, uint32_t addr,
 {
     SriovnicVfState *s = SRIOVNIC_VF(dev);
 
-    if (sriovnic_core_vf_removed(s->core, s->fn - 1)) {
+    if (sriovnic_core_vf_removed(s->core, sriovnic_vf_of_fn(s->fn))) {
         return;
     }
 
@@ -77,10 +77,10 @@ static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
     uint16_t vectors;
 
     s->core = pf->core;
-    s->fn = SRIOVNIC_FN_VF(pcie_sriov_vf_number(dev));
+    s->fn = sriovnic_fn_of_vf(pcie_sriov_vf_number(dev));
     s->regs = sriovnic_core_fn_regs(s->core, s->fn);
-    s->admin = sriovnic_core_vf_admin_regs(s->core, s->fn - 1);
-    s->mailbox = sriovnic_core_vf_mailbox_regs(s->core, s->fn - 1);
+    s->admin = sriovnic_core_vf_admin_regs(s->core, sriovnic_vf_of_fn(s->fn));
+    s->mailbox = sriovnic_core_vf_mailbox_regs(s->core, sriovnic_vf_of_fn(s->fn));
     vectors = sriovnic_core_msix_vectors(s->core, s->fn);
 
     dev->config_read = sriovnic_vf_read_config;
@@ -130,7 +130,7 @@ static void sriovnic_vf_reset_hold(Object *obj, ResetType type)
 {
     SriovnicVfState *s = SRIOVNIC_VF(obj);
 
-    trace_sriovnic_vf_reset(s->fn - 1);
+    trace_sriovnic_vf_reset(sriovnic_vf_of_fn(s->fn));
     sriovnic_core_reset_function(s->core, s->fn);
 }
 

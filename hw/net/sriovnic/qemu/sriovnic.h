@@ -48,7 +48,7 @@ struct SriovnicPfState {
 
     /*
      * The sriovnic-synth devices attached to this card: synth_devs[i] is the
-     * PCI function behind core function number total_vfs + 1 + i.
+     * PCI function behind core function sriovnic_fn_of_channel(total_vfs, i).
      */
     PCIDevice **synth_devs;
     uint16_t num_synth;

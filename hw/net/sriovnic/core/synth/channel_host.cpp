@@ -24,7 +24,7 @@ std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg,
         return "the card has no VF to pair the synthetic channel with";
     }
     if (cfg.paired_vf >= total_vfs) {
-        return range("vf", cfg.paired_vf, 0, total_vfs - 1u);
+        return range("vf", cfg.paired_vf, 0, unsigned(sriovnic_last_vf(total_vfs)));
     }
     MacAddr mac;
     std::copy(std::begin(cfg.mac), std::end(cfg.mac), mac.begin());
