@@ -34,12 +34,13 @@ std::optional<std::string> Device::check_config(const SriovnicCoreConfig &cfg)
 }
 
 Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
-    : platform_(platform), timers_(platform), bus_(platform, hooks_),
-      switch_(size_t(cfg.total_vfs) + 1), admin_(*this, cfg.total_vfs), mailbox_(*this, cfg.total_vfs),
-      irqs_(platform, bus_, timers_, hooks_, functions_), rx_(bus_, irqs_),
-      tx_(platform, bus_, timers_, irqs_, switch_, functions_), uplink_port_(*this)
+    : total_vfs_(cfg.total_vfs), platform_(platform), timers_(platform), bus_(platform, hooks_),
+      switch_(sriovnic_fn_count(cfg.total_vfs)), admin_(*this, cfg.total_vfs),
+      mailbox_(*this, cfg.total_vfs), irqs_(platform, bus_, timers_, hooks_, functions_),
+      rx_(bus_, irqs_), tx_(platform, bus_, timers_, irqs_, switch_, functions_), uplink_port_(*this),
+      faults_(cfg.total_vfs, *this, timers_, hooks_, platform)
 {
-    functions_.reserve(size_t(cfg.total_vfs) + 1);
+    functions_.reserve(sriovnic_fn_count(cfg.total_vfs));
     uint32_t pf_caps = uint32_t(cfg.pf_queue_pairs) << SRIOVNIC_CAPS_QPAIRS_SHIFT;
     if (cfg.total_vfs) {
         pf_caps |= SRIOVNIC_CAPS_SRIOV;
@@ -68,12 +69,7 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     // interrupt covers both.
     timers_.add(tx_);
     timers_.add(irqs_);
-    timers_.add(fault_timer_);
-    flap_until_ns_.assign(cfg.total_vfs, 0);
-    removed_.assign(cfg.total_vfs, 0);
-    removed_until_ns_.assign(cfg.total_vfs, 0);
-    mbx_hold_until_ns_.assign(cfg.total_vfs, 0);
-    dma_fault_until_ns_.assign(cfg.total_vfs, 0);
+    timers_.add(faults_);
 }
 
 void Device::administration_changed(Function &vf)
@@ -93,7 +89,7 @@ void Device::update_links()
         } else if (f.link_policy() == SRIOVNIC_VFA_LINK_DISABLE) {
             up = false;
         }
-        if (f.is_vf() && flap_until_ns_[f.vf_number()]) {
+        if (f.is_vf() && faults_.link_held_down(f.vf_number())) {
             up = false; // an injected flap beats the PF's policy
         }
         if (f.set_link(up)) {
@@ -117,24 +113,65 @@ void Device::reset_function(uint16_t fn)
         return;
     }
     CardBus::Work work(bus_);
-    f->reset();
-    tx_.forget_shaper(*f);
-    irqs_.forget_throttle(*f);
     if (f->is_vf()) {
-        mailbox_.reset(f->vf_number());
-    } else {
-        // The PF's administration of its VFs goes with the PF.
-        admin_.reset();
-        update_links();
-        for (auto &c : channels_) {
-            c->pf_administration_cleared(); // the channel's MAC stays the paired VF's
-        }
-    }
-    irqs_.update(*f);
-    if (f->is_vf()) {
+        reset_vf_state(*f);
         if (synth::Channel *c = channel_of_vf(f->vf_number())) {
             c->vf_reset();
         }
+        return;
+    }
+    f->reset();
+    tx_.forget_shaper(*f);
+    irqs_.forget_throttle(*f);
+    // The PF's administration of its VFs goes with the PF.
+    admin_.reset();
+    update_links();
+    for (auto &c : channels_) {
+        c->pf_administration_cleared(); // the channel's MAC stays the paired VF's
+    }
+    irqs_.update(*f);
+}
+
+void Device::reset_vf_state(Function &f)
+{
+    f.reset();
+    tx_.forget_shaper(f);
+    irqs_.forget_throttle(f);
+    mailbox_.reset(f.vf_number());
+    irqs_.update(f);
+}
+
+// ---- the card as injected faults act on it (FaultTarget) ----
+
+void Device::update_presence()
+{
+    for (uint16_t n = 0; n < total_vfs(); n++) {
+        vf(n).set_present(n < active_vfs_ && !faults_.removed(n));
+    }
+    for (auto &c : channels_) {
+        c->vf_presence_changed();
+    }
+}
+
+void Device::vf_removal_changed(uint16_t n)
+{
+    // The VF goes (its port leaves the switch, a paired channel is revoked
+    // at once), and whatever it was doing with it: it comes back reset.
+    update_presence();
+    reset_vf_state(vf(n));
+    if (!faults_.removed(n)) {
+        if (synth::Channel *c = channel_of_vf(n)) {
+            c->vf_reset();
+        }
+    }
+}
+
+void Device::hold_mailbox(uint16_t n, bool held)
+{
+    if (held) {
+        mailbox_.hold(n);
+    } else {
+        mailbox_.release(n);
     }
 }
 
@@ -142,8 +179,7 @@ void Device::set_active_vfs(uint16_t active_vfs)
 {
     active_vfs_ = std::min(active_vfs, total_vfs());
     // A VF Enable change brings surprise-removed VFs back (as new ones).
-    std::fill(removed_.begin(), removed_.end(), 0);
-    std::fill(removed_until_ns_.begin(), removed_until_ns_.end(), 0);
+    faults_.vf_enable_changed();
     for (uint16_t n = 0; n < total_vfs(); n++) {
         vf(n).set_present(n < active_vfs_);
     }
@@ -221,6 +257,12 @@ void Device::on_timer()
 {
     CardBus::Work work(bus_);
     timers_.expired();
+}
+
+std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms)
+{
+    CardBus::Work work(bus_);
+    return faults_.inject(vf, fault, duration_ms);
 }
 
 std::optional<std::string> Device::post_load(uint16_t fn)

@@ -4,6 +4,7 @@
 #include "card.hpp"
 #include "card_bus.hpp"
 #include "eswitch.hpp"
+#include "fault_injector.hpp"
 #include "function.hpp"
 #include "interrupts.hpp"
 #include "mailbox.hpp"
@@ -25,9 +26,6 @@
 
 namespace sriovnic {
 
-// A SriovnicInjectedFault as management spells it; nullptr if unknown.
-const char *fault_name(unsigned fault);
-
 // One sriovnic card: the PF and all TotalVFs VFs, and what connects them.
 // Every request from outside (register access, frame from the backend,
 // timer, reset) enters here; the card decodes it once and hands it to the
@@ -38,10 +36,11 @@ const char *fault_name(unsigned fault);
 //   interrupts and ring faults ...... Interrupts
 //   DMA, MSI-X, re-entrancy guard ... CardBus
 //   timers .......................... TimerService
+//   host-injected faults ............ FaultInjector
 // Its own definitions are split by concern: device.cpp (construction, links,
-// resets, uplink, migration), device_registers.cpp, device_synth.cpp,
-// device_faults.cpp.
-class Device final : private Card, private synth::CardLink {
+// resets, uplink, migration, the card as faults act on it),
+// device_registers.cpp, device_synth.cpp.
+class Device final : private Card, private synth::CardLink, private FaultTarget {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
 
@@ -72,7 +71,7 @@ public:
     unsigned announce();
     void on_timer();
 
-    uint16_t total_vfs() const { return uint16_t(functions_.size() - 1); }
+    uint16_t total_vfs() const { return total_vfs_; }
     uint16_t active_vfs() const { return active_vfs_; }
 
     // nullptr if `fn` names no function of this card.
@@ -80,8 +79,11 @@ public:
     // nullptr if `fn` names no synthetic channel of this card.
     synth::Channel *channel(uint16_t fn)
     {
-        const size_t i = size_t(fn) - functions_.size();
-        return fn >= functions_.size() && i < channels_.size() ? channels_[i].get() : nullptr;
+        if (!sriovnic_fn_is_channel(fn, total_vfs_)) {
+            return nullptr;
+        }
+        const uint32_t i = sriovnic_channel_of_fn(fn, total_vfs_);
+        return i < channels_.size() ? channels_[i].get() : nullptr;
     }
     // A host operation on a synthetic channel, run as the card's work.
     template <typename Op> auto synth_op(Op &&op)
@@ -93,14 +95,10 @@ public:
     uint16_t attach_synth(const SriovnicSynthConfig &cfg, std::string &error);
     // A host-injected fault on VF `vf` (SriovnicInjectedFault): why not, if refused.
     std::optional<std::string> inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms);
-    bool link_flapping(uint16_t vf) const { return flap_until_ns_.at(vf) != 0; }
-    bool vf_removed(uint16_t vf) const { return vf < total_vfs() && removed_[vf]; }
-    bool mailbox_timeout(uint16_t vf) const { return mailbox_.held(vf); }
-    bool dma_faulting(uint16_t vf) const
-    {
-        return functions_.at(1 + size_t(vf)).runtime().dma_fault !=
-               Function::Runtime::DmaFault::none;
-    }
+    bool link_flapping(uint16_t vf) const { return faults_.link_held_down(vf); }
+    bool vf_removed(uint16_t vf) const { return faults_.removed(vf); }
+    bool mailbox_timeout(uint16_t vf) const { return faults_.mailbox_held(vf); }
+    bool dma_faulting(uint16_t vf) const { return faults_.dma_faulting(vf); }
     PfAdmin &admin() { return admin_; }
     Mailbox &mailbox() { return mailbox_; }
 
@@ -113,14 +111,14 @@ public:
 private:
     // Card
     Function &pf() override { return functions_.front(); }
-    Function &vf(uint16_t vf) override { return functions_[1 + size_t(vf)]; }
+    Function &vf(uint16_t vf) override { return functions_[sriovnic_fn_of_vf(vf)]; }
     StateHooks &hooks() override { return hooks_; }
     void interrupts_changed(Function &f) override { irqs_.update(f); }
     void administration_changed(Function &vf) override;
     void rate_changed(Function &vf) override { tx_.rate_changed(vf); }
 
     // synth::CardLink
-    bool vf_present(uint16_t n) const override { return functions_[1 + size_t(n)].present(); }
+    bool vf_present(uint16_t n) const override { return functions_[sriovnic_fn_of_vf(n)].present(); }
     uint32_t vf_serial(uint16_t n) override { return platform_.vf_serial(n); }
     void program_vf_mac(uint16_t n, const MacAddr &mac) override;
     void rx_buffers_posted() override;
@@ -137,21 +135,17 @@ private:
     Function::WriteResult write_queue(Function &f, const RegTarget &t, uint32_t value);
     void update_links();
 
-    // Ends injected faults that have a duration when they are due.
-    class FaultTimer final : public TimerService::Client {
-    public:
-        explicit FaultTimer(Device &device) : device_(device) {}
-        void on_timer() override { device_.end_faults(); }
-
-    private:
-        Device &device_;
-    };
-    void end_faults();
-    void arm_fault_timer();
-    void set_removed(uint16_t vf, bool removed, uint64_t until_ns);
-    std::optional<std::string> check_fault(uint16_t vf, unsigned fault,
-                                           uint32_t duration_ms) const;
-    uint64_t fault_deadline(uint32_t duration_ms) const;
+    // FaultTarget
+    uint16_t vfs_enabled() const override { return active_vfs_; }
+    void vf_removal_changed(uint16_t vf) override;
+    void vf_links_changed() override { update_links(); }
+    void hold_mailbox(uint16_t vf, bool held) override;
+    Function::Runtime::DmaFault &dma_fault(uint16_t vf) override
+    {
+        return this->vf(vf).runtime().dma_fault;
+    }
+    // Empties what VF `vf` was doing outside its registers' reset values.
+    void reset_vf_state(Function &vf);
     void update_presence();
 
     // The uplink as the switch's destination.
@@ -168,6 +162,7 @@ private:
         Device &device_;
     };
 
+    const uint16_t total_vfs_;
     Platform &platform_;
     StateHooks hooks_;
     TimerService timers_;
@@ -175,19 +170,14 @@ private:
     Switch switch_;
     PfAdmin admin_;
     Mailbox mailbox_;
-    std::vector<Function> functions_; // [0] is the PF, [n + 1] is VF n
+    std::vector<Function> functions_; // by function number: the PF, then the VFs
     Interrupts irqs_;
     RxEngine rx_;
     TxEngine tx_;
     std::vector<FunctionPort> function_ports_;
     UplinkPort uplink_port_;
-    FaultTimer fault_timer_{*this};
-    std::vector<uint64_t> flap_until_ns_; // per VF: link held down until then, 0 = not
-    std::vector<uint8_t> removed_;           // per VF: surprise-removed
-    std::vector<uint64_t> removed_until_ns_; // per VF: restored then, 0 = on restore
-    std::vector<uint64_t> mbx_hold_until_ns_;  // per VF: mailbox held until then, 0 = not
-    std::vector<uint64_t> dma_fault_until_ns_; // per VF: every DMA fails until then, 0 = not
-    std::vector<std::unique_ptr<synth::Channel>> channels_; // function total_vfs + 1 + i
+    FaultInjector faults_;
+    std::vector<std::unique_ptr<synth::Channel>> channels_; // sriovnic_fn_of_channel(i)
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
 };

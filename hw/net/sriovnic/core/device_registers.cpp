@@ -78,7 +78,7 @@ uint64_t Device::read(uint16_t fn, uint64_t offset, unsigned size)
         synth::Channel *c = channel(fn);
         return c ? channel_read(*c, offset, size) : all_ones(size);
     }
-    if (f->is_vf() && removed_[f->vf_number()]) {
+    if (faults_.hides(*f)) [[unlikely]] {
         return all_ones(size); // surprise-removed: nobody answers
     }
     if (bus_.busy()) {
@@ -204,7 +204,7 @@ void Device::write(uint16_t fn, uint64_t offset, unsigned size, uint64_t value)
         }
         return;
     }
-    if (f->is_vf() && removed_[f->vf_number()]) {
+    if (faults_.hides(*f)) [[unlikely]] {
         return; // surprise-removed: the write goes nowhere
     }
     if (bus_.busy()) {

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Device: faults the host injects on a VF (link flap, surprise removal and its
-// restore, FLR, mailbox timeout, DMA error), and the timer that ends them.
-#include "device.hpp"
+#include "fault_injector.hpp"
 
 #include "sriovnic/regs.h"
 
@@ -32,21 +30,31 @@ const char *fault_name(unsigned fault)
     return fault < kFaultNames.size() ? kFaultNames[fault] : nullptr;
 }
 
-uint64_t Device::fault_deadline(uint32_t duration_ms) const
+FaultInjector::FaultInjector(uint16_t total_vfs, FaultTarget &card, TimerService &timers,
+                             StateHooks &hooks, Platform &platform)
+    : card_(card), timers_(timers), hooks_(hooks), platform_(platform),
+      flap_until_ns_(total_vfs, 0), removed_(total_vfs, 0), removed_until_ns_(total_vfs, 0),
+      mbx_hold_until_ns_(total_vfs, 0), dma_fault_until_ns_(total_vfs, 0)
+{
+}
+
+uint64_t FaultInjector::deadline(uint32_t duration_ms) const
 {
     return std::max<uint64_t>(platform_.now_ns() + uint64_t(duration_ms) * 1000000u, 1);
 }
 
-std::optional<std::string> Device::check_fault(uint16_t vf, unsigned fault,
-                                               uint32_t duration_ms) const
+std::optional<std::string> FaultInjector::check(uint16_t vf, unsigned fault,
+                                                uint32_t duration_ms) const
 {
-    if (vf >= total_vfs()) {
+    const uint16_t total_vfs = uint16_t(removed_.size());
+    const uint16_t enabled = card_.vfs_enabled();
+    if (vf >= total_vfs) {
         return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
-               std::to_string(total_vfs()) + " VFs (0.." + std::to_string(int(total_vfs()) - 1) +
+               std::to_string(total_vfs) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs)) +
                ")";
     }
-    if (vf >= active_vfs_) {
-        return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(active_vfs_) +
+    if (vf >= enabled) {
+        return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(enabled) +
                " VFs enabled now)";
     }
     if (fault >= SRIOVNIC_INJECT_COUNT) {
@@ -81,35 +89,34 @@ std::optional<std::string> Device::check_fault(uint16_t vf, unsigned fault,
     return std::nullopt;
 }
 
-std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
-                                                uint32_t duration_ms)
+std::optional<std::string> FaultInjector::inject(uint16_t vf, unsigned fault,
+                                                  uint32_t duration_ms)
 {
-    if (auto problem = check_fault(vf, fault, duration_ms)) {
+    if (auto problem = check(vf, fault, duration_ms)) {
         return problem;
     }
     if (fault == SRIOVNIC_INJECT_FLR) {
         return std::nullopt; // the platform's FLR resets the VF (reset_function)
     }
-    CardBus::Work work(bus_);
     switch (fault) {
     case SRIOVNIC_INJECT_RESTORE:
         set_removed(vf, false, 0);
         break;
     case SRIOVNIC_INJECT_SURPRISE_REMOVAL:
-        set_removed(vf, true, duration_ms ? fault_deadline(duration_ms) : 0);
+        set_removed(vf, true, duration_ms ? deadline(duration_ms) : 0);
         break;
     case SRIOVNIC_INJECT_MAILBOX_TIMEOUT:
         // A timeout under way is extended, not repeated.
         mbx_hold_until_ns_[vf] =
-            fault_deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_MBX_TIMEOUT_MS);
-        mailbox_.hold(vf);
+            deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_MBX_TIMEOUT_MS);
+        card_.hold_mailbox(vf, true);
         hooks_.notify([&](StateObserver &o) { o.on_fault(vf, fault, true); });
         break;
     case SRIOVNIC_INJECT_DMA_ERROR: {
         using DmaFault = Function::Runtime::DmaFault;
-        DmaFault &mode = functions_[1 + size_t(vf)].runtime().dma_fault;
+        DmaFault &mode = card_.dma_fault(vf);
         if (duration_ms) {
-            dma_fault_until_ns_[vf] = fault_deadline(duration_ms);
+            dma_fault_until_ns_[vf] = deadline(duration_ms);
             mode = DmaFault::all;
         } else if (mode == DmaFault::none) {
             mode = DmaFault::next; // inside a timed one, it changes nothing
@@ -118,49 +125,31 @@ std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault,
         break;
     }
     default: // SRIOVNIC_INJECT_LINK_FLAP: a flap under way is extended, not repeated.
-        flap_until_ns_[vf] =
-            fault_deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS);
-        update_links();
+        flap_until_ns_[vf] = deadline(duration_ms ? duration_ms : SRIOVNIC_FAULT_DEFAULT_FLAP_MS);
+        card_.vf_links_changed();
         break;
     }
-    arm_fault_timer();
+    arm_timer();
     return std::nullopt;
 }
 
-void Device::update_presence()
+void FaultInjector::set_removed(uint16_t vf, bool removed, uint64_t until_ns)
 {
-    for (uint16_t n = 0; n < total_vfs(); n++) {
-        vf(n).set_present(n < active_vfs_ && !removed_[n]);
-    }
-    for (auto &c : channels_) {
-        c->vf_presence_changed();
-    }
+    removed_[vf] = removed;
+    removed_until_ns_[vf] = removed ? until_ns : 0;
+    card_.vf_removal_changed(vf);
 }
 
-void Device::set_removed(uint16_t n, bool removed, uint64_t until_ns)
+void FaultInjector::vf_enable_changed()
 {
-    removed_[n] = removed;
-    removed_until_ns_[n] = removed ? until_ns : 0;
-    // The VF goes (its port leaves the switch, a paired channel is revoked
-    // at once), and whatever it was doing with it: it comes back reset.
-    update_presence();
-    Function &f = vf(n);
-    f.reset();
-    tx_.forget_shaper(f);
-    irqs_.forget_throttle(f);
-    mailbox_.reset(n);
-    irqs_.update(f);
-    if (!removed) {
-        if (synth::Channel *c = channel_of_vf(n)) {
-            c->vf_reset();
-        }
-    }
+    std::fill(removed_.begin(), removed_.end(), 0);
+    std::fill(removed_until_ns_.begin(), removed_until_ns_.end(), 0);
 }
 
-void Device::arm_fault_timer()
+void FaultInjector::arm_timer()
 {
     std::optional<uint64_t> next;
-    for (uint16_t n = 0; n < total_vfs(); n++) {
+    for (size_t n = 0; n < removed_.size(); n++) {
         for (uint64_t until : {flap_until_ns_[n], removed_until_ns_[n], mbx_hold_until_ns_[n],
                                dma_fault_until_ns_[n]}) {
             if (until && (!next || until < *next)) {
@@ -169,39 +158,41 @@ void Device::arm_fault_timer()
         }
     }
     if (next) {
-        timers_.arm(fault_timer_, *next);
+        timers_.arm(*this, *next);
     }
 }
 
-void Device::end_faults()
+void FaultInjector::on_timer()
 {
     const uint64_t now = platform_.now_ns();
     bool flap_ended = false;
-    for (uint16_t n = 0; n < total_vfs(); n++) {
+    for (size_t n = 0; n < removed_.size(); n++) {
         if (flap_until_ns_[n] && flap_until_ns_[n] <= now) {
             flap_until_ns_[n] = 0;
             flap_ended = true;
         }
         if (removed_until_ns_[n] && removed_until_ns_[n] <= now) {
-            set_removed(n, false, 0);
+            set_removed(uint16_t(n), false, 0);
         }
         if (mbx_hold_until_ns_[n] && mbx_hold_until_ns_[n] <= now) {
             mbx_hold_until_ns_[n] = 0;
-            hooks_.notify(
-                [&](StateObserver &o) { o.on_fault(n, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, false); });
-            mailbox_.release(n);
+            hooks_.notify([&](StateObserver &o) {
+                o.on_fault(uint16_t(n), SRIOVNIC_INJECT_MAILBOX_TIMEOUT, false);
+            });
+            card_.hold_mailbox(uint16_t(n), false);
         }
         if (dma_fault_until_ns_[n] && dma_fault_until_ns_[n] <= now) {
             dma_fault_until_ns_[n] = 0;
-            vf(n).runtime().dma_fault = Function::Runtime::DmaFault::none;
-            hooks_.notify(
-                [&](StateObserver &o) { o.on_fault(n, SRIOVNIC_INJECT_DMA_ERROR, false); });
+            card_.dma_fault(uint16_t(n)) = Function::Runtime::DmaFault::none;
+            hooks_.notify([&](StateObserver &o) {
+                o.on_fault(uint16_t(n), SRIOVNIC_INJECT_DMA_ERROR, false);
+            });
         }
     }
     if (flap_ended) {
-        update_links();
+        card_.vf_links_changed();
     }
-    arm_fault_timer();
+    arm_timer();
 }
 
 } // namespace sriovnic
