@@ -155,14 +155,18 @@ void Device::update_presence()
 
 void Device::vf_removal_changed(uint16_t n)
 {
-    // The VF goes (its port leaves the switch, a paired channel is revoked
-    // at once), and whatever it was doing with it: it comes back reset.
-    update_presence();
-    reset_vf_state(vf(n));
-    if (!faults_.removed(n)) {
-        if (synth::Channel *c = channel_of_vf(n)) {
-            c->vf_reset();
-        }
+    if (faults_.removed(n)) {
+        // The VF goes first (its port leaves the switch, a paired channel is
+        // revoked at once), then whatever it was doing goes with it.
+        update_presence();
+        reset_vf_state(vf(n));
+    } else {
+        // It comes back reset, like a newly plugged VF: reset while still
+        // absent, then present, so that a paired channel offers it once.
+        // (Present first and reset after was an FLR of the VF just offered:
+        // offer, surprise revoke, offer.)
+        reset_vf_state(vf(n));
+        update_presence();
     }
 }
 
