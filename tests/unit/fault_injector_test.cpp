@@ -148,6 +148,7 @@ TEST_F(Injector, AOneShotDmaErrorNeitherArmsTheTimerNorWeakensATimedOne)
 using test::Bytes;
 using test::SynthNic;
 using test::VF0;
+using test::kRemote;
 using test::kSynthMac;
 
 struct Transition {
@@ -218,6 +219,65 @@ TEST_F(RemovalUnderTheSynthDriver, ARemovalThatEndsByItselfAlsoOffersOnce)
     device->on_timer();
     EXPECT_EQ(event_types(), std::vector<uint16_t>{SRIOVNIC_SYNTH_EV_VF_OFFER});
     EXPECT_EQ(rec.seen.size(), 1u);
+}
+
+// What happens to the frames in flight when the VF goes: the card serves one
+// request at a time (a register write, a frame from the backend, the host's
+// command), so a removal never falls inside a delivery or a transmit.
+
+TEST_F(RemovalUnderTheSynthDriver, WhatTheVfTookBeforeTheRemovalStaysInGuestMemoryAndWasSignalled)
+{
+    const Bytes frame = test::ethernet(kSynthMac, kRemote, 0x0800, 100);
+    platform.msix.clear();
+    ASSERT_TRUE(device->uplink_receive(frame));
+    EXPECT_EQ(rx_frame(VF0, 0, 0), frame);
+    ASSERT_EQ(platform.msix.size(), 1u) << "the VF's interrupt went out with the frame";
+    EXPECT_EQ(platform.msix[0].first, VF0);
+    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    EXPECT_TRUE(rx_desc(VF0, 0, 0).flags & SRIOVNIC_RXD_DONE) << "the removal scrubs nothing";
+    EXPECT_EQ(rx_frame(VF0, 0, 0), frame);
+    EXPECT_TRUE(received().empty());
+    // The next one goes to the synthetic path at once.
+    ASSERT_TRUE(device->uplink_receive(frame));
+    const auto on_synth = received();
+    ASSERT_EQ(on_synth.size(), 1u);
+    EXPECT_EQ(on_synth[0].second, frame);
+    EXPECT_FALSE(rx_desc(VF0, 0, 1).flags & SRIOVNIC_RXD_DONE);
+}
+
+TEST_F(RemovalUnderTheSynthDriver, AFrameTheBackendHeldForTheFullVfReachesTheChannelAfterTheRemoval)
+{
+    const Bytes frame = test::ethernet(kSynthMac, kRemote, 0x0800, 100);
+    for (int i = 0; i < 8; i++) {
+        ASSERT_TRUE(device->uplink_receive(frame)); // the VF's 8 posted buffers
+    }
+    ASSERT_FALSE(device->uplink_receive(frame)) << "the VF's ring is full: the backend holds it";
+    const unsigned retries = platform.ready_calls;
+    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    EXPECT_GT(platform.ready_calls, retries) << "the backend is told to offer it again";
+    ASSERT_TRUE(device->uplink_receive(frame));
+    const auto on_synth = received();
+    ASSERT_EQ(on_synth.size(), 1u);
+    EXPECT_EQ(on_synth[0].second, frame);
+}
+
+TEST_F(RemovalUnderTheSynthDriver, TheGuestsTransmitIsDoneInsideItsDoorbellAndAfterTheRemovalGoesNowhere)
+{
+    const Bytes out = test::ethernet(kRemote, kSynthMac, 0x0800, 100);
+    platform.uplink.clear();
+    const uint32_t before = queue_tx(VF0, 0, out);
+    ASSERT_EQ(platform.uplink.size(), 1u) << "sent and completed inside the doorbell write";
+    EXPECT_TRUE(tx_desc(VF0, 0, before).flags & SRIOVNIC_TXD_DONE);
+    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    // The guest's VF driver does not know yet (its synth driver has the
+    // revoke waiting in its event ring): the frame it queues now is in the
+    // ring of a VF that is gone, as on real hardware.
+    const uint32_t after = queue_tx(VF0, 0, out);
+    EXPECT_EQ(platform.uplink.size(), 1u);
+    EXPECT_FALSE(tx_desc(VF0, 0, after).flags & SRIOVNIC_TXD_DONE);
+    // Once the synth driver handled the revoke it sends on the synthetic path.
+    send(test::net_hdr(), out);
+    EXPECT_EQ(platform.uplink.size(), 2u);
 }
 
 } // namespace
