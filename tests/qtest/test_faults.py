@@ -8,6 +8,7 @@ import unittest
 from sriovnic_pci import (BUS, CAP_MSIX, CMD_MASTER, CMD_MEMORY, PCI_COMMAND, RAM_MSG, R, Card,
                           QueuePair, machine_args, stat_reg)
 from qemu_machine import Machine, QemuError, find_cap
+from test_synth import OFFER, PATH_VF, REVOKE, REVOKE_REMOVED, S, ST_OK, SynthTest
 
 LINK_MSG = 0xF1A90001
 PF_MBX_PENDING0 = 0x0110  # SRIOVNIC_REG_PF_MBX_PENDING(0): VFs 0-31
@@ -332,3 +333,37 @@ class Faults(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SurpriseRemovalOfAPairedVf(SynthTest):
+    """A surprise removal of the VF a synthetic channel offers, and its
+    restore, as the guest's synth driver (its event ring) and management
+    (SRIOVNIC_DATAPATH_CHANGED) see them."""
+
+    def datapath_changes(self):
+        self.m.qmp("query-status")  # collects the events that arrived meanwhile
+        return [(e["data"]["cause"], e["data"]["new-state"]) for e in self.m.events
+                if e["event"] == "SRIOVNIC_DATAPATH_CHANGED"]
+
+    def test_restore_offers_the_vf_once(self):
+        self.bring_up()
+        self.card.enable_vfs(2)
+        _, payload = self.next_event(S["EV_VF_OFFER"])
+        serial = OFFER.unpack(payload)[2]
+        self.card.wr(R["REG_CTRL"], R["CTRL_ENABLE"], vf=0)
+        QueuePair(self.card, area=1, vf=0)
+        self.assertEqual(self.switch(PATH_VF, 0, serial)[0], ST_OK)
+        self.datapath_changes()
+        self.m.events.clear()
+
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="surprise-removal")
+        _, payload = self.next_event(S["EV_VF_REVOKE"])
+        self.assertEqual(REVOKE.unpack(payload)[1:3], (REVOKE_REMOVED, S["REVOKE_F_SURPRISE"]))
+        self.assertEqual(self.ev.pending(), 0)
+        self.m.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="restore")
+        _, payload = self.next_event(S["EV_VF_OFFER"])
+        self.assertEqual(OFFER.unpack(payload)[0], 0)
+        self.assertEqual(self.ev.pending(), 0, "one offer, no revoke and offer after it")
+        self.assertEqual(self.datapath_changes(),
+                         [("revoke-surprise", "synthetic"), ("offer", "offered")])
+        self.assertEqual(self.m.qmp("query-sriovnic")[0]["channels"][0]["revokes"], 1)
