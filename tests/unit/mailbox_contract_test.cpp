@@ -292,9 +292,24 @@ TEST_F(MailboxCounting, MigratedExchangeKeepsMatchingAndImpossibleOnesAreRefused
     EXPECT_EQ(counters(), (Counts{0, 0, 0, 1})) << "the destination knows what was answered";
 
     device->mailbox().regs(1).exchange.flags = 0; // remembers a request, but none waits
+    device->mailbox().regs(1).dup_replies = 0;
     EXPECT_NE(device->post_load(VF1), std::nullopt);
     device->mailbox().regs(1).exchange.flags = 1u << 5;
     EXPECT_NE(device->post_load(VF1), std::nullopt);
+}
+
+TEST_F(MailboxCounting, RequestWaitingInAStreamFromBefore16IsAnsweredWithoutCounting)
+{
+    // What a 1.5 stream restores: the mailbox words and status, no exchange.
+    SriovnicMailboxRegs loaded{};
+    loaded.status = SRIOVNIC_MBX_STATUS_BUSY;
+    loaded.vf_msg[0] = legacy_w0(SRIOVNIC_MBX_HELLO, 0);
+    loaded.vf_msg[1] = 2;
+    device->mailbox().regs(1) = loaded;
+    ASSERT_EQ(device->post_load(VF1), std::nullopt);
+    wr(PF, SRIOVNIC_REG_ADMIN(1, SRIOVNIC_VFA_MBX_CTRL), SRIOVNIC_MBX_CTRL_ACK);
+    reply(msg(legacy_w0(SRIOVNIC_MBX_HELLO | SRIOVNIC_MBX_REPLY, 0), 0, 0, 1500));
+    EXPECT_EQ(counters(), (Counts{0, 0, 0, 0})) << "the answer to the request that waited";
 }
 
 } // namespace

@@ -36,14 +36,14 @@ static void sriovnic_pf_set_max_mtu(struct sriovnic_priv *priv, unsigned int vf,
 
 /* The PF's answer to a well-formed request; fills the reply's arguments. */
 static u32 sriovnic_pf_answer(struct sriovnic_priv *priv, unsigned int vf, const u32 *req,
-			      u32 *reply)
+			      union sriovnic_mbx_msg *reply)
 {
 	struct sriovnic_pf *pf = sriovnic_pf_of(priv);
 	struct sriovnic_vf_cfg *c = &pf->vf[vf];
 
 	switch (SRIOVNIC_MBX_OPCODE(req[0])) {
 	case SRIOVNIC_MBX_HELLO: {
-		struct sriovnic_mbx_hello_reply *r = (void *)reply;
+		struct sriovnic_mbx_hello_reply *r = &reply->hello_reply;
 
 		/* A VF from before capabilities offers none: its legacy level says. */
 		c->mbx_caps = sriovnic_mbx_peer_caps(req[0], req[2]) & SRIOVNIC_MBX_CAPS_KNOWN;
@@ -59,7 +59,7 @@ static u32 sriovnic_pf_answer(struct sriovnic_priv *priv, unsigned int vf, const
 		return SRIOVNIC_MBX_OK;
 	}
 	case SRIOVNIC_MBX_SET_MTU: {
-		struct sriovnic_mbx_denied *r = (void *)reply;
+		struct sriovnic_mbx_denied *r = &reply->denied;
 
 		if (req[1] > pf->vf_max_mtu) {
 			r->reason = SRIOVNIC_MBX_REASON_MTU_LIMIT;
@@ -73,7 +73,7 @@ static u32 sriovnic_pf_answer(struct sriovnic_priv *priv, unsigned int vf, const
 		unsigned int vid = req[1] & 0xfff;
 
 		if (c->vlan) {
-			((struct sriovnic_mbx_denied *)reply)->reason = SRIOVNIC_MBX_REASON_PORT_VLAN;
+			reply->denied.reason = SRIOVNIC_MBX_REASON_PORT_VLAN;
 			return SRIOVNIC_MBX_DENIED;
 		}
 		if (req[1] & SRIOVNIC_VLAN_FILTER_ADD)
@@ -98,7 +98,8 @@ static u32 sriovnic_pf_answer(struct sriovnic_priv *priv, unsigned int vf, const
 
 static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 {
-	u32 req[SRIOVNIC_MBX_WORDS], reply[SRIOVNIC_MBX_WORDS] = {};
+	union sriovnic_mbx_msg reply = {};
+	u32 req[SRIOVNIC_MBX_WORDS];
 	u32 status;
 	unsigned int i;
 	int err;
@@ -117,12 +118,12 @@ static void sriovnic_pf_serve(struct sriovnic_priv *priv, unsigned int vf)
 				    vf, req[0], err);
 		status = SRIOVNIC_MBX_BAD_REQUEST;
 	} else {
-		status = sriovnic_pf_answer(priv, vf, req, reply);
+		status = sriovnic_pf_answer(priv, vf, req, &reply);
 	}
 	/* The reply carries the request's opcode and tag, whatever else it said. */
-	reply[0] = SRIOVNIC_MBX_W0(SRIOVNIC_MBX_OPCODE(req[0]) | SRIOVNIC_MBX_REPLY,
-				   SRIOVNIC_MBX_TAG(req[0]), status);
-	sriovnic_pf_send(priv, vf, reply);
+	reply.w[0] = SRIOVNIC_MBX_W0(SRIOVNIC_MBX_OPCODE(req[0]) | SRIOVNIC_MBX_REPLY,
+				     SRIOVNIC_MBX_TAG(req[0]), status);
+	sriovnic_pf_send(priv, vf, reply.w);
 }
 
 void sriovnic_pf_mailbox(struct work_struct *work)

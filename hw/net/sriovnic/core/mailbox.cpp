@@ -8,6 +8,11 @@ namespace sriovnic {
 
 namespace {
 
+bool sriovnic_mailbox_contract_used(const SriovnicMailboxRegs &m)
+{
+    return m.exchange.flags || m.bad_requests || m.bad_replies || m.late_replies || m.dup_replies;
+}
+
 void count(uint32_t &counter)
 {
     if (counter != UINT32_MAX) {
@@ -220,9 +225,16 @@ uint32_t Mailbox::pending(unsigned word) const
     return bits;
 }
 
-std::optional<std::string> Mailbox::validate_loaded(uint16_t vf) const
+std::optional<std::string> Mailbox::validate_loaded(uint16_t vf)
 {
-    const SriovnicMailboxRegs &m = boxes_[vf];
+    SriovnicMailboxRegs &m = boxes_[vf];
+    // A stream from before 1.6 carries no exchange: a request still waiting
+    // for the PF is then the one its reply will answer. (Since 1.6, a taken
+    // request leaves the exchange non-empty, so this cannot misread one.)
+    if (m.exchange.flags == 0 && !sriovnic_mailbox_contract_used(m) &&
+        (m.status & SRIOVNIC_MBX_STATUS_BUSY)) {
+        sriovnic_mbx_exchange_sent(&m.exchange, m.vf_msg[0]);
+    }
     const std::string who = "VF " + std::to_string(vf) + " mailbox: ";
     if (m.status & ~(SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY)) {
         return who + "status has bits the hardware never sets";

@@ -47,7 +47,9 @@ public:
     void release(uint16_t vf);
     bool held(uint16_t vf) const { return held_[vf] != 0; }
 
-    std::optional<std::string> validate_loaded(uint16_t vf) const;
+    // After loading: refuses impossible state, and completes the exchange a
+    // stream from before interface 1.6 did not carry.
+    std::optional<std::string> validate_loaded(uint16_t vf);
 
 private:
     void tell_pf();
