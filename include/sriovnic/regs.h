@@ -177,6 +177,15 @@
 #define SRIOVNIC_REG_MBX_CTRL        0x0840u /* WO: SRIOVNIC_MBX_CTRL_* */
 #define SRIOVNIC_REG_MBX_STATUS      0x0844u /* RO: SRIOVNIC_MBX_STATUS_* */
 #define SRIOVNIC_REG_MBX_PF_MSG(i)   (0x0880u + 4u * (i)) /* RO: from the PF */
+/*
+ * RO, interface 1.6: the messages of this VF's mailbox that the device found
+ * wrong (sriovnic_mbx_msg_check, mailbox.h). The device still carries them;
+ * 32-bit, saturating, cleared by the VF's reset.
+ */
+#define SRIOVNIC_REG_MBX_BAD_REQUESTS 0x0848u /* malformed requests this VF sent */
+#define SRIOVNIC_REG_MBX_BAD_REPLIES  0x084Cu /* malformed replies or notices the PF sent it */
+#define SRIOVNIC_REG_MBX_LATE_REPLIES 0x0850u /* replies to a request that no longer waited */
+#define SRIOVNIC_REG_MBX_DUP_REPLIES  0x0854u /* second replies to a request already answered */
 
 #define SRIOVNIC_MBX_CTRL_SEND       (1u << 0) /* hand the message buffer to the other side */
 #define SRIOVNIC_MBX_CTRL_ACK        (1u << 1) /* done with the other side's message */
@@ -224,7 +233,7 @@
 #define SRIOVNIC_ID_MAGIC            0x534E5643u /* ASCII "SNVC", high byte first */
 
 #define SRIOVNIC_VERSION_MAJOR       1u
-#define SRIOVNIC_VERSION_MINOR       5u
+#define SRIOVNIC_VERSION_MINOR       6u
 #define SRIOVNIC_VERSION_VALUE  ((SRIOVNIC_VERSION_MAJOR << 16) | SRIOVNIC_VERSION_MINOR)
 
 #define SRIOVNIC_CAPS_IS_VF          (1u << 0)

@@ -3,7 +3,10 @@
 asks for its MTU, is refused with a reason when the PF's policy says no,
 hands its multicast list to the PF, comes back with its MTU and its
 multicast groups after the PF is reset under traffic, and survives its
-function vanishing under it (surprise removal)."""
+function vanishing under it (surprise removal). A reply that comes after its
+request timed out is not taken for the answer to the next one, and a VF
+driver from before the mailbox contract (interface 1.5) is answered as it
+expects."""
 import os
 import re
 import sys
@@ -13,6 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
 from netlib import (ethtool_stats, into_netns, pf_netdev, set_numvfs,  # noqa: E402
                     vf_netdevs, wait_for, wait_link_up)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qtest"))
+from sriovnic_pci import R  # noqa: E402
 
 DEVICES = ["-netdev", "user,id=n0",
            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
@@ -48,7 +53,8 @@ class MtuPolicy(unittest.TestCase):
         g.sh(f"ip link set {pf_netdev(g)} up")
         set_numvfs(g, 1)
         vf = vf_netdevs(g, 1)[0]
-        self.assertIn("PF mailbox API 2, MTU up to 4000", g.sh("dmesg | grep sriovnic_vf"))
+        caps = R["MBX_CAP_TAGS"] | R["MBX_CAP_MC_LIST"]
+        self.assertIn(f"PF mailbox caps {caps:#x}, MTU up to 4000", g.sh("dmesg | grep sriovnic_vf"))
         status, out = g.run(f"ip link set {vf} mtu 9000", check=False)
         self.assertNotEqual(status, 0, out)
         g.sh(f"ip link set {vf} mtu 3000 && ip link set {vf} up")
@@ -158,6 +164,69 @@ class VfFlr(unittest.TestCase):
         self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
         self.assertIn("2 packets received",
                       g.sh("ip netns exec a ping -c 2 -s 1000 -W 2 192.168.120.2"))
+
+
+class Contract(unittest.TestCase):
+    def test_a_reply_after_the_timeout_is_not_taken_for_the_next_answer(self):
+        g = Guest(DEVICES, name="mbx-late")
+        self.addCleanup(g.kill)
+        load(g, "vf_max_mtu=4000")
+        g.sh(f"ip link set {pf_netdev(g)} up")
+        set_numvfs(g, 1)
+        vf = vf_netdevs(g, 1)[0]
+        # The PF side holds the VF's requests for 1.5 s: asking for MTU 3000
+        # times out after 1 s; the PF answers it when the hold ends, while the
+        # VF's next request, for MTU 2000 with the same opcode, waits.
+        g.qmp("sriovnic-inject-fault", id="nic0", vf=0, fault="mailbox-timeout",
+              **{"duration-ms": 1500})
+        status, out = g.run(f"ip link set {vf} mtu 3000", check=False)
+        self.assertNotEqual(status, 0, out)
+        g.sh(f"ip link set {vf} mtu 2000")
+        self.assertIn("mtu 2000", g.sh(f"ip link show {vf}"))
+        stats = wait_for_stat(g, vf, "mbx_late_replies", 1)
+        self.assertEqual(stats["mbx_timeouts"], 1)
+        self.assertEqual(stats["mbx_dup_replies"], 0)
+        self.assertEqual(stats["mbx_bad_msgs"], 0)
+        self.assertEqual(stats["dev_mbx_bad_requests"] + stats["dev_mbx_bad_replies"] +
+                         stats["dev_mbx_dup_replies"], 0, "every message was well-formed")
+        # The PF served both, in order: its last grant is 2000.
+        self.assertEqual(g.qmp("query-sriovnic")[0]["vfs"][0]["admin"]["max-mtu"], 2000)
+
+    def test_a_vf_driver_from_before_the_contract_is_answered_as_it_expects(self):
+        g = Guest(DEVICES, name="mbx-legacy")
+        self.addCleanup(g.kill)
+        load(g, "vf_max_mtu=4000")
+        pf = pf_netdev(g)
+        g.sh(f"ip link set {pf} up")
+        set_numvfs(g, 2)
+        vf_netdevs(g, 2)
+        g.sh("echo 0000:01:00.2 > /sys/bus/pci/drivers/sriovnic_vf/unbind")
+        out = g.sh("/opt/tools/sriovnic-badinput 0000:01:00.2 legacy-vf-mailbox")
+        r = {k: int(v, 0) for k, v in re.findall(r"^(\w+)=(\S+)$", out, re.M)}
+        hello = r["hello_reply0"]
+        # What that driver checked: opcode | REPLY in bits 8:0, status, API version.
+        self.assertEqual(hello & 0x1FF, R["MBX_HELLO"] | R["MBX_REPLY"])
+        self.assertEqual((hello >> 16) & 0xFF, R["MBX_OK"])
+        self.assertEqual(hello >> 24, 2, "API 2: it hands its multicast list to the PF")
+        self.assertEqual((hello >> R["MBX_TAG_SHIFT"]) & 0x7F, 0, "its own tag: none")
+        self.assertEqual(r["hello_max_mtu"], 4000)
+        self.assertEqual(r["hello_caps"], R["MBX_CAP_MC_LIST"], "legacy level 2, no tags")
+        self.assertEqual(r["mc_reply0"] & 0xFF01FF, R["MBX_SET_MC_LIST"] | R["MBX_REPLY"],
+                         "SET_MC_LIST is served: OK")
+        self.assertEqual((r["bad_mtu_reply0"] >> 16) & 0xFF, R["MBX_BAD_REQUEST"])
+        self.assertEqual((r["dev_bad_requests"], r["dev_bad_replies"], r["dev_late_replies"],
+                          r["dev_dup_replies"]), (1, 0, 0, 0))
+        self.assertEqual(ethtool_stats(g, pf)["mbx_bad_msgs"], 1)
+
+
+def wait_for_stat(g, dev, name, value, timeout=10):
+    """ethtool -S of `dev` once counter `name` has reached `value`."""
+    for _ in range(timeout * 5):
+        stats = ethtool_stats(g, dev)
+        if stats[name] >= value:
+            return stats
+        g.sh("sleep 0.2")
+    raise AssertionError(f"{name} stayed at {stats[name]}, expected {value}")
 
 
 # The PF's SR-IOV capability (at 0x140 on sriovnic), its control register and

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from qemu_machine import Machine, find_cap, find_ext_cap  # noqa: E402
 
 HEADERS = [os.path.join(os.path.dirname(__file__), "..", "..", "include", "sriovnic", h)
-           for h in ("regs.h", "desc.h")]
+           for h in ("regs.h", "desc.h", "mailbox.h")]
 
 
 def _load_regs():

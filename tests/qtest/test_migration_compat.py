@@ -236,6 +236,17 @@ class PreviousRelease(StreamTest):
         self.assertEqual(c.rd(R["REG_PF_MBX_BASE"] + 2 * R["REG_PF_MBX_STRIDE"]), 0x02000001)
         c.wr(c.admin_reg(2, R["VFA_MBX_CTRL"]), R["MBX_CTRL_ACK"])
         self.assertEqual(c.rd(R["REG_MBX_STATUS"], vf=2), 0, "VF 2's message taken")
+        # Answered as a PF driver of 1.4 would (untagged): the device, which never
+        # saw that request sent, knows it is the one waiting, and counts nothing.
+        hello_reply = [R["MBX_HELLO"] | R["MBX_REPLY"] | 2 << 24, 0, 0, 1500]
+        for i, word in enumerate(hello_reply):
+            c.wr(R["REG_PF_MBX_BASE"] + 2 * R["REG_PF_MBX_STRIDE"] + 0x40 + 4 * i, word)
+        c.wr(c.admin_reg(2, R["VFA_MBX_CTRL"]), R["MBX_CTRL_SEND"])
+        self.assertEqual(c.rd(0x880, vf=2),  # MBX_PF_MSG(0)
+                         hello_reply[0])
+        self.assertEqual([c.rd(R[f"REG_MBX_{n}"], vf=2) for n in
+                          ("BAD_REQUESTS", "BAD_REPLIES", "LATE_REPLIES", "DUP_REPLIES")],
+                         [0, 0, 0, 0])
 
 
 class NewSubsection(StreamTest):
@@ -323,6 +334,56 @@ class NewSubsection(StreamTest):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(f"{self.TRACE} sriovnic: {self.PF_SUB}/(lookup)", r.stderr)
         self.assertIn("load of migration failed: No such file or directory", r.stderr)
+
+
+class MailboxContractSubsection(StreamTest):
+    """The exchange the device follows on a VF's mailbox and its contract
+    counters (interface 1.6) travel in sriovnic-vf/mailbox-contract, sent only
+    when the mailbox was used: a duplicated reply is still one after the
+    load, and a VF whose mailbox is untouched sends no subsection."""
+
+    SUB = "sriovnic-vf/mailbox-contract"
+
+    def exchange(self, c, vf, request, replies):
+        for i, word in enumerate(request):
+            c.wr(R["REG_MBX_BASE"] + 4 * i, word, vf=vf)
+        c.wr(R["REG_MBX_CTRL"], R["MBX_CTRL_SEND"], vf=vf)
+        c.wr(c.admin_reg(vf, R["VFA_MBX_CTRL"]), R["MBX_CTRL_ACK"])
+        for reply in replies:
+            for i, word in enumerate(reply):
+                c.wr(R["REG_PF_MBX_BASE"] + vf * R["REG_PF_MBX_STRIDE"] + 0x40 + 4 * i, word)
+            c.wr(c.admin_reg(vf, R["VFA_MBX_CTRL"]), R["MBX_CTRL_SEND"])
+            c.wr(R["REG_MBX_CTRL"], R["MBX_CTRL_ACK"], vf=vf)
+
+    def counters(self, c, vf):
+        return [c.rd(R[f"REG_MBX_{n}"], vf=vf)
+                for n in ("BAD_REQUESTS", "BAD_REPLIES", "LATE_REPLIES", "DUP_REPLIES")]
+
+    def test_exchange_and_counters_migrate(self):
+        w = self.wire()
+        args = machine_args(2, "netdev=n0")
+        src = self.machine(args, w, incoming=False, name="src")
+        c = Card(src)
+        c.enable_vfs(2)
+        tag = 5 << R["MBX_TAG_SHIFT"]
+        set_mtu = R["MBX_SET_MTU"] | tag | R["MBX_LEGACY_LEVEL"] << 24
+        answer = set_mtu | R["MBX_REPLY"]
+        self.exchange(c, 0, [set_mtu, 3000], [[answer], [answer]])
+        self.assertEqual(self.counters(c, 0), [0, 0, 0, 1])
+        path = os.path.join(self.tmp, "stream")
+        save_state(src, path)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read().count(subsection_header(self.SUB)), 1,
+                             "VF 0 only: VF 1's mailbox was never used")
+        m = self.machine(args, self.wire(), name="dst")
+        info = load_state(m, path)
+        self.assertEqual(info["status"], "completed", f"{info.get('error-desc')}\n{m.log()}")
+        c = Card(m, setup=False)
+        self.assertEqual(self.counters(c, 0), [0, 0, 0, 1])
+        for i, word in enumerate([answer]):
+            c.wr(R["REG_PF_MBX_BASE"] + 0x40 + 4 * i, word)
+        c.wr(c.admin_reg(0, R["VFA_MBX_CTRL"]), R["MBX_CTRL_SEND"])
+        self.assertEqual(self.counters(c, 0), [0, 0, 0, 2], "still a duplicate after the load")
 
 
 class SynthBeforeFailover(StreamTest):

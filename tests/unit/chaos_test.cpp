@@ -17,9 +17,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -153,10 +155,10 @@ public:
         case 17: host_operation(); break;
         case 18: inject_fault(); break;
         default:
-            if (pick(4)) {
-                synth_frame();
-            } else {
-                synth_transmit();
+            switch (pick(9)) {
+            case 0: case 1: synth_transmit(); break;
+            case 2: mailbox_exchange(); break;
+            default: synth_frame(); break;
             }
             break;
         }
@@ -603,6 +605,164 @@ private:
         (accepted ? reach.migrations_taken : reach.migrations_refused)++;
     }
 
+    // ---- the PF<->VF mailbox ----
+
+    using MbxMsg = std::array<uint32_t, SRIOVNIC_MBX_WORDS>;
+    using MbxCounts = std::array<uint32_t, 4>; // bad requests, bad replies, late, duplicate
+
+    MbxCounts mbx_counts(uint16_t fn)
+    {
+        auto rd = [&](uint32_t reg) { return uint32_t(device_->read(fn, reg, 4)); };
+        return {rd(SRIOVNIC_REG_MBX_BAD_REQUESTS), rd(SRIOVNIC_REG_MBX_BAD_REPLIES),
+                rd(SRIOVNIC_REG_MBX_LATE_REPLIES), rd(SRIOVNIC_REG_MBX_DUP_REPLIES)};
+    }
+
+    // A request, well-formed, or malformed in one of the ways the contract names.
+    MbxMsg mbx_request(uint32_t tag, bool malformed)
+    {
+        MbxMsg m{};
+        const uint32_t op = SRIOVNIC_MBX_HELLO + uint32_t(pick(SRIOVNIC_MBX_REQUEST_LAST));
+        m[0] = SRIOVNIC_MBX_W0(op, tag, 0);
+        m[1] = op == SRIOVNIC_MBX_SET_MTU  ? SRIOVNIC_MTU_MIN + uint32_t(pick(8000))
+             : op == SRIOVNIC_MBX_SET_VLAN ? uint32_t(pick(4095)) | (pick(2) ? SRIOVNIC_VLAN_FILTER_ADD : 0)
+             : op == SRIOVNIC_MBX_HELLO    ? SRIOVNIC_MBX_LEGACY_LEVEL
+                                           : uint32_t(rng_());
+        m[2] = op == SRIOVNIC_MBX_HELLO ? uint32_t(rng_()) : op == SRIOVNIC_MBX_SET_MC_LIST ? uint32_t(rng_()) : 0;
+        if (malformed) {
+            switch (pick(5)) {
+            case 0: m[0] = SRIOVNIC_MBX_W0(0x05 + pick(0x7B), tag, 0); break; // no such opcode
+            case 1: m[0] |= SRIOVNIC_MBX_REPLY; break;
+            case 2: m[0] |= uint32_t(1 + pick(255)) << 16; break;          // a status
+            case 3: m[3 + pick(SRIOVNIC_MBX_WORDS - 3)] = uint32_t(rng_()) | 1; break;
+            default: m[0] = SRIOVNIC_MBX_W0(SRIOVNIC_MBX_SET_MTU, tag, 0); m[1] = uint32_t(pick(68)); break;
+            }
+        }
+        return m;
+    }
+
+    // A reply to request word 0 `req` with its tag replaced by `tag`;
+    // malformed in one of the ways the contract names if asked.
+    MbxMsg mbx_reply(uint32_t req, uint32_t tag, bool malformed)
+    {
+        MbxMsg m{};
+        const uint32_t op = SRIOVNIC_MBX_OPCODE(req);
+        const bool known = op >= SRIOVNIC_MBX_HELLO && op <= SRIOVNIC_MBX_REQUEST_LAST;
+        const uint32_t status = known && op != SRIOVNIC_MBX_HELLO && pick(2) ? SRIOVNIC_MBX_OK
+                                : pick(2)                                   ? SRIOVNIC_MBX_UNSUPPORTED
+                                                                            : SRIOVNIC_MBX_BAD_REQUEST;
+        m[0] = SRIOVNIC_MBX_W0(op | SRIOVNIC_MBX_REPLY, tag, status);
+        if (malformed) {
+            switch (pick(3)) {
+            case 0: m[0] |= uint32_t(4 + pick(252)) << 16; break;      // no such status
+            case 1: m[1 + pick(SRIOVNIC_MBX_WORDS - 1)] = uint32_t(rng_()) | 1; break;
+            default: m[0] = SRIOVNIC_MBX_W0(SRIOVNIC_MBX_PF_RESET, tag ? tag : 1, 0); break; // tagged notice
+            }
+        }
+        return m;
+    }
+
+    // VF `vf` sends `m`; the PF takes it. False if it was not carried.
+    bool mbx_vf_send(uint16_t vf, const MbxMsg &m)
+    {
+        const uint16_t fn = SRIOVNIC_FN_VF(vf);
+        device_->write(SRIOVNIC_FN_PF, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_MBX_CTRL), 4, SRIOVNIC_MBX_CTRL_ACK);
+        if (device_->read(fn, SRIOVNIC_REG_MBX_STATUS, 4) & SRIOVNIC_MBX_STATUS_BUSY) {
+            return false;
+        }
+        for (unsigned i = 0; i < SRIOVNIC_MBX_WORDS; i++) {
+            device_->write(fn, SRIOVNIC_REG_MBX_VF_MSG(i), 4, m[i]);
+        }
+        device_->write(fn, SRIOVNIC_REG_MBX_CTRL, 4, SRIOVNIC_MBX_CTRL_SEND);
+        return device_->read(SRIOVNIC_FN_PF, SRIOVNIC_REG_PF_MBX_VF_MSG(vf, 0), 4) == m[0];
+    }
+
+    // The PF sends `m` to VF `vf`, which takes it; false if not carried.
+    bool mbx_pf_send(uint16_t vf, const MbxMsg &m)
+    {
+        const uint16_t fn = SRIOVNIC_FN_VF(vf);
+        device_->write(fn, SRIOVNIC_REG_MBX_CTRL, 4, SRIOVNIC_MBX_CTRL_ACK);
+        for (unsigned i = 0; i < SRIOVNIC_MBX_WORDS; i++) {
+            device_->write(SRIOVNIC_FN_PF, SRIOVNIC_REG_PF_MBX_PF_MSG(vf, i), 4, m[i]);
+        }
+        device_->write(SRIOVNIC_FN_PF, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_MBX_CTRL), 4, SRIOVNIC_MBX_CTRL_SEND);
+        return device_->read(fn, SRIOVNIC_REG_MBX_PF_MSG(0), 4) == m[0];
+    }
+
+    // A careless pair of drivers on one VF's mailbox: an answered request,
+    // one the VF gives up on and a newer one, then the late answer to the
+    // one given up, the real answer and a duplicate of it, with malformed
+    // requests and replies among them. The card carries every message (the
+    // mailbox keeps working) and counts exactly those that break the contract.
+    void mailbox_exchange()
+    {
+        const uint16_t vf = uint16_t(pick(kVfs));
+        const uint16_t fn = SRIOVNIC_FN_VF(vf);
+        if (vf >= device_->active_vfs() || device_->vf_removed(vf) ||
+            device_->mailbox_timeout(vf)) {
+            return;
+        }
+        const uint32_t t0 = 1 + uint32_t(pick(SRIOVNIC_MBX_TAG_MAX));
+        const uint32_t t1 = SRIOVNIC_MBX_NEXT_TAG(t0), t2 = SRIOVNIC_MBX_NEXT_TAG(t1);
+        auto sat = [](uint32_t c, bool inc) { return inc && c != UINT32_MAX ? c + 1 : c; };
+        auto expect = [&](const MbxCounts &before, int which, const char *what) {
+            MbxCounts want = before;
+            if (which >= 0) {
+                want[size_t(which)] = sat(want[size_t(which)], true);
+            }
+            const MbxCounts got = mbx_counts(fn);
+            EXPECT_EQ(got, want) << what;
+            for (size_t i = 0; i < 4; i++) {
+                reach.mbx_counted[i] += got[i] - before[i];
+            }
+        };
+        auto request = [&](uint32_t tag) -> std::optional<uint32_t> {
+            const bool bad = pick(4) == 0;
+            const MbxMsg m = mbx_request(tag, bad);
+            const MbxCounts before = mbx_counts(fn);
+            if (!mbx_vf_send(vf, m)) {
+                ADD_FAILURE() << "VF " << vf << "'s request was not carried";
+                return std::nullopt;
+            }
+            reach.mbx_sent[0] += bad;
+            expect(before, bad ? 0 : -1, "request");
+            return m[0];
+        };
+        auto reply = [&](uint32_t req, uint32_t tag, int kind, const char *what) {
+            const bool bad = kind == 1;
+            const MbxMsg m = mbx_reply(req, tag, bad);
+            const MbxCounts before = mbx_counts(fn);
+            if (!mbx_pf_send(vf, m)) {
+                ADD_FAILURE() << "the PF's reply to VF " << vf << " was not carried";
+                return false;
+            }
+            reach.mbx_sent[size_t(kind)] += kind != 0;
+            expect(before, kind == 0 ? -1 : kind, what);
+            return true;
+        };
+
+        const auto r0 = request(t0);
+        if (!r0 || !reply(*r0, t0, 0, "an answer")) {
+            return;
+        }
+        const auto r1 = request(t1); // given up on by the VF
+        const auto r2 = r1 ? request(t2) : std::nullopt;
+        if (!r2) {
+            return;
+        }
+        if (pick(2) && !reply(*r1, t1, 2, "the late answer to the request given up on")) {
+            return;
+        }
+        if (pick(4) == 0 && !reply(*r2, t2, 1, "a malformed reply")) {
+            return;
+        }
+        if (!reply(*r2, t2, 0, "the answer")) {
+            return;
+        }
+        if (pick(2)) {
+            (void)reply(*r2, t2, 3, "the answer again");
+        }
+    }
+
     // The host injects any fault (or an unknown one) on any VF, for a few ms
     // or for ever; the guest's random work goes on through it.
     void inject_fault()
@@ -631,6 +791,9 @@ public:
         size_t synth_requests = 0, synth_transitions = 0;
         size_t guard_drops = 0; // transmits that a port policy dropped
         std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{}; // accepted, per fault
+        // Mailbox messages the chaos sent that break the contract, and what the card
+        // counted: malformed requests, malformed replies, late replies, duplicates.
+        std::array<size_t, 4> mbx_sent{}, mbx_counted{};
     } reach;
 
 private:
@@ -670,6 +833,7 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
     const uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 8;
     std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{};
     size_t guard_drops = 0;
+    std::array<size_t, 4> mbx_sent{}, mbx_counted{};
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         Chaos chaos(seed);
@@ -698,6 +862,17 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
             faults[f] += r.faults[f];
         }
         guard_drops += r.guard_drops;
+        for (size_t k = 0; k < 4; k++) {
+            mbx_sent[k] += r.mbx_sent[k];
+            mbx_counted[k] += r.mbx_counted[k];
+        }
+    }
+    std::cout << "mailbox over " << seeds << " seeds: sent " << mbx_sent[0] << " malformed requests, "
+              << mbx_sent[1] << " malformed replies, " << mbx_sent[2] << " late and " << mbx_sent[3]
+              << " duplicated replies; the card counted " << mbx_counted[0] << ", " << mbx_counted[1]
+              << ", " << mbx_counted[2] << ", " << mbx_counted[3] << "\n";
+    for (size_t k = 0; k < 4; k++) {
+        EXPECT_GT(mbx_sent[k], 0u) << "mailbox anomaly " << k << " was never sent";
     }
     EXPECT_GT(guard_drops, 0u) << "no frame met a port policy";
     // Some kinds are accepted only in some states (restore: a removed VF):

@@ -25,6 +25,20 @@ static const char * const sriovnic_device_stats[SRIOVNIC_NUM_STATS] = {
 	[SRIOVNIC_STAT_DMA_SELF] = "dev_dma_self",
 };
 
+/* The device's view of a VF's mailbox (interface 1.6; 0 on a PF or older device). */
+static const struct {
+	u32 reg;
+	const char *name;
+} sriovnic_mbx_dev_stats[] = {
+	{ SRIOVNIC_REG_MBX_BAD_REQUESTS, "dev_mbx_bad_requests" },
+	{ SRIOVNIC_REG_MBX_BAD_REPLIES, "dev_mbx_bad_replies" },
+	{ SRIOVNIC_REG_MBX_LATE_REPLIES, "dev_mbx_late_replies" },
+	{ SRIOVNIC_REG_MBX_DUP_REPLIES, "dev_mbx_dup_replies" },
+};
+
+/* Counted by the driver after the queues: */
+#define SRIOVNIC_DRV_STATS 6
+
 static const char * const sriovnic_queue_stats[] = {
 	"packets", "bytes", "errors", "csum_ok", "alloc_failed",
 };
@@ -48,7 +62,8 @@ static int sriovnic_get_sset_count(struct net_device *netdev, int sset)
 
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return SRIOVNIC_NUM_STATS + 2 * priv->num_qpairs * SRIOVNIC_QUEUE_STATS + 3;
+	return SRIOVNIC_NUM_STATS + 2 * priv->num_qpairs * SRIOVNIC_QUEUE_STATS +
+	       SRIOVNIC_DRV_STATS + ARRAY_SIZE(sriovnic_mbx_dev_stats);
 }
 
 static void sriovnic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
@@ -69,6 +84,11 @@ static void sriovnic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 	ethtool_puts(&data, "device_error_events");
 	ethtool_puts(&data, "ring_restarts");
 	ethtool_puts(&data, "mbx_timeouts");
+	ethtool_puts(&data, "mbx_bad_msgs");
+	ethtool_puts(&data, "mbx_late_replies");
+	ethtool_puts(&data, "mbx_dup_replies");
+	for (i = 0; i < ARRAY_SIZE(sriovnic_mbx_dev_stats); i++)
+		ethtool_puts(&data, sriovnic_mbx_dev_stats[i].name);
 }
 
 static void sriovnic_copy_qstats(struct sriovnic_qstats *st, u64 **out)
@@ -103,6 +123,12 @@ static void sriovnic_get_ethtool_stats(struct net_device *netdev,
 	*data++ = priv->err_events;
 	*data++ = priv->ring_restarts;
 	*data++ = priv->mbx_timeouts;
+	*data++ = priv->mbx_bad_msgs;
+	*data++ = priv->mbx_late_replies;
+	*data++ = priv->mbx_dup_replies;
+	for (i = 0; i < ARRAY_SIZE(sriovnic_mbx_dev_stats); i++)
+		*data++ = priv->is_vf && priv->version >= SRIOVNIC_VERSION(1u, 6u) ?
+			  sriovnic_rd(priv, sriovnic_mbx_dev_stats[i].reg) : 0;
 }
 
 static void sriovnic_get_ringparam(struct net_device *netdev, struct ethtool_ringparam *ring,

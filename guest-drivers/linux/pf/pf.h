@@ -18,6 +18,7 @@ struct sriovnic_vf_cfg {
 	u32 flags;	/* SRIOVNIC_VFA_FLAGS value, max MTU included */
 	u32 rate;
 	DECLARE_BITMAP(vlans, VLAN_N_VID);	/* the VF's VLAN filter */
+	u32 mbx_caps;	/* SRIOVNIC_MBX_CAP_* agreed in the VF's last hello */
 };
 
 struct sriovnic_pf {

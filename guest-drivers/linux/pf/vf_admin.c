@@ -8,6 +8,8 @@
 #include <linux/if_vlan.h>
 #include <linux/pci.h>
 
+#include <sriovnic/mailbox.h>
+
 #include "sriovnic_net.h"
 #include "pf.h"
 
@@ -84,6 +86,8 @@ void sriovnic_pf_init_vfs(struct sriovnic_priv *priv)
 	for (vf = 0; vf < pf->total_vfs; vf++) {
 		memset(&pf->vf[vf], 0, sizeof(pf->vf[vf]));
 		pf->vf[vf].flags = SRIOVNIC_VFA_FLAG_SPOOFCHK | 1500u << SRIOVNIC_VFA_MAX_MTU_SHIFT;
+		/* Until its next hello: what every VF driver has spoken since API 2. */
+		pf->vf[vf].mbx_caps = sriovnic_mbx_legacy_caps(SRIOVNIC_MBX_LEGACY_LEVEL);
 		sriovnic_pf_apply_vf(priv, vf);
 	}
 }

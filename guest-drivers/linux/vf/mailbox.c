@@ -9,17 +9,48 @@
 
 #define SRIOVNIC_MBX_TIMEOUT_US 1000000
 
-static bool sriovnic_vf_take_notice(struct sriovnic_vf *vf)
+/* A message from the PF waits: read it and hand the slot back. */
+static void sriovnic_vf_read_msg(struct sriovnic_priv *priv, u32 *msg)
+{
+	unsigned int i;
+
+	for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+		msg[i] = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(i));
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+}
+
+/*
+ * Sorts a message from the PF, with mbx_lock held: true for the reply to the
+ * request that waits; a notice is acted on, and a malformed, late or
+ * duplicated reply is counted and dropped.
+ */
+static bool sriovnic_vf_sort_msg(struct sriovnic_vf *vf, const u32 *msg)
 {
 	struct sriovnic_priv *priv = vf->priv;
-	u32 w0 = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(0));
+	int err = sriovnic_mbx_msg_check(msg, SRIOVNIC_MBX_WORDS, SRIOVNIC_MBX_DIR_TO_VF,
+					 &vf->mbx_exchange);
 
-	if (SRIOVNIC_MBX_OPCODE(w0) != SRIOVNIC_MBX_PF_RESET || (w0 & SRIOVNIC_MBX_REPLY))
+	switch (err) {
+	case SRIOVNIC_MBX_MSG_VALID:
+		if (msg[0] & SRIOVNIC_MBX_REPLY)
+			return true;
+		/* SRIOVNIC_MBX_PF_RESET, the only notice */
+		if (sriovnic_vf_state(vf) != SRIOVNIC_VF_REMOVING)
+			schedule_work(&vf->reset_work);
 		return false;
-	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
-	if (sriovnic_vf_state(vf) != SRIOVNIC_VF_REMOVING)
-		schedule_work(&vf->reset_work);
-	return true;
+	case SRIOVNIC_MBX_MSG_LATE:
+		priv->mbx_late_replies++;
+		return false;
+	case SRIOVNIC_MBX_MSG_DUPLICATE:
+		priv->mbx_dup_replies++;
+		return false;
+	default:
+		priv->mbx_bad_msgs++;
+		if (net_ratelimit())
+			netdev_warn(priv->netdev, "malformed mailbox message %#x from the PF (%d)\n",
+				    msg[0], err);
+		return false;
+	}
 }
 
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply)
@@ -33,7 +64,7 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 	struct sriovnic_priv *priv = vf->priv;
 	unsigned int waited, i;
 	int err = -ETIMEDOUT;
-	u32 status;
+	u32 status, w0;
 
 	if (sriovnic_vf_state(vf) == SRIOVNIC_VF_GONE)
 		return -ENODEV;
@@ -49,13 +80,14 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 			goto out;
 		usleep_range(100, 200);
 	}
-	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(0), SRIOVNIC_MBX_WORD0(op, 0));
+	vf->mbx_tag = SRIOVNIC_MBX_NEXT_TAG(vf->mbx_tag);
+	w0 = SRIOVNIC_MBX_W0(op, vf->mbx_tag, 0);
+	sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(0), w0);
 	for (i = 1; i < SRIOVNIC_MBX_WORDS; i++)
 		sriovnic_wr(priv, SRIOVNIC_REG_MBX_VF_MSG(i), i <= nargs ? args[i - 1] : 0);
+	sriovnic_mbx_exchange_sent(&vf->mbx_exchange, w0);
 	sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
 	for (waited = 0; waited < SRIOVNIC_MBX_TIMEOUT_US; waited += 200) {
-		u32 w0;
-
 		status = sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS);
 		if (status == ~0u) {
 			err = -ENODEV;
@@ -65,15 +97,11 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 			usleep_range(100, 200);
 			continue;
 		}
-		if (sriovnic_vf_take_notice(vf))
+		sriovnic_vf_read_msg(priv, reply);
+		if (!sriovnic_vf_sort_msg(vf, reply))
 			continue;
-		w0 = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(0));
-		for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
-			reply[i] = sriovnic_rd(priv, SRIOVNIC_REG_MBX_PF_MSG(i));
-		sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
-		if ((w0 & (SRIOVNIC_MBX_REPLY | 0xFF)) != (op | SRIOVNIC_MBX_REPLY))
-			continue; /* a stale reply to an earlier request */
-		switch (SRIOVNIC_MBX_STATUS(w0)) {
+		sriovnic_mbx_exchange_answered(&vf->mbx_exchange);
+		switch (SRIOVNIC_MBX_STATUS(reply[0])) {
 		case SRIOVNIC_MBX_OK:
 			err = 0;
 			break;
@@ -86,6 +114,9 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 		}
 		break;
 	}
+	/* Not answered: its reply, if it ever comes, is late. */
+	if (err && err != -EPERM && err != -EOPNOTSUPP)
+		sriovnic_mbx_exchange_gave_up(&vf->mbx_exchange);
 out:
 	if (err == -ETIMEDOUT && sriovnic_vf_pf_answers(vf)) {
 		priv->mbx_timeouts++;
@@ -100,17 +131,20 @@ out:
 
 int sriovnic_vf_hello(struct sriovnic_vf *vf)
 {
+	u32 args[2] = { SRIOVNIC_MBX_LEGACY_LEVEL, SRIOVNIC_MBX_CAPS_KNOWN };
 	u32 reply[SRIOVNIC_MBX_WORDS];
-	int err = sriovnic_vf_request(vf, SRIOVNIC_MBX_HELLO, SRIOVNIC_MBX_API_VERSION, reply);
+	int err = sriovnic_vf_request_args(vf, SRIOVNIC_MBX_HELLO, args, ARRAY_SIZE(args), reply);
 
 	/*
-	 * Every reply carries the sender's API, 1 or more. A PF that answered
-	 * before and timed out now is still there, only silent: keep using the
-	 * mailbox (the multicast filter stays the PF's to set) until it answers.
+	 * A PF that answered before and timed out now is still there, only
+	 * silent: keep using the mailbox (the multicast filter stays the PF's
+	 * to set) until it answers.
 	 */
 	if (err == -ETIMEDOUT && READ_ONCE(vf->pf_silent))
 		return err;
-	vf->pf_api = err ? 0 : SRIOVNIC_MBX_VERSION(reply[0]);
+	vf->pf_answered = !err;
+	/* A PF driver from before capabilities sends no caps word: its legacy level says. */
+	vf->pf_caps = err ? 0 : sriovnic_mbx_peer_caps(reply[0], reply[4]) & SRIOVNIC_MBX_CAPS_KNOWN;
 	if (err)
 		return err;
 	WRITE_ONCE(vf->pf_silent, false);
@@ -156,16 +190,18 @@ void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash)
 	schedule_work(&vf->mc_work);
 }
 
-/* The MBX cause: a PF notice when no request of ours is waiting for a reply. */
+/* The MBX cause: a PF notice, or a late reply, when no request of ours waits. */
 void sriovnic_vf_mailbox(struct work_struct *work)
 {
 	struct sriovnic_priv *priv = container_of(work, struct sriovnic_priv, mbx_work);
 	struct sriovnic_vf *vf = sriovnic_vf_of(priv);
+	u32 msg[SRIOVNIC_MBX_WORDS];
 
 	if (!mutex_trylock(&vf->mbx_lock))
 		return; /* a request in flight polls for its own reply */
-	if ((sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG) &&
-	    !sriovnic_vf_take_notice(vf))
-		sriovnic_wr(priv, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK); /* stray reply */
+	if (sriovnic_rd(priv, SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG) {
+		sriovnic_vf_read_msg(priv, msg);
+		sriovnic_vf_sort_msg(vf, msg);
+	}
 	mutex_unlock(&vf->mbx_lock);
 }

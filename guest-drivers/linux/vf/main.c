@@ -373,7 +373,7 @@ static int sriovnic_vf_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	if (sriovnic_vf_hello(vf))
 		netdev_info(priv->netdev, "no answer from the PF driver: MTU stays as the device allows\n");
 	else
-		netdev_info(priv->netdev, "PF mailbox API %u, MTU up to %u\n", vf->pf_api,
+		netdev_info(priv->netdev, "PF mailbox caps %#x, MTU up to %u\n", vf->pf_caps,
 			    priv->netdev->max_mtu);
 	sriovnic_vf_change_state(vf, SRIOVNIC_VF_READY);
 	/* Opened before the PF answered: the multicast list is yet to be sent. */

@@ -9,6 +9,8 @@
 
 #include "sriovnic_net.h"
 
+#include <sriovnic/mailbox.h>
+
 /*
  * The VF driver's lifecycle. It changes only through
  * sriovnic_vf_change_state(), with rtnl held (REMOVING also under the
@@ -29,8 +31,11 @@ enum sriovnic_vf_state {
 struct sriovnic_vf {
 	struct sriovnic_priv *priv;
 	enum sriovnic_vf_state state;
-	struct mutex mbx_lock;		/* one request in flight */
-	u32 pf_api;			/* the PF driver's mailbox API; 0: no answer */
+	struct mutex mbx_lock;		/* one request in flight; the two below */
+	u32 mbx_tag;			/* tag of our last request, 1..127 */
+	struct sriovnic_mbx_exchange mbx_exchange; /* which reply we wait for */
+	bool pf_answered;		/* a PF driver answered our last hello */
+	u32 pf_caps;			/* SRIOVNIC_MBX_CAP_* agreed in that hello */
 	bool pf_silent;			/* a PF that answered stopped answering: the
 					 * watchdog says hello until it does again */
 	struct work_struct reset_work;	/* the PF was reset under us */
@@ -55,12 +60,13 @@ void sriovnic_vf_change_state(struct sriovnic_vf *vf, enum sriovnic_vf_state sta
 /* Whether a PF driver answered our last hello. */
 static inline bool sriovnic_vf_pf_answers(struct sriovnic_vf *vf)
 {
-	return vf->pf_api != 0;
+	return vf->pf_answered;
 }
 
 /*
  * Sends a request; fills reply (16 words). 0, -EPERM (denied), -EOPNOTSUPP,
  * -ETIMEDOUT (counted in mbx_timeouts if the PF answered before) or -ENODEV.
+ * Replies are matched by tag: a late or duplicated one is counted and dropped.
  */
 int sriovnic_vf_request(struct sriovnic_vf *vf, u32 op, u32 arg, u32 *reply);
 int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
@@ -68,10 +74,10 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 int sriovnic_vf_hello(struct sriovnic_vf *vf);
 /* Hello, then our MTU and VLANs again; with rtnl held. */
 void sriovnic_vf_sync_pf(struct sriovnic_vf *vf);
-/* Whether the PF sets our multicast filter (mailbox API 2); else we write it. */
+/* Whether the PF sets our multicast filter (CAP_MC_LIST); else we write it. */
 static inline bool sriovnic_vf_pf_sets_mc(struct sriovnic_vf *vf)
 {
-	return vf->pf_api >= 2;
+	return vf->pf_caps & SRIOVNIC_MBX_CAP_MC_LIST;
 }
 void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash);
 void sriovnic_vf_mc_work(struct work_struct *work);

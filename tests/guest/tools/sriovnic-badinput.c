@@ -44,6 +44,25 @@ static uint64_t stat(unsigned s)
 	return rd(SRIOVNIC_REG_STAT(s)) | (uint64_t)rd(SRIOVNIC_REG_STAT(s) + 4) << 32;
 }
 
+/*
+ * Sends a mailbox request of words w0..w2 (the rest 0) and waits up to 2 s
+ * for the PF's reply, which it copies to `out` (all 0 if none came).
+ */
+static void mbx_request(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+		wr(SRIOVNIC_REG_MBX_VF_MSG(i), i == 0 ? w0 : i == 1 ? w1 : i == 2 ? w2 : 0);
+	wr(SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
+	for (i = 0; i < 200 && !(rd(SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG); i++)
+		usleep(10000);
+	for (i = 0; i < SRIOVNIC_MBX_WORDS; i++)
+		out[i] = rd(SRIOVNIC_REG_MBX_STATUS) & SRIOVNIC_MBX_STATUS_MSG ?
+			 rd(SRIOVNIC_REG_MBX_PF_MSG(i)) : 0;
+	wr(SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+}
+
 static void map_device(const char *bdf)
 {
 	char path[256];
@@ -204,6 +223,25 @@ int main(int argc, char **argv)
 		       stat(SRIOVNIC_STAT_MBX_SENT), stat(SRIOVNIC_STAT_MBX_REFUSED),
 		       rd(SRIOVNIC_REG_MBX_PF_MSG(0)));
 		wr(SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_ACK);
+	} else if (!strcmp(s, "legacy-vf-mailbox")) {
+		/*
+		 * What a VF driver of interface 1.5 sends, spelled out (not with
+		 * mailbox.h, which it did not have): word 0 = opcode | API version
+		 * 2 << 24, no tag; HELLO with w1 = 2 and no caps word.
+		 */
+		uint32_t reply[SRIOVNIC_MBX_WORDS];
+
+		mbx_request(0x01u | 2u << 24, 2, 0, reply);
+		printf("hello_reply0=0x%x\nhello_mac_hi=0x%x\nhello_max_mtu=%u\nhello_caps=0x%x\n",
+		       reply[0], reply[2], reply[3], reply[4]);
+		mbx_request(0x04u | 2u << 24, 0xffffffffu, 0xffffffffu, reply);
+		printf("mc_reply0=0x%x\n", reply[0]);
+		mbx_request(0x02u | 2u << 24, 20, 0, reply); /* an MTU below the minimum */
+		printf("bad_mtu_reply0=0x%x\n", reply[0]);
+		printf("dev_bad_requests=%u\ndev_bad_replies=%u\ndev_late_replies=%u\n"
+		       "dev_dup_replies=%u\n", rd(SRIOVNIC_REG_MBX_BAD_REQUESTS),
+		       rd(SRIOVNIC_REG_MBX_BAD_REPLIES), rd(SRIOVNIC_REG_MBX_LATE_REPLIES),
+		       rd(SRIOVNIC_REG_MBX_DUP_REPLIES));
 	} else if (!strcmp(s, "mtu-beyond-grant")) {
 		wr(SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
 		wr(SRIOVNIC_REG_MTU, 9000); /* the PF granted 1500 */

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "mailbox.hpp"
 
+#include "sriovnic/mailbox.h"
 #include "sriovnic/regs.h"
 
 namespace sriovnic {
 
 namespace {
+
+bool sriovnic_mailbox_contract_used(const SriovnicMailboxRegs &m)
+{
+    return m.exchange.flags || m.bad_requests || m.bad_replies || m.late_replies || m.dup_replies;
+}
+
+void count(uint32_t &counter)
+{
+    if (counter != UINT32_MAX) {
+        counter++;
+    }
+}
 
 bool in_vf_msg(uint32_t reg)
 {
@@ -15,6 +28,11 @@ bool in_vf_msg(uint32_t reg)
 bool in_pf_msg(uint32_t reg)
 {
     return reg >= SRIOVNIC_REG_MBX_PF_MSG(0) && reg < SRIOVNIC_REG_MBX_PF_MSG(SRIOVNIC_MBX_WORDS);
+}
+
+bool is_counter(uint32_t reg)
+{
+    return reg >= SRIOVNIC_REG_MBX_BAD_REQUESTS && reg <= SRIOVNIC_REG_MBX_DUP_REPLIES;
 }
 
 } // namespace
@@ -38,6 +56,14 @@ std::optional<uint32_t> Mailbox::read_vf_side(uint16_t vf, uint32_t reg) const
         return 0;
     case SRIOVNIC_REG_MBX_STATUS:
         return m.status;
+    case SRIOVNIC_REG_MBX_BAD_REQUESTS:
+        return m.bad_requests;
+    case SRIOVNIC_REG_MBX_BAD_REPLIES:
+        return m.bad_replies;
+    case SRIOVNIC_REG_MBX_LATE_REPLIES:
+        return m.late_replies;
+    case SRIOVNIC_REG_MBX_DUP_REPLIES:
+        return m.dup_replies;
     default:
         return std::nullopt;
     }
@@ -48,7 +74,7 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t
     using WR = Function::WriteResult;
     SriovnicMailboxRegs &m = boxes_[vf];
     Function &f = card_.vf(vf);
-    if (in_pf_msg(reg) || reg == SRIOVNIC_REG_MBX_STATUS) {
+    if (in_pf_msg(reg) || reg == SRIOVNIC_REG_MBX_STATUS || is_counter(reg)) {
         return WR::read_only;
     }
     if (in_vf_msg(reg)) {
@@ -72,6 +98,7 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t
         } else {
             m.status |= SRIOVNIC_MBX_STATUS_BUSY;
             f.count(SRIOVNIC_STAT_MBX_SENT);
+            check_request(m);
             card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, true, m.vf_msg[0]); });
             if (!held_[vf]) {
                 tell_pf();
@@ -103,6 +130,40 @@ Function::WriteResult Mailbox::write_pf_side(uint16_t vf, uint32_t reg, uint32_t
     }
     m.pf_msg[word - SRIOVNIC_MBX_WORDS] = value;
     return Function::WriteResult::done;
+}
+
+// The device carries every message; it only counts those that break the
+// contract, as the receiving driver will see them.
+void Mailbox::check_request(SriovnicMailboxRegs &m)
+{
+    const int err = sriovnic_mbx_msg_check(m.vf_msg, SRIOVNIC_MBX_WORDS, SRIOVNIC_MBX_DIR_TO_PF,
+                                           nullptr);
+    if (SRIOVNIC_MBX_MSG_MALFORMED(err)) {
+        count(m.bad_requests);
+    }
+    // Even a malformed request waits: the PF answers it (BAD_REQUEST, UNSUPPORTED).
+    sriovnic_mbx_exchange_sent(&m.exchange, m.vf_msg[0]);
+}
+
+void Mailbox::check_reply(SriovnicMailboxRegs &m)
+{
+    switch (sriovnic_mbx_msg_check(m.pf_msg, SRIOVNIC_MBX_WORDS, SRIOVNIC_MBX_DIR_TO_VF,
+                                   &m.exchange)) {
+    case SRIOVNIC_MBX_MSG_VALID:
+        if (m.pf_msg[0] & SRIOVNIC_MBX_REPLY) {
+            sriovnic_mbx_exchange_answered(&m.exchange);
+        }
+        break;
+    case SRIOVNIC_MBX_MSG_LATE:
+        count(m.late_replies);
+        break;
+    case SRIOVNIC_MBX_MSG_DUPLICATE:
+        count(m.dup_replies);
+        break;
+    default:
+        count(m.bad_replies);
+        break;
+    }
 }
 
 void Mailbox::tell_pf()
@@ -139,6 +200,7 @@ Function::WriteResult Mailbox::pf_control(uint16_t vf, uint32_t value)
         } else {
             m.status |= SRIOVNIC_MBX_STATUS_MSG;
             pf.count(SRIOVNIC_STAT_MBX_SENT);
+            check_reply(m);
             card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, false, m.pf_msg[0]); });
             notify = true;
         }
@@ -163,10 +225,25 @@ uint32_t Mailbox::pending(unsigned word) const
     return bits;
 }
 
-std::optional<std::string> Mailbox::validate_loaded(uint16_t vf) const
+std::optional<std::string> Mailbox::validate_loaded(uint16_t vf)
 {
-    if (boxes_[vf].status & ~(SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY)) {
-        return "VF " + std::to_string(vf) + " mailbox: status has bits the hardware never sets";
+    SriovnicMailboxRegs &m = boxes_[vf];
+    // A stream from before 1.6 carries no exchange: a request still waiting
+    // for the PF is then the one its reply will answer. (Since 1.6, a taken
+    // request leaves the exchange non-empty, so this cannot misread one.)
+    if (m.exchange.flags == 0 && !sriovnic_mailbox_contract_used(m) &&
+        (m.status & SRIOVNIC_MBX_STATUS_BUSY)) {
+        sriovnic_mbx_exchange_sent(&m.exchange, m.vf_msg[0]);
+    }
+    const std::string who = "VF " + std::to_string(vf) + " mailbox: ";
+    if (m.status & ~(SRIOVNIC_MBX_STATUS_MSG | SRIOVNIC_MBX_STATUS_BUSY)) {
+        return who + "status has bits the hardware never sets";
+    }
+    const sriovnic_mbx_exchange &ex = m.exchange;
+    if ((ex.flags & ~SRIOVNIC_MBX_EX_FLAGS) ||
+        (!(ex.flags & SRIOVNIC_MBX_EX_WAITING) && ex.waiting_w0) ||
+        (!(ex.flags & SRIOVNIC_MBX_EX_ANSWERED) && ex.answered_w0)) {
+        return who + "its record of the waiting and answered requests is inconsistent";
     }
     return std::nullopt;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The PF<->VF mailbox: one 16-word message each way per VF. The device only
-// carries messages (include/sriovnic/mailbox.h); the PF driver answers.
+// carries messages (include/sriovnic/mailbox.h); the PF driver answers. It
+// checks each one against the contract as it passes and counts those that
+// break it (malformed, late and duplicated replies), dropping none.
 #pragma once
 
 #include "card.hpp"
@@ -45,10 +47,14 @@ public:
     void release(uint16_t vf);
     bool held(uint16_t vf) const { return held_[vf] != 0; }
 
-    std::optional<std::string> validate_loaded(uint16_t vf) const;
+    // After loading: refuses impossible state, and completes the exchange a
+    // stream from before interface 1.6 did not carry.
+    std::optional<std::string> validate_loaded(uint16_t vf);
 
 private:
     void tell_pf();
+    void check_request(SriovnicMailboxRegs &m);
+    void check_reply(SriovnicMailboxRegs &m);
 
     Card &card_;
     std::vector<SriovnicMailboxRegs> boxes_;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sriovnic-ids.h"
+#include "sriovnic/mailbox.h"
 #include "sriovnic/regs.h"
 #include "sriovnic/synth.h"
 
@@ -157,11 +158,21 @@ typedef struct SriovnicVfAdminRegs {
     uint32_t mc_hash_by_pf; /* 1 once the PF set the VF's MC_HASH; the VF may not */
 } SriovnicVfAdminRegs;
 
-/* One VF's mailbox: SRIOVNIC_MBX_STATUS_* and one message each way. */
+/*
+ * One VF's mailbox: SRIOVNIC_MBX_STATUS_* and one message each way; since
+ * interface 1.6 (a subsection) also the exchange as the device saw it
+ * (include/sriovnic/mailbox.h) and the SRIOVNIC_REG_MBX_BAD_* / *_REPLIES
+ * counters, saturating.
+ */
 typedef struct SriovnicMailboxRegs {
     uint32_t status;
     uint32_t vf_msg[SRIOVNIC_MBX_WORDS];
     uint32_t pf_msg[SRIOVNIC_MBX_WORDS];
+    struct sriovnic_mbx_exchange exchange;
+    uint32_t bad_requests;
+    uint32_t bad_replies;
+    uint32_t late_replies;
+    uint32_t dup_replies;
 } SriovnicMailboxRegs;
 
 /* The PF's own administration registers. */

@@ -166,6 +166,25 @@ static const VMStateDescription vmstate_sriovnic_vf_counters2 = {
     },
 };
 
+static bool sriovnic_vf_mailbox_contract_needed(void *opaque)
+{
+    SriovnicVfState *s = opaque;
+
+    return sriovnic_mailbox_contract_needed(s->mailbox);
+}
+
+static const VMStateDescription vmstate_sriovnic_vf_mailbox_contract = {
+    .name = TYPE_SRIOVNIC_VF "/mailbox-contract",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = sriovnic_vf_mailbox_contract_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(mailbox, SriovnicVfState,
+                               vmstate_sriovnic_mailbox_contract, SriovnicMailboxRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /*
  * Unlike QEMU's igbvf, a VF carries its own config space, MSI-X state and
  * registers in the migration stream, so an enabled VF keeps working on the
@@ -195,6 +214,7 @@ static const VMStateDescription vmstate_sriovnic_vf = {
     },
     .subsections = (const VMStateDescription * const []) {
         &vmstate_sriovnic_vf_counters2,
+        &vmstate_sriovnic_vf_mailbox_contract,
         NULL
     },
 };

@@ -96,6 +96,29 @@ const VMStateDescription vmstate_sriovnic_mailbox = {
     },
 };
 
+/* Interface 1.6: the exchange the device follows and its counters, when used. */
+const VMStateDescription vmstate_sriovnic_mailbox_contract = {
+    .name = "sriovnic/mailbox-contract",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(exchange.waiting_w0, SriovnicMailboxRegs),
+        VMSTATE_UINT32(exchange.answered_w0, SriovnicMailboxRegs),
+        VMSTATE_UINT32(exchange.flags, SriovnicMailboxRegs),
+        VMSTATE_UINT32(bad_requests, SriovnicMailboxRegs),
+        VMSTATE_UINT32(bad_replies, SriovnicMailboxRegs),
+        VMSTATE_UINT32(late_replies, SriovnicMailboxRegs),
+        VMSTATE_UINT32(dup_replies, SriovnicMailboxRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+bool sriovnic_mailbox_contract_needed(const SriovnicMailboxRegs *m)
+{
+    return m->exchange.flags || m->bad_requests || m->bad_replies || m->late_replies ||
+           m->dup_replies;
+}
+
 const VMStateDescription vmstate_sriovnic_vf_admin_vlans = {
     .name = "sriovnic/vf-admin-vlans",
     .version_id = 1,

@@ -123,6 +123,7 @@ void sriovnic_qmp_datapath_changed(SriovnicPfState *s, const SriovnicSynthTransi
 extern const VMStateDescription vmstate_sriovnic_fn_regs;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_port;
 extern const VMStateDescription vmstate_sriovnic_mailbox;
+extern const VMStateDescription vmstate_sriovnic_mailbox_contract;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_vlans;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
 extern const VMStateDescription vmstate_sriovnic_pf_admin;
@@ -131,6 +132,7 @@ extern const VMStateDescription vmstate_sriovnic_synth_regs;
 extern const VMStateDescription vmstate_sriovnic_synth_revoke_regs;
 extern const VMStateDescription vmstate_sriovnic_synth_guard_regs;
 bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
+bool sriovnic_mailbox_contract_needed(const SriovnicMailboxRegs *m);
 
 /* Stream bytes of interface 1.4 fields a section carries but does not use. */
 #define SRIOVNIC_VMSTATE_VF_PORT_BYTES \
