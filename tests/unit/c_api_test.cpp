@@ -59,6 +59,12 @@ TEST(CApi, RefusesBadConfigWithMessage)
     EXPECT_EQ(std::string(err), "property 'vfs' must be between 0 and 255 (got 300)");
     EXPECT_EQ(sriovnic_core_new(&cfg, &ops, &rec, err, sizeof(err)), nullptr);
 
+    cfg = config(4);
+    cfg.vendor_id = 0xffff;
+    EXPECT_FALSE(sriovnic_core_check_config(&cfg, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "property 'vendor-id' must not be 0xffff (no device answers with it)");
+    cfg = config(300);
+
     char tiny[9];
     EXPECT_FALSE(sriovnic_core_check_config(&cfg, tiny, sizeof(tiny)));
     EXPECT_EQ(std::string(tiny), "property");

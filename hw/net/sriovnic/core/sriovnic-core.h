@@ -43,6 +43,7 @@ typedef struct SriovnicCoreConfig {
     uint8_t pf_queue_pairs;   /* `queues` property */
     uint8_t vf_queue_pairs;   /* `vf-queues` property */
     uint8_t mac[6];           /* `mac` property */
+    uint16_t vendor_id;       /* `vendor-id` property (the glue's to use; checked here) */
 } SriovnicCoreConfig;
 
 typedef struct SriovnicPlatformOps {

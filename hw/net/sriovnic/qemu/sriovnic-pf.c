@@ -68,6 +68,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         .total_vfs = s->total_vfs,
         .pf_queue_pairs = s->queue_pairs,
         .vf_queue_pairs = s->vf_queue_pairs,
+        .vendor_id = s->vendor_id,
     };
     char err[256];
     int devfn_after_pf = dev->devfn + SRIOVNIC_VF_OFFSET;
@@ -75,10 +76,6 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
     cfg.max_vfs = devfn_after_pf >= PCI_DEVFN_MAX ? 0
                   : (PCI_DEVFN_MAX - devfn_after_pf) / SRIOVNIC_VF_STRIDE;
-    if (s->vendor_id == 0xffff) {
-        error_setg(errp, "property 'vendor-id' must not be 0xffff");
-        return;
-    }
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
     memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
 
