@@ -149,7 +149,7 @@ void BM_VfToVf(benchmark::State &state)
     state.SetBytesProcessed(int64_t(state.iterations()) * state.range(0));
     state.counters["allocs_per_packet"] =
         benchmark::Counter(double(allocs) / double(state.iterations()));
-    const uint64_t rx = card.device->function(2)->regs().stats[SRIOVNIC_STAT_RX_PACKETS];
+    const uint64_t rx = card.device->fn_regs(2)->stats[SRIOVNIC_STAT_RX_PACKETS];
     if (rx < uint64_t(state.iterations())) {
         state.SkipWithError("frames were lost");
     }

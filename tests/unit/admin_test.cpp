@@ -46,7 +46,7 @@ protected:
     void wr(uint16_t fn, uint32_t reg, uint32_t v) { device->write(fn, reg, 4, v); }
     void admin(unsigned vf, uint32_t reg, uint32_t v) { wr(PF, SRIOVNIC_REG_ADMIN(vf, reg), v); }
     uint32_t admin_rd(unsigned vf, uint32_t reg) { return rd(PF, SRIOVNIC_REG_ADMIN(vf, reg)); }
-    uint64_t stat(uint16_t fn, unsigned s) { return device->function(fn)->regs().stats[s]; }
+    uint64_t stat(uint16_t fn, unsigned s) { return device->fn_regs(fn)->stats[s]; }
 
     uint64_t base(uint16_t fn) { return 0x10000 + uint64_t(fn) * 0x10000; }
 
@@ -320,7 +320,7 @@ TEST_F(Admin, MigrationResumesTransmitAndKeepsAdministration)
     EXPECT_FALSE(device->post_load(VF1));
     EXPECT_EQ(platform.timer_deadline, platform.now) << "transmit kicked after load";
     EXPECT_EQ(admin_rd(1, SRIOVNIC_VFA_VLAN), 7u);
-    device->admin().vf(1).flags = 0xF0; // undefined bits
+    device->vf_admin_regs(1)->flags = 0xF0; // undefined bits
     EXPECT_TRUE(device->post_load(VF1));
 }
 
@@ -482,7 +482,7 @@ TEST_F(Admin, PfTakesOverAVfsMulticastFilter)
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_VF_MC_HASH_HI), 0x80000000u);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_MC_HASH_HI), 0u) << "the PF's own filter is apart";
-    device->admin().vf(1).mc_hash_by_pf = 2;
+    device->vf_admin_regs(1)->mc_hash_by_pf = 2;
     EXPECT_TRUE(device->post_load(VF1)) << "impossible ownership is refused";
 }
 

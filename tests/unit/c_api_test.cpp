@@ -36,9 +36,7 @@ const SriovnicPlatformOps ops = {
     nullptr,
     nullptr,
     nullptr,
-    nullptr, // trace_synth_datapath
     nullptr, // vf_serial
-    nullptr, // synth_datapath_changed
     nullptr, // trace_fault
 };
 
@@ -60,6 +58,12 @@ TEST(CApi, RefusesBadConfigWithMessage)
     EXPECT_FALSE(sriovnic_core_check_config(&cfg, err, sizeof(err)));
     EXPECT_EQ(std::string(err), "property 'vfs' must be between 0 and 255 (got 300)");
     EXPECT_EQ(sriovnic_core_new(&cfg, &ops, &rec, err, sizeof(err)), nullptr);
+
+    cfg = config(4);
+    cfg.vendor_id = 0xffff;
+    EXPECT_FALSE(sriovnic_core_check_config(&cfg, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "property 'vendor-id' must not be 0xffff (no device answers with it)");
+    cfg = config(300);
 
     char tiny[9];
     EXPECT_FALSE(sriovnic_core_check_config(&cfg, tiny, sizeof(tiny)));
@@ -120,13 +124,23 @@ struct SynthRecorder {
     std::vector<std::tuple<uint16_t, unsigned, unsigned, unsigned>> transitions;
 };
 
+// A channel's own event sink (its device's, in QEMU).
+void record_transition(void *opaque, const SriovnicSynthTransition *t)
+{
+    static_cast<SynthRecorder *>(opaque)->transitions.emplace_back(t->fn, t->old_state,
+                                                                   t->new_state, t->cause);
+}
+
+uint16_t attach(SriovnicCore *core, const SriovnicSynthConfig *cfg, SynthRecorder *rec,
+                char (&err)[128])
+{
+    return sriovnic_core_synth_attach(core, cfg, record_transition, rec, err, sizeof(err));
+}
+
 SriovnicPlatformOps synth_ops()
 {
     SriovnicPlatformOps o = ops;
     o.trace_error = nullptr;
-    o.trace_synth_datapath = [](void *opaque, uint16_t fn, unsigned from, unsigned to, unsigned cause) {
-        static_cast<SynthRecorder *>(opaque)->transitions.emplace_back(fn, from, to, cause);
-    };
     o.vf_serial = [](void *, uint16_t vf) { return SRIOVNIC_SYNTH_SERIAL(0, 3, vf + 1); };
     o.raise_msix = [](void *, uint16_t, uint16_t) {};
     o.set_intx = [](void *, bool) {};
@@ -150,16 +164,31 @@ TEST(CApi, SynthChannelHostOperations)
     sc.revoke_timeout_ms = 100;
     sc.max_mtu = 9000;
     sc.sriov_allowed = true;
-    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
     EXPECT_EQ(std::string(err), "'vf' must be between 0 and 1 (got 2)");
+    sc.paired_vf = 70000; // the property's width, not the core's
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
+    EXPECT_EQ(std::string(err), "'vf' must be between 0 and 1 (got 70000)");
+    sc.paired_vf = SRIOVNIC_SYNTH_VF_UNSET;
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
+    EXPECT_EQ(std::string(err),
+              "property 'vf' is required: the index of the card's VF to pair with, 0 to 1");
     sc.paired_vf = 1;
     sc.max_mtu = 1000;
-    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
     EXPECT_EQ(std::string(err), "'max-mtu' must be between 1500 and 9000 (got 1000)");
+    sc.max_mtu = 70000;
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
+    EXPECT_EQ(std::string(err), "'max-mtu' must be between 1500 and 9000 (got 70000)");
     sc.max_mtu = 9000;
-    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    sc.features = SRIOVNIC_SYNTH_F_ALL & ~SRIOVNIC_SYNTH_F_CSUM_TX;
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
+    EXPECT_EQ(std::string(err), "property 'tso' needs 'csum' (segmentation fills in checksums): "
+                                "set tso=off or csum=on");
+    sc.features = SRIOVNIC_SYNTH_F_ALL;
+    const uint16_t fn = attach(core, &sc, &rec, err);
     ASSERT_EQ(fn, 3) << err;
-    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0) << "VF 1 is taken";
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0) << "VF 1 is taken";
 
     EXPECT_EQ(sriovnic_core_msix_vectors(core, fn), 2);
     EXPECT_EQ(sriovnic_core_read(core, fn, SRIOVNIC_REG_FUNC, 4), SRIOVNIC_SYNTH_FUNC_VALUE);
@@ -178,15 +207,39 @@ TEST(CApi, SynthChannelHostOperations)
     ASSERT_EQ(rec.transitions.size(), 1u);
     EXPECT_EQ(rec.transitions[0], std::make_tuple(fn, 0u, 1u, unsigned(SRIOVNIC_SYNTH_CAUSE_OFFER)));
 
-    EXPECT_FALSE(sriovnic_core_synth_set_max_mtu(core, fn, 12000, err, sizeof(err)));
-    EXPECT_TRUE(sriovnic_core_synth_set_offloads(core, fn, SRIOVNIC_SYNTH_F_CSUM_TX, err, sizeof(err)));
-    EXPECT_TRUE(sriovnic_core_synth_set_sriov_allowed(core, fn, false, err, sizeof(err)));
+    // A policy change is one transaction: checked whole, then applied.
+    SriovnicSynthPolicy policy{};
+    policy.has_max_mtu = true;
+    policy.max_mtu = 12000;
+    policy.has_sriov_allowed = true;
+    policy.sriov_allowed = false;
+    EXPECT_FALSE(sriovnic_core_synth_set_policy(core, fn, &policy, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "'max-mtu' must be between 1500 and 9000 (got 12000)");
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_OFFERED) << "a refused change changes nothing";
+    EXPECT_TRUE(info.sriov_allowed);
+    policy.max_mtu = 9000;
+    policy.has_offloads = true;
+    policy.offloads = SRIOVNIC_SYNTH_F_CSUM_TX;
+    EXPECT_TRUE(sriovnic_core_synth_set_policy(core, fn, &policy, err, sizeof(err))) << err;
     ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
     EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_SYNTHETIC) << "an offer is withdrawn at once";
     EXPECT_EQ(info.last_revoke_reason, SRIOVNIC_SYNTH_REVOKE_POLICY);
-    EXPECT_FALSE(sriovnic_core_synth_revoke(core, fn, SRIOVNIC_SYNTH_REVOKE_ADMIN, false, 0, err,
-                                            sizeof(err)));
+    EXPECT_EQ(info.offloads, uint32_t(SRIOVNIC_SYNTH_F_CSUM_TX));
+    EXPECT_FALSE(info.sriov_allowed);
+    SriovnicSynthRevoke revoke{};
+    revoke.reason = SRIOVNIC_SYNTH_REVOKE_ADMIN;
+    EXPECT_FALSE(sriovnic_core_synth_revoke(core, fn, &revoke, err, sizeof(err)));
     EXPECT_EQ(std::string(err), "no VF is offered");
+    revoke.has_timeout_ms = true;
+    revoke.timeout_ms = 0;
+    EXPECT_FALSE(sriovnic_core_synth_revoke(core, fn, &revoke, err, sizeof(err)));
+    EXPECT_EQ(std::string(err), "'timeout-ms' must be between 1 and 600000 (got 0)");
+    revoke.surprise = true;
+    revoke.timeout_ms = 10;
+    EXPECT_FALSE(sriovnic_core_synth_revoke(core, fn, &revoke, err, sizeof(err)));
+    EXPECT_EQ(std::string(err),
+              "'timeout-ms' does not apply to a surprise revoke (which does not wait)");
 
     SriovnicSynthRegs *regs = sriovnic_core_synth_regs(core, fn);
     ASSERT_NE(regs, nullptr);
@@ -210,11 +263,7 @@ TEST(CApi, SynthTransitionsReasonsAndFunctionSnapshots)
     char err[128] = "";
     TransitionRecorder rec;
     SriovnicPlatformOps o = synth_ops();
-    o.trace_synth_datapath = nullptr;
     o.now_ns = [](void *opaque) { return static_cast<TransitionRecorder *>(opaque)->now; };
-    o.synth_datapath_changed = [](void *opaque, const SriovnicSynthTransition *t) {
-        static_cast<TransitionRecorder *>(opaque)->seen.push_back(*t);
-    };
     SriovnicCoreConfig cfg = config(2);
     SriovnicCore *core = sriovnic_core_new(&cfg, &o, &rec, err, sizeof(err));
     ASSERT_NE(core, nullptr) << err;
@@ -226,7 +275,12 @@ TEST(CApi, SynthTransitionsReasonsAndFunctionSnapshots)
     sc.revoke_timeout_ms = 100;
     sc.max_mtu = 1500;
     sc.sriov_allowed = true;
-    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    const uint16_t fn = sriovnic_core_synth_attach(
+        core, &sc,
+        [](void *opaque, const SriovnicSynthTransition *t) {
+            static_cast<TransitionRecorder *>(opaque)->seen.push_back(*t);
+        },
+        &rec, err, sizeof(err));
     ASSERT_EQ(fn, 3) << err;
 
     SriovnicSynthReasons why{};
@@ -245,8 +299,8 @@ TEST(CApi, SynthTransitionsReasonsAndFunctionSnapshots)
 
     sriovnic_core_set_active_vfs(core, 2); // offered
     rec.now += 2'000;
-    ASSERT_TRUE(sriovnic_core_synth_revoke(core, fn, SRIOVNIC_SYNTH_REVOKE_ADMIN, true, 0, err,
-                                           sizeof(err)));
+    const SriovnicSynthRevoke surprise = {SRIOVNIC_SYNTH_REVOKE_ADMIN, true, false, 0};
+    ASSERT_TRUE(sriovnic_core_synth_revoke(core, fn, &surprise, err, sizeof(err)));
     ASSERT_EQ(rec.seen.size(), 2u);
     EXPECT_EQ(rec.seen[0].cause, SRIOVNIC_SYNTH_CAUSE_OFFER);
     EXPECT_FALSE(rec.seen[0].has_previous);
@@ -301,10 +355,10 @@ TEST(CApi, SynthMigrationCallsReachTheChannel)
     sc.max_mtu = 1500;
     sc.sriov_allowed = true;
     sc.on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_COUNT;
-    EXPECT_EQ(sriovnic_core_synth_attach(core, &sc, err, sizeof(err)), 0);
+    EXPECT_EQ(attach(core, &sc, &rec, err), 0);
     EXPECT_EQ(std::string(err), "'on-migration' must be 'revoke' or 'keep'");
     sc.on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE;
-    const uint16_t fn = sriovnic_core_synth_attach(core, &sc, err, sizeof(err));
+    const uint16_t fn = attach(core, &sc, &rec, err);
     ASSERT_EQ(fn, 3) << err;
 
     // A destination: the VFs its PF's load enables are not offered before the VM runs.

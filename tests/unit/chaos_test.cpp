@@ -14,6 +14,7 @@
 #include "sriovnic/mailbox.h"
 #include "sriovnic/regs.h"
 #include "sriovnic/synth.h"
+#include "synth_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -180,10 +181,10 @@ private:
         auto d = std::make_unique<Device>(config(), platform_);
         d->subscribe(platform_);
         std::string err;
-        EXPECT_EQ(d->attach_synth(synth_config(), err), kSynth) << err;
+        EXPECT_EQ(d->attach_synth(synth_config(), {}, err), kSynth) << err;
         return d;
     }
-    synth::Channel &channel() { return *device_->channel(kSynth); }
+    test::ChannelHost &channel() { return channel_; }
 
     // ---- the synthetic channel ----
 
@@ -282,25 +283,45 @@ private:
         reach.synth_requests++;
     }
 
+    // A host policy change of any shape: any subset of the fields, values
+    // in range or not (at management's width), applied as one transaction.
+    SriovnicSynthPolicy random_policy()
+    {
+        SriovnicSynthPolicy p{};
+        p.has_sriov_allowed = pick(2);
+        p.sriov_allowed = pick(3) != 0;
+        p.has_max_mtu = pick(3) == 0;
+        p.max_mtu = uint32_t(pick(8) ? 1400 + pick(8000) : rng_());
+        p.has_offloads = pick(3) == 0;
+        p.offloads = uint32_t(pick(2) ? pick(16) : rng_());
+        p.has_port_policies = pick(3) == 0;
+        p.port_policies = pick(4) ? uint32_t(pick(4)) : uint32_t(rng_());
+        return p;
+    }
+
+    // What management and the glue's migration hooks do, through the card's façade.
     void host_operation()
     {
-        synth::Channel &c = channel();
-        (void)device_->synth_op([&] {
-            switch (pick(11)) {
-            case 0: return c.offer();
-            case 1: return c.revoke(unsigned(pick(7)), pick(2), uint32_t(pick(3) ? 0 : pick(20)));
-            case 2: return c.set_sriov_allowed(pick(3) != 0);
-            case 3: return c.set_max_mtu(uint16_t(1400 + pick(8000)));
-            case 4: return c.set_offloads(uint32_t(pick(2) ? pick(16) : rng_()));
-            case 5: c.vf_reset(); return std::optional<std::string>{};
-            // Live migration as the glue reports it: setup, its end, the VM's run state.
-            case 6: c.migration_begin(pick(2) != 0); return std::optional<std::string>{};
-            case 7: c.migration_end(pick(2) != 0); return std::optional<std::string>{};
-            case 8: c.vm_running(pick(4) != 0); return std::optional<std::string>{};
-            case 9: return c.set_port_policies(pick(4) ? uint32_t(pick(4)) : uint32_t(rng_()));
-            default: return std::optional<std::string>{};
-            }
-        });
+        switch (pick(10)) {
+        case 0: (void)device_->synth_offer(kSynth); break;
+        case 1: {
+            SriovnicSynthRevoke r{};
+            r.reason = unsigned(pick(7));
+            r.surprise = pick(2);
+            r.has_timeout_ms = pick(3) == 0;
+            r.timeout_ms = uint32_t(pick(4) ? pick(20) : rng_());
+            (void)device_->synth_revoke(kSynth, r);
+            break;
+        }
+        case 2: (void)device_->synth_set_policy(kSynth, random_policy()); break;
+        case 3: device_->reset_function(SRIOVNIC_FN_VF(channel().info().paired_vf)); break;
+        // Live migration as the glue reports it: setup, its end, the VM's run state.
+        case 4: device_->synth_migration_begin(kSynth, pick(2) != 0); break;
+        case 5: (void)device_->synth_migration_end(kSynth, pick(2) != 0); break;
+        case 6: (void)device_->synth_vm_running(kSynth, pick(4) != 0); break;
+        case 7: (void)device_->synth_holds_migration(kSynth); break;
+        default: break;
+        }
         platform_.now += pick(10'000'000);
         device_->on_timer();
     }
@@ -584,22 +605,22 @@ private:
     {
         auto dest = new_device();
         dest->set_active_vfs(device_->active_vfs());
-        dest->admin().regs() = device_->admin().regs();
+        dest->pf_admin_regs() = device_->pf_admin_regs();
         bool accepted = true;
         for (uint16_t fn = 0; fn <= kVfs; fn++) {
-            dest->function(fn)->regs() = corrupted(device_->function(fn)->regs());
+            *dest->fn_regs(fn) = corrupted(*device_->fn_regs(fn));
             if (fn != SRIOVNIC_FN_PF) {
                 const uint16_t vf = uint16_t(fn - 1);
-                dest->admin().vf(vf) = corrupted(device_->admin().vf(vf));
-                dest->mailbox().regs(vf) = corrupted(device_->mailbox().regs(vf));
+                *dest->vf_admin_regs(vf) = corrupted(*device_->vf_admin_regs(vf));
+                *dest->vf_mailbox_regs(vf) = corrupted(*device_->vf_mailbox_regs(vf));
             }
             accepted = accepted && !dest->post_load(fn);
         }
         channel().pre_save();
-        dest->channel(kSynth)->regs() = corrupted(channel().regs());
+        *dest->synth_regs(kSynth) = corrupted(channel().regs());
         accepted = accepted && !dest->post_load(kSynth);
         if (accepted) {
-            (void)dest->synth_op([&] { return dest->channel(kSynth)->vm_running(true); });
+            (void)dest->synth_vm_running(kSynth, true);
             device_ = std::move(dest);
         }
         (accepted ? reach.migrations_taken : reach.migrations_refused)++;
@@ -776,7 +797,7 @@ private:
         }
         // 0 (the fault's default) half the time: a removal then lasts until restored.
         const uint32_t duration_ms = pick(2) ? 0 : uint32_t(pick(4) ? pick(5) : rng_());
-        const auto refused = device_->inject_fault(vf, fault, duration_ms);
+        const auto refused = device_->inject_fault({vf, fault, duration_ms != 0, duration_ms});
         if (!refused) {
             ASSERT_LT(fault, SRIOVNIC_INJECT_COUNT);
             reach.faults[fault]++;
@@ -804,8 +825,7 @@ private:
         reach.dma += platform_.dma_fns.size();
         for (const auto &[fn, vector] : platform_.msix) {
             ASSERT_LE(fn, kSynth);
-            const unsigned vectors = fn == kSynth ? SRIOVNIC_SYNTH_MSIX_VECTORS
-                                                  : device_->function(fn)->msix_vectors();
+            const unsigned vectors = device_->msix_vectors(fn);
             ASSERT_LT(vector, vectors) << "function " << fn;
         }
         platform_.msix.clear();
@@ -824,6 +844,8 @@ private:
     uint32_t last_dp_state_ = SRIOVNIC_SYNTH_DP_SYNTHETIC;
     test::FakePlatform platform_{kRamSize};
     std::unique_ptr<Device> device_;
+    uint16_t synth_fn_ = kSynth;
+    test::ChannelHost channel_{device_, synth_fn_};
 };
 
 // SRIOVNIC_CHAOS_SEEDS=N runs seeds 1..N (default 8) for a longer hunt.

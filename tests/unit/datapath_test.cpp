@@ -521,12 +521,12 @@ TEST_F(Nic, ModeratedInterruptHeldAtMigrationFiresAfterLoad)
     dest_platform.now = platform.now + 5'000'000;
     Device dest(test::card_config(4, 2, 2, kPfMac), dest_platform);
     dest.set_active_vfs(4);
-    dest.function(VF0)->regs() = device->function(VF0)->regs();
+    *dest.fn_regs(VF0) = *device->fn_regs(VF0);
     ASSERT_FALSE(dest.post_load(VF0));
     dest.on_timer();
     ASSERT_EQ(dest_platform.msix.size(), 1u);
     EXPECT_EQ(dest_platform.msix[0], std::make_pair(VF0, uint16_t(1)));
-    dest.function(VF0)->queue(0).itr = SRIOVNIC_ITR_MAX_US + 1;
+    dest.fn_regs(VF0)->queues[0].itr = SRIOVNIC_ITR_MAX_US + 1;
     EXPECT_TRUE(dest.post_load(VF0)) << "an impossible interval is refused";
 }
 
@@ -547,14 +547,14 @@ TEST_F(Nic, SnapshotLoadedAgainDoesNotHoldInterruptsUntilTheOldTime)
 {
     bring_up(PF, kPfMac);
     qwr(PF, 0, SRIOVNIC_Q_ITR, 1000);
-    const SriovnicFnRegs snapshot = device->function(PF)->regs();
+    const SriovnicFnRegs snapshot = *device->fn_regs(PF);
     platform.now += 3'600'000'000'000; // an hour later
     const Bytes frame = test::ethernet(kPfMac, kRemote, 0x0800, 60);
     ASSERT_TRUE(device->uplink_receive(frame));
     ASSERT_EQ(platform.msix.size(), 1u);
 
     platform.now -= 3'600'000'000'000; // loadvm: the guest clock goes back
-    device->function(PF)->regs() = snapshot;
+    *device->fn_regs(PF) = snapshot;
     ASSERT_FALSE(device->post_load(PF));
     ASSERT_TRUE(device->uplink_receive(frame));
     EXPECT_EQ(platform.msix.size(), 2u);
@@ -596,12 +596,12 @@ TEST_F(Nic, PostLoadRejectsImpossibleRings)
 {
     bring_up(VF0, kVf0Mac);
     EXPECT_FALSE(device->post_load(VF0));
-    device->function(VF0)->queue(0).rx_head = 99;
+    device->fn_regs(VF0)->queues[0].rx_head = 99;
     auto problem = device->post_load(VF0);
     ASSERT_TRUE(problem);
     EXPECT_NE(problem->find("RX ring"), std::string::npos);
-    device->function(VF0)->queue(0).rx_head = 0;
-    device->function(VF0)->queue(3).tx_ctrl = SRIOVNIC_QCTRL_ENABLE; // VFs have 2 pairs
+    device->fn_regs(VF0)->queues[0].rx_head = 0;
+    device->fn_regs(VF0)->queues[3].tx_ctrl = SRIOVNIC_QCTRL_ENABLE; // VFs have 2 pairs
     EXPECT_TRUE(device->post_load(VF0));
 }
 

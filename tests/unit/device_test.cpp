@@ -63,8 +63,8 @@ TEST_F(DeviceTest, PfShowsItsPermanentMacAndVfsStartWithout)
 
 TEST_F(DeviceTest, MsixVectorsFollowQueuePairs)
 {
-    EXPECT_EQ(device->function(PF)->msix_vectors(), 5);
-    EXPECT_EQ(device->function(VF0)->msix_vectors(), 3);
+    EXPECT_EQ(device->msix_vectors(PF), 5);
+    EXPECT_EQ(device->msix_vectors(VF0), 3);
 }
 
 TEST_F(DeviceTest, ScratchHoldsAnyValuePerFunction)
@@ -188,7 +188,7 @@ TEST_F(DeviceTest, VfEnableBeyondTotalVfsIsRefusedAndFlagged)
 
 TEST_F(DeviceTest, ErrorCountSaturates)
 {
-    device->function(PF)->regs().err_count = 0xfffffffe;
+    device->fn_regs(PF)->err_count = 0xfffffffe;
     wr(PF, SRIOVNIC_REG_ID, 0);
     wr(PF, SRIOVNIC_REG_ID, 0);
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ERR_COUNT), 0xffffffffu);
@@ -248,7 +248,7 @@ TEST_F(DeviceTest, UnknownFunctionReadsAllOnesAndIgnoresWrites)
 {
     EXPECT_EQ(device->read(9, SRIOVNIC_REG_ID, 4), 0xffffffffu);
     device->write(9, SRIOVNIC_REG_SCRATCH, 4, 1);
-    EXPECT_EQ(device->function(9), nullptr);
+    EXPECT_EQ(device->fn_regs(9), nullptr);
 }
 
 TEST_F(DeviceTest, PostLoadAcceptsRealStateAndRejectsImpossibleBits)
@@ -257,13 +257,13 @@ TEST_F(DeviceTest, PostLoadAcceptsRealStateAndRejectsImpossibleBits)
     wr(VF0, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE);
     EXPECT_FALSE(device->post_load(VF0));
 
-    device->function(VF0)->regs().ctrl = 0x80;
+    device->fn_regs(VF0)->ctrl = 0x80;
     auto problem = device->post_load(VF0);
     ASSERT_TRUE(problem);
     EXPECT_NE(problem->find("ctrl"), std::string::npos);
 
-    device->function(VF0)->regs().ctrl = 0;
-    device->function(VF0)->regs().err_addr = SRIOVNIC_VF_REGS_SIZE;
+    device->fn_regs(VF0)->ctrl = 0;
+    device->fn_regs(VF0)->err_addr = SRIOVNIC_VF_REGS_SIZE;
     problem = device->post_load(VF0);
     ASSERT_TRUE(problem);
     EXPECT_NE(problem->find("err_addr"), std::string::npos);
@@ -273,7 +273,7 @@ TEST_F(DeviceTest, PostLoadAcceptsRealStateAndRejectsImpossibleBits)
 TEST_F(DeviceTest, PostLoadDoesNotResignalDeliveredInterrupts)
 {
     wr(PF, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 1);
-    SriovnicFnRegs &regs = device->function(PF)->regs();
+    SriovnicFnRegs &regs = *device->fn_regs(PF);
     regs.int_enable = SRIOVNIC_INT_SOFTWARE;
     regs.int_cause = SRIOVNIC_INT_SOFTWARE;
     ASSERT_FALSE(device->post_load(PF));

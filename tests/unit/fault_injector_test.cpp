@@ -14,6 +14,12 @@
 namespace sriovnic {
 namespace {
 
+// A fault as management asks for it; duration 0: none given (the default).
+SriovnicFaultRequest request(uint32_t vf, unsigned fault, uint32_t duration_ms)
+{
+    return {vf, fault, duration_ms != 0, duration_ms};
+}
+
 class RecordingCard final : public FaultTarget, public Platform, public StateObserver {
 public:
     uint16_t vfs_enabled() const override { return enabled; }
@@ -71,12 +77,12 @@ protected:
 
 TEST_F(Injector, ARefusedFaultLeavesTheCardAlone)
 {
-    EXPECT_EQ(faults.inject(3, SRIOVNIC_INJECT_LINK_FLAP, 0),
+    EXPECT_EQ(faults.inject(request(3, SRIOVNIC_INJECT_LINK_FLAP, 0)),
               "'vf' 3 is out of range: the card has 3 VFs (0..2)");
-    EXPECT_EQ(faults.inject(2, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0),
+    EXPECT_EQ(faults.inject(request(2, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)),
               "'vf' 2 is not enabled (2 VFs enabled now)");
-    EXPECT_TRUE(faults.inject(0, SRIOVNIC_INJECT_RESTORE, 0));
-    EXPECT_TRUE(faults.inject(0, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, 3'600'001));
+    EXPECT_TRUE(faults.inject(request(0, SRIOVNIC_INJECT_RESTORE, 0)));
+    EXPECT_TRUE(faults.inject(request(0, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, 3'600'001)));
     EXPECT_TRUE(take_calls().empty());
     EXPECT_FALSE(card.deadline);
     EXPECT_FALSE(faults.removed(7)) << "a VF the card does not have is not removed";
@@ -86,13 +92,13 @@ TEST_F(Injector, ARefusedFaultLeavesTheCardAlone)
 
 TEST_F(Injector, AnFlrIsOnlyCheckedTheCardsResetCarriesItOut)
 {
-    EXPECT_FALSE(faults.inject(1, SRIOVNIC_INJECT_FLR, 0));
+    EXPECT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_FLR, 0)));
     EXPECT_TRUE(take_calls().empty());
 }
 
 TEST_F(Injector, RemovalAndRestoreTellTheCardAfterTheStateChanged)
 {
-    ASSERT_FALSE(faults.inject(1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 20));
+    ASSERT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 20)));
     EXPECT_TRUE(faults.removed(1));
     EXPECT_EQ(take_calls(), std::vector<std::string>{"removal 1"});
     EXPECT_EQ(card.deadline, std::optional<uint64_t>(5'000 + 20'000'000));
@@ -101,7 +107,7 @@ TEST_F(Injector, RemovalAndRestoreTellTheCardAfterTheStateChanged)
     EXPECT_EQ(take_calls(), std::vector<std::string>{"removal 1"});
     EXPECT_FALSE(card.deadline) << "nothing left to end";
 
-    ASSERT_FALSE(faults.inject(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    ASSERT_FALSE(faults.inject(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)));
     faults.vf_enable_changed();
     EXPECT_FALSE(faults.removed(0)) << "VF Enable brings it back; the card updates presence";
     EXPECT_EQ(take_calls(), std::vector<std::string>{"removal 0"});
@@ -109,9 +115,9 @@ TEST_F(Injector, RemovalAndRestoreTellTheCardAfterTheStateChanged)
 
 TEST_F(Injector, EachFaultEndsOnItsOwnDeadlineOnOneTimer)
 {
-    ASSERT_FALSE(faults.inject(0, SRIOVNIC_INJECT_LINK_FLAP, 10));
-    ASSERT_FALSE(faults.inject(1, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, 30));
-    ASSERT_FALSE(faults.inject(1, SRIOVNIC_INJECT_DMA_ERROR, 20));
+    ASSERT_FALSE(faults.inject(request(0, SRIOVNIC_INJECT_LINK_FLAP, 10)));
+    ASSERT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, 30)));
+    ASSERT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_DMA_ERROR, 20)));
     EXPECT_EQ(take_calls(), (std::vector<std::string>{"links", "hold 1", "begins mailbox-timeout 1",
                                                       "begins dma-error 1"}));
     EXPECT_TRUE(faults.link_held_down(0));
@@ -135,11 +141,11 @@ TEST_F(Injector, EachFaultEndsOnItsOwnDeadlineOnOneTimer)
 
 TEST_F(Injector, AOneShotDmaErrorNeitherArmsTheTimerNorWeakensATimedOne)
 {
-    ASSERT_FALSE(faults.inject(0, SRIOVNIC_INJECT_DMA_ERROR, 0));
+    ASSERT_FALSE(faults.inject(request(0, SRIOVNIC_INJECT_DMA_ERROR, 0)));
     EXPECT_EQ(card.dma[0], Function::Runtime::DmaFault::next);
     EXPECT_FALSE(card.deadline) << "the DMA that fails ends it";
-    ASSERT_FALSE(faults.inject(1, SRIOVNIC_INJECT_DMA_ERROR, 5));
-    ASSERT_FALSE(faults.inject(1, SRIOVNIC_INJECT_DMA_ERROR, 0));
+    ASSERT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_DMA_ERROR, 5)));
+    ASSERT_FALSE(faults.inject(request(1, SRIOVNIC_INJECT_DMA_ERROR, 0)));
     EXPECT_EQ(card.dma[1], Function::Runtime::DmaFault::all);
 }
 
@@ -156,25 +162,15 @@ struct Transition {
     bool operator==(const Transition &) const = default;
 };
 
-class TransitionRecorder final : public StateObserver {
-public:
-    void on_synth_datapath(uint16_t, unsigned from, unsigned to, unsigned cause) override
-    {
-        seen.push_back({from, to, cause});
-    }
-    std::vector<Transition> seen;
-};
-
 class RemovalUnderTheSynthDriver : public SynthNic {
 protected:
     void SetUp() override
     {
-        device->subscribe(rec);
         bring_up();
         Nic::bring_up(VF0, kSynthMac);
         ASSERT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_VF, 0, offered_serial()), 0u);
         (void)events();
-        rec.seen.clear();
+        transitions.clear();
     }
     std::vector<uint16_t> event_types()
     {
@@ -184,23 +180,30 @@ protected:
         }
         return types;
     }
-
-    TransitionRecorder rec;
+    // The data-path changes the channel reported to its sink, since the last clear.
+    std::vector<Transition> seen() const
+    {
+        std::vector<Transition> out;
+        for (const SriovnicSynthTransition &t : transitions) {
+            out.push_back({t.old_state, t.new_state, t.cause});
+        }
+        return out;
+    }
 };
 
 TEST_F(RemovalUnderTheSynthDriver, TheGuestGetsOneRevokeAndAfterTheRestoreOneOffer)
 {
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)));
     EXPECT_EQ(event_types(), std::vector<uint16_t>{SRIOVNIC_SYNTH_EV_VF_REVOKE});
-    EXPECT_EQ(rec.seen, (std::vector<Transition>{{SRIOVNIC_SYNTH_DP_VF, SRIOVNIC_SYNTH_DP_SYNTHETIC,
+    EXPECT_EQ(seen(), (std::vector<Transition>{{SRIOVNIC_SYNTH_DP_VF, SRIOVNIC_SYNTH_DP_SYNTHETIC,
                                                   SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE}}));
-    rec.seen.clear();
+    transitions.clear();
 
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_RESTORE, 0));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_RESTORE, 0)));
     const std::vector<Bytes> after = events();
     ASSERT_EQ(after.size(), 1u) << "one offer, not offer, revoke, offer";
     EXPECT_EQ(type_of(after[0]), SRIOVNIC_SYNTH_EV_VF_OFFER);
-    EXPECT_EQ(rec.seen, (std::vector<Transition>{{SRIOVNIC_SYNTH_DP_SYNTHETIC,
+    EXPECT_EQ(seen(), (std::vector<Transition>{{SRIOVNIC_SYNTH_DP_SYNTHETIC,
                                                   SRIOVNIC_SYNTH_DP_OFFERED,
                                                   SRIOVNIC_SYNTH_CAUSE_OFFER}}));
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
@@ -212,13 +215,13 @@ TEST_F(RemovalUnderTheSynthDriver, TheGuestGetsOneRevokeAndAfterTheRestoreOneOff
 
 TEST_F(RemovalUnderTheSynthDriver, ARemovalThatEndsByItselfAlsoOffersOnce)
 {
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 5));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 5)));
     (void)events();
-    rec.seen.clear();
+    transitions.clear();
     platform.now += 5'000'000;
     device->on_timer();
     EXPECT_EQ(event_types(), std::vector<uint16_t>{SRIOVNIC_SYNTH_EV_VF_OFFER});
-    EXPECT_EQ(rec.seen.size(), 1u);
+    EXPECT_EQ(transitions.size(), 1u);
 }
 
 // What happens to the frames in flight when the VF goes: the card serves one
@@ -233,7 +236,7 @@ TEST_F(RemovalUnderTheSynthDriver, WhatTheVfTookBeforeTheRemovalStaysInGuestMemo
     EXPECT_EQ(rx_frame(VF0, 0, 0), frame);
     ASSERT_EQ(platform.msix.size(), 1u) << "the VF's interrupt went out with the frame";
     EXPECT_EQ(platform.msix[0].first, VF0);
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)));
     EXPECT_TRUE(rx_desc(VF0, 0, 0).flags & SRIOVNIC_RXD_DONE) << "the removal scrubs nothing";
     EXPECT_EQ(rx_frame(VF0, 0, 0), frame);
     EXPECT_TRUE(received().empty());
@@ -253,7 +256,7 @@ TEST_F(RemovalUnderTheSynthDriver, AFrameTheBackendHeldForTheFullVfReachesTheCha
     }
     ASSERT_FALSE(device->uplink_receive(frame)) << "the VF's ring is full: the backend holds it";
     const unsigned retries = platform.ready_calls;
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)));
     EXPECT_GT(platform.ready_calls, retries) << "the backend is told to offer it again";
     ASSERT_TRUE(device->uplink_receive(frame));
     const auto on_synth = received();
@@ -268,7 +271,7 @@ TEST_F(RemovalUnderTheSynthDriver, TheGuestsTransmitIsDoneInsideItsDoorbellAndAf
     const uint32_t before = queue_tx(VF0, 0, out);
     ASSERT_EQ(platform.uplink.size(), 1u) << "sent and completed inside the doorbell write";
     EXPECT_TRUE(tx_desc(VF0, 0, before).flags & SRIOVNIC_TXD_DONE);
-    ASSERT_FALSE(device->inject_fault(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    ASSERT_FALSE(device->inject_fault(request(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0)));
     // The guest's VF driver does not know yet (its synth driver has the
     // revoke waiting in its event ring): the frame it queues now is in the
     // ring of a VF that is gone, as on real hardware.

@@ -76,9 +76,11 @@ protected:
         vf_write(vf, SRIOVNIC_REG_MBX_VF_MSG(0), word0);
         vf_write(vf, SRIOVNIC_REG_MBX_CTRL, SRIOVNIC_MBX_CTRL_SEND);
     }
-    bool inject(uint16_t vf, unsigned fault, uint32_t duration_ms = 0)
+    // duration_ms 0: the fault's default (no duration-ms given).
+    bool inject(uint32_t vf, unsigned fault, uint32_t duration_ms = 0)
     {
-        return sriovnic_core_inject_fault(core_, vf, fault, duration_ms, err_, sizeof(err_));
+        const SriovnicFaultRequest req = {vf, fault, duration_ms != 0, duration_ms};
+        return sriovnic_core_inject_fault(core_, &req, err_, sizeof(err_));
     }
     SriovnicFnInfo info(uint16_t vf)
     {
@@ -104,8 +106,7 @@ TEST_F(Faults, LinkFlapTakesTheVfLinkDownAndBackWithLinkCauses)
 {
     ASSERT_TRUE(link_up(1));
     sriovnic_core_write(core_, SRIOVNIC_FN_VF(1), SRIOVNIC_REG_INT_CAUSE, 4, 0xffffffffu);
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_LINK_FLAP, 50, err_,
-                                           sizeof(err_)))
+    ASSERT_TRUE(inject(1, SRIOVNIC_INJECT_LINK_FLAP, 50))
         << err_;
     EXPECT_FALSE(link_up(1));
     EXPECT_TRUE(link_up(0)) << "only the chosen VF flaps";
@@ -133,13 +134,11 @@ TEST_F(Faults, LinkFlapTakesTheVfLinkDownAndBackWithLinkCauses)
 
 TEST_F(Faults, LinkFlapDefaultsTo100msAndBeatsThePfLinkPolicyOnlyWhileItLasts)
 {
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
-                                           sizeof(err_)));
+    ASSERT_TRUE(inject(0, SRIOVNIC_INJECT_LINK_FLAP, 0));
     EXPECT_EQ(clock_.deadline, std::optional<uint64_t>(1'000u + 100'000'000u));
     // A second flap while down extends it instead of bouncing the link.
     clock_.now = 2'000;
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 200, err_,
-                                           sizeof(err_)));
+    ASSERT_TRUE(inject(0, SRIOVNIC_INJECT_LINK_FLAP, 200));
     run_timer_at(1'000 + 100'000'000);
     EXPECT_FALSE(link_up(0));
     run_timer_at(2'000 + 200'000'000);
@@ -149,19 +148,22 @@ TEST_F(Faults, LinkFlapDefaultsTo100msAndBeatsThePfLinkPolicyOnlyWhileItLasts)
 
 TEST_F(Faults, RefusesBadArgumentsNamingThem)
 {
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 4, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
-                                            sizeof(err_)));
+    EXPECT_FALSE(inject(4, SRIOVNIC_INJECT_LINK_FLAP, 0));
     EXPECT_EQ(std::string(err_), "'vf' 4 is out of range: the card has 4 VFs (0..3)");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 2, SRIOVNIC_INJECT_LINK_FLAP, 0, err_,
-                                            sizeof(err_)));
+    EXPECT_FALSE(inject(2, SRIOVNIC_INJECT_LINK_FLAP, 0));
     EXPECT_EQ(std::string(err_), "'vf' 2 is not enabled (2 VFs enabled now)");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_COUNT, 0, err_,
-                                            sizeof(err_)));
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_COUNT, 0));
     EXPECT_EQ(std::string(err_), "'fault' 6 is unknown; allowed: link-flap, surprise-removal, "
                                  "restore, flr, mailbox-timeout, dma-error");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_LINK_FLAP, 3600001, err_,
-                                            sizeof(err_)));
-    EXPECT_NE(std::string(err_).find("'duration-ms'"), std::string::npos);
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_LINK_FLAP, 3600001));
+    EXPECT_EQ(std::string(err_), "'duration-ms' must be between 1 and 3600000 (got 3600001)");
+    // Management's own widths reach the core, which words every refusal.
+    EXPECT_FALSE(inject(65536 + 1, SRIOVNIC_INJECT_LINK_FLAP, 0));
+    EXPECT_EQ(std::string(err_), "'vf' 65537 is out of range: the card has 4 VFs (0..3)");
+    const SriovnicFaultRequest zero = {0, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, true, 0};
+    EXPECT_FALSE(sriovnic_core_inject_fault(core_, &zero, err_, sizeof(err_)));
+    EXPECT_EQ(std::string(err_), "'duration-ms' must be between 1 and 3600000 (got 0)")
+        << "a duration given as 0 is not the default";
     EXPECT_TRUE(link_up(0));
     EXPECT_TRUE(clock_.links.empty());
 }
@@ -169,8 +171,7 @@ TEST_F(Faults, RefusesBadArgumentsNamingThem)
 TEST_F(Faults, SurpriseRemovalHidesTheVfUntilRestoreWhichBringsItBackReset)
 {
     sriovnic_core_write(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_SCRATCH, 4, 0x1234);
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
-                                           sizeof(err_)))
+    ASSERT_TRUE(inject(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0))
         << err_;
     EXPECT_TRUE(sriovnic_core_vf_removed(core_, 0));
     EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
@@ -185,15 +186,12 @@ TEST_F(Faults, SurpriseRemovalHidesTheVfUntilRestoreWhichBringsItBackReset)
     EXPECT_FALSE(info.present);
     EXPECT_FALSE(clock_.deadline) << "no duration: it lasts until restore";
 
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
-                                            sizeof(err_)));
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
     EXPECT_EQ(std::string(err_), "VF 0 is already surprise-removed");
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 5, err_,
-                                            sizeof(err_)));
-    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to restore");
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_RESTORE, 5));
+    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to 'restore'");
 
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 0, err_,
-                                           sizeof(err_)))
+    ASSERT_TRUE(inject(0, SRIOVNIC_INJECT_RESTORE, 0))
         << err_;
     EXPECT_FALSE(sriovnic_core_vf_removed(core_, 0));
     EXPECT_EQ(vf_read(0, SRIOVNIC_REG_SCRATCH), 0u) << "it comes back reset";
@@ -201,15 +199,13 @@ TEST_F(Faults, SurpriseRemovalHidesTheVfUntilRestoreWhichBringsItBackReset)
     ASSERT_TRUE(sriovnic_core_fn_info(core_, SRIOVNIC_FN_VF(0), &info));
     EXPECT_TRUE(info.present);
     EXPECT_FALSE(info.surprise_removed);
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_RESTORE, 0, err_,
-                                            sizeof(err_)));
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_RESTORE, 0));
     EXPECT_EQ(std::string(err_), "VF 0 is not surprise-removed: nothing to restore");
 }
 
 TEST_F(Faults, SurpriseRemovalEndsAfterItsDurationOrWhenVfEnableChanges)
 {
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 20, err_,
-                                           sizeof(err_)));
+    ASSERT_TRUE(inject(1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 20));
     EXPECT_EQ(clock_.deadline, std::optional<uint64_t>(1'000u + 20'000'000u));
     run_timer_at(1'000 + 19'000'000);
     EXPECT_TRUE(sriovnic_core_vf_removed(core_, 1));
@@ -217,8 +213,7 @@ TEST_F(Faults, SurpriseRemovalEndsAfterItsDurationOrWhenVfEnableChanges)
     EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
     EXPECT_NE(vf_read(1, SRIOVNIC_REG_STATUS), 0xffffffffu);
 
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
-                                           sizeof(err_)));
+    ASSERT_TRUE(inject(1, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
     sriovnic_core_set_active_vfs(core_, 0); // the guest cycles VF Enable
     sriovnic_core_set_active_vfs(core_, 2);
     EXPECT_FALSE(sriovnic_core_vf_removed(core_, 1));
@@ -230,14 +225,13 @@ TEST_F(Faults, SurpriseRemovalEndsAfterItsDurationOrWhenVfEnableChanges)
 TEST_F(Faults, FlrIsCheckedByTheCoreAndLeftToThePlatformsReset)
 {
     sriovnic_core_write(core_, SRIOVNIC_FN_VF(0), SRIOVNIC_REG_SCRATCH, 4, 0x1234);
-    EXPECT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 0, err_, sizeof(err_)))
+    EXPECT_TRUE(inject(0, SRIOVNIC_INJECT_FLR, 0))
         << err_;
     EXPECT_EQ(vf_read(0, SRIOVNIC_REG_SCRATCH), 0x1234u) << "the PCI FLR does the reset";
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 7, err_, sizeof(err_)));
-    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to flr");
-    ASSERT_TRUE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0, err_,
-                                           sizeof(err_)));
-    EXPECT_FALSE(sriovnic_core_inject_fault(core_, 0, SRIOVNIC_INJECT_FLR, 0, err_, sizeof(err_)));
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_FLR, 7));
+    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to 'flr'");
+    ASSERT_TRUE(inject(0, SRIOVNIC_INJECT_SURPRISE_REMOVAL, 0));
+    EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_FLR, 0));
     EXPECT_EQ(std::string(err_), "VF 0 is surprise-removed: restore it first");
 }
 
@@ -309,7 +303,7 @@ TEST_F(Faults, MailboxTimeoutLetsThePfsMessagesThroughAndAResetDropsTheHeldOne)
 TEST_F(Faults, DurationMsIsRefusedOnlyWhereItDoesNotApply)
 {
     EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_RESTORE, 5));
-    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to restore");
+    EXPECT_EQ(std::string(err_), "'duration-ms' does not apply to 'restore'");
     EXPECT_TRUE(inject(0, SRIOVNIC_INJECT_MAILBOX_TIMEOUT, 5)) << err_;
     EXPECT_TRUE(inject(0, SRIOVNIC_INJECT_DMA_ERROR, 5)) << err_;
     EXPECT_FALSE(inject(0, SRIOVNIC_INJECT_DMA_ERROR, SRIOVNIC_FAULT_MAX_DURATION_MS + 1));
@@ -335,7 +329,7 @@ class DmaFaults : public Nic {
 protected:
     bool inject(uint16_t vf, uint32_t duration_ms = 0)
     {
-        return !device->inject_fault(vf, SRIOVNIC_INJECT_DMA_ERROR, duration_ms);
+        return !device->inject_fault({vf, SRIOVNIC_INJECT_DMA_ERROR, duration_ms != 0, duration_ms});
     }
     bool tx_running(uint16_t fn) { return qrd(fn, 0, SRIOVNIC_Q_TX_CTRL) & SRIOVNIC_QCTRL_ENABLE; }
     bool rx_running(uint16_t fn) { return qrd(fn, 0, SRIOVNIC_Q_RX_CTRL) & SRIOVNIC_QCTRL_ENABLE; }
@@ -352,8 +346,8 @@ TEST_F(DmaFaults, TheNextDmaFailsAsABusErrorAndOnlyThatOne)
     bring_up(VF0, kVf0Mac);
     bring_up(VF1, kVf1Mac);
     ASSERT_TRUE(inject(0));
-    EXPECT_TRUE(device->dma_faulting(0));
-    EXPECT_FALSE(device->dma_faulting(1));
+    EXPECT_TRUE(device->fn_info(VF0)->dma_error);
+    EXPECT_FALSE(device->fn_info(VF1)->dma_error);
     const Bytes frame = test::ethernet(kRemote, kVf0Mac, 0x0800, 100);
     queue_tx(VF0, 0, frame); // its descriptor read fails: the ring stops
     EXPECT_TRUE(platform.uplink.empty());
@@ -361,7 +355,7 @@ TEST_F(DmaFaults, TheNextDmaFailsAsABusErrorAndOnlyThatOne)
     EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_DMA_ERRORS), 1u);
     EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_DMA);
     EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_DMA_SELF), 0u) << "not the card's own registers";
-    EXPECT_FALSE(device->dma_faulting(0)) << "one DMA consumed it";
+    EXPECT_FALSE(device->fn_info(VF0)->dma_error) << "one DMA consumed it";
     EXPECT_TRUE(rx_running(VF0)) << "the other ring goes on";
 
     const Bytes other = test::ethernet(kRemote, kVf1Mac, 0x0800, 100);
@@ -384,7 +378,7 @@ TEST_F(DmaFaults, ForADurationEveryDmaFailsAndAResetDoesNotEndIt)
     EXPECT_FALSE(rx_running(VF0));
     EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_DMA_ERRORS), 1u);
     EXPECT_EQ(stat(VF0, SRIOVNIC_STAT_RX_PACKETS), 0u);
-    EXPECT_TRUE(device->dma_faulting(0));
+    EXPECT_TRUE(device->fn_info(VF0)->dma_error);
 
     wr(VF0, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
     rings.clear();
@@ -395,7 +389,7 @@ TEST_F(DmaFaults, ForADurationEveryDmaFailsAndAResetDoesNotEndIt)
 
     platform.now += 20'000'000;
     device->on_timer();
-    EXPECT_FALSE(device->dma_faulting(0));
+    EXPECT_FALSE(device->fn_info(VF0)->dma_error);
     wr(VF0, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
     rings.clear();
     bring_up(VF0, kVf0Mac);

@@ -267,7 +267,7 @@ TEST_F(MailboxCounting, CountersAreReadOnlySaturateAndClearWithTheVfsReset)
     wr(VF1, SRIOVNIC_REG_MBX_BAD_REQUESTS, 0);
     EXPECT_TRUE(rd(VF1, SRIOVNIC_REG_ERR_CAUSE) & SRIOVNIC_ERR_RO_WRITE);
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_BAD_REQUESTS), 1u);
-    device->mailbox().regs(1).bad_requests = UINT32_MAX;
+    device->vf_mailbox_regs(1)->bad_requests = UINT32_MAX;
     request(set_mtu(2, 20));
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_BAD_REQUESTS), UINT32_MAX);
     device->reset_function(VF1);
@@ -283,18 +283,18 @@ TEST_F(MailboxCounting, MigratedExchangeKeepsMatchingAndImpossibleOnesAreRefused
 
     auto dest = std::make_unique<Device>(test::card_config(2, 1, 1, test::kPfMac), platform);
     dest->set_active_vfs(2);
-    dest->function(VF1)->regs() = device->function(VF1)->regs();
-    dest->mailbox().regs(1) = device->mailbox().regs(1);
+    *dest->fn_regs(VF1) = *device->fn_regs(VF1);
+    *dest->vf_mailbox_regs(1) = *device->vf_mailbox_regs(1);
     ASSERT_EQ(dest->post_load(VF1), std::nullopt);
     device = std::move(dest);
     reply(ok(SRIOVNIC_MBX_SET_MTU, 3));
     reply(ok(SRIOVNIC_MBX_SET_MTU, 4));
     EXPECT_EQ(counters(), (Counts{0, 0, 0, 1})) << "the destination knows what was answered";
 
-    device->mailbox().regs(1).exchange.flags = 0; // remembers a request, but none waits
-    device->mailbox().regs(1).dup_replies = 0;
+    device->vf_mailbox_regs(1)->exchange.flags = 0; // remembers a request, but none waits
+    device->vf_mailbox_regs(1)->dup_replies = 0;
     EXPECT_NE(device->post_load(VF1), std::nullopt);
-    device->mailbox().regs(1).exchange.flags = 1u << 5;
+    device->vf_mailbox_regs(1)->exchange.flags = 1u << 5;
     EXPECT_NE(device->post_load(VF1), std::nullopt);
 }
 
@@ -305,7 +305,7 @@ TEST_F(MailboxCounting, RequestWaitingInAStreamFromBefore16IsAnsweredWithoutCoun
     loaded.status = SRIOVNIC_MBX_STATUS_BUSY;
     loaded.vf_msg[0] = legacy_w0(SRIOVNIC_MBX_HELLO, 0);
     loaded.vf_msg[1] = 2;
-    device->mailbox().regs(1) = loaded;
+    *device->vf_mailbox_regs(1) = loaded;
     ASSERT_EQ(device->post_load(VF1), std::nullopt);
     wr(PF, SRIOVNIC_REG_ADMIN(1, SRIOVNIC_VFA_MBX_CTRL), SRIOVNIC_MBX_CTRL_ACK);
     reply(msg(legacy_w0(SRIOVNIC_MBX_HELLO | SRIOVNIC_MBX_REPLY, 0), 0, 0, 1500));

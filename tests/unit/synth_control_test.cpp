@@ -21,21 +21,6 @@ using test::put_le;
 
 constexpr unsigned CTRL = SRIOVNIC_SYNTH_Q_CTRL, EVENT = SRIOVNIC_SYNTH_Q_EVENT;
 
-struct Transition {
-    unsigned from, to, cause;
-};
-
-class Recorder final : public StateObserver {
-public:
-    void on_synth_datapath(uint16_t, unsigned from, unsigned to, unsigned cause) override
-    {
-        seen.push_back({from, to, cause});
-    }
-    void on_synth_transition(const SriovnicSynthTransition &t) override { full.push_back(t); }
-    std::vector<Transition> seen;
-    std::vector<SriovnicSynthTransition> full;
-};
-
 // The reason codes of a channel's why-not-on-the-VF list, in order.
 std::vector<unsigned> codes(const SriovnicSynthReasons &r)
 {
@@ -60,7 +45,7 @@ class Synth : public SynthNic {
 protected:
     void SetUp() override
     {
-        device->subscribe(rec);
+        transitions.clear(); // from here on: the test's own
         bring_up();
         Nic::bring_up(VF0, kSynthMac);
     }
@@ -72,7 +57,6 @@ protected:
         EXPECT_EQ(e.size(), 1u);
         return e.empty() ? Bytes{} : e.back();
     }
-    Recorder rec;
 };
 
 TEST_F(Synth, EnablingTheEventQueueReplaysTheCurrentState)
@@ -130,12 +114,12 @@ TEST_F(Synth, SwitchToTheVfAndBack)
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED) << "the offer stands";
     ASSERT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0), 0u);
     EXPECT_EQ(sstat(SRIOVNIC_SYNTH_STAT_SWITCH_TO_SYNTH), 1u);
-    ASSERT_EQ(rec.seen.size(), 2u) << "one report per change, none for the duplicates";
-    EXPECT_EQ(rec.seen[0].from, SRIOVNIC_SYNTH_DP_OFFERED);
-    EXPECT_EQ(rec.seen[0].to, SRIOVNIC_SYNTH_DP_VF);
-    EXPECT_EQ(rec.seen[0].cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF);
-    EXPECT_EQ(rec.seen[1].to, SRIOVNIC_SYNTH_DP_OFFERED);
-    EXPECT_EQ(rec.seen[1].cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_SYNTH);
+    ASSERT_EQ(transitions.size(), 2u) << "one report per change, none for the duplicates";
+    EXPECT_EQ(transitions[0].old_state, SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_EQ(transitions[0].new_state, SRIOVNIC_SYNTH_DP_VF);
+    EXPECT_EQ(transitions[0].cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF);
+    EXPECT_EQ(transitions[1].new_state, SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_EQ(transitions[1].cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_SYNTH);
     EXPECT_EQ(events().size(), 0u) << "switches send no events";
 }
 
@@ -274,7 +258,7 @@ TEST_F(Synth, RevokeNotAnsweredInTimeEndsAsASurprise)
     SriovnicSynthInfo info = ch->info();
     EXPECT_TRUE(info.last_revoke_timed_out);
     EXPECT_EQ(info.last_revoke_reason, SRIOVNIC_SYNTH_REVOKE_POLICY);
-    EXPECT_EQ(rec.seen.back().cause, SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT);
+    EXPECT_EQ(transitions.back().cause, SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT);
 }
 
 TEST_F(Synth, VfDisappearingIsASurpriseRevoke)
@@ -410,7 +394,7 @@ TEST_F(Synth, FunctionResetForgetsTheSwitchButNotTheOffer)
     to_vf();
     swr(SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
-    EXPECT_EQ(rec.seen.back().cause, SRIOVNIC_SYNTH_CAUSE_RESET);
+    EXPECT_EQ(transitions.back().cause, SRIOVNIC_SYNTH_CAUSE_RESET);
     EXPECT_EQ(srd(SRIOVNIC_SYNTH_REG_FEATURES_OK), 0u);
     EXPECT_EQ(srd(SRIOVNIC_REG_MTU), 1500u);
     bring_up();
@@ -471,13 +455,13 @@ TEST_F(Synth, PostLoadRefusesImpossibleState)
     cfg.max_mtu = 9000;
     cfg.sriov_allowed = true;
     std::string err;
-    const uint16_t dfn = dest->attach_synth(cfg, err);
+    const uint16_t dfn = dest->attach_synth(cfg, {}, err);
     ASSERT_EQ(dfn, fn);
-    dest->channel(dfn)->regs() = migrated;
+    *dest->synth_regs(dfn) = migrated;
     EXPECT_EQ(dest->post_load(dfn), std::nullopt);
-    EXPECT_EQ(dest->channel(dfn)->state(), synth::DpState::synthetic) << "not before the VM runs";
-    EXPECT_TRUE(dest->synth_op([&] { return dest->channel(dfn)->vm_running(true); }));
-    EXPECT_EQ(dest->channel(dfn)->state(), synth::DpState::offered) << "the destination offers again";
+    EXPECT_EQ(dest->synth_info(dfn)->state, SRIOVNIC_SYNTH_DP_SYNTHETIC) << "not before the VM runs";
+    EXPECT_TRUE(dest->synth_vm_running(dfn, true));
+    EXPECT_EQ(dest->synth_info(dfn)->state, SRIOVNIC_SYNTH_DP_OFFERED) << "the destination offers again";
 }
 
 TEST_F(Synth, NoReasonsWhileTheVfCarriesTheTraffic)
@@ -534,13 +518,13 @@ TEST_F(Synth, ReasonsNameAVfThatCannotReceive)
 
 TEST_F(Synth, TransitionsCarryTheVfTheRevokeReasonAndTheTimeSinceThePrevious)
 {
-    const size_t before = rec.full.size();
+    const size_t before = transitions.size();
     platform.now += 7'000'000;
     to_vf();
     platform.now += 3'000'000;
     ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_FAULT, true, 0));
-    ASSERT_EQ(rec.full.size(), before + 2);
-    const SriovnicSynthTransition &a = rec.full[before], &b = rec.full[before + 1];
+    ASSERT_EQ(transitions.size(), before + 2);
+    const SriovnicSynthTransition &a = transitions[before], &b = transitions[before + 1];
     EXPECT_EQ(a.fn, ch->fn());
     EXPECT_EQ(a.vf, 0u);
     EXPECT_EQ(a.cause, SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF);
@@ -552,7 +536,6 @@ TEST_F(Synth, TransitionsCarryTheVfTheRevokeReasonAndTheTimeSinceThePrevious)
     EXPECT_EQ(b.cause, SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE);
     EXPECT_EQ(b.revoke_reason, SRIOVNIC_SYNTH_REVOKE_FAULT);
     EXPECT_EQ(b.since_previous_ns, 3'000'000u);
-    EXPECT_EQ(rec.seen.size(), rec.full.size()) << "the same transitions as the trace hook";
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include "nic_fixture.hpp"
 #include "sriovnic/synth.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,74 @@ inline Bytes switch_request(uint8_t path, uint16_t vf, uint32_t serial, uint32_t
     return m;
 }
 
+// The channel as management and the glue's migration hooks reach it:
+// through the card's façade (Device), as the card's work. It follows the
+// fixture's current card, also after a test migrated to a new one.
+class ChannelHost {
+public:
+    ChannelHost(std::unique_ptr<Device> &device, uint16_t &fn) : device_(device), fn_(fn) {}
+
+    uint16_t fn() const { return fn_; }
+    std::optional<std::string> offer() { return device_->synth_offer(fn_); }
+    // timeout_ms 0: the channel's revoke-timeout.
+    std::optional<std::string> revoke(unsigned reason, bool surprise, uint32_t timeout_ms = 0)
+    {
+        SriovnicSynthRevoke r{};
+        r.reason = reason;
+        r.surprise = surprise;
+        r.has_timeout_ms = timeout_ms != 0;
+        r.timeout_ms = timeout_ms;
+        return device_->synth_revoke(fn_, r);
+    }
+    std::optional<std::string> set_policy(const SriovnicSynthPolicy &p)
+    {
+        return device_->synth_set_policy(fn_, p);
+    }
+    std::optional<std::string> set_sriov_allowed(bool allowed)
+    {
+        SriovnicSynthPolicy p{};
+        p.has_sriov_allowed = true;
+        p.sriov_allowed = allowed;
+        return set_policy(p);
+    }
+    std::optional<std::string> set_port_policies(uint32_t policies)
+    {
+        SriovnicSynthPolicy p{};
+        p.has_port_policies = true;
+        p.port_policies = policies;
+        return set_policy(p);
+    }
+    std::optional<std::string> set_max_mtu(uint32_t max_mtu)
+    {
+        SriovnicSynthPolicy p{};
+        p.has_max_mtu = true;
+        p.max_mtu = max_mtu;
+        return set_policy(p);
+    }
+    std::optional<std::string> set_offloads(uint32_t offloads)
+    {
+        SriovnicSynthPolicy p{};
+        p.has_offloads = true;
+        p.offloads = offloads;
+        return set_policy(p);
+    }
+    SriovnicSynthInfo info() { return device_->synth_info(fn_).value(); }
+    SriovnicSynthReasons reasons() { return device_->synth_reasons(fn_).value(); }
+    synth::DpState state() { return synth::DpState(info().state); }
+    SriovnicSynthRegs &regs() { return *device_->synth_regs(fn_); }
+
+    void migration_begin(bool vm_running) { device_->synth_migration_begin(fn_, vm_running); }
+    bool migration_end(bool completed) { return device_->synth_migration_end(fn_, completed); }
+    bool holds_migration() { return device_->synth_holds_migration(fn_); }
+    void incoming_migration() { device_->synth_incoming(fn_); }
+    bool vm_running(bool running) { return device_->synth_vm_running(fn_, running); }
+    void pre_save() { device_->synth_pre_save(fn_); }
+
+private:
+    std::unique_ptr<Device> &device_;
+    uint16_t &fn_;
+};
+
 class SynthNic : public Nic {
 protected:
     explicit SynthNic(uint8_t on_migration = SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE)
@@ -84,12 +153,17 @@ protected:
         return cfg;
     }
 
+    // The channel's own event sink: records every data-path change.
+    synth::TransitionSink recorder()
+    {
+        return [this](const SriovnicSynthTransition &t) { transitions.push_back(t); };
+    }
+
     void attach(const SriovnicSynthConfig &cfg)
     {
         std::string err;
-        fn = device->attach_synth(cfg, err);
+        fn = device->attach_synth(cfg, recorder(), err);
         ASSERT_NE(fn, 0) << err;
-        ch = device->channel(fn);
     }
 
     uint32_t srd(uint32_t reg) { return rd(fn, reg); }
@@ -298,7 +372,9 @@ protected:
     }
 
     uint16_t fn = 0;
-    synth::Channel *ch = nullptr;
+    ChannelHost host{device, fn};
+    ChannelHost *ch = &host;
+    std::vector<SriovnicSynthTransition> transitions;
     GuestRing ring[SRIOVNIC_SYNTH_NUM_QUEUES];
     std::map<uint16_t, uint64_t> rx_bufs, event_bufs;
 };

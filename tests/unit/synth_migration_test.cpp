@@ -20,12 +20,6 @@ using test::kSynthMac;
 
 constexpr unsigned kTimeoutMs = 100; // the fixture's revoke-timeout
 
-class Recorder final : public StateObserver {
-public:
-    void on_synth_transition(const SriovnicSynthTransition &t) override { seen.push_back(t); }
-    std::vector<SriovnicSynthTransition> seen;
-};
-
 std::vector<unsigned> codes(const SriovnicSynthReasons &r)
 {
     std::vector<unsigned> c;
@@ -58,7 +52,7 @@ protected:
     }
     void SetUp() override
     {
-        device->subscribe(rec);
+        transitions.clear(); // from here on: the test's own
         bring_up();
         Nic::bring_up(VF0, kSynthMac);
     }
@@ -66,16 +60,10 @@ protected:
     void to_vf() { ASSERT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_VF, 0, offered_serial()), 0u); }
     unsigned to_synthetic() { return switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0); }
 
-    // What the glue's notifier and run-state handler call, as the card's work.
-    void begin(bool vm_running = true)
-    {
-        device->synth_op([&] {
-            ch->migration_begin(vm_running);
-            return 0;
-        });
-    }
-    bool end(bool completed) { return device->synth_op([&] { return ch->migration_end(completed); }); }
-    bool run(bool running = true) { return device->synth_op([&] { return ch->vm_running(running); }); }
+    // What the glue's notifier and run-state handler call.
+    void begin(bool vm_running = true) { ch->migration_begin(vm_running); }
+    bool end(bool completed) { return ch->migration_end(completed); }
+    bool run(bool running = true) { return ch->vm_running(running); }
     void tick(uint64_t ms)
     {
         platform.now += ms * 1'000'000;
@@ -88,7 +76,10 @@ protected:
         EXPECT_FALSE(e.empty());
         return e.empty() ? Bytes{} : e.back();
     }
-    SriovnicSynthTransition last() const { return rec.seen.empty() ? SriovnicSynthTransition{} : rec.seen.back(); }
+    SriovnicSynthTransition last() const
+    {
+        return transitions.empty() ? SriovnicSynthTransition{} : transitions.back();
+    }
 
     // Saves every function's state and the channel's, loads it into a new
     // card with the channel configured by `cfg` (which its destination
@@ -99,18 +90,17 @@ protected:
     {
         auto dest = std::make_unique<Device>(test::card_config(4, 2, 2, test::kPfMac), platform);
         dest->subscribe(platform);
-        dest->subscribe(rec);
         std::string err;
-        const uint16_t dfn = dest->attach_synth(cfg, err);
+        const uint16_t dfn = dest->attach_synth(cfg, recorder(), err);
         EXPECT_EQ(dfn, fn) << err;
-        dest->channel(dfn)->incoming_migration();
+        dest->synth_incoming(dfn);
         dest->set_active_vfs(device->active_vfs());
-        dest->admin().regs() = device->admin().regs();
+        dest->pf_admin_regs() = device->pf_admin_regs();
         for (uint16_t f = 0; f <= 4; f++) {
-            dest->function(f)->regs() = device->function(f)->regs();
+            *dest->fn_regs(f) = *device->fn_regs(f);
             if (f != SRIOVNIC_FN_PF) {
-                dest->admin().vf(uint16_t(f - 1)) = device->admin().vf(uint16_t(f - 1));
-                dest->mailbox().regs(uint16_t(f - 1)) = device->mailbox().regs(uint16_t(f - 1));
+                *dest->vf_admin_regs(uint16_t(f - 1)) = *device->vf_admin_regs(uint16_t(f - 1));
+                *dest->vf_mailbox_regs(uint16_t(f - 1)) = *device->vf_mailbox_regs(uint16_t(f - 1));
             }
             EXPECT_EQ(dest->post_load(f), std::nullopt);
         }
@@ -119,19 +109,17 @@ protected:
         if (damage) {
             damage(stream);
         }
-        dest->channel(dfn)->regs() = stream;
+        *dest->synth_regs(dfn) = stream;
         auto outcome = dest->post_load(dfn);
         if (!outcome) {
             device = std::move(dest);
-            ch = device->channel(dfn);
         } else {
-            EXPECT_EQ(dest->channel(dfn)->regs().revoke_reason | dest->channel(dfn)->regs().revoke_left_ms,
+            EXPECT_EQ(dest->synth_regs(dfn)->revoke_reason | dest->synth_regs(dfn)->revoke_left_ms,
                       0u) << "stream-only fields are consumed, also when refused";
         }
         return outcome;
     }
 
-    Recorder rec;
 };
 
 // ---- the source, on-migration=revoke (the default) ----
@@ -216,13 +204,13 @@ TEST_F(Migration, NothingIsOfferedWhileTheMigrationRuns)
     to_vf();
     begin();
     ASSERT_EQ(to_synthetic(), 0u);
-    const size_t changes = rec.seen.size();
+    const size_t changes = transitions.size();
     device->reset_function(VF0); // FLR: would offer the VF that comes back
     EXPECT_FALSE(ch->set_sriov_allowed(true));
     device->set_active_vfs(0);
     device->set_active_vfs(4); // VF Enable: would offer
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
-    EXPECT_EQ(rec.seen.size(), changes);
+    EXPECT_EQ(transitions.size(), changes);
     EXPECT_EQ(ch->offer(), "a live migration is in progress: the VF is offered again when it ends");
     EXPECT_FALSE(ch->holds_migration());
 }
@@ -309,9 +297,9 @@ TEST_F(Migration, TheDestinationOffersOnlyOnceTheVmRunsAndProgramsTheVf)
     to_vf();
     begin();
     ASSERT_EQ(to_synthetic(), 0u);
-    const size_t before = rec.seen.size();
+    const size_t before = transitions.size();
     ASSERT_EQ(migrate(synth_config()), std::nullopt);
-    EXPECT_EQ(rec.seen.size(), before) << "no offer while loading (the PF's load enabled the VF)";
+    EXPECT_EQ(transitions.size(), before) << "no offer while loading (the PF's load enabled the VF)";
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
     const SriovnicSynthReasons why = ch->reasons();
     EXPECT_EQ(text(why, SRIOVNIC_SYNTH_WHY_MIGRATING),
@@ -321,7 +309,7 @@ TEST_F(Migration, TheDestinationOffersOnlyOnceTheVmRunsAndProgramsTheVf)
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
     EXPECT_EQ(last().cause, SRIOVNIC_SYNTH_CAUSE_OFFER);
     EXPECT_EQ(type_of(last_event()), SRIOVNIC_SYNTH_EV_VF_OFFER) << "the guest's rings came along";
-    EXPECT_EQ(device->function(VF0)->mac(), MacAddr(kSynthMac));
+    EXPECT_EQ(std::to_array(device->fn_info(VF0)->mac), kSynthMac);
     EXPECT_FALSE(run()) << "once";
     to_vf();
 }

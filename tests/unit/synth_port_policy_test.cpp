@@ -102,7 +102,7 @@ protected:
 
     std::optional<std::string> set(uint32_t policies)
     {
-        return device->synth_op([&] { return ch->set_port_policies(policies); });
+        return ch->set_port_policies(policies);
     }
 
     static std::vector<unsigned> codes(const SriovnicSynthReasons &why)
@@ -200,7 +200,7 @@ TEST_F(PortPolicy, APolicyRevokesTheVfAndKeepsTheChannelSynthetic)
     EXPECT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0), 0u);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
 
-    const std::optional<std::string> refused = device->synth_op([&] { return ch->offer(); });
+    const std::optional<std::string> refused = ch->offer();
     ASSERT_TRUE(refused);
     EXPECT_EQ(*refused, "port policy router-guard is set: only the software path enforces it");
     device->set_active_vfs(0);
@@ -225,16 +225,54 @@ TEST_F(PortPolicy, APolicyRevokesTheVfAndKeepsTheChannelSynthetic)
 
 TEST_F(PortPolicy, ClearingPoliciesOffersOnlyIfSriovIsAllowed)
 {
-    ASSERT_EQ(device->synth_op([&] { return ch->set_sriov_allowed(false); }), std::nullopt);
+    ASSERT_EQ(ch->set_sriov_allowed(false), std::nullopt);
     ASSERT_EQ(set(kDhcpGuard), std::nullopt);
     ASSERT_EQ(set(0), std::nullopt);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
     EXPECT_EQ(codes(ch->reasons()).front(), unsigned(SRIOVNIC_SYNTH_WHY_POLICY));
     ASSERT_EQ(set(kDhcpGuard), std::nullopt);
-    ASSERT_EQ(device->synth_op([&] { return ch->set_sriov_allowed(true); }), std::nullopt);
+    ASSERT_EQ(ch->set_sriov_allowed(true), std::nullopt);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC) << "the port policy still holds the VF back";
     ASSERT_EQ(set(0), std::nullopt);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
+}
+
+// sriovnic-set-policy is one transaction: judged on the whole new policy,
+// so no offer is made only to be revoked, and a refused part changes nothing.
+TEST_F(PortPolicy, APolicyChangeIsOneTransaction)
+{
+    ASSERT_EQ(ch->set_sriov_allowed(false), std::nullopt);
+    transitions.clear();
+    SriovnicSynthPolicy p{};
+    p.has_sriov_allowed = true;
+    p.sriov_allowed = true;
+    p.has_port_policies = true;
+    p.port_policies = kRouterGuard;
+    ASSERT_EQ(ch->set_policy(p), std::nullopt);
+    EXPECT_TRUE(transitions.empty()) << "allowed, but a port policy holds the VF back: no offer";
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
+
+    p.port_policies = 0;
+    p.has_max_mtu = true;
+    p.max_mtu = 70000;
+    EXPECT_EQ(ch->set_policy(p), "'max-mtu' must be between 1500 and 9000 (got 70000)");
+    EXPECT_EQ(ch->info().port_policies, kRouterGuard) << "a refused change changes nothing";
+    EXPECT_TRUE(transitions.empty());
+
+    p.max_mtu = 4000;
+    ASSERT_EQ(ch->set_policy(p), std::nullopt);
+    ASSERT_EQ(transitions.size(), 1u) << "one offer";
+    EXPECT_EQ(transitions[0].cause, SRIOVNIC_SYNTH_CAUSE_OFFER);
+    EXPECT_EQ(ch->info().max_mtu, 4000u);
+
+    p = {};
+    p.has_sriov_allowed = true;
+    p.sriov_allowed = false;
+    p.has_port_policies = true;
+    p.port_policies = kDhcpGuard;
+    ASSERT_EQ(ch->set_policy(p), std::nullopt);
+    ASSERT_EQ(transitions.size(), 2u) << "one revoke for both reasons";
+    EXPECT_EQ(transitions[1].revoke_reason, SRIOVNIC_SYNTH_REVOKE_POLICY);
 }
 
 TEST_F(PortPolicy, UnknownPoliciesAreRefusedAndChangeNothing)
@@ -266,7 +304,7 @@ TEST_F(PortPolicyAtStart, NoOfferWhileTheStartPolicyIsSet)
     ASSERT_GE(why.count, 1u);
     EXPECT_EQ(why.reason[0].code, SRIOVNIC_SYNTH_WHY_PORT_POLICY);
     EXPECT_STREQ(why.reason[0].text, "port policy router-guard is set: only the software path enforces it");
-    ASSERT_EQ(device->synth_op([&] { return ch->set_port_policies(0); }), std::nullopt);
+    ASSERT_EQ(ch->set_port_policies(0), std::nullopt);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The extern "C" face of the core, for QEMU's C glue.
+// The extern "C" face of the core, for QEMU's C glue: a translation layer.
+// Each call converts its arguments, enters the card through one method of
+// Device (the façade) and converts the answer back; nothing here decides.
 #include "device.hpp"
 #include "sriovnic-core.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -65,19 +66,6 @@ public:
             ops_.trace_mailbox(opaque_, vf, to_pf, word0);
         }
     }
-    void on_synth_datapath(uint16_t fn, unsigned old_state, unsigned new_state,
-                           unsigned cause) override
-    {
-        if (ops_.trace_synth_datapath) {
-            ops_.trace_synth_datapath(opaque_, fn, old_state, new_state, cause);
-        }
-    }
-    void on_synth_transition(const SriovnicSynthTransition &t) override
-    {
-        if (ops_.synth_datapath_changed) {
-            ops_.synth_datapath_changed(opaque_, &t);
-        }
-    }
     void on_fault(uint16_t vf, unsigned fault, bool active) override
     {
         if (ops_.trace_fault) {
@@ -111,6 +99,15 @@ bool report(const std::optional<std::string> &problem, char *err, size_t err_len
     return true;
 }
 
+// A snapshot, if there is one, copied out.
+template <typename T> bool copy_out(const std::optional<T> &snapshot, T *out)
+{
+    if (snapshot) {
+        *out = *snapshot;
+    }
+    return snapshot.has_value();
+}
+
 } // namespace
 
 struct SriovnicCore {
@@ -122,19 +119,6 @@ struct SriovnicCore {
     CallbackPlatform platform;
     sriovnic::Device device;
 };
-
-// Migration of a channel, as the card's work; false (nothing done) for a
-// function that is no channel.
-namespace {
-
-template <typename Op>
-bool channel_migration_op(SriovnicCore *core, uint16_t fn, Op &&op)
-{
-    sriovnic::synth::Channel *c = core->device.channel(fn);
-    return c && core->device.synth_op([&] { return op(*c); });
-}
-
-} // namespace
 
 extern "C" {
 
@@ -163,11 +147,7 @@ void sriovnic_core_free(SriovnicCore *core)
 
 uint16_t sriovnic_core_msix_vectors(const SriovnicCore *core, uint16_t fn)
 {
-    sriovnic::Device &d = const_cast<SriovnicCore *>(core)->device;
-    if (const sriovnic::Function *f = d.function(fn)) {
-        return f->msix_vectors();
-    }
-    return d.channel(fn) ? SRIOVNIC_SYNTH_MSIX_VECTORS : 0;
+    return core->device.msix_vectors(fn);
 }
 
 uint64_t sriovnic_core_read(SriovnicCore *core, uint16_t fn, uint64_t offset, unsigned size)
@@ -218,23 +198,22 @@ void sriovnic_core_set_active_vfs(SriovnicCore *core, uint16_t active_vfs)
 
 SriovnicFnRegs *sriovnic_core_fn_regs(SriovnicCore *core, uint16_t fn)
 {
-    sriovnic::Function *f = core->device.function(fn);
-    return f ? &f->regs() : nullptr;
+    return core->device.fn_regs(fn);
 }
 
 SriovnicVfAdminRegs *sriovnic_core_vf_admin_regs(SriovnicCore *core, uint16_t vf)
 {
-    return vf < core->device.total_vfs() ? &core->device.admin().vf(vf) : nullptr;
+    return core->device.vf_admin_regs(vf);
 }
 
 SriovnicMailboxRegs *sriovnic_core_vf_mailbox_regs(SriovnicCore *core, uint16_t vf)
 {
-    return vf < core->device.total_vfs() ? &core->device.mailbox().regs(vf) : nullptr;
+    return core->device.vf_mailbox_regs(vf);
 }
 
 SriovnicPfAdminRegs *sriovnic_core_pf_admin_regs(SriovnicCore *core)
 {
-    return &core->device.admin().regs();
+    return &core->device.pf_admin_regs();
 }
 
 bool sriovnic_core_config_write_allowed(SriovnicCore *core)
@@ -251,127 +230,59 @@ bool sriovnic_core_post_load(SriovnicCore *core, uint16_t fn, char *err, size_t 
     return true;
 }
 
-uint16_t sriovnic_core_synth_attach(SriovnicCore *core, const SriovnicSynthConfig *cfg, char *err,
-                                    size_t err_len)
+uint16_t sriovnic_core_synth_attach(SriovnicCore *core, const SriovnicSynthConfig *cfg,
+                                    SriovnicSynthDatapathChanged datapath_changed, void *opaque,
+                                    char *err, size_t err_len)
 {
+    sriovnic::synth::TransitionSink sink;
+    if (datapath_changed) {
+        sink = [datapath_changed, opaque](const SriovnicSynthTransition &t) {
+            datapath_changed(opaque, &t);
+        };
+    }
     std::string problem;
-    const uint16_t fn = core->device.attach_synth(*cfg, problem);
+    const uint16_t fn = core->device.attach_synth(*cfg, std::move(sink), problem);
     if (!fn) {
         copy_message(problem, err, err_len);
     }
     return fn;
 }
 
-static sriovnic::synth::Channel *channel_or_error(SriovnicCore *core, uint16_t fn, char *err,
-                                                  size_t err_len)
+void sriovnic_core_synth_detach_sink(SriovnicCore *core, uint16_t fn)
 {
-    sriovnic::synth::Channel *c = core->device.channel(fn);
-    if (!c) {
-        copy_message("function " + std::to_string(fn) + " is not a synthetic channel", err, err_len);
-    }
-    return c;
+    core->device.synth_detach_sink(fn);
 }
 
 bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_t err_len)
 {
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->offer(); }), err, err_len);
+    return report(core->device.synth_offer(fn), err, err_len);
 }
 
-bool sriovnic_core_synth_revoke(SriovnicCore *core, uint16_t fn, unsigned reason, bool surprise,
-                                uint32_t timeout_ms, char *err, size_t err_len)
+bool sriovnic_core_synth_revoke(SriovnicCore *core, uint16_t fn, const SriovnicSynthRevoke *req,
+                                char *err, size_t err_len)
 {
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->revoke(reason, surprise, timeout_ms); }),
-                       err, err_len);
+    return report(core->device.synth_revoke(fn, *req), err, err_len);
 }
 
-bool sriovnic_core_synth_set_sriov_allowed(SriovnicCore *core, uint16_t fn, bool allowed, char *err,
-                                           size_t err_len)
+bool sriovnic_core_synth_set_policy(SriovnicCore *core, uint16_t fn,
+                                    const SriovnicSynthPolicy *policy, char *err, size_t err_len)
 {
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->set_sriov_allowed(allowed); }), err,
-                       err_len);
-}
-
-bool sriovnic_core_synth_set_port_policies(SriovnicCore *core, uint16_t fn, uint32_t policies,
-                                           char *err, size_t err_len)
-{
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->set_port_policies(policies); }), err,
-                       err_len);
-}
-
-bool sriovnic_core_synth_set_max_mtu(SriovnicCore *core, uint16_t fn, uint16_t max_mtu, char *err,
-                                     size_t err_len)
-{
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->set_max_mtu(max_mtu); }), err, err_len);
-}
-
-bool sriovnic_core_synth_set_offloads(SriovnicCore *core, uint16_t fn, uint32_t offloads, char *err,
-                                      size_t err_len)
-{
-    auto *c = channel_or_error(core, fn, err, err_len);
-    return c && report(core->device.synth_op([&] { return c->set_offloads(offloads); }), err,
-                       err_len);
+    return report(core->device.synth_set_policy(fn, *policy), err, err_len);
 }
 
 bool sriovnic_core_synth_query(SriovnicCore *core, uint16_t fn, SriovnicSynthInfo *info)
 {
-    sriovnic::synth::Channel *c = core->device.channel(fn);
-    if (!c) {
-        return false;
-    }
-    *info = c->info();
-    return true;
+    return copy_out(core->device.synth_info(fn), info);
 }
 
 bool sriovnic_core_synth_reasons(SriovnicCore *core, uint16_t fn, SriovnicSynthReasons *out)
 {
-    sriovnic::synth::Channel *c = core->device.channel(fn);
-    if (!c) {
-        return false;
-    }
-    *out = c->reasons();
-    return true;
+    return copy_out(core->device.synth_reasons(fn), out);
 }
 
 bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info)
 {
-    const sriovnic::Function *f = core->device.function(fn);
-    if (!f) {
-        return false;
-    }
-    SriovnicFnInfo i{};
-    i.present = f->present();
-    i.driver_enabled = f->enabled();
-    i.link_up = f->link_up();
-    i.receiving = f->port_view().receiving;
-    const sriovnic::MacAddr mac = f->mac();
-    std::copy(mac.begin(), mac.end(), i.mac);
-    i.mtu = f->regs().mtu;
-    i.queue_pairs = f->queue_pairs();
-    if (f->is_vf()) {
-        const sriovnic::MacAddr admin_mac = f->admin_mac();
-        i.admin_mac_set = !sriovnic::is_zero(admin_mac);
-        std::copy(admin_mac.begin(), admin_mac.end(), i.admin_mac);
-        i.vlan = f->port_vid();
-        i.qos = uint8_t(f->port_vlan_tci() >> 13);
-        i.spoofchk = f->spoofchk();
-        i.trust = f->trusted();
-        i.link_state = uint8_t(f->link_policy());
-        i.max_tx_rate = f->rate_mbps();
-        i.max_mtu = f->max_mtu();
-        i.mac_pinned = f->mac_pinned();
-        i.link_flapping = core->device.link_flapping(f->vf_number());
-        i.surprise_removed = core->device.vf_removed(f->vf_number());
-        i.mailbox_timeout = core->device.mailbox_timeout(f->vf_number());
-        i.dma_error = core->device.dma_faulting(f->vf_number());
-    }
-    std::copy(std::begin(f->regs().stats), std::end(f->regs().stats), i.stats);
-    *info = i;
-    return true;
+    return copy_out(core->device.fn_info(fn), info);
 }
 
 uint16_t sriovnic_core_total_vfs(const SriovnicCore *core)
@@ -384,10 +295,10 @@ uint16_t sriovnic_core_active_vfs(const SriovnicCore *core)
     return core->device.active_vfs();
 }
 
-bool sriovnic_core_inject_fault(SriovnicCore *core, uint16_t vf, unsigned fault,
-                                uint32_t duration_ms, char *err, size_t err_len)
+bool sriovnic_core_inject_fault(SriovnicCore *core, const SriovnicFaultRequest *req, char *err,
+                                size_t err_len)
 {
-    return report(core->device.inject_fault(vf, fault, duration_ms), err, err_len);
+    return report(core->device.inject_fault(*req), err, err_len);
 }
 
 const char *sriovnic_core_fault_name(unsigned fault)
@@ -402,48 +313,37 @@ bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf)
 
 SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn)
 {
-    sriovnic::synth::Channel *c = core->device.channel(fn);
-    return c ? &c->regs() : nullptr;
+    return core->device.synth_regs(fn);
 }
 
 void sriovnic_core_synth_migration_begin(SriovnicCore *core, uint16_t fn, bool vm_running)
 {
-    channel_migration_op(core, fn, [&](sriovnic::synth::Channel &c) {
-        c.migration_begin(vm_running);
-        return false;
-    });
+    core->device.synth_migration_begin(fn, vm_running);
 }
 
 bool sriovnic_core_synth_migration_end(SriovnicCore *core, uint16_t fn, bool completed)
 {
-    return channel_migration_op(core, fn,
-                                [&](sriovnic::synth::Channel &c) { return c.migration_end(completed); });
+    return core->device.synth_migration_end(fn, completed);
 }
 
 bool sriovnic_core_synth_holds_migration(SriovnicCore *core, uint16_t fn)
 {
-    const sriovnic::synth::Channel *c = core->device.channel(fn);
-    return c && c->holds_migration();
+    return core->device.synth_holds_migration(fn);
 }
 
 void sriovnic_core_synth_incoming(SriovnicCore *core, uint16_t fn)
 {
-    if (sriovnic::synth::Channel *c = core->device.channel(fn)) {
-        c->incoming_migration();
-    }
+    core->device.synth_incoming(fn);
 }
 
 bool sriovnic_core_synth_vm_running(SriovnicCore *core, uint16_t fn, bool running)
 {
-    return channel_migration_op(core, fn,
-                                [&](sriovnic::synth::Channel &c) { return c.vm_running(running); });
+    return core->device.synth_vm_running(fn, running);
 }
 
 void sriovnic_core_synth_pre_save(SriovnicCore *core, uint16_t fn)
 {
-    if (sriovnic::synth::Channel *c = core->device.channel(fn)) {
-        c->pre_save();
-    }
+    core->device.synth_pre_save(fn);
 }
 
 } // extern "C"

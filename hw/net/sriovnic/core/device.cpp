@@ -30,6 +30,9 @@ std::optional<std::string> Device::check_config(const SriovnicCoreConfig &cfg)
     if (cfg.vf_queue_pairs < 1 || cfg.vf_queue_pairs > SRIOVNIC_MAX_QUEUE_PAIRS) {
         return range_error("vf-queues", cfg.vf_queue_pairs, 1, SRIOVNIC_MAX_QUEUE_PAIRS);
     }
+    if (cfg.vendor_id == 0xffff) {
+        return "property 'vendor-id' must not be 0xffff (no device answers with it)";
+    }
     return std::nullopt;
 }
 
@@ -261,12 +264,6 @@ void Device::on_timer()
 {
     CardBus::Work work(bus_);
     timers_.expired();
-}
-
-std::optional<std::string> Device::inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms)
-{
-    CardBus::Work work(bus_);
-    return faults_.inject(vf, fault, duration_ms);
 }
 
 std::optional<std::string> Device::post_load(uint16_t fn)

@@ -22,24 +22,30 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace sriovnic {
 
 // One sriovnic card: the PF and all TotalVFs VFs, and what connects them.
-// Every request from outside (register access, frame from the backend,
-// timer, reset) enters here; the card decodes it once and hands it to the
-// part that owns it:
+// The card's façade: every request from outside (register access, frame
+// from the backend, timer, reset, management's operations and queries,
+// migration) enters through one of its methods, as the card's work
+// (CardBus::Work), and nothing outside the core reaches the parts behind
+// it. The card decodes each request once and hands it to the part that
+// owns it:
 //   registers of a function ........ Function (common), queues:: (queue pairs)
 //   the PF's control of its VFs ..... PfAdmin, Mailbox
 //   transmit / receive .............. TxEngine / RxEngine, through the Switch
 //   interrupts and ring faults ...... Interrupts
 //   DMA, MSI-X, re-entrancy guard ... CardBus
 //   timers .......................... TimerService
+//   synthetic channels .............. synth::Channel
 //   host-injected faults ............ FaultInjector
 // Its own definitions are split by concern: device.cpp (construction, links,
 // resets, uplink, migration, the card as faults act on it),
-// device_registers.cpp, device_synth.cpp.
+// device_registers.cpp, device_synth.cpp, device_host.cpp (management's
+// operations and snapshots).
 class Device final : private Card, private synth::CardLink, private FaultTarget {
 public:
     static std::optional<std::string> check_config(const SriovnicCoreConfig &cfg);
@@ -74,6 +80,56 @@ public:
     uint16_t total_vfs() const { return total_vfs_; }
     uint16_t active_vfs() const { return active_vfs_; }
 
+    // MSI-X vectors of function `fn` (PF, VF or channel); 0 if there is none.
+    uint16_t msix_vectors(uint16_t fn) const;
+
+    // Attaches a synthetic channel (before traffic) that reports its data
+    // path's changes to `sink`: its function number, or 0 and why not.
+    uint16_t attach_synth(const SriovnicSynthConfig &cfg, synth::TransitionSink sink,
+                          std::string &error);
+    // The channel's sink is not called again (its device went away).
+    void synth_detach_sink(uint16_t fn);
+
+    // Management's operations (device_host.cpp): nullopt when done, else
+    // why not, in the words management shows.
+    std::optional<std::string> synth_offer(uint16_t fn);
+    std::optional<std::string> synth_revoke(uint16_t fn, const SriovnicSynthRevoke &request);
+    std::optional<std::string> synth_set_policy(uint16_t fn, const SriovnicSynthPolicy &policy);
+    std::optional<std::string> inject_fault(const SriovnicFaultRequest &request);
+    // Management's snapshots; nullopt if `fn` names no such function.
+    std::optional<SriovnicFnInfo> fn_info(uint16_t fn);
+    std::optional<SriovnicSynthInfo> synth_info(uint16_t fn);
+    std::optional<SriovnicSynthReasons> synth_reasons(uint16_t fn);
+
+    // Live migration of channel `fn`, as the glue's notifier and run-state
+    // handler report it (sriovnic_core_synth_migration_begin() and the rest);
+    // nothing happens, and false, for a function that is no channel.
+    void synth_migration_begin(uint16_t fn, bool vm_running);
+    bool synth_migration_end(uint16_t fn, bool completed);
+    bool synth_holds_migration(uint16_t fn);
+    void synth_incoming(uint16_t fn);
+    bool synth_vm_running(uint16_t fn, bool running);
+    void synth_pre_save(uint16_t fn);
+
+    // The migrated registers, plain structs that VMState describes field by
+    // field (QEMU's pl011 model); post_load() checks them after a load.
+    // nullptr for a function, VF or channel that does not exist.
+    SriovnicFnRegs *fn_regs(uint16_t fn);
+    SriovnicVfAdminRegs *vf_admin_regs(uint16_t vf);
+    SriovnicMailboxRegs *vf_mailbox_regs(uint16_t vf);
+    SriovnicPfAdminRegs &pf_admin_regs() { return admin_.regs(); }
+    SriovnicSynthRegs *synth_regs(uint16_t fn);
+    bool link_flapping(uint16_t vf) const { return faults_.link_held_down(vf); }
+    bool vf_removed(uint16_t vf) const { return faults_.removed(vf); }
+    bool mailbox_timeout(uint16_t vf) const { return faults_.mailbox_held(vf); }
+    bool dma_faulting(uint16_t vf) const { return faults_.dma_faulting(vf); }
+    void subscribe(StateObserver &observer) { hooks_.subscribe(observer); }
+
+    // After migration of function `fn`'s state (for a VF: with its
+    // administration and mailbox).
+    std::optional<std::string> post_load(uint16_t fn);
+
+private:
     // nullptr if `fn` names no function of this card.
     Function *function(uint16_t fn) { return fn < functions_.size() ? &functions_[fn] : nullptr; }
     // nullptr if `fn` names no synthetic channel of this card.
@@ -85,30 +141,18 @@ public:
         const uint32_t i = sriovnic_channel_of_fn(fn, total_vfs_);
         return i < channels_.size() ? channels_[i].get() : nullptr;
     }
-    // A host operation on a synthetic channel, run as the card's work.
-    template <typename Op> auto synth_op(Op &&op)
+    // Runs `op` on channel `fn` as the card's work; `none` if it is no channel.
+    template <typename Op, typename R = std::invoke_result_t<Op, synth::Channel &>>
+    R on_channel(uint16_t fn, R none, Op &&op)
     {
+        synth::Channel *c = channel(fn);
+        if (!c) {
+            return none;
+        }
         CardBus::Work work(bus_);
-        return op();
+        return op(*c);
     }
-    // Attaches a synthetic channel (before traffic): its function number, or why not.
-    uint16_t attach_synth(const SriovnicSynthConfig &cfg, std::string &error);
-    // A host-injected fault on VF `vf` (SriovnicInjectedFault): why not, if refused.
-    std::optional<std::string> inject_fault(uint16_t vf, unsigned fault, uint32_t duration_ms);
-    bool link_flapping(uint16_t vf) const { return faults_.link_held_down(vf); }
-    bool vf_removed(uint16_t vf) const { return faults_.removed(vf); }
-    bool mailbox_timeout(uint16_t vf) const { return faults_.mailbox_held(vf); }
-    bool dma_faulting(uint16_t vf) const { return faults_.dma_faulting(vf); }
-    PfAdmin &admin() { return admin_; }
-    Mailbox &mailbox() { return mailbox_; }
 
-    void subscribe(StateObserver &observer) { hooks_.subscribe(observer); }
-
-    // After migration of function `fn`'s state (for a VF: with its
-    // administration and mailbox).
-    std::optional<std::string> post_load(uint16_t fn);
-
-private:
     // Card
     Function &pf() override { return functions_.front(); }
     Function &vf(uint16_t vf) override { return functions_[sriovnic_fn_of_vf(vf)]; }

@@ -6,13 +6,14 @@
 
 namespace sriovnic {
 
-uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, std::string &error)
+uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, synth::TransitionSink sink,
+                              std::string &error)
 {
     if (auto problem = synth::Channel::check_config(cfg, total_vfs())) {
         error = *problem;
         return 0;
     }
-    if (channel_of_vf(cfg.paired_vf)) {
+    if (channel_of_vf(uint16_t(cfg.paired_vf))) {
         error = "VF " + std::to_string(cfg.paired_vf) + " is already paired with a synthetic channel";
         return 0;
     }
@@ -20,13 +21,14 @@ uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, std::string &error
     const uint16_t fn = sriovnic_fn_of_channel(total_vfs(), uint32_t(channels_.size()));
     synth::CardLink &link = *this;
     channels_.push_back(std::make_unique<synth::Channel>(fn, cfg, total_vfs(), link, bus_, switch_,
-                                                         timers_, hooks_, platform_));
+                                                         timers_, hooks_, platform_,
+                                                         std::move(sink)));
     synth::Channel &c = *channels_.back();
     const uint16_t port = switch_.add_port(c);
     (void)port; // == fn: ports are numbered as functions
     switch_.pair(fn, SRIOVNIC_FN_VF(cfg.paired_vf));
     timers_.add(c);
-    program_vf_mac(cfg.paired_vf, c.mac());
+    program_vf_mac(uint16_t(cfg.paired_vf), c.mac());
     c.set_link(uplink_up_);
     c.vf_presence_changed();
     return fn;

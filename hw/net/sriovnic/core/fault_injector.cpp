@@ -43,11 +43,12 @@ uint64_t FaultInjector::deadline(uint32_t duration_ms) const
     return std::max<uint64_t>(platform_.now_ns() + uint64_t(duration_ms) * 1000000u, 1);
 }
 
-std::optional<std::string> FaultInjector::check(uint16_t vf, unsigned fault,
-                                                uint32_t duration_ms) const
+std::optional<std::string> FaultInjector::check(const SriovnicFaultRequest &r) const
 {
     const uint16_t total_vfs = uint16_t(removed_.size());
     const uint16_t enabled = card_.vfs_enabled();
+    const uint32_t vf = r.vf;
+    const uint32_t fault = r.fault;
     if (vf >= total_vfs) {
         return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
                std::to_string(total_vfs) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs)) +
@@ -60,12 +61,14 @@ std::optional<std::string> FaultInjector::check(uint16_t vf, unsigned fault,
     if (fault >= SRIOVNIC_INJECT_COUNT) {
         return "'fault' " + std::to_string(fault) + " is unknown; allowed: " + allowed_faults();
     }
-    if (duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS) {
-        return "'duration-ms' " + std::to_string(duration_ms) + " is out of range: 0..." +
-               std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (0 = the fault's default)";
+    if (r.has_duration_ms && (fault == SRIOVNIC_INJECT_FLR || fault == SRIOVNIC_INJECT_RESTORE)) {
+        return "'duration-ms' does not apply to '" + std::string(kFaultNames[fault]) + "'";
     }
-    if (duration_ms && (fault == SRIOVNIC_INJECT_FLR || fault == SRIOVNIC_INJECT_RESTORE)) {
-        return "'duration-ms' does not apply to " + std::string(kFaultNames[fault]);
+    if (r.has_duration_ms &&
+        (r.duration_ms < 1 || r.duration_ms > SRIOVNIC_FAULT_MAX_DURATION_MS)) {
+        return "'duration-ms' must be between 1 and " +
+               std::to_string(SRIOVNIC_FAULT_MAX_DURATION_MS) + " (got " +
+               std::to_string(r.duration_ms) + ")";
     }
     switch (fault) {
     case SRIOVNIC_INJECT_FLR:
@@ -89,12 +92,14 @@ std::optional<std::string> FaultInjector::check(uint16_t vf, unsigned fault,
     return std::nullopt;
 }
 
-std::optional<std::string> FaultInjector::inject(uint16_t vf, unsigned fault,
-                                                  uint32_t duration_ms)
+std::optional<std::string> FaultInjector::inject(const SriovnicFaultRequest &request)
 {
-    if (auto problem = check(vf, fault, duration_ms)) {
+    if (auto problem = check(request)) {
         return problem;
     }
+    const auto vf = uint16_t(request.vf);
+    const unsigned fault = request.fault;
+    const uint32_t duration_ms = request.has_duration_ms ? request.duration_ms : 0;
     if (fault == SRIOVNIC_INJECT_FLR) {
         return std::nullopt; // the platform's FLR resets the VF (reset_function)
     }

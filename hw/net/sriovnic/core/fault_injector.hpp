@@ -11,6 +11,7 @@
 
 #include "function.hpp"
 #include "platform.hpp"
+#include "sriovnic-core.h"
 #include "timers.hpp"
 
 #include <cstdint>
@@ -50,11 +51,12 @@ public:
     FaultInjector(const FaultInjector &) = delete;
     FaultInjector &operator=(const FaultInjector &) = delete;
 
-    // The host injects `fault` on VF `vf` (duration_ms 0: the fault's
-    // default). Returns why not, in words naming the argument, if refused.
-    // An FLR is only checked here: the platform carries it out as the VF's
-    // PCI FLR (the card's reset_function).
-    std::optional<std::string> inject(uint16_t vf, unsigned fault, uint32_t duration_ms);
+    // The host injects a fault as management asked for it, ranges unchecked
+    // (without a duration: the fault's default). Returns why not, in words
+    // naming the argument and its allowed values, if refused. An FLR is only
+    // checked here: the platform carries it out as the VF's PCI FLR (the
+    // card's reset_function).
+    std::optional<std::string> inject(const SriovnicFaultRequest &request);
 
     // False for a VF index the card does not have.
     bool removed(uint16_t vf) const { return vf < removed_.size() && removed_[vf]; }
@@ -75,7 +77,7 @@ public:
     void on_timer() override;
 
 private:
-    std::optional<std::string> check(uint16_t vf, unsigned fault, uint32_t duration_ms) const;
+    std::optional<std::string> check(const SriovnicFaultRequest &request) const;
     uint64_t deadline(uint32_t duration_ms) const;
     void set_removed(uint16_t vf, bool removed, uint64_t until_ns);
     void arm_timer();

@@ -49,6 +49,34 @@ void Function::set_permanent_mac(const MacAddr &mac)
 
 MacAddr Function::mac() const { return mac_regs::mac(regs_.mac_lo, regs_.mac_hi); }
 
+SriovnicFnInfo Function::info() const
+{
+    SriovnicFnInfo i{};
+    i.present = present();
+    i.driver_enabled = enabled();
+    i.link_up = link_up();
+    i.receiving = port_view().receiving;
+    const MacAddr m = mac();
+    std::copy(m.begin(), m.end(), i.mac);
+    i.mtu = regs_.mtu;
+    i.queue_pairs = queue_pairs();
+    if (is_vf()) {
+        const MacAddr a = admin_mac();
+        i.admin_mac_set = !is_zero(a);
+        std::copy(a.begin(), a.end(), i.admin_mac);
+        i.vlan = port_vid();
+        i.qos = uint8_t(port_vlan_tci() >> 13);
+        i.spoofchk = spoofchk();
+        i.trust = trusted();
+        i.link_state = uint8_t(link_policy());
+        i.max_tx_rate = rate_mbps();
+        i.max_mtu = max_mtu();
+        i.mac_pinned = mac_pinned();
+    }
+    std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
+    return i;
+}
+
 MacAddr Function::admin_mac() const
 {
     return admin_ ? mac_regs::mac(admin_->mac_lo, admin_->mac_hi) : MacAddr{};

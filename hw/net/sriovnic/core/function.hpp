@@ -47,6 +47,10 @@ public:
     // Power-on reset, FLR, or CTRL.RESET: every register to its reset value.
     void reset();
 
+    // The function as management's query shows it (injected faults are the
+    // card's to add).
+    SriovnicFnInfo info() const;
+
     SriovnicFnRegs &regs() { return regs_; }
     const SriovnicFnRegs &regs() const { return regs_; }
     SriovnicQueueRegs &queue(unsigned q) { return regs_.queues[q]; }

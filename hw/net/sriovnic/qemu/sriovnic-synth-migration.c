@@ -63,8 +63,8 @@ static void sriovnic_synth_update_hold(SriovnicSynthState *s, const char *how)
     }
 }
 
-void sriovnic_synth_datapath_changed(SriovnicSynthState *s,
-                                     const SriovnicSynthTransition *t)
+void sriovnic_synth_migration_datapath_changed(SriovnicSynthState *s,
+                                               const SriovnicSynthTransition *t)
 {
     sriovnic_synth_update_hold(s, sriovnic_synth_hold_end(t->cause));
 }

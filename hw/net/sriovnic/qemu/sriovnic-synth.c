@@ -5,8 +5,10 @@
  * paired with one of the card's VFs (docs/synthetic-channel.md).
  *
  * Thin glue like the PF's and VF's: the core holds every register's
- * behaviour; DMA, MSI-X, trace and VF serials go through the PF's platform
- * ops, which map the channel's function number to this device.
+ * behaviour and checks every property; DMA, MSI-X and VF serials go through
+ * the PF's platform ops, which map the channel's function number to this
+ * device. The channel's own events (its data path's changes) come straight
+ * here: the core calls the sink this device gives when it attaches.
  * Live migration is in sriovnic-synth-migration.c.
  */
 #include "qemu/osdep.h"
@@ -20,9 +22,6 @@
 #include "sriovnic.h"
 #include "trace.h"
 
-#define SRIOVNIC_SYNTH_VF_UNSET UINT32_MAX
-#define SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT 1000 /* ms */
-
 /* The on-migration property's values, as SriovnicSynthOnMigration. */
 static const char *const sriovnic_synth_on_migration_names[] = {
     [SRIOVNIC_SYNTH_ON_MIGRATION_REVOKE] = "revoke",
@@ -30,6 +29,47 @@ static const char *const sriovnic_synth_on_migration_names[] = {
 };
 QEMU_BUILD_BUG_ON(ARRAY_SIZE(sriovnic_synth_on_migration_names) !=
                   SRIOVNIC_SYNTH_ON_MIGRATION_COUNT);
+
+static const char *sriovnic_synth_state_name(unsigned state)
+{
+    static const char *const names[] = {
+        [SRIOVNIC_SYNTH_DP_SYNTHETIC] = "SYNTHETIC",
+        [SRIOVNIC_SYNTH_DP_OFFERED] = "OFFERED",
+        [SRIOVNIC_SYNTH_DP_VF] = "VF",
+        [SRIOVNIC_SYNTH_DP_REVOKING] = "REVOKING",
+    };
+
+    return state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+static const char *sriovnic_synth_cause_name(unsigned cause)
+{
+    static const char *const names[] = {
+        [SRIOVNIC_SYNTH_CAUSE_OFFER] = "offer",
+        [SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_VF] = "switch-to-vf",
+        [SRIOVNIC_SYNTH_CAUSE_SWITCH_TO_SYNTH] = "switch-to-synthetic",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_REQUEST] = "revoke-request",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_DONE] = "revoke-done",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_TIMEOUT] = "revoke-timeout",
+        [SRIOVNIC_SYNTH_CAUSE_REVOKE_SURPRISE] = "revoke-surprise",
+        [SRIOVNIC_SYNTH_CAUSE_RESET] = "reset",
+    };
+
+    return cause < ARRAY_SIZE(names) ? names[cause] : "?";
+}
+
+/* The channel's event sink (sriovnic_core_synth_attach), inside the card's work. */
+static void sriovnic_synth_datapath_changed(void *opaque,
+                                            const SriovnicSynthTransition *t)
+{
+    SriovnicSynthState *s = opaque;
+
+    trace_sriovnic_synth_datapath(t->fn, sriovnic_synth_state_name(t->old_state),
+                                  sriovnic_synth_state_name(t->new_state),
+                                  sriovnic_synth_cause_name(t->cause));
+    sriovnic_synth_migration_datapath_changed(s, t);
+    sriovnic_qmp_datapath_changed(DEVICE(s), t);
+}
 
 static uint64_t sriovnic_synth_mmio_read(void *opaque, hwaddr addr,
                                          unsigned size)
@@ -139,17 +179,6 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     if (!s->pf) {
         return;
     }
-    if (s->paired_vf == SRIOVNIC_SYNTH_VF_UNSET) {
-        error_setg(errp, "property 'vf' is required: the index of the VF of "
-                   "'%s' to pair with, 0 to %d", s->pf_id,
-                   sriovnic_last_vf(s->pf->total_vfs));
-        return;
-    }
-    if (s->offer_tso && !s->offer_csum) {
-        error_setg(errp, "property 'tso' needs 'csum' (segmentation fills "
-                   "in checksums): set tso=off or csum=on");
-        return;
-    }
     qemu_macaddr_default_if_unset(&s->mac);
 
     cfg.paired_vf = s->paired_vf;
@@ -170,24 +199,16 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     cfg.sriov_allowed = s->sriov_allowed;
     cfg.port_policies = (s->router_guard ? SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD : 0) |
                         (s->dhcp_guard ? SRIOVNIC_SYNTH_POLICY_DHCP_GUARD : 0);
-    /* Values too big for the core's fields, worded as the core words ranges. */
-    if (s->paired_vf > UINT16_MAX) {
-        error_setg(errp, "'vf' must be between 0 and %d (got %" PRIu32 ")",
-                   sriovnic_last_vf(s->pf->total_vfs), s->paired_vf);
-        return;
-    }
-    if (s->max_mtu > UINT16_MAX) {
-        error_setg(errp, "'max-mtu' must be between %u and %u (got %" PRIu32 ")",
-                   SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX, s->max_mtu);
-        return;
-    }
 
-    fn = sriovnic_core_synth_attach(s->pf->core, &cfg, err, sizeof(err));
+    /* Set first: the channel may report a change while it attaches. */
+    s->core = s->pf->core;
+    fn = sriovnic_core_synth_attach(s->core, &cfg, sriovnic_synth_datapath_changed, s,
+                                    err, sizeof(err));
     if (!fn) {
+        s->core = NULL;
         error_setg(errp, "%s", err);
         return;
     }
-    s->core = s->pf->core;
     s->fn = fn;
     s->regs = sriovnic_core_synth_regs(s->core, fn);
     trace_sriovnic_synth_realize(fn, s->paired_vf);
@@ -216,6 +237,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
                   SRIOVNIC_BAR_MSIX, SRIOVNIC_MSIX_TABLE_OFFSET, &s->msix,
                   SRIOVNIC_BAR_MSIX, SRIOVNIC_MSIX_PBA_OFFSET,
                   SRIOVNIC_CAP_MSIX, errp) < 0) {
+        sriovnic_core_synth_detach_sink(s->core, fn);
         return;
     }
     for (uint16_t v = 0; v < sriovnic_core_msix_vectors(s->core, fn); v++) {
@@ -225,6 +247,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
         error_setg(errp, "sriovnic-synth: cannot add the PCI Express capability");
         msix_unuse_all_vectors(dev);
         msix_uninit(dev, &s->msix, &s->msix);
+        sriovnic_core_synth_detach_sink(s->core, fn);
         return;
     }
     pcie_cap_flr_init(dev);
@@ -248,6 +271,7 @@ static void sriovnic_synth_exit(PCIDevice *dev)
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
     /* The channel stays in the core; its DMA and MSI-X now fail. */
+    sriovnic_core_synth_detach_sink(s->core, s->fn);
     sriovnic_pf_add_synth(s->pf, s->fn, NULL);
     if (s->pf_unplug_blocker) {
         qdev_del_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
@@ -273,8 +297,9 @@ static const Property sriovnic_synth_properties[] = {
                        SRIOVNIC_SYNTH_VF_UNSET),
     DEFINE_PROP_MACADDR("mac", SriovnicSynthState, mac),
     DEFINE_PROP_UINT32("revoke-timeout", SriovnicSynthState, revoke_timeout_ms,
-                       SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT),
-    DEFINE_PROP_UINT32("max-mtu", SriovnicSynthState, max_mtu, 1500),
+                       SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT_MS),
+    DEFINE_PROP_UINT32("max-mtu", SriovnicSynthState, max_mtu,
+                       SRIOVNIC_SYNTH_MAX_MTU_DEFAULT),
     DEFINE_PROP_BOOL("sriov", SriovnicSynthState, sriov_allowed, true),
     DEFINE_PROP_BOOL("router-guard", SriovnicSynthState, router_guard, false),
     DEFINE_PROP_BOOL("dhcp-guard", SriovnicSynthState, dhcp_guard, false),
@@ -314,7 +339,7 @@ static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
         "the channel's MAC, programmed into the paired VF (default: generated)");
     object_class_property_set_description(klass, "revoke-timeout",
         "ms the host waits for the guest to leave the VF on a revoke, "
-        "1 to 600000");
+        "1 to " stringify(SRIOVNIC_SYNTH_REVOKE_TIMEOUT_MAX_MS));
     object_class_property_set_description(klass, "max-mtu",
         "largest MTU the host carries (MAX_MTU), 1500 to 9000");
     object_class_property_set_description(klass, "sriov",

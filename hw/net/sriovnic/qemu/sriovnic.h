@@ -104,9 +104,17 @@ struct SriovnicSynthState {
     int64_t hold_start_ns;    /* QEMU_CLOCK_REALTIME, for the trace */
 };
 
-/* sriovnic-pf.c: makes core function `fn` (a synthetic channel) DMA and
- * signal MSI-X as `dev`. */
+/* sriovnic-pf-platform.c: the core's platform, the uplink and the timer. */
+extern const SriovnicPlatformOps sriovnic_platform_ops; /* opaque: the PF */
+extern NetClientInfo sriovnic_net_info;
+void sriovnic_timer_expired(void *opaque);
+/* Makes core function `fn` (a synthetic channel) DMA and signal MSI-X as `dev`. */
 void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
+
+/* sriovnic-pf-sriov.c: the PF's config space writes and VF Enable. */
+void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, int len);
+/* Tells the core how many VFs the SR-IOV capability enables now. */
+void sriovnic_sync_active_vfs(SriovnicPfState *s);
 
 /* sriovnic-synth-migration.c */
 extern const VMStateDescription vmstate_sriovnic_synth;
@@ -114,10 +122,11 @@ extern const VMStateDescription vmstate_sriovnic_synth;
 void sriovnic_synth_migration_init(SriovnicSynthState *s);
 void sriovnic_synth_migration_exit(SriovnicSynthState *s);
 /* The channel's data path changed (its hold of a migration may have). */
-void sriovnic_synth_datapath_changed(SriovnicSynthState *s, const SriovnicSynthTransition *t);
+void sriovnic_synth_migration_datapath_changed(SriovnicSynthState *s,
+                                               const SriovnicSynthTransition *t);
 
-/* sriovnic-qmp.c: SRIOVNIC_DATAPATH_CHANGED for a transition of the core. */
-void sriovnic_qmp_datapath_changed(SriovnicPfState *s, const SriovnicSynthTransition *t);
+/* sriovnic-qmp-events.c: SRIOVNIC_DATAPATH_CHANGED for channel `dev`'s transition. */
+void sriovnic_qmp_datapath_changed(DeviceState *dev, const SriovnicSynthTransition *t);
 
 /* sriovnic-vmstate.c */
 extern const VMStateDescription vmstate_sriovnic_fn_regs;

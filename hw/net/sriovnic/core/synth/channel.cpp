@@ -18,7 +18,7 @@ HostSettings host_settings(const SriovnicSynthConfig &cfg)
     HostSettings h;
     std::copy(std::begin(cfg.mac), std::end(cfg.mac), h.mac.begin());
     h.dev_features = cfg.features;
-    h.max_mtu = cfg.max_mtu;
+    h.max_mtu = uint16_t(cfg.max_mtu); // checked: at most SRIOVNIC_MTU_MAX
     h.offloads = cfg.offloads;
     h.revoke_timeout_ms = cfg.revoke_timeout_ms;
     h.sriov_allowed = cfg.sriov_allowed;
@@ -30,9 +30,9 @@ HostSettings host_settings(const SriovnicSynthConfig &cfg)
 
 Channel::Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs, CardLink &card,
                  CardBus &bus, Switch &eswitch, TimerService &timers, StateHooks &hooks,
-                 Platform &platform)
+                 Platform &platform, TransitionSink sink)
     : fn_(fn), card_(card), bus_(bus), switch_(eswitch), timers_(timers), hooks_(hooks),
-      platform_(platform), host_(host_settings(cfg)),
+      platform_(platform), sink_(std::move(sink)), host_(host_settings(cfg)),
       requester_{fn, &regs_.stats[SRIOVNIC_STAT_DMA_SELF]}, fn_regs_(fn, regs_, host_, hooks),
       rings_{SplitRing(SRIOVNIC_SYNTH_Q_RX, Shape::rx, regs_.queues[0], fn_regs_, bus, requester_, hooks),
              SplitRing(SRIOVNIC_SYNTH_Q_TX, Shape::tx, regs_.queues[1], fn_regs_, bus, requester_, hooks),
@@ -40,7 +40,7 @@ Channel::Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs
              SplitRing(SRIOVNIC_SYNTH_Q_EVENT, Shape::event, regs_.queues[3], fn_regs_, bus, requester_, hooks)},
       net_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_RX], rings_[SRIOVNIC_SYNTH_Q_TX], eswitch, fn, *this),
       events_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_EVENT]),
-      datapath_(fn_regs_, cfg.paired_vf, total_vfs, *this),
+      datapath_(fn_regs_, uint16_t(cfg.paired_vf), total_vfs, *this),
       control_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_CTRL], datapath_),
       on_migration_(SriovnicSynthOnMigration(cfg.on_migration))
 {
@@ -294,10 +294,9 @@ void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
     if (previous) {
         t.since_previous_ns = datapath_.last_switch_ns().value_or(*previous) - *previous;
     }
-    hooks_.notify([&](StateObserver &o) {
-        o.on_synth_datapath(fn_, unsigned(from), unsigned(to), unsigned(cause));
-        o.on_synth_transition(t);
-    });
+    if (sink_) {
+        sink_(t);
+    }
 }
 
 void Channel::vf_presence_changed()

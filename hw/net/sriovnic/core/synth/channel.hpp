@@ -24,6 +24,7 @@
 #include "synth/ring.hpp"
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,6 +44,10 @@ protected:
     ~CardLink() = default;
 };
 
+// Where a channel reports the changes of its data path: the channel's own
+// device (management events), given when it attaches.
+using TransitionSink = std::function<void(const SriovnicSynthTransition &)>;
+
 class Channel final : public SwitchPort,
                       public TimerService::Client,
                       private NetPath::Owner,
@@ -51,7 +56,7 @@ public:
     // `cfg` must have passed check_config().
     Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs, CardLink &card,
             CardBus &bus, Switch &eswitch, TimerService &timers, StateHooks &hooks,
-            Platform &platform);
+            Platform &platform, TransitionSink sink);
     Channel(const Channel &) = delete;
     Channel &operator=(const Channel &) = delete;
 
@@ -59,6 +64,7 @@ public:
                                                    uint16_t total_vfs);
 
     uint16_t fn() const { return fn_; }
+    void detach_sink() { sink_ = nullptr; }
     uint16_t paired_vf() const { return datapath_.paired_vf(); }
     DpState state() const { return datapath_.state(); }
 
@@ -68,14 +74,12 @@ public:
     // Power-on reset or FLR.
     void reset();
 
-    // Host operations: nullopt when done, else why not.
+    // Host operations (channel_host.cpp): nullopt when done, else why not,
+    // in the words management shows.
     std::optional<std::string> offer();
-    std::optional<std::string> revoke(unsigned reason, bool surprise, uint32_t timeout_ms);
-    std::optional<std::string> set_sriov_allowed(bool allowed);
-    // All of SRIOVNIC_SYNTH_POLICY_*: those left out are cleared.
-    std::optional<std::string> set_port_policies(uint32_t policies);
-    std::optional<std::string> set_max_mtu(uint16_t max_mtu);
-    std::optional<std::string> set_offloads(uint32_t offloads);
+    std::optional<std::string> revoke(const SriovnicSynthRevoke &request);
+    // One transaction: all checked first, then applied in order.
+    std::optional<std::string> set_policy(const SriovnicSynthPolicy &policy);
     SriovnicSynthInfo info() const;
     // Why the paired VF does not carry the channel's traffic now (synth/reasons.hpp).
     SriovnicSynthReasons reasons() const;
@@ -146,6 +150,7 @@ private:
     // Revokes what the policy no longer allows (reason POLICY).
     void enforce_policy();
     std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
+    static std::optional<std::string> check_policy(const SriovnicSynthPolicy &policy);
 
     uint16_t fn_;
     CardLink &card_;
@@ -154,6 +159,7 @@ private:
     TimerService &timers_;
     StateHooks &hooks_;
     Platform &platform_;
+    TransitionSink sink_;
     HostSettings host_;
     SriovnicSynthRegs regs_{};
     CardBus::Requester requester_;

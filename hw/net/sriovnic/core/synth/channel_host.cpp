@@ -2,6 +2,8 @@
 // The host's side of a channel: its configuration checked, the host's
 // operations (offer, revoke) and its policy (SR-IOV allowed, port policies,
 // MAX_MTU, recommended offloads), which decides when the VF may be offered.
+// Every argument arrives at management's width and every refusal is worded
+// here: the glue converts types and forwards.
 #include "synth/channel.hpp"
 
 #include "synth/port_guard.hpp"
@@ -16,12 +18,40 @@ std::string range(const char *what, unsigned v, unsigned lo, unsigned hi)
            std::to_string(hi) + " (got " + std::to_string(v) + ")";
 }
 
+std::optional<std::string> check_max_mtu(uint32_t max_mtu)
+{
+    if (max_mtu < SRIOVNIC_SYNTH_MAX_MTU_MIN || max_mtu > SRIOVNIC_MTU_MAX) {
+        return range("max-mtu", max_mtu, SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_offloads(uint32_t offloads)
+{
+    if (offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
+        return "'offloads' may hold only the checksum and TSO bits";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_port_policies(uint32_t policies)
+{
+    if (policies & ~SRIOVNIC_SYNTH_POLICY_ALL) {
+        return "'port-policies' may hold only router-guard and dhcp-guard";
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg, uint16_t total_vfs)
 {
     if (total_vfs == 0) {
         return "the card has no VF to pair the synthetic channel with";
+    }
+    if (cfg.paired_vf == SRIOVNIC_SYNTH_VF_UNSET) {
+        return "property 'vf' is required: the index of the card's VF to pair with, 0 to " +
+               std::to_string(sriovnic_last_vf(total_vfs));
     }
     if (cfg.paired_vf >= total_vfs) {
         return range("vf", cfg.paired_vf, 0, unsigned(sriovnic_last_vf(total_vfs)));
@@ -34,17 +64,22 @@ std::optional<std::string> Channel::check_config(const SriovnicSynthConfig &cfg,
     if (cfg.features & ~SRIOVNIC_SYNTH_F_ALL) {
         return "'features' has bits no synthetic channel knows";
     }
-    if (cfg.revoke_timeout_ms < 1 || cfg.revoke_timeout_ms > 600'000) {
-        return range("revoke-timeout", cfg.revoke_timeout_ms, 1, 600'000);
+    if ((cfg.features & (SRIOVNIC_SYNTH_F_TSO4 | SRIOVNIC_SYNTH_F_TSO6)) &&
+        !(cfg.features & SRIOVNIC_SYNTH_F_CSUM_TX)) {
+        return "property 'tso' needs 'csum' (segmentation fills in checksums): set tso=off or "
+               "csum=on";
     }
-    if (cfg.max_mtu < SRIOVNIC_SYNTH_MAX_MTU_MIN || cfg.max_mtu > SRIOVNIC_MTU_MAX) {
-        return range("max-mtu", cfg.max_mtu, SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX);
+    if (cfg.revoke_timeout_ms < 1 || cfg.revoke_timeout_ms > SRIOVNIC_SYNTH_REVOKE_TIMEOUT_MAX_MS) {
+        return range("revoke-timeout", cfg.revoke_timeout_ms, 1, SRIOVNIC_SYNTH_REVOKE_TIMEOUT_MAX_MS);
     }
-    if (cfg.offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
-        return "'offloads' may hold only the checksum and TSO bits";
+    if (auto problem = check_max_mtu(cfg.max_mtu)) {
+        return problem;
     }
-    if (cfg.port_policies & ~SRIOVNIC_SYNTH_POLICY_ALL) {
-        return "'port-policies' may hold only router-guard and dhcp-guard";
+    if (auto problem = check_offloads(cfg.offloads)) {
+        return problem;
+    }
+    if (auto problem = check_port_policies(cfg.port_policies)) {
+        return problem;
     }
     if (cfg.on_migration >= SRIOVNIC_SYNTH_ON_MIGRATION_COUNT) {
         return "'on-migration' must be 'revoke' or 'keep'";
@@ -72,10 +107,18 @@ std::optional<std::string> Channel::offer()
     return problem;
 }
 
-std::optional<std::string> Channel::revoke(unsigned reason, bool surprise, uint32_t timeout_ms)
+std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
 {
-    auto problem = datapath_.revoke(uint8_t(reason > 255 ? 0 : reason), surprise,
-                                    surprise ? 0 : (timeout_ms ? timeout_ms : host_.revoke_timeout_ms));
+    if (r.has_timeout_ms && r.surprise) {
+        return "'timeout-ms' does not apply to a surprise revoke (which does not wait)";
+    }
+    if (r.has_timeout_ms &&
+        (r.timeout_ms < 1 || r.timeout_ms > SRIOVNIC_SYNTH_REVOKE_TIMEOUT_MAX_MS)) {
+        return range("timeout-ms", r.timeout_ms, 1, SRIOVNIC_SYNTH_REVOKE_TIMEOUT_MAX_MS);
+    }
+    const uint32_t timeout_ms =
+        r.surprise ? 0 : (r.has_timeout_ms ? r.timeout_ms : host_.revoke_timeout_ms);
+    auto problem = datapath_.revoke(uint8_t(r.reason > 255 ? 0 : r.reason), r.surprise, timeout_ms);
     update_interrupts();
     return problem;
 }
@@ -99,51 +142,58 @@ void Channel::enforce_policy()
     }
 }
 
-std::optional<std::string> Channel::set_sriov_allowed(bool allowed)
+std::optional<std::string> Channel::check_policy(const SriovnicSynthPolicy &p)
 {
-    host_.sriov_allowed = allowed;
+    if (p.has_max_mtu) {
+        if (auto problem = check_max_mtu(p.max_mtu)) {
+            return problem;
+        }
+    }
+    if (p.has_offloads) {
+        if (auto problem = check_offloads(p.offloads)) {
+            return problem;
+        }
+    }
+    if (p.has_port_policies) {
+        if (auto problem = check_port_policies(p.port_policies)) {
+            return problem;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Channel::set_policy(const SriovnicSynthPolicy &p)
+{
+    if (auto problem = check_policy(p)) {
+        return problem; // nothing changed
+    }
+    // What the guest is told first: the largest MTU and the offloads.
+    if (p.has_max_mtu) {
+        host_.max_mtu = uint16_t(p.max_mtu);
+        fn_regs_.clamp_mtu(); // at the same moment as the event
+        if (fn_regs_.has(SRIOVNIC_SYNTH_F_MTU)) {
+            events_.raise(ev_mtu(host_.max_mtu));
+        }
+    }
+    if (p.has_offloads) {
+        host_.offloads = p.offloads;
+        if (fn_regs_.features_ok()) {
+            events_.raise(ev_offload(p.offloads & fn_regs_.features()));
+        }
+    }
+    // Then whether the VF may carry the traffic, judged once on the whole
+    // new policy: what it no longer allows is revoked, and an offer follows
+    // only a change that can allow one, so nothing is offered only to be
+    // revoked.
+    if (p.has_sriov_allowed) {
+        host_.sriov_allowed = p.sriov_allowed;
+    }
+    if (p.has_port_policies) {
+        host_.port_policies = p.port_policies;
+    }
     enforce_policy();
-    if (allowed) {
+    if ((p.has_sriov_allowed && p.sriov_allowed) || p.has_port_policies) {
         offer_if_allowed();
-    }
-    update_interrupts();
-    return std::nullopt;
-}
-
-std::optional<std::string> Channel::set_port_policies(uint32_t policies)
-{
-    if (policies & ~SRIOVNIC_SYNTH_POLICY_ALL) {
-        return "'port-policies' may hold only router-guard and dhcp-guard";
-    }
-    host_.port_policies = policies;
-    enforce_policy();
-    offer_if_allowed();
-    update_interrupts();
-    return std::nullopt;
-}
-
-std::optional<std::string> Channel::set_max_mtu(uint16_t max_mtu)
-{
-    if (max_mtu < SRIOVNIC_SYNTH_MAX_MTU_MIN || max_mtu > SRIOVNIC_MTU_MAX) {
-        return range("max-mtu", max_mtu, SRIOVNIC_SYNTH_MAX_MTU_MIN, SRIOVNIC_MTU_MAX);
-    }
-    host_.max_mtu = max_mtu;
-    fn_regs_.clamp_mtu(); // at the same moment as the event
-    if (fn_regs_.has(SRIOVNIC_SYNTH_F_MTU)) {
-        events_.raise(ev_mtu(max_mtu));
-    }
-    update_interrupts();
-    return std::nullopt;
-}
-
-std::optional<std::string> Channel::set_offloads(uint32_t offloads)
-{
-    if (offloads & ~SRIOVNIC_SYNTH_F_OFFLOADS) {
-        return "'offloads' may hold only the checksum and TSO bits";
-    }
-    host_.offloads = offloads;
-    if (fn_regs_.features_ok()) {
-        events_.raise(ev_offload(offloads & fn_regs_.features()));
     }
     update_interrupts();
     return std::nullopt;

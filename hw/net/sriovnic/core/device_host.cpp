@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Device: what management and migration ask of the card. Each operation
+// runs as the card's work and reaches the part behind the façade that owns
+// it; each snapshot is built here or by that part, never by the glue.
+#include "device.hpp"
+
+namespace sriovnic {
+
+namespace {
+
+std::optional<std::string> no_channel(uint16_t fn)
+{
+    return "function " + std::to_string(fn) + " is not a synthetic channel";
+}
+
+} // namespace
+
+uint16_t Device::msix_vectors(uint16_t fn) const
+{
+    if (fn < functions_.size()) {
+        return functions_[fn].msix_vectors();
+    }
+    return sriovnic_fn_is_channel(fn, total_vfs_) &&
+                   sriovnic_channel_of_fn(fn, total_vfs_) < channels_.size()
+               ? SRIOVNIC_SYNTH_MSIX_VECTORS
+               : 0;
+}
+
+void Device::synth_detach_sink(uint16_t fn)
+{
+    on_channel(fn, false, [](synth::Channel &c) {
+        c.detach_sink();
+        return true;
+    });
+}
+
+std::optional<std::string> Device::synth_offer(uint16_t fn)
+{
+    return on_channel(fn, no_channel(fn), [](synth::Channel &c) { return c.offer(); });
+}
+
+std::optional<std::string> Device::synth_revoke(uint16_t fn, const SriovnicSynthRevoke &request)
+{
+    return on_channel(fn, no_channel(fn), [&](synth::Channel &c) { return c.revoke(request); });
+}
+
+std::optional<std::string> Device::synth_set_policy(uint16_t fn, const SriovnicSynthPolicy &policy)
+{
+    return on_channel(fn, no_channel(fn), [&](synth::Channel &c) { return c.set_policy(policy); });
+}
+
+std::optional<std::string> Device::inject_fault(const SriovnicFaultRequest &request)
+{
+    CardBus::Work work(bus_);
+    return faults_.inject(request);
+}
+
+std::optional<SriovnicFnInfo> Device::fn_info(uint16_t fn)
+{
+    Function *f = function(fn);
+    if (!f) {
+        return std::nullopt;
+    }
+    CardBus::Work work(bus_);
+    SriovnicFnInfo i = f->info();
+    if (f->is_vf()) {
+        const uint16_t n = f->vf_number();
+        i.link_flapping = link_flapping(n);
+        i.surprise_removed = vf_removed(n);
+        i.mailbox_timeout = mailbox_timeout(n);
+        i.dma_error = dma_faulting(n);
+    }
+    return i;
+}
+
+std::optional<SriovnicSynthInfo> Device::synth_info(uint16_t fn)
+{
+    return on_channel(fn, std::optional<SriovnicSynthInfo>{},
+                      [](synth::Channel &c) { return std::optional(c.info()); });
+}
+
+std::optional<SriovnicSynthReasons> Device::synth_reasons(uint16_t fn)
+{
+    return on_channel(fn, std::optional<SriovnicSynthReasons>{},
+                      [](synth::Channel &c) { return std::optional(c.reasons()); });
+}
+
+void Device::synth_migration_begin(uint16_t fn, bool vm_running)
+{
+    on_channel(fn, false, [&](synth::Channel &c) {
+        c.migration_begin(vm_running);
+        return true;
+    });
+}
+
+bool Device::synth_migration_end(uint16_t fn, bool completed)
+{
+    return on_channel(fn, false, [&](synth::Channel &c) { return c.migration_end(completed); });
+}
+
+bool Device::synth_holds_migration(uint16_t fn)
+{
+    return on_channel(fn, false, [](synth::Channel &c) { return c.holds_migration(); });
+}
+
+void Device::synth_incoming(uint16_t fn)
+{
+    on_channel(fn, false, [](synth::Channel &c) {
+        c.incoming_migration();
+        return true;
+    });
+}
+
+bool Device::synth_vm_running(uint16_t fn, bool running)
+{
+    return on_channel(fn, false, [&](synth::Channel &c) { return c.vm_running(running); });
+}
+
+void Device::synth_pre_save(uint16_t fn)
+{
+    on_channel(fn, false, [](synth::Channel &c) {
+        c.pre_save();
+        return true;
+    });
+}
+
+SriovnicFnRegs *Device::fn_regs(uint16_t fn)
+{
+    Function *f = function(fn);
+    return f ? &f->regs() : nullptr;
+}
+
+SriovnicVfAdminRegs *Device::vf_admin_regs(uint16_t vf)
+{
+    return vf < total_vfs() ? &admin_.vf(vf) : nullptr;
+}
+
+SriovnicMailboxRegs *Device::vf_mailbox_regs(uint16_t vf)
+{
+    return vf < total_vfs() ? &mailbox_.regs(vf) : nullptr;
+}
+
+SriovnicSynthRegs *Device::synth_regs(uint16_t fn)
+{
+    synth::Channel *c = channel(fn);
+    return c ? &c->regs() : nullptr;
+}
+
+} // namespace sriovnic
