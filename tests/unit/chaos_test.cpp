@@ -320,6 +320,15 @@ private:
         case 5: (void)device_->synth_migration_end(kSynth, pick(2) != 0); break;
         case 6: (void)device_->synth_vm_running(kSynth, pick(4) != 0); break;
         case 7: (void)device_->synth_holds_migration(kSynth); break;
+        case 8: {
+            // A valid port-policy change alone: random_policy() rarely gets
+            // one through, and transmits must meet the guards now and then.
+            SriovnicSynthPolicy p{};
+            p.has_port_policies = true;
+            p.port_policies = uint32_t(pick(4));
+            (void)device_->synth_set_policy(kSynth, p);
+            break;
+        }
         default: break;
         }
         platform_.now += pick(10'000'000);
