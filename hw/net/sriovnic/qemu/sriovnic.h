@@ -144,8 +144,9 @@ bool sriovnic_counters2_needed(const SriovnicFnRegs *regs);
 bool sriovnic_mailbox_contract_needed(const SriovnicMailboxRegs *m);
 
 /* Stream bytes of interface 1.4 fields a section carries but does not use. */
+/* (The mailbox as of 1.4: status and one message each way; later fields are in subsections.) */
 #define SRIOVNIC_VMSTATE_VF_PORT_BYTES \
-    (sizeof(uint32_t) * 6 + sizeof(SriovnicMailboxRegs) + \
+    (sizeof(uint32_t) * 6 + sizeof(uint32_t) * (1 + 2 * SRIOVNIC_MBX_WORDS) + \
      sizeof(uint32_t) * SRIOVNIC_VLAN_WORDS)
 #define SRIOVNIC_VMSTATE_VF_SELECT_BYTES sizeof(uint32_t)
 #define SRIOVNIC_VMSTATE_MC_OWNER_BYTES sizeof(uint32_t)
