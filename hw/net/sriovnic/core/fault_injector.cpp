@@ -50,8 +50,8 @@ std::optional<std::string> FaultInjector::check(uint16_t vf, unsigned fault,
     const uint16_t enabled = card_.vfs_enabled();
     if (vf >= total_vfs) {
         return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
-               std::to_string(total_vfs) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs)) +
-               ")";
+               std::to_string(total_vfs) + " VFs (0.." +
+               std::to_string(sriovnic_last_vf(total_vfs)) + ")";
     }
     if (vf >= enabled) {
         return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(enabled) +
