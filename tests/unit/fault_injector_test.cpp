@@ -23,7 +23,10 @@ SriovnicFaultRequest request(uint32_t vf, unsigned fault, uint32_t duration_ms)
 class RecordingCard final : public FaultTarget, public Platform, public StateObserver {
 public:
     uint16_t vfs_enabled() const override { return enabled; }
-    void vf_removal_changed(uint16_t vf) override { calls.push_back("removal " + std::to_string(vf)); }
+    void vf_removal_changed(uint16_t vf) override
+    {
+        calls.push_back("removal " + std::to_string(vf));
+    }
     void vf_links_changed() override { calls.push_back("links"); }
     void hold_mailbox(uint16_t vf, bool held) override
     {
@@ -129,7 +132,7 @@ TEST_F(Injector, EachFaultEndsOnItsOwnDeadlineOnOneTimer)
     fire_at(5'000 + 10'000'000);
     EXPECT_EQ(take_calls(), std::vector<std::string>{"links"});
     EXPECT_FALSE(faults.link_held_down(0));
-    EXPECT_EQ(card.deadline, std::optional<uint64_t>(5'000 + 20'000'000)) << "re-armed for the next";
+    EXPECT_EQ(card.deadline, std::optional<uint64_t>(5'000 + 20'000'000)) << "re-armed";
     fire_at(5'000 + 20'000'000);
     EXPECT_EQ(take_calls(), std::vector<std::string>{"ends dma-error 1"});
     EXPECT_EQ(card.dma[1], Function::Runtime::DmaFault::none);
@@ -264,7 +267,7 @@ TEST_F(RemovalUnderTheSynthDriver, AFrameTheBackendHeldForTheFullVfReachesTheCha
     EXPECT_EQ(on_synth[0].second, frame);
 }
 
-TEST_F(RemovalUnderTheSynthDriver, TheGuestsTransmitIsDoneInsideItsDoorbellAndAfterTheRemovalGoesNowhere)
+TEST_F(RemovalUnderTheSynthDriver, TransmitIsDoneInItsDoorbellAndAfterTheRemovalGoesNowhere)
 {
     const Bytes out = test::ethernet(kRemote, kSynthMac, 0x0800, 100);
     platform.uplink.clear();

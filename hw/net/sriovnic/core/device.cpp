@@ -40,8 +40,8 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     : total_vfs_(cfg.total_vfs), platform_(platform), timers_(platform), bus_(platform, hooks_),
       switch_(sriovnic_fn_count(cfg.total_vfs)), admin_(*this, cfg.total_vfs),
       mailbox_(*this, cfg.total_vfs), irqs_(platform, bus_, timers_, hooks_, functions_),
-      rx_(bus_, irqs_), tx_(platform, bus_, timers_, irqs_, switch_, functions_), uplink_port_(*this),
-      faults_(cfg.total_vfs, *this, timers_, hooks_, platform)
+      rx_(bus_, irqs_), tx_(platform, bus_, timers_, irqs_, switch_, functions_),
+      uplink_port_(*this), faults_(cfg.total_vfs, *this, timers_, hooks_, platform)
 {
     functions_.reserve(sriovnic_fn_count(cfg.total_vfs));
     uint32_t pf_caps = uint32_t(cfg.pf_queue_pairs) << SRIOVNIC_CAPS_QPAIRS_SHIFT;

@@ -162,7 +162,10 @@ private:
     void rate_changed(Function &vf) override { tx_.rate_changed(vf); }
 
     // synth::CardLink
-    bool vf_present(uint16_t n) const override { return functions_[sriovnic_fn_of_vf(n)].present(); }
+    bool vf_present(uint16_t n) const override
+    {
+        return functions_[sriovnic_fn_of_vf(n)].present();
+    }
     uint32_t vf_serial(uint16_t n) override { return platform_.vf_serial(n); }
     void program_vf_mac(uint16_t n, const MacAddr &mac) override;
     void rx_buffers_posted() override;
@@ -184,11 +187,9 @@ private:
     void vf_removal_changed(uint16_t vf) override;
     void vf_links_changed() override { update_links(); }
     void hold_mailbox(uint16_t vf, bool held) override;
-    Function::Runtime::DmaFault &dma_fault(uint16_t vf) override
-    {
-        return this->vf(vf).runtime().dma_fault;
-    }
-    // Empties what VF `vf` was doing outside its registers' reset values.
+    Function::Runtime::DmaFault &dma_fault(uint16_t n) override { return vf(n).runtime().dma_fault; }
+    // Resets a VF's registers and what it owns outside them (rate-limit
+    // bucket, held interrupts, mailbox).
     void reset_vf_state(Function &vf);
     void update_presence();
 

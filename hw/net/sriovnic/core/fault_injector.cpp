@@ -51,8 +51,8 @@ std::optional<std::string> FaultInjector::check(const SriovnicFaultRequest &r) c
     const uint32_t fault = r.fault;
     if (vf >= total_vfs) {
         return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
-               std::to_string(total_vfs) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs)) +
-               ")";
+               std::to_string(total_vfs) + " VFs (0.." +
+               std::to_string(sriovnic_last_vf(total_vfs)) + ")";
     }
     if (vf >= enabled) {
         return "'vf' " + std::to_string(vf) + " is not enabled (" + std::to_string(enabled) +
