@@ -24,8 +24,8 @@ if [ "$what" = migration ]; then
     SRIOVNIC_QEMU=$QEMU_BIN SRIOVNIC_GUEST_DIR=$guest_dir exec /usr/bin/python3 \
         -W ignore::ResourceWarning "$SRIOVNIC_ROOT/bench/migration_bench.py" "$@"
 fi
-meson_dir "$SRIOVNIC_BUILD/bench" --buildtype=release
-ninja -C "$SRIOVNIC_BUILD/bench" core-bench >/dev/null
+log "building the core benchmark (release)"
+build_benchmarks || die "the core benchmark did not build (see above)"
 echo "== core per-packet path (VF -> VF through rings and switch)"
 "$SRIOVNIC_BUILD/bench/core-bench" --benchmark_min_time=1
 echo "== guest level"

@@ -135,8 +135,8 @@ for f in /usr/share/qemu/* /usr/share/seabios/* /usr/lib/ipxe/qemu/*; do
 done
 
 log "building qemu-system-x86_64"
-ninja -C "$QEMU_BUILD" qemu-system-x86_64 >"$QEMU_BUILD/ninja.log" 2>&1 ||
-    { grep -E 'error|Error' -A5 "$QEMU_BUILD/ninja.log" | head -60; die "QEMU build failed (log: $QEMU_BUILD/ninja.log)"; }
+run_logged "$QEMU_BUILD/ninja.log" ninja -C "$QEMU_BUILD" qemu-system-x86_64 ||
+    die "QEMU build failed (see above)"
 # QEMU's build uses its own warning set without -Werror; hold our glue to
 # -Wall -Wextra -Werror anyway.
 /usr/bin/python3 "$SRIOVNIC_ROOT/scripts/qemu/check-glue-warnings.py" "$QEMU_BUILD" ||
