@@ -6,10 +6,20 @@ on its own path and bonded to its VF, and through QEMU's own
 virtio-net-pci, igb and an igb VF, all on the same -netdev user backend in
 the same run, as ratios; and the time a guest takes to enable VFs.
 
-Environment: SRIOVNIC_QEMU, SRIOVNIC_GUEST_DIR (see scripts/bench.sh)."""
+Throughput is measured in rounds: each round boots a fresh guest for every
+configuration in turn (round-robin, a b c ... a b c ...), so a change in the
+machine's load hits every configuration alike; printed are the median (min-max)
+of the rounds per configuration and the ratios of the medians.
+
+  guest_bench.py [--rounds N] [--seconds S] [--configs NAME,...] [--no-vf-enable]
+
+Environment: SRIOVNIC_QEMU, SRIOVNIC_GUEST_DIR (see scripts/bench.sh);
+SRIOVNIC_BENCH_ROUNDS and SRIOVNIC_BENCH_SECONDS are the defaults of
+--rounds (5) and --seconds (5)."""
+import argparse
 import os
 import re
-import socket
+import statistics
 import subprocess
 import sys
 
@@ -18,24 +28,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "guest
 from guest import Guest  # noqa: E402
 from netlib import LOAD_DRIVERS, free_port, into_netns  # noqa: E402
 
-SECONDS = int(os.environ.get("SRIOVNIC_BENCH_SECONDS", "5"))
 ROOT_PORT = ["-netdev", "user,id=n0",
              "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2"]
 
 
 def mbps(out):
     m = re.search(r"([\d.]+) (K|M|G)bits/sec\s+receiver", out)
-    return float(m.group(1)) * {"K": 1e-3, "M": 1, "G": 1e3}[m.group(2)] if m else 0.0
+    if not m:
+        raise RuntimeError(f"no receiver rate in iperf3's output: {out.strip()[-200:]!r}")
+    return float(m.group(1)) * {"K": 1e-3, "M": 1, "G": 1e3}[m.group(2)]
 
 
-def iperf(g, ns, reverse):
+def iperf(g, ns, reverse, seconds):
     port = free_port()
     srv = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         prefix = f"ip netns exec {ns} " if ns else ""
-        out = g.sh(f"{prefix}iperf3 -c 10.0.2.2 -p {port} -t {SECONDS} -O 1 "
-                   f"{'-R' if reverse else ''}", timeout=SECONDS * 4 + 60)
+        out = g.sh(f"{prefix}iperf3 -c 10.0.2.2 -p {port} -t {seconds} -O 1 "
+                   f"{'-R' if reverse else ''}", timeout=seconds * 4 + 60)
         return mbps(out)
     finally:
         srv.kill()
@@ -136,29 +147,63 @@ CONFIGS = [
 ]
 
 
-def throughput():
-    results = {}
-    for name, devs, setup in CONFIGS:
-        g = Guest(ROOT_PORT + devs, name=name.replace(" ", "-"))
-        try:
-            ns = setup(g)
-            results[name] = (iperf(g, ns, False), iperf(g, ns, True))
-        except Exception as e:  # a baseline that fails is reported, not fatal
-            print(f"{name}: failed: {e}".splitlines()[0])
-            results[name] = (0.0, 0.0)
-        finally:
-            g.kill()
-    print(f"\nTCP throughput over -netdev user, iperf3 {SECONDS} s, Mbit/s "
-          "(ratios: sriovnic / baseline)")
-    print(f"{'':16s} {'guest->host':>12s} {'host->guest':>12s}")
-    for name, (tx, rx) in results.items():
-        print(f"{name:16s} {tx:12.0f} {rx:12.0f}")
-    for ours in ("sriovnic PF", "sriovnic VF", "synthetic", "synthetic+VF"):
-        for base in ("virtio-net-pci", "igb", "igb VF"):
-            otx, orx = results[ours]
-            btx, brx = results[base]
-            r = [f"{o / b:.2f}" if b else "n/a" for o, b in ((otx, btx), (orx, brx))]
-            print(f"{ours + ' / ' + base:30s} {r[0]:>6s} {r[1]:>6s}")
+OURS = ("sriovnic PF", "sriovnic VF", "synthetic", "synthetic+VF")
+BASELINES = ("virtio-net-pci", "igb", "igb VF")
+
+
+def measure(devs, setup, name, seconds):
+    """(guest->host, host->guest) Mbit/s in a freshly booted guest."""
+    g = Guest(ROOT_PORT + devs, name=name.replace(" ", "-"))
+    try:
+        ns = setup(g)
+        return iperf(g, ns, False, seconds), iperf(g, ns, True, seconds)
+    finally:
+        g.kill()
+
+
+def spread(values):
+    """median (min-max) of a configuration's rounds."""
+    if not values:
+        return "failed"
+    return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
+
+
+def ratio(ours, base):
+    if not ours or not base:
+        return "n/a"
+    return f"{statistics.median(ours) / statistics.median(base):.2f}"
+
+
+def throughput(configs, rounds, seconds):
+    tx = {name: [] for name, _, _ in configs}
+    rx = {name: [] for name, _, _ in configs}
+    failed = {name: 0 for name, _, _ in configs}
+    for r in range(1, rounds + 1):
+        for name, devs, setup in configs:
+            print(f"throughput round {r}/{rounds}: {name}", flush=True)
+            try:
+                t, x = measure(devs, setup, name, seconds)
+            except Exception as e:  # a configuration that fails is reported, not fatal
+                lines = str(e).splitlines() or [type(e).__name__]
+                print(f"  failed: {lines[0]}", *(f"    {line}" for line in lines[1:][-8:]),
+                      sep="\n", flush=True)
+                failed[name] += 1
+                continue
+            tx[name].append(t)
+            rx[name].append(x)
+
+    print(f"\nTCP throughput over -netdev user, iperf3 {seconds} s, Mbit/s, "
+          f"median (min–max) of {rounds} interleaved rounds")
+    print(f"{'':16s} {'guest->host':>20s} {'host->guest':>20s}")
+    for name, _, _ in configs:
+        note = f"  ({failed[name]} of {rounds} rounds failed)" if failed[name] else ""
+        print(f"{name:16s} {spread(tx[name]):>20s} {spread(rx[name]):>20s}{note}")
+    pairs = [(o, b) for o in OURS for b in BASELINES if o in tx and b in tx]
+    if pairs:
+        print("\nratios of the medians (sriovnic / baseline)   guest->host host->guest")
+        for ours, base in pairs:
+            print(f"{ours + ' / ' + base:44s} {ratio(tx[ours], tx[base]):>11s} "
+                  f"{ratio(rx[ours], rx[base]):>11s}")
 
 
 def uptime(g):
@@ -192,6 +237,43 @@ def vf_enable_times():
         g.kill()
 
 
+def positive(env):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"want a whole number of at least 1 (from the option or {env}), not {text!r}")
+        return value
+    return parse
+
+
+def main():
+    names = [name for name, _, _ in CONFIGS]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=positive("SRIOVNIC_BENCH_ROUNDS"),
+                    default=os.environ.get("SRIOVNIC_BENCH_ROUNDS", "5"),
+                    help="interleaved rounds of every configuration (default 5, "
+                         "or SRIOVNIC_BENCH_ROUNDS)")
+    ap.add_argument("--seconds", type=positive("SRIOVNIC_BENCH_SECONDS"),
+                    default=os.environ.get("SRIOVNIC_BENCH_SECONDS", "5"),
+                    help="iperf3 time per direction (default 5, or SRIOVNIC_BENCH_SECONDS)")
+    ap.add_argument("--configs", default=",".join(names),
+                    help=f"comma-separated subset of: {', '.join(names)}")
+    ap.add_argument("--no-vf-enable", action="store_true",
+                    help="leave out the VF enable times")
+    args = ap.parse_args()
+    wanted = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in names]
+    if unknown or not wanted:
+        ap.error(f"--configs: unknown {', '.join(map(repr, unknown)) or 'empty list'}; "
+                 f"allowed: {', '.join(names)}")
+    throughput([c for c in CONFIGS if c[0] in wanted], args.rounds, args.seconds)
+    if not args.no_vf_enable:
+        vf_enable_times()
+
+
 if __name__ == "__main__":
-    throughput()
-    vf_enable_times()
+    main()

@@ -23,7 +23,8 @@ if [ ! -f "$headers/ready" ]; then
     6.12) pkgs+=("linux-kbuild-$common") ;;
     6.1) pkgs+=("linux-kbuild-${kbuild_ver%.*}") ;;
     esac
-    (cd "$SRIOVNIC_CACHE/downloads" && apt-get download "${pkgs[@]}" >/dev/null 2>&1) ||
+    (cd "$SRIOVNIC_CACHE/downloads" &&
+        run_logged "$SRIOVNIC_LOGS/apt-download-headers-$kver.log" apt-get download "${pkgs[@]}") ||
         die "apt-get download ${pkgs[*]} failed"
     for p in "${pkgs[@]}"; do
         deb=$(ls -t "$SRIOVNIC_CACHE/downloads/${p}_"*.deb | head -1)

@@ -5,9 +5,10 @@
 # It is unpacked once under build/ and changed only by the patch files in
 # scripts/qemu/patches/ (applied once; a stamp records the patch set, and a
 # changed set is re-applied to pristine copies of the files it touches), which
-# hook the device into QEMU's Kconfig/meson/trace machinery. The project's
-# device sources and headers are linked into the tree (so edits here rebuild
-# incrementally), and a trimmed x86_64-softmmu build is configured with ccache.
+# hook the device into QEMU's Kconfig/meson/trace/QAPI machinery. The
+# project's device sources and headers are linked into the tree (so edits here
+# rebuild incrementally), its QAPI schema module is copied into qapi/ when it
+# changed, and a trimmed x86_64-softmmu build is configured with ccache.
 # A second run with nothing changed only checks the stamps and runs ninja's
 # up-to-date check.
 set -euo pipefail
@@ -100,6 +101,17 @@ link "$SRIOVNIC_ROOT/hw/net/sriovnic" "$QEMU_SRC/hw/net/sriovnic"
 link "$SRIOVNIC_ROOT/include/sriovnic" "$QEMU_SRC/include/sriovnic"
 link "$SRIOVNIC_ROOT/scripts/qemu/sriovnic.mak" \
      "$QEMU_SRC/configs/devices/x86_64-softmmu/sriovnic.mak"
+# The device's QAPI schema module: QAPI builds a module only from qapi/, where
+# the patches include it (qapi/meson.build reads it when configuring). A copy,
+# renewed only when the source changed, so its timestamp tells ninja when to
+# regenerate. Not a link: older versions of this script (an older commit
+# checked out) patch qapi/sriovnic.json in place with cp, which would write
+# through a link into the checkout, or stop at a dangling one.
+schema=$QEMU_SRC/qapi/sriovnic.json
+if ! cmp -s "$SRIOVNIC_ROOT/hw/net/sriovnic/qapi/sriovnic.json" "$schema"; then
+    rm -f "$schema"
+    cp "$SRIOVNIC_ROOT/hw/net/sriovnic/qapi/sriovnic.json" "$schema"
+fi
 
 configure_args=(
     --target-list=x86_64-softmmu
@@ -135,8 +147,8 @@ for f in /usr/share/qemu/* /usr/share/seabios/* /usr/lib/ipxe/qemu/*; do
 done
 
 log "building qemu-system-x86_64"
-ninja -C "$QEMU_BUILD" qemu-system-x86_64 >"$QEMU_BUILD/ninja.log" 2>&1 ||
-    { grep -E 'error|Error' -A5 "$QEMU_BUILD/ninja.log" | head -60; die "QEMU build failed (log: $QEMU_BUILD/ninja.log)"; }
+run_logged "$QEMU_BUILD/ninja.log" ninja -C "$QEMU_BUILD" qemu-system-x86_64 ||
+    die "QEMU build failed (see above)"
 # QEMU's build uses its own warning set without -Werror; hold our glue to
 # -Wall -Wextra -Werror anyway.
 /usr/bin/python3 "$SRIOVNIC_ROOT/scripts/qemu/check-glue-warnings.py" "$QEMU_BUILD" ||

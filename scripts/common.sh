@@ -10,6 +10,9 @@ QEMU_DEB_VERSION="1:10.0.2+ds-2+deb13u1~bpo12+1"
 QEMU_TARBALL=qemu_10.0.2+ds.orig.tar.xz
 QEMU_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9b9f1
 
+# Output of the quiet steps (shown when a step fails).
+SRIOVNIC_LOGS=$SRIOVNIC_BUILD/logs
+
 QEMU_SRC=$SRIOVNIC_BUILD/qemu-$QEMU_VERSION
 QEMU_BUILD=$QEMU_SRC/build
 QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
@@ -28,13 +31,41 @@ prepare_host_and_qemu() {
     "$SRIOVNIC_ROOT/scripts/build-qemu.sh"
 }
 
+die() { printf '[sriovnic] error: %s\n' "$*" >&2; exit 1; }
+
+# run_logged LOG COMMAND...: runs COMMAND with its output in LOG, quietly. If
+# it fails, prints what went wrong (from ninja's first FAILED: line on if
+# there is one, else the log's tail) and returns its status.
+run_logged() {
+    local logfile=$1 rc=0
+    shift
+    mkdir -p "$(dirname "$logfile")"
+    "$@" >"$logfile" 2>&1 || rc=$?
+    if [ $rc != 0 ]; then
+        if grep -q '^FAILED: ' "$logfile"; then
+            awk '/^FAILED: /{shown=1} shown && n++ < 100' "$logfile" >&2
+        else
+            tail -n 40 "$logfile" >&2
+        fi
+        log "failed ($rc): $* (output: $logfile)"
+    fi
+    return $rc
+}
+
 # meson setup DIR ARGS..., or meson configure if DIR is already set up.
 meson_dir() {
     local dir=$1; shift
+    local logfile=$SRIOVNIC_LOGS/meson-${dir##*/}.log
     if [ -f "$dir/build.ninja" ]; then
-        meson configure "$dir" "$@" >/dev/null
+        run_logged "$logfile" meson configure "$dir" "$@"
     else
-        meson setup "$dir" "$@" >/dev/null
+        run_logged "$logfile" meson setup "$dir" "$@"
     fi
 }
-die() { printf '[sriovnic] error: %s\n' "$*" >&2; exit 1; }
+
+# Builds the core benchmark in release mode (-O3) in build/bench, where
+# scripts/bench.sh runs it and scripts/test.sh builds it (without running it).
+build_benchmarks() {
+    meson_dir "$SRIOVNIC_BUILD/bench" --buildtype=release &&
+        run_logged "$SRIOVNIC_LOGS/ninja-bench.log" ninja -C "$SRIOVNIC_BUILD/bench" core-bench
+}

@@ -32,7 +32,7 @@ if [ ! -f "$guest/kernel.version" ]; then
     pkg=$(apt-cache search --names-only "$pattern" | awk '{print $1}' | sort -V | tail -1)
     [ -n "$pkg" ] || die "no $pattern in the apt lists (run scripts/setup-host.sh)"
     log "downloading $pkg"
-    (cd "$SRIOVNIC_CACHE/downloads" && apt-get download "$pkg" >/dev/null 2>&1) ||
+    (cd "$SRIOVNIC_CACHE/downloads" && run_logged "$SRIOVNIC_LOGS/apt-download-$pkg.log" apt-get download "$pkg") ||
         die "apt-get download $pkg failed"
     deb=$(ls -t "$SRIOVNIC_CACHE/downloads/${pkg}_"*.deb | head -1)
     rm -rf "$guest/kernel"

@@ -70,10 +70,12 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing: ${missing[*]}"
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    run_logged "$SRIOVNIC_LOGS/apt-install.log" \
+        $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 if [ ${#bp_missing[@]} -gt 0 ]; then
     log "installing from bookworm-backports: ${bp_missing[*]}"
-    $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp_missing[@]}" >/dev/null
+    run_logged "$SRIOVNIC_LOGS/apt-install-backports.log" \
+        $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp_missing[@]}"
 fi
 log "host packages ok"

@@ -127,7 +127,10 @@ std::string port_policy_names(uint32_t policies)
     std::string names;
     for (uint32_t bit = 1; bit & SRIOVNIC_SYNTH_POLICY_ALL; bit <<= 1) {
         if (policies & bit) {
-            names += (names.empty() ? "" : "+") + std::string(port_policy_name(bit));
+            if (!names.empty()) {
+                names += '+';
+            }
+            names += port_policy_name(bit);
         }
     }
     return names;
