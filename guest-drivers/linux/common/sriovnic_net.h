@@ -12,6 +12,7 @@
 #include <linux/u64_stats_sync.h>
 
 #include "compat.h"
+#include "sriovnic_hw.h"
 
 #include <sriovnic/desc.h>
 #include <sriovnic/regs.h>
@@ -112,27 +113,6 @@ static inline u32 sriovnic_qrd(struct sriovnic_qpair *qp, u32 reg)
 static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 {
 	sriovnic_wr(qp->priv, SRIOVNIC_REG_QUEUE(qp->index, reg), val);
-}
-
-/*
- * A MAC address as the device holds it in a MAC_LO/MAC_HI register pair
- * (the function's own, a VF's admin pair, the mailbox's MAC words): bytes
- * 0-3 in LO, 4-5 in HI's low half, the first byte in the lowest bits.
- */
-static inline void sriovnic_mac_pack(const u8 *mac, u32 *lo, u32 *hi)
-{
-	*lo = mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
-	*hi = mac[4] | mac[5] << 8;
-}
-
-static inline void sriovnic_mac_unpack(u32 lo, u32 hi, u8 *mac)
-{
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
 }
 
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
