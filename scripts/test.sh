@@ -21,6 +21,10 @@ meson_dir "$SRIOVNIC_BUILD/asan" -Db_sanitize=address,undefined -Db_lundef=false
     meson setup "$SRIOVNIC_BUILD/s390x" --cross-file "$SRIOVNIC_ROOT/scripts/cross/s390x.ini" >/dev/null
 
 status=0
+# The guest drivers by the kernel's own checkers: checkpatch --strict, sparse.
+log "guest drivers: checkpatch and sparse"
+"$SRIOVNIC_ROOT/scripts/check-drivers.sh" || status=1
+
 log "unit tests under ASan+UBSan"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$SRIOVNIC_BUILD/asan" --suite unit --print-errorlogs || status=1

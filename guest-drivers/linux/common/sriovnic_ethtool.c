@@ -35,7 +35,8 @@ static void sriovnic_get_drvinfo(struct net_device *netdev, struct ethtool_drvin
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
 
-	sriovnic_hw_drvinfo(info, sriovnic_driver_name, priv->pdev, priv->version);
+	sriovnic_hw_drvinfo(info, dev_driver_string(&priv->pdev->dev), priv->pdev,
+			    priv->version);
 }
 
 static int sriovnic_get_sset_count(struct net_device *netdev, int sset)

@@ -143,8 +143,10 @@ static int sriovnic_setup_queue(struct sriovnic_qpair *qp)
 		sriovnic_free_queue(qp);
 		return -ENOMEM;
 	}
-	qp->tx_next_to_use = qp->tx_next_to_clean = 0;
-	qp->rx_next_to_use = qp->rx_next_to_clean = 0;
+	qp->tx_next_to_use = 0;
+	qp->tx_next_to_clean = 0;
+	qp->rx_next_to_use = 0;
+	qp->rx_next_to_clean = 0;
 
 	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_LO, lower_32_bits(qp->tx_dma));
 	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_HI, upper_32_bits(qp->tx_dma));
@@ -197,7 +199,6 @@ static void sriovnic_release_irqs(struct sriovnic_priv *priv, unsigned int queue
 	for (i = 0; i < queues; i++)
 		free_irq(pci_irq_vector(priv->pdev, 1 + i), &priv->qp[i]);
 }
-
 
 int sriovnic_open(struct net_device *netdev)
 {

@@ -89,8 +89,8 @@ struct sriovnic_priv {
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct restart_work; /* a DMA error may have stopped a ring */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
-	void *role;			/* the PF or VF driver's own state, set
-					 * before any interrupt or the netdev */
+	/* the PF or VF driver's own state, set before any interrupt or the netdev */
+	void *role;
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash); /* from the role */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
@@ -178,7 +178,5 @@ void sriovnic_set_rx_mode(struct net_device *netdev);
 int sriovnic_set_mac_address(struct net_device *netdev, void *p);
 int sriovnic_change_mtu(struct net_device *netdev, int mtu);
 void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s);
-
-extern const char sriovnic_driver_name[];
 
 #endif

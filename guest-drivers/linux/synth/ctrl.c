@@ -45,7 +45,8 @@ static int synth_ctrl_reap(struct synth_priv *p, u32 seq, u16 *status)
 		got = sriovnic_synth_rd32(resp, offsetof(struct sriovnic_synth_msg_hdr, seq));
 		if (got != seq)
 			continue;
-		*status = sriovnic_synth_rd16(resp, offsetof(struct sriovnic_synth_msg_hdr, status));
+		*status = sriovnic_synth_rd16(resp,
+					      offsetof(struct sriovnic_synth_msg_hdr, status));
 		return 0;
 	}
 	return -EAGAIN;

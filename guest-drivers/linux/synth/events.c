@@ -9,6 +9,9 @@
 
 #include "synth.h"
 
+/* Where `field` is in struct sriovnic_synth_ev_<ev>. */
+#define SYNTH_EV_OFF(ev, field)	offsetof(struct sriovnic_synth_ev_##ev, field)
+
 static void synth_post_event(struct synth_priv *p, unsigned int slot)
 {
 	struct synth_buf buf = { p->ev_dma + slot * SYNTH_EVENT_BUF, SYNTH_EVENT_BUF, true };
@@ -32,13 +35,13 @@ static void synth_handle_event(struct synth_priv *p, const u8 *msg)
 
 	switch (type) {
 	case SRIOVNIC_SYNTH_EV_LINK:
-		if (msg[offsetof(struct sriovnic_synth_ev_link, link_up)])
+		if (msg[SYNTH_EV_OFF(link, link_up)])
 			netif_carrier_on(p->ndev);
 		else
 			netif_carrier_off(p->ndev);
 		break;
 	case SRIOVNIC_SYNTH_EV_MTU: {
-		u32 max = sriovnic_synth_rd16(msg, offsetof(struct sriovnic_synth_ev_mtu, max_mtu));
+		u32 max = sriovnic_synth_rd16(msg, SYNTH_EV_OFF(mtu, max_mtu));
 
 		if (!(p->features & SRIOVNIC_SYNTH_F_MTU))
 			break;
@@ -48,8 +51,7 @@ static void synth_handle_event(struct synth_priv *p, const u8 *msg)
 		break;
 	}
 	case SRIOVNIC_SYNTH_EV_OFFLOAD:
-		p->offloads = sriovnic_synth_rd32(msg, offsetof(struct sriovnic_synth_ev_offload,
-								 offloads));
+		p->offloads = sriovnic_synth_rd32(msg, SYNTH_EV_OFF(offload, offloads));
 		/* synth_fix_features applies it; synth_set_features passes it on to the VF. */
 		netdev_update_features(p->ndev);
 		break;
@@ -58,18 +60,16 @@ static void synth_handle_event(struct synth_priv *p, const u8 *msg)
 
 		if (!(p->features & SRIOVNIC_SYNTH_F_DATAPATH))
 			break;
-		o.vf_index = sriovnic_synth_rd16(msg, offsetof(struct sriovnic_synth_ev_vf_offer,
-								vf_index));
-		o.serial = sriovnic_synth_rd32(msg, offsetof(struct sriovnic_synth_ev_vf_offer,
-							      serial));
-		memcpy(o.mac, msg + offsetof(struct sriovnic_synth_ev_vf_offer, mac), ETH_ALEN);
+		o.vf_index = sriovnic_synth_rd16(msg, SYNTH_EV_OFF(vf_offer, vf_index));
+		o.serial = sriovnic_synth_rd32(msg, SYNTH_EV_OFF(vf_offer, serial));
+		memcpy(o.mac, msg + SYNTH_EV_OFF(vf_offer, mac), ETH_ALEN);
 		synth_on_offer(p, &o);
 		break;
 	}
 	case SRIOVNIC_SYNTH_EV_VF_REVOKE:
 		if (!(p->features & SRIOVNIC_SYNTH_F_DATAPATH))
 			break;
-		synth_on_revoke(p, msg[offsetof(struct sriovnic_synth_ev_vf_revoke, flags)] &
+		synth_on_revoke(p, msg[SYNTH_EV_OFF(vf_revoke, flags)] &
 				   SRIOVNIC_SYNTH_REVOKE_F_SURPRISE);
 		break;
 	}

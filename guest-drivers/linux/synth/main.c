@@ -56,6 +56,7 @@ static int synth_negotiate(struct synth_priv *p)
 	p->offloads = synth_rd(p, SRIOVNIC_SYNTH_REG_OFFLOADS) & want;
 	return 0;
 }
+
 static void synth_free_rings(struct synth_priv *p)
 {
 	struct device *dev = &p->pdev->dev;
@@ -69,8 +70,10 @@ static void synth_free_rings(struct synth_priv *p)
 	if (p->ev_buf)
 		dma_free_coherent(dev, SYNTH_EVENT_RING * SYNTH_EVENT_BUF, p->ev_buf, p->ev_dma);
 	if (p->tx_hdrs)
-		dma_free_coherent(dev, SYNTH_TX_RING * SYNTH_TX_HDR_STRIDE, p->tx_hdrs, p->tx_hdrs_dma);
+		dma_free_coherent(dev, SYNTH_TX_RING * SYNTH_TX_HDR_STRIDE, p->tx_hdrs,
+				  p->tx_hdrs_dma);
 }
+
 static int synth_alloc_rings(struct synth_priv *p)
 {
 	struct device *dev = &p->pdev->dev;

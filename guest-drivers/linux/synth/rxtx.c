@@ -168,7 +168,8 @@ static netdev_tx_t synth_xmit_synthetic(struct synth_priv *p, struct sk_buff *sk
 	head = p->txq.free_head;
 	nh = (struct sriovnic_synth_net_hdr *)((u8 *)p->tx_hdrs + head * SYNTH_TX_HDR_STRIDE);
 	synth_fill_net_hdr(skb, nh);
-	bufs[n++] = (struct synth_buf){ p->tx_hdrs_dma + head * SYNTH_TX_HDR_STRIDE, sizeof(*nh), false };
+	bufs[n++] = (struct synth_buf){ p->tx_hdrs_dma + head * SYNTH_TX_HDR_STRIDE,
+					sizeof(*nh), false };
 	addr = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, addr))
 		goto drop;

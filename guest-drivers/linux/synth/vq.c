@@ -40,8 +40,7 @@ void synth_vq_free(struct synth_priv *p, struct synth_vq *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
-int synth_vq_alloc(struct synth_priv *p, struct synth_vq *vq, unsigned int index,
-			  u16 size)
+int synth_vq_alloc(struct synth_priv *p, struct synth_vq *vq, unsigned int index, u16 size)
 {
 	struct device *dev = &p->pdev->dev;
 
@@ -100,7 +99,7 @@ void synth_vq_notify(struct synth_priv *p, struct synth_vq *vq)
 
 /* Posts a chain of `n` buffers carrying `token`; returns its head or -ENOSPC. */
 int synth_vq_add(struct synth_vq *vq, const struct synth_buf *bufs, unsigned int n,
-			void *token)
+		 void *token)
 {
 	struct sriovnic_synth_avail_hdr *ah = (void *)vq->avail;
 	__le16 *ring = (__le16 *)(vq->avail + SRIOVNIC_SYNTH_AVAIL_ENTRY(0));
