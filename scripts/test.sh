@@ -27,6 +27,10 @@ log "building the benchmarks (release, as scripts/bench.sh does; not run)"
 bench_build=ok
 build_benchmarks || { bench_build=failed; status=1; }
 
+# The guest drivers by the kernel's own checkers: checkpatch --strict, sparse.
+log "guest drivers: checkpatch and sparse"
+"$SRIOVNIC_ROOT/scripts/check-drivers.sh" || status=1
+
 log "unit tests under ASan+UBSan"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$SRIOVNIC_BUILD/asan" --suite unit --print-errorlogs || status=1

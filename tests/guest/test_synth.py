@@ -406,6 +406,27 @@ class SynthHostControl(unittest.TestCase):
         g.sh(f"ethtool -K {synth} tso on")
         wait_for(g, f"ethtool -k {vf}", r"tcp-segmentation-offload: on")
 
+    def test_5_flr_of_the_channel_restarts_it_and_returns_to_the_vf(self):
+        # An FLR clears the channel's rings, features and interrupt routing
+        # and makes the device forget the switch to the VF: the driver's
+        # reset_done sets all of it up again and switches back.
+        g = self.g
+        self.assert_on_vf()
+        switches = ethtool_stats(g, self.synth)["data_path_switches"]
+        g.sh(f"echo 1 > /sys/bus/pci/devices/{SYNTH_BDF}/reset")
+        self.assert_on_vf()
+        after = ethtool_stats(g, self.synth)
+        self.assertEqual(after["dev_switch_to_vf"], 1, "counters cleared by the FLR, then one switch")
+        self.assertEqual(after["data_path_switches"], switches + 1)
+        self.assertEqual(after["bad_messages"], 0)
+        # The EVENT queue and the synthetic rings work again.
+        g.qmp("sriovnic-revoke", id="synth0", reason="admin")
+        wait_channel(g, "synthetic")
+        self.assert_on_synthetic()
+        g.qmp("sriovnic-offer", id="synth0")
+        self.assert_on_vf()
+        self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
+
 
 if __name__ == "__main__":
     unittest.main()

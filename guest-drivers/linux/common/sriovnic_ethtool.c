@@ -48,12 +48,9 @@ static const char * const sriovnic_queue_stats[] = {
 static void sriovnic_get_drvinfo(struct net_device *netdev, struct ethtool_drvinfo *info)
 {
 	struct sriovnic_priv *priv = netdev_priv(netdev);
-	u32 version = priv->version;
 
-	strscpy(info->driver, sriovnic_driver_name, sizeof(info->driver));
-	snprintf(info->fw_version, sizeof(info->fw_version), "interface %u.%u",
-		 version >> 16, version & 0xffff);
-	strscpy(info->bus_info, pci_name(priv->pdev), sizeof(info->bus_info));
+	sriovnic_hw_drvinfo(info, dev_driver_string(&priv->pdev->dev), priv->pdev,
+			    priv->version);
 }
 
 static int sriovnic_get_sset_count(struct net_device *netdev, int sset)

@@ -43,8 +43,7 @@ void sriovnic_write_mac(struct sriovnic_priv *priv, const u8 *mac)
 
 void sriovnic_read_mac(struct sriovnic_priv *priv, u8 *mac)
 {
-	sriovnic_mac_unpack(sriovnic_rd(priv, SRIOVNIC_REG_MAC_LO),
-			    sriovnic_rd(priv, SRIOVNIC_REG_MAC_HI), mac);
+	sriovnic_hw_read_mac(priv->regs, mac);
 }
 
 static u32 sriovnic_rx_buf_len(unsigned int mtu)
@@ -64,9 +63,8 @@ static void sriovnic_update_carrier(struct sriovnic_priv *priv)
 static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 {
 	struct sriovnic_priv *priv = data;
-	u32 cause = sriovnic_rd(priv, SRIOVNIC_REG_INT_CAUSE);
+	u32 cause = sriovnic_hw_take_causes(priv->regs);
 
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_CAUSE, cause);
 	if (cause & SRIOVNIC_INT_LINK)
 		sriovnic_update_carrier(priv);
 	if (cause & SRIOVNIC_INT_CONFIG)
@@ -74,13 +72,11 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 	if ((cause & SRIOVNIC_INT_MBX) && priv->mbx_work.func)
 		schedule_work(&priv->mbx_work);
 	if (cause & SRIOVNIC_INT_ERROR) {
-		u32 err = sriovnic_rd(priv, SRIOVNIC_REG_ERR_CAUSE);
+		u32 addr, err = sriovnic_hw_take_error(priv->regs, &addr);
 
-		sriovnic_wr(priv, SRIOVNIC_REG_ERR_CAUSE, err);
 		priv->err_events++;
 		netdev_warn_once(priv->netdev,
-				 "device reported error cause 0x%x at offset 0x%x\n", err,
-				 sriovnic_rd(priv, SRIOVNIC_REG_ERR_ADDR));
+				 "device reported error cause 0x%x at offset 0x%x\n", err, addr);
 		if (err & SRIOVNIC_ERR_DMA)
 			schedule_work(&priv->restart_work);
 	}
@@ -89,14 +85,13 @@ static irqreturn_t sriovnic_misc_irq(int irq, void *data)
 
 void sriovnic_enable_misc_irq(struct sriovnic_priv *priv)
 {
-	sriovnic_wr(priv, SRIOVNIC_REG_MISC_VECTOR, SRIOVNIC_VECTOR_VALID | 0);
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_SET, SRIOVNIC_INT_LINK |
-		    SRIOVNIC_INT_ERROR | SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
+	sriovnic_hw_enable_misc_irq(priv->regs, 0, SRIOVNIC_INT_LINK | SRIOVNIC_INT_ERROR |
+				    SRIOVNIC_INT_CONFIG | SRIOVNIC_INT_MBX);
 }
 
 void sriovnic_disable_misc_irq(struct sriovnic_priv *priv)
 {
-	sriovnic_wr(priv, SRIOVNIC_REG_INT_ENABLE_CLR, SRIOVNIC_INT_ALL);
+	sriovnic_hw_disable_misc_irq(priv->regs, SRIOVNIC_INT_ALL);
 }
 
 /* ---- bring-up and teardown ---- */
@@ -148,8 +143,10 @@ static int sriovnic_setup_queue(struct sriovnic_qpair *qp)
 		sriovnic_free_queue(qp);
 		return -ENOMEM;
 	}
-	qp->tx_next_to_use = qp->tx_next_to_clean = 0;
-	qp->rx_next_to_use = qp->rx_next_to_clean = 0;
+	qp->tx_next_to_use = 0;
+	qp->tx_next_to_clean = 0;
+	qp->rx_next_to_use = 0;
+	qp->rx_next_to_clean = 0;
 
 	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_LO, lower_32_bits(qp->tx_dma));
 	sriovnic_qwr(qp, SRIOVNIC_Q_TX_BASE_HI, upper_32_bits(qp->tx_dma));
@@ -202,7 +199,6 @@ static void sriovnic_release_irqs(struct sriovnic_priv *priv, unsigned int queue
 	for (i = 0; i < queues; i++)
 		free_irq(pci_irq_vector(priv->pdev, 1 + i), &priv->qp[i]);
 }
-
 
 int sriovnic_open(struct net_device *netdev)
 {
@@ -369,19 +365,6 @@ int sriovnic_set_num_qpairs(struct sriovnic_priv *priv, unsigned int n)
 	return err;
 }
 
-static int sriovnic_reset_function(struct sriovnic_priv *priv)
-{
-	int tries;
-
-	sriovnic_wr(priv, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_RESET);
-	for (tries = 0; tries < 100; tries++) {
-		if (sriovnic_rd(priv, SRIOVNIC_REG_STATUS) & SRIOVNIC_STATUS_RESET_DONE)
-			return 0;
-		usleep_range(100, 200);
-	}
-	return -ETIMEDOUT;
-}
-
 /* Whether the device stopped one of our rings (it does on a failed ring DMA). */
 static bool sriovnic_ring_stopped(struct sriovnic_priv *priv)
 {
@@ -492,7 +475,7 @@ int sriovnic_net_probe(struct pci_dev *pdev, const struct sriovnic_role *role,
 		goto err_unmap;
 	}
 	priv->version = version;
-	err = sriovnic_reset_function(priv);
+	err = sriovnic_hw_reset(priv->regs);
 	if (err) {
 		dev_err(&pdev->dev, "function reset did not complete\n");
 		goto err_unmap;

@@ -12,6 +12,7 @@
 #include <linux/u64_stats_sync.h>
 
 #include "compat.h"
+#include "sriovnic_hw.h"
 
 #include <sriovnic/desc.h>
 #include <sriovnic/regs.h>
@@ -92,8 +93,8 @@ struct sriovnic_priv {
 	struct work_struct config_work;	/* the PF changed our MAC */
 	struct work_struct restart_work; /* a DMA error may have stopped a ring */
 	struct work_struct mbx_work;	/* set up by the PF or VF driver */
-	void *role;			/* the PF or VF driver's own state, set
-					 * before any interrupt or the netdev */
+	/* the PF or VF driver's own state, set before any interrupt or the netdev */
+	void *role;
 	void (*set_mc_hash)(struct sriovnic_priv *priv, u64 hash); /* from the role */
 	struct sriovnic_qpair qp[SRIOVNIC_MAX_QUEUE_PAIRS];
 };
@@ -116,27 +117,6 @@ static inline u32 sriovnic_qrd(struct sriovnic_qpair *qp, u32 reg)
 static inline void sriovnic_qwr(struct sriovnic_qpair *qp, u32 reg, u32 val)
 {
 	sriovnic_wr(qp->priv, SRIOVNIC_REG_QUEUE(qp->index, reg), val);
-}
-
-/*
- * A MAC address as the device holds it in a MAC_LO/MAC_HI register pair
- * (the function's own, a VF's admin pair, the mailbox's MAC words): bytes
- * 0-3 in LO, 4-5 in HI's low half, the first byte in the lowest bits.
- */
-static inline void sriovnic_mac_pack(const u8 *mac, u32 *lo, u32 *hi)
-{
-	*lo = mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
-	*hi = mac[4] | mac[5] << 8;
-}
-
-static inline void sriovnic_mac_unpack(u32 lo, u32 hi, u8 *mac)
-{
-	mac[0] = lo;
-	mac[1] = lo >> 8;
-	mac[2] = lo >> 16;
-	mac[3] = lo >> 24;
-	mac[4] = hi;
-	mac[5] = hi >> 8;
 }
 
 u64 sriovnic_read_stat(struct sriovnic_priv *priv, unsigned int stat);
@@ -202,7 +182,5 @@ void sriovnic_set_rx_mode(struct net_device *netdev);
 int sriovnic_set_mac_address(struct net_device *netdev, void *p);
 int sriovnic_change_mtu(struct net_device *netdev, int mtu);
 void sriovnic_get_stats64(struct net_device *netdev, struct rtnl_link_stats64 *s);
-
-extern const char sriovnic_driver_name[];
 
 #endif

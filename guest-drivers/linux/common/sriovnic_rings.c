@@ -130,7 +130,8 @@ netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 		return NETDEV_TX_BUSY;
 	}
 
-	first_idx = idx = qp->tx_next_to_use;
+	idx = qp->tx_next_to_use;
+	first_idx = idx;
 	last = idx;
 	if (skb_headlen(skb)) {
 		dma = dma_map_single(dev, skb->data, skb_headlen(skb), DMA_TO_DEVICE);
@@ -160,6 +161,7 @@ netdev_tx_t sriovnic_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 	qp->tx_next_to_use = idx;
 	if (sriovnic_tx_free(qp) < SRIOVNIC_TX_WAKE) {
 		netif_tx_stop_queue(txq);
+		/* Stopped before the re-check; pairs with the barrier in sriovnic_clean_tx(). */
 		smp_mb();
 		if (sriovnic_tx_free(qp) >= SRIOVNIC_TX_WAKE)
 			netif_tx_wake_queue(txq);
@@ -213,6 +215,7 @@ static void sriovnic_clean_tx(struct sriovnic_qpair *qp, int budget)
 		qp->tx_stats.errors += errors;
 		u64_stats_update_end(&qp->tx_stats.syncp);
 	}
+	/* Freed slots visible before the check; pairs with sriovnic_start_xmit()'s. */
 	smp_mb();
 	if (netif_tx_queue_stopped(txq) && sriovnic_tx_free(qp) >= SRIOVNIC_TX_WAKE)
 		netif_tx_wake_queue(txq);

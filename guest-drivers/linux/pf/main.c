@@ -10,7 +10,7 @@
 
 #include "pf.h"
 
-const char sriovnic_driver_name[] = "sriovnic_pf";
+static const char sriovnic_driver_name[] = "sriovnic_pf";
 
 static unsigned int vf_max_mtu = SRIOVNIC_MTU_MAX;
 module_param(vf_max_mtu, uint, 0444);

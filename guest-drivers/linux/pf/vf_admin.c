@@ -136,7 +136,8 @@ static int sriovnic_set_vf_spoofchk(struct net_device *netdev, int vf, bool on)
 
 	if (!priv)
 		return -EINVAL;
-	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_SPOOFCHK, on ? SRIOVNIC_VFA_FLAG_SPOOFCHK : 0);
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_FLAG_SPOOFCHK,
+			    on ? SRIOVNIC_VFA_FLAG_SPOOFCHK : 0);
 	return 0;
 }
 
@@ -159,7 +160,8 @@ static int sriovnic_set_vf_link_state(struct net_device *netdev, int vf, int sta
 	/* IFLA_VF_LINK_STATE_{AUTO,ENABLE,DISABLE} are the device's encoding. */
 	if (state < IFLA_VF_LINK_STATE_AUTO || state > IFLA_VF_LINK_STATE_DISABLE)
 		return -EINVAL;
-	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_LINK_MASK, (u32)state << SRIOVNIC_VFA_LINK_SHIFT);
+	sriovnic_admin_flag(priv, vf, SRIOVNIC_VFA_LINK_MASK,
+			    (u32)state << SRIOVNIC_VFA_LINK_SHIFT);
 	return 0;
 }
 

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * NetVSC-style 2-netdev bonding: the synthetic netdev is the one users
- * configure; the VF the host offers becomes its slave, receives through an
- * rx_handler that hands frames up as the synthetic netdev's, and carries
- * transmit while the data path is switched to it.
+ * NetVSC-style 2-netdev bonding, the policy: the synthetic netdev is the one
+ * users configure; the VF the host offers becomes its slave (slave.c does
+ * the linking), receives through an rx_handler that hands frames up as the
+ * synthetic netdev's, and carries transmit while the data path is switched
+ * to it.
  *
- * A netdevice notifier dispatches to small handlers that each look at the
- * current state and do nothing when there is nothing to do, so a repeated
- * or out-of-order event is harmless. Everything here runs under rtnl.
+ * Each handler looks at the current state and does nothing when there is
+ * nothing to do, so a repeated or out-of-order event is harmless. All of it
+ * runs under rtnl, except the transmit and receive hooks.
  */
 #include <linux/etherdevice.h>
-#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -25,21 +25,6 @@
 #define SYNTH_VF_TAKEOVER_INT	(HZ / 10)
 #define SYNTH_VF_RETRY_INT	(HZ / 10)
 #define SYNTH_VF_RETRIES	50
-
-LIST_HEAD(synth_list);
-
-/* The netdev that registered last, and when (under rtnl). */
-static int synth_last_registered_ifindex;
-static unsigned long synth_last_registered_at;
-
-static unsigned long synth_takeover_delay(const struct net_device *vf)
-{
-	unsigned long settled = synth_last_registered_at + SYNTH_VF_TAKEOVER_INT;
-
-	if (vf->ifindex != synth_last_registered_ifindex || time_after_eq(jiffies, settled))
-		return 0;
-	return settled - jiffies;
-}
 
 static const char * const synth_state_names[] = {
 	[SYNTH_NO_VF] = "no-vf",
@@ -70,32 +55,13 @@ static struct net_device *synth_vf(struct synth_priv *p)
 	return rtnl_dereference(p->vf_netdev);
 }
 
-static bool synth_is_ours(struct net_device *dev)
+static unsigned long synth_takeover_delay(struct synth_priv *p, const struct net_device *vf)
 {
-	struct synth_priv *p;
+	unsigned long settled = p->candidate_registered_at + SYNTH_VF_TAKEOVER_INT;
 
-	list_for_each_entry(p, &synth_list, list)
-		if (p->ndev == dev)
-			return true;
-	return false;
-}
-
-/* The channel this netdev is the joined VF of, or NULL. */
-static struct synth_priv *synth_of_vf(struct net_device *dev)
-{
-	struct synth_priv *p;
-
-	list_for_each_entry(p, &synth_list, list)
-		if (synth_vf(p) == dev)
-			return p;
-	return NULL;
-}
-
-static struct pci_dev *synth_netdev_pci(struct net_device *dev)
-{
-	struct device *parent = dev->dev.parent;
-
-	return parent && dev_is_pci(parent) ? to_pci_dev(parent) : NULL;
+	if (vf->ifindex != p->candidate_ifindex || time_after_eq(jiffies, settled))
+		return 0;
+	return settled - jiffies;
 }
 
 /* The VF serial as the offer carries it: the PCI address the guest sees. */
@@ -105,60 +71,22 @@ static u32 synth_pci_serial(struct pci_dev *pdev)
 }
 
 /*
- * The channel whose standing offer names `dev`. The serial comes first: it
- * is the PCI address the host offered, and unlike a MAC it cannot be
- * configured on some other device. The permanent MAC is the fallback for a
- * guest that renumbered its buses after the offer (hv_netvsc learned this
- * the hard way); it needs F_VF_MAC and a PCI netdev, so that a software
- * device that copied the MAC is never taken for the VF.
+ * Whether the standing offer names `dev` (a PCI Ethernet netdev, slave.c
+ * checked). The serial first: it is the PCI address the host offered, and
+ * unlike a MAC it cannot be configured on some other device. The permanent
+ * MAC is the fallback for a guest that renumbered its buses after the offer
+ * (hv_netvsc learned this the hard way); it needs F_VF_MAC.
  */
-static struct synth_priv *synth_match_offer(struct net_device *dev)
+static bool synth_slave_match(struct synth_priv *p, struct net_device *dev)
 {
-	struct pci_dev *pdev = synth_netdev_pci(dev);
-	struct net_device *master;
-	struct synth_priv *p;
+	struct net_device *master = netdev_master_upper_dev_get(dev);
 
-	if (!pdev || dev->type != ARPHRD_ETHER || synth_is_ours(dev))
-		return NULL;
-	master = netdev_master_upper_dev_get(dev);
-	list_for_each_entry(p, &synth_list, list) {
-		if (p->has_offer && synth_pci_serial(pdev) == p->offer.serial &&
-		    (!master || master == p->ndev))
-			return p;
-	}
-	list_for_each_entry(p, &synth_list, list) {
-		if (p->has_offer && (p->features & SRIOVNIC_SYNTH_F_VF_MAC) &&
-		    ether_addr_equal(dev->perm_addr, p->offer.mac) &&
-		    (!master || master == p->ndev))
-			return p;
-	}
-	return NULL;
-}
-
-/* Events the device already wrote may hold the offer for `dev`. */
-static void synth_process_all_events(void)
-{
-	struct synth_priv *p;
-
-	list_for_each_entry(p, &synth_list, list)
-		synth_process_events(p);
-}
-
-/* Before user space sees the VF: no addresses, no DHCP, no IPv6 autoconf. */
-static void synth_mark_slave(struct net_device *vf)
-{
-	vf->flags |= IFF_SLAVE;
-#ifdef SYNTH_HAVE_NO_ADDRCONF
-	vf->priv_flags |= IFF_NO_ADDRCONF;
-#endif
-}
-
-static void synth_unmark_slave(struct net_device *vf)
-{
-	vf->flags &= ~IFF_SLAVE;
-#ifdef SYNTH_HAVE_NO_ADDRCONF
-	vf->priv_flags &= ~IFF_NO_ADDRCONF;
-#endif
+	if (!p->has_offer || (master && master != p->ndev))
+		return false;
+	if (synth_pci_serial(to_pci_dev(dev->dev.parent)) == p->offer.serial)
+		return true;
+	return (p->features & SRIOVNIC_SYNTH_F_VF_MAC) &&
+	       ether_addr_equal(dev->perm_addr, p->offer.mac);
 }
 
 /* Frames the VF receives are the synthetic netdev's. */
@@ -167,57 +95,26 @@ static rx_handler_result_t synth_vf_handle_frame(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct synth_priv *p = rcu_dereference(skb->dev->rx_handler_data);
 
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
 	skb->dev = p->ndev;
-	synth_vf_count_rx(p, skb->len + ETH_HLEN);
+	synth_count_rx(p, true, skb->len + ETH_HLEN);
 	return RX_HANDLER_ANOTHER;
 }
 
 static void synth_join(struct synth_priv *p, struct net_device *vf)
 {
-	int err;
-
-	if (p->state != SYNTH_OFFERED)
+	if (p->state != SYNTH_OFFERED || synth_slave_link(p, vf))
 		return;
-	synth_mark_slave(vf);
-	err = netdev_rx_handler_register(vf, synth_vf_handle_frame, p);
-	if (err) {
-		netdev_err(p->ndev, "cannot register rx handler on %s: %d\n", vf->name, err);
-		goto err_unmark;
-	}
-	err = netdev_master_upper_dev_link(vf, p->ndev, NULL, NULL, NULL);
-	if (err) {
-		netdev_err(p->ndev, "cannot enslave %s: %d\n", vf->name, err);
-		netdev_rx_handler_unregister(vf);
-		goto err_unmark;
-	}
-	dev_hold(vf);
+	netdev_hold(vf, &p->vf_tracker, GFP_KERNEL);
 	rcu_assign_pointer(p->vf_netdev, vf);
 	p->switch_retries = 0;
 	synth_change_state(p, SYNTH_JOINING);
 	netdev_info(p->ndev, "joined VF %s (VF %u, serial 0x%x)\n", vf->name,
 		    p->offer.vf_index, p->offer.serial);
-	schedule_delayed_work(&p->takeover_work, synth_takeover_delay(vf));
-	return;
-
-err_unmark:
-	synth_unmark_slave(vf);
-}
-
-/* Data path to the VF once it can take it; de-duplicated on our state. */
-static void synth_use_vf_path(struct synth_priv *p)
-{
-	struct net_device *vf = synth_vf(p);
-	int err;
-
-	if (p->state != SYNTH_JOINED || !vf || !netif_running(vf) || !netif_carrier_ok(vf))
-		return;
-	err = synth_switch_datapath(p, true);
-	if (!err) {
-		synth_change_state(p, SYNTH_VF);
-	} else if (err == -EAGAIN && p->switch_retries++ < SYNTH_VF_RETRIES) {
-		/* VF_DOWN: its RX ring or link is not there yet. */
-		schedule_delayed_work(&p->takeover_work, SYNTH_VF_RETRY_INT);
-	}
+	schedule_delayed_work(&p->takeover_work, synth_takeover_delay(p, vf));
 }
 
 /* Transmit leaves the VF first, then the device is told and confirms. */
@@ -228,11 +125,72 @@ static void synth_use_synthetic_path(struct synth_priv *p, bool tell_device)
 	synth_change_state(p, SYNTH_JOINED);
 	synchronize_net();	/* no transmit through the VF from here on */
 	if (tell_device)
-		synth_switch_datapath(p, false);
+		synth_ctrl_switch_datapath(p, false);
+}
+
+/*
+ * Undoes synth_join(): the VF is an ordinary netdev again. The takeover
+ * work is cancelled and waited for (it only ever trylocks rtnl, so waiting
+ * under rtnl is safe), unless this is that work.
+ */
+void synth_release_vf(struct synth_priv *p)
+{
+	struct net_device *vf = synth_vf(p);
+
+	ASSERT_RTNL();
+	if (!vf)
+		return;
+	synth_use_synthetic_path(p, true);
+	if (current_work() != &p->takeover_work.work)
+		cancel_delayed_work_sync(&p->takeover_work);
+	synth_slave_unlink(p, vf);
+	dev_uc_unsync(vf, p->ndev);
+	dev_mc_unsync(vf, p->ndev);
+	if (p->state != SYNTH_JOINING)
+		vlan_vids_del_by_dev(vf, p->ndev);
+	if (p->vf_promisc)
+		dev_set_promiscuity(vf, -1);
+	if (p->vf_allmulti)
+		dev_set_allmulti(vf, -1);
+	p->vf_promisc = false;
+	p->vf_allmulti = false;
+	RCU_INIT_POINTER(p->vf_netdev, NULL);
+	netdev_info(p->ndev, "released VF %s\n", vf->name);
+	synchronize_net();
+	netdev_put(vf, &p->vf_tracker);
+	synth_change_state(p, p->has_offer ? SYNTH_OFFERED : SYNTH_NO_VF);
+}
+
+/* The device holds no such offer: forget it (a new one will be sent). */
+static void synth_drop_offer(struct synth_priv *p)
+{
+	netdev_info(p->ndev, "offer of VF %u dropped\n", p->offer.vf_index);
+	p->has_offer = false;
+	synth_release_vf(p);
+	synth_change_state(p, SYNTH_NO_VF);
+}
+
+/* Data path to the VF once it can take it; de-duplicated on our state. */
+static void synth_use_vf_path(struct synth_priv *p)
+{
+	struct net_device *vf = synth_vf(p);
+	int err;
+
+	if (p->state != SYNTH_JOINED || !vf || !netif_running(vf) || !netif_carrier_ok(vf))
+		return;
+	err = synth_ctrl_switch_datapath(p, true);
+	if (!err)
+		synth_change_state(p, SYNTH_VF);
+	else if (err == -ENOENT)
+		synth_drop_offer(p);
+	else if (err == -EAGAIN && p->switch_retries++ < SYNTH_VF_RETRIES)
+		/* VF_DOWN: its RX ring or link is not there yet. */
+		schedule_delayed_work(&p->takeover_work, SYNTH_VF_RETRY_INT);
 }
 
 #define SYNTH_CSUM_FEATURES	(NETIF_F_HW_CSUM | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM)
-#define SYNTH_PUSHED_FEATURES	(SYNTH_CSUM_FEATURES | NETIF_F_RXCSUM | NETIF_F_TSO | NETIF_F_TSO6)
+#define SYNTH_PUSHED_FEATURES	(SYNTH_CSUM_FEATURES | NETIF_F_RXCSUM | NETIF_F_TSO | \
+				 NETIF_F_TSO6)
 
 /*
  * The VF's checksum, TSO and receive-checksum offloads follow the synthetic
@@ -303,7 +261,7 @@ void synth_takeover_work(struct work_struct *work)
 					    takeover_work);
 	struct net_device *vf;
 
-	/* release_vf cancels us under rtnl: never block on it here. */
+	/* synth_release_vf() cancels us under rtnl: never block on it here. */
 	if (!rtnl_trylock()) {
 		schedule_delayed_work(&p->takeover_work, 1);
 		return;
@@ -316,49 +274,16 @@ void synth_takeover_work(struct work_struct *work)
 	rtnl_unlock();
 }
 
-/* Undoes synth_join(): the VF is an ordinary netdev again. */
-void synth_release_vf(struct synth_priv *p)
-{
-	struct net_device *vf = synth_vf(p);
-
-	ASSERT_RTNL();
-	if (!vf)
-		return;
-	synth_use_synthetic_path(p, true);
-	cancel_delayed_work(&p->takeover_work);
-	netdev_rx_handler_unregister(vf);
-	netdev_upper_dev_unlink(vf, p->ndev);
-	dev_uc_unsync(vf, p->ndev);
-	dev_mc_unsync(vf, p->ndev);
-	if (p->state != SYNTH_JOINING)
-		vlan_vids_del_by_dev(vf, p->ndev);
-	if (p->vf_promisc)
-		dev_set_promiscuity(vf, -1);
-	if (p->vf_allmulti)
-		dev_set_allmulti(vf, -1);
-	p->vf_promisc = false;
-	p->vf_allmulti = false;
-	synth_unmark_slave(vf);
-	RCU_INIT_POINTER(p->vf_netdev, NULL);
-	synchronize_net();
-	dev_put(vf);
-	netdev_info(p->ndev, "released VF %s\n", vf->name);
-	synth_change_state(p, p->has_offer ? SYNTH_OFFERED : SYNTH_NO_VF);
-}
-
-/* A VF registered before its offer arrived: find it now. */
+/* A VF registered before its offer arrived (or before we loaded): find it now. */
 static void synth_pair_existing(struct synth_priv *p)
 {
-	struct net_device *dev;
+	struct net_device *vf;
 
 	if (p->state != SYNTH_OFFERED)
 		return;
-	for_each_netdev(&init_net, dev) {
-		if (dev->reg_state == NETREG_REGISTERED && synth_match_offer(dev) == p) {
-			synth_join(p, dev);
-			return;
-		}
-	}
+	vf = synth_slave_find(p);
+	if (vf)
+		synth_join(p, vf);
 }
 
 void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer)
@@ -392,6 +317,36 @@ void synth_on_revoke(struct synth_priv *p, bool surprise)
 	synth_change_state(p, SYNTH_NO_VF);
 }
 
+/*
+ * After a function reset, with EVENT enabled again (its replay is the whole
+ * truth): DATAPATH says whether an offer still stands. Without one, a VF we
+ * hold goes as after a surprise revoke; with one, the device forgot our
+ * switch, so the data path goes back to the VF.
+ */
+void synth_after_reset(struct synth_priv *p)
+{
+	u32 dp = synth_rd(p, SRIOVNIC_SYNTH_REG_DATAPATH) & SRIOVNIC_SYNTH_DP_STATE_MASK;
+
+	ASSERT_RTNL();
+	if (dp == SRIOVNIC_SYNTH_DP_SYNTHETIC) {
+		if (p->has_offer)
+			synth_drop_offer(p);
+		return;
+	}
+	p->switch_retries = 0;
+	if (p->state == SYNTH_JOINING) {
+		schedule_delayed_work(&p->takeover_work, 0);	/* reset_prepare cancelled it */
+		return;
+	}
+	if (p->state == SYNTH_VF)
+		synth_change_state(p, SYNTH_JOINED);
+	synth_use_vf_path(p);
+}
+
+/*
+ * ndo_start_xmit while the data path is the VF's. The synthetic netdev is
+ * lockless (LLTX), so queueing on the VF here takes no lock of ours.
+ */
 bool synth_tx_via_vf(struct synth_priv *p, struct sk_buff *skb)
 {
 	struct net_device *vf;
@@ -406,7 +361,10 @@ bool synth_tx_via_vf(struct synth_priv *p, struct sk_buff *skb)
 	len = skb->len;
 	skb->dev = vf;
 	rc = dev_queue_xmit(skb);
-	synth_vf_count_tx(p, len, rc == NET_XMIT_SUCCESS || rc == NET_XMIT_CN);
+	if (likely(rc == NET_XMIT_SUCCESS || rc == NET_XMIT_CN))
+		synth_count_tx(p, true, len);
+	else
+		synth_count_vf_tx_drop(p);
 	return true;
 }
 
@@ -473,93 +431,35 @@ void synth_vf_change_rx_flags(struct synth_priv *p, int change)
 	}
 }
 
-/* ---- the notifier's handlers: each idempotent ---- */
+/* ---- the plumbing's callbacks (slave.c): each idempotent ---- */
 
-static void synth_vf_post_init(struct net_device *dev)
+static void synth_slave_register(struct synth_priv *p, struct net_device *vf)
 {
-	synth_process_all_events();
-	if (synth_match_offer(dev))
-		synth_mark_slave(dev);
+	synth_join(p, vf);
 }
 
-static void synth_vf_registered(struct net_device *dev)
+/*
+ * Up or carrier change: to the VF if it can take it. Going down: back to
+ * synthetic. A VF that merely lost carrier keeps the data path: the device
+ * steers to synthetic by itself, and transmit checks the carrier.
+ */
+static void synth_slave_link_change(struct synth_priv *p, struct net_device *vf, bool up)
 {
-	struct synth_priv *p;
-
-	synth_last_registered_ifindex = dev->ifindex;
-	synth_last_registered_at = jiffies;
-	if (synth_of_vf(dev))
-		return;
-	synth_process_all_events();
-	if (synth_of_vf(dev))
-		return;	/* the offer we just read joined it */
-	p = synth_match_offer(dev);
-	if (p)
-		synth_join(p, dev);
-}
-
-static void synth_vf_up(struct net_device *dev)
-{
-	struct synth_priv *p = synth_of_vf(dev);
-
-	if (p)
+	if (up)
 		synth_use_vf_path(p);
-}
-
-static void synth_vf_going_down(struct net_device *dev)
-{
-	struct synth_priv *p = synth_of_vf(dev);
-
-	if (p)
+	else
 		synth_use_synthetic_path(p, true);
 }
 
-static void synth_vf_unregistering(struct net_device *dev)
+static void synth_slave_unregister(struct synth_priv *p, struct net_device *vf)
 {
-	struct synth_priv *p = synth_of_vf(dev);
-
-	if (p)
-		synth_release_vf(p);
+	synth_release_vf(p);
 }
 
-static int synth_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
-{
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-
-	if (list_empty(&synth_list) || synth_is_ours(dev))
-		return NOTIFY_DONE;
-	switch (event) {
-	case NETDEV_POST_INIT:
-		synth_vf_post_init(dev);
-		break;
-	case NETDEV_REGISTER:
-		synth_vf_registered(dev);
-		break;
-	case NETDEV_UP:
-	case NETDEV_CHANGE:
-		synth_vf_up(dev);
-		break;
-	case NETDEV_GOING_DOWN:
-	case NETDEV_DOWN:
-		synth_vf_going_down(dev);
-		break;
-	case NETDEV_UNREGISTER:
-		synth_vf_unregistering(dev);
-		break;
-	}
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block synth_notifier = {
-	.notifier_call = synth_netdev_event,
+const struct synth_slave_ops synth_bond_ops = {
+	.slave_match = synth_slave_match,
+	.slave_register = synth_slave_register,
+	.slave_link_change = synth_slave_link_change,
+	.slave_unregister = synth_slave_unregister,
+	.slave_handle_frame = synth_vf_handle_frame,
 };
-
-int synth_bond_init(void)
-{
-	return register_netdevice_notifier(&synth_notifier);
-}
-
-void synth_bond_exit(void)
-{
-	unregister_netdevice_notifier(&synth_notifier);
-}

@@ -13,7 +13,7 @@
 
 #include "vf.h"
 
-const char sriovnic_driver_name[] = "sriovnic_vf";
+static const char sriovnic_driver_name[] = "sriovnic_vf";
 
 static const struct pci_device_id sriovnic_vf_ids[] = {
 	{ PCI_DEVICE(SRIOVNIC_PCI_VENDOR_ID, SRIOVNIC_PCI_DEVICE_ID_VF) },

@@ -18,11 +18,13 @@
  * cannot take rtnl use sriovnic_vf_state().
  */
 enum sriovnic_vf_state {
-	SRIOVNIC_VF_STARTING,	/* probe, before the first hello: the multicast
-				 * list waits, PF notices are left to the hello */
+	/* probe, before the first hello: the multicast list waits, PF notices
+	 * are left to the hello
+	 */
+	SRIOVNIC_VF_STARTING,
 	SRIOVNIC_VF_READY,	/* the function answers; netdev up or down */
-	SRIOVNIC_VF_RESET_SEEN,	/* the watchdog found the function reset once;
-				 * seen again, it recovers */
+	/* the watchdog found the function reset once; seen again, it recovers */
+	SRIOVNIC_VF_RESET_SEEN,
 	SRIOVNIC_VF_RESETTING,	/* FLR under way, or being recovered */
 	SRIOVNIC_VF_GONE,	/* surprise removal: detached, requests fail */
 	SRIOVNIC_VF_REMOVING,	/* unbinding: no new work items; final */
@@ -36,8 +38,8 @@ struct sriovnic_vf {
 	struct sriovnic_mbx_exchange mbx_exchange; /* which reply we wait for */
 	bool pf_answered;		/* a PF driver answered our last hello */
 	u32 pf_caps;			/* SRIOVNIC_MBX_CAP_* agreed in that hello */
-	bool pf_silent;			/* a PF that answered stopped answering: the
-					 * watchdog says hello until it does again */
+	/* a PF that answered stopped answering: the watchdog says hello until it does again */
+	bool pf_silent;
 	struct work_struct reset_work;	/* the PF was reset under us */
 	struct work_struct mc_work;	/* sends mc_hash to the PF */
 	u64 mc_hash;			/* the netdev's multicast list, hashed */
@@ -74,11 +76,13 @@ int sriovnic_vf_request_args(struct sriovnic_vf *vf, u32 op, const u32 *args,
 int sriovnic_vf_hello(struct sriovnic_vf *vf);
 /* Hello, then our MTU and VLANs again; with rtnl held. */
 void sriovnic_vf_sync_pf(struct sriovnic_vf *vf);
+
 /* Whether the PF sets our multicast filter (CAP_MC_LIST); else we write it. */
 static inline bool sriovnic_vf_pf_sets_mc(struct sriovnic_vf *vf)
 {
 	return vf->pf_caps & SRIOVNIC_MBX_CAP_MC_LIST;
 }
+
 void sriovnic_vf_set_mc_hash(struct sriovnic_priv *priv, u64 hash);
 void sriovnic_vf_mc_work(struct work_struct *work);
 void sriovnic_vf_mailbox(struct work_struct *work);
