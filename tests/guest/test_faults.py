@@ -16,6 +16,8 @@ from bonded import BondedChecks, BondedGuest, channel, ping_counts, reason_codes
 from bonded import wait_channel  # noqa: E402
 from netlib import ethtool_stats, wait_for  # noqa: E402
 
+MAILBOX_FAULT_MS = 10000
+
 
 class GuestFaults(BondedChecks, unittest.TestCase):
     """Each scenario starts with the data path on the VF and ends there."""
@@ -69,7 +71,10 @@ class GuestFaults(BondedChecks, unittest.TestCase):
         g.sh("dmesg -c >/dev/null")
         timeouts = self.vf_stat("mbx_timeouts")
         self.start_pings()
-        self.inject("mailbox-timeout", **{"duration-ms": 3000})
+        # Longer than the VF driver's timeout (5000 polls with a 100-200 us
+        # sleep each: over a second, several when two guests share the
+        # machine) with room to spare: otherwise the PF answers in time.
+        self.inject("mailbox-timeout", **{"duration-ms": MAILBOX_FAULT_MS})
         self.assertTrue(self.vf_info()["mailbox-timeout"])
         # A new multicast group: the VF asks its PF to set the filter.
         g.sh(f"ip maddr add 01:00:5e:01:02:03 dev {self.vf}")
@@ -77,7 +82,7 @@ class GuestFaults(BondedChecks, unittest.TestCase):
                  rf"mbx_timeouts: (?!{timeouts}\b)\d+")
         self.assertIn("mailbox request 4 timed out: the PF does not answer", g.sh("dmesg"))
         self.assert_pings()  # the data path does not need the PF meanwhile
-        wait_for(g, "dmesg", r"PF answers again", timeout=30)
+        wait_for(g, "dmesg", r"PF answers again", timeout=MAILBOX_FAULT_MS / 1000 + 30)
         self.assertFalse(self.vf_info()["mailbox-timeout"])
         self.stop_pings("mailbox timeout", allowed_lost=0)
         self.assert_on_vf()
