@@ -4,13 +4,12 @@
 and go, and across a live migration."""
 import os
 import re
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from guest import Guest  # noqa: E402
-from netlib import (LOAD_DRIVERS, ethtool_stats, free_port, into_netns,  # noqa: E402
+from netlib import (LOAD_DRIVERS, HostIperf, ethtool_stats, into_netns,  # noqa: E402
                     iperf_bytes, joined_guests, pf_netdev, set_numvfs, vf_netdevs)
 
 
@@ -18,21 +17,6 @@ def devices(vfs=8):
     return ["-netdev", "user,id=n0",
             "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
             "-device", f"sriovnic,bus=rp0,id=nic0,vfs={vfs},netdev=n0"]
-
-
-class HostIperf:
-    """An iperf3 server on the host's loopback, reachable from a slirp guest
-    as 10.0.2.2:port. Serves one test and exits."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p",
-                                      str(self.port)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
 
 
 class PfTraffic(unittest.TestCase):

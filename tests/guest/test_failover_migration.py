@@ -5,7 +5,8 @@ synth driver has bonded VF 0 under its synthetic netdev (MTU 9000, an
 address, and a VLAN sub-interface on VLAN 100), and a 1000 packets/s UDP
 stream and a paced TCP stream run each way with the traffic peer.
 
-The scenarios build on each other in one guest, in the order of their names:
+The scenarios share one guest (tests/lib/bonded.py), which each leaves on
+the VF, so they run in any order:
 
 1. migrations back and forth (SRIOVNIC_MIGRATIONS, default 4, the CI size;
    the issue's figure is 20): after each one the guest is back on the VF on
@@ -34,9 +35,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from netlib import ethtool_stats, netdev_of, set_numvfs, wait_for  # noqa: E402
+from bonded import (CARD, SYNTH_BDF, SYNTH_MAC, BondedGuest, card, channel,  # noqa: E402
+                    ping_counts, reason_codes, wait_channel)
+from netlib import ethtool_stats, wait_for, wait_stat  # noqa: E402
 from netns import TwoHosts  # noqa: E402
-from test_synth import SYNTH_BDF, SYNTH_MAC, VF0_BDF, ping_counts  # noqa: E402
 from traffic import GuestStream, udp_lost  # noqa: E402
 from vlan_peer import VlanPeer  # noqa: E402
 
@@ -45,45 +47,10 @@ GUEST_IP = "10.50.0.30"
 VLAN = 100
 GUEST_VLAN_IP = "10.51.0.30"
 PEER_VLAN_IP = "10.51.0.1"
-SETTLE_S = 1          # traffic measured this long on the VF after each migration
+SETTLE_S = 1          # s of traffic measured on the VF after each migration
 HANG_GUARD = 90       # s, for a migration; never a measurement
-MODULES = "/lib/modules/sriovnic"
 OFFLOADS = ("rx-checksumming", "tx-checksumming", "scatter-gather",
             "tcp-segmentation-offload")
-
-
-def card(vfs=2, synth_extra=""):
-    return ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
-            "-device", f"sriovnic,bus=rp0,id=nic0,vfs={vfs},netdev=n0",
-            "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
-            "-device", f"sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=0,mac={SYNTH_MAC},"
-                       f"max-mtu=9000{synth_extra}"]
-
-
-CARD = card()
-
-
-def channel(m):
-    for c in m.qmp("query-sriovnic"):
-        for ch in c.get("channels", []):
-            if ch["id"] == "synth0":
-                return ch
-    raise AssertionError("no channel synth0 in query-sriovnic")
-
-
-def wait_channel(m, state, guard=30):
-    deadline = time.monotonic() + guard
-    while True:
-        ch = channel(m)
-        if ch["state"] == state:
-            return ch
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{m.name}: channel never reached {state}: {ch}")
-        time.sleep(0.05)
-
-
-def codes(ch):
-    return [r["code"] for r in ch.get("reasons", [])]
 
 
 def stamp_ms(event):
@@ -101,26 +68,24 @@ def spread(values):
 
 
 class FailoverMigration(unittest.TestCase):
+    """One guest, migrated between the hosts; every scenario starts with it
+    on the VF on whichever host it is, and leaves it there."""
+
     @classmethod
     def setUpClass(cls):
         cls.topo = topo = TwoHosts()
         cls.addClassCleanup(topo.close)
         cls.host = topo.host_a
-        cls.g = g = cls.host.guest(cls.host.netdev() + CARD, name="failover-a")
-        g.sh(f"insmod {MODULES}/sriovnic_pf.ko && insmod {MODULES}/sriovnic_vf.ko && "
-             f"insmod {MODULES}/sriovnic_synth.ko && modprobe 8021q")
-        cls.synth = s = netdev_of(g, SYNTH_BDF)
-        g.sh(f"ip link set {s} mtu 9000 && ip addr add {GUEST_IP}/24 dev {s} && "
-             f"ip link set {s} up && ip link add link {s} name {s}.{VLAN} type vlan id {VLAN} && "
+        cls.bond = BondedGuest("failover-a", host=cls.host, mtu=9000,
+                               address=f"{GUEST_IP}/24", vf=False, modprobe=["8021q"])
+        cls.g = g = cls.bond.g
+        cls.synth = s = cls.bond.synth
+        g.sh(f"ip link add link {s} name {s}.{VLAN} type vlan id {VLAN} && "
              f"ip addr add {GUEST_VLAN_IP}/24 dev {s}.{VLAN} && ip link set {s}.{VLAN} up")
         # The peer's end of the VLAN (in user space: the machine's kernel may lack 8021q).
         vlan_peer = VlanPeer(topo.peer_ns, "eth0", VLAN, PEER_VLAN_IP)
         cls.addClassCleanup(vlan_peer.close)
-        set_numvfs(g, 1)
-        cls.vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
-                          r"\S").strip()
-        wait_for(g, f"ip link show {cls.vf}", rf"SLAVE.*master {s}")
-        wait_for(g, f"ethtool -S {s}", r"data_path_vf: 1\b")
+        cls.vf = cls.bond.enable_vf()
         cls.migrations = 0
         cls.baseline = cls.config()
 
@@ -155,7 +120,7 @@ class FailoverMigration(unittest.TestCase):
         ch = wait_channel(self.g.machine, "vf")
         self.wait_data_path(True)
         self.assertTrue(ch["rx-via-vf"], f"{what}: {ch}")
-        self.assertEqual(codes(ch), [], what)
+        self.assertEqual(reason_codes(ch), [], what)
 
     # --- migrations ----------------------------------------------------------
     def other_host(self):
@@ -199,7 +164,7 @@ class FailoverMigration(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "the destination runs")
             time.sleep(0.02)
         self.src = self.g
-        type(self).g = dst
+        type(self).g = self.bond.g = dst
         type(self).host = self.other_host()
         return info
 
@@ -264,7 +229,7 @@ class FailoverMigration(unittest.TestCase):
         return mine, theirs
 
     # --- the scenarios ---------------------------------------------------------
-    def test_1_bonded_on_the_vf_with_a_vlan(self):
+    def test_bonded_on_the_vf_with_a_vlan(self):
         g = self.g
         self.assert_on_vf("before any migration")
         conf = self.config()
@@ -278,7 +243,7 @@ class FailoverMigration(unittest.TestCase):
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 4,
                                 "the VLAN's replies arrive through the VF")
 
-    def test_2_migrations_back_and_forth_under_traffic(self):
+    def test_migrations_back_and_forth_under_traffic(self):
         peer, stream = self.streams()
         rows = []
         for n in range(MIGRATIONS):
@@ -295,8 +260,8 @@ class FailoverMigration(unittest.TestCase):
             self.assertEqual(self.config(), self.baseline, f"{what}: MAC, MTU, offloads")
             self.assert_vlan_passes(what)
             self.g.sh(f"sleep {SETTLE_S}")
-            self.assertGreater(ethtool_stats(self.g, self.synth)["vf_rx_packets"] - rx_on_vf,
-                               SETTLE_S * 500, f"{what}: the streams arrive through the VF")
+            wait_stat(self.g, self.synth, "vf_rx_packets", rx_on_vf + 500,
+                      f"{what}: the streams arrive through the VF")
             snap1 = stream.snapshot()
             t1 = time.monotonic_ns()
             rows.append({"what": what, "t0": t0, "t1": t1, "snap0": snap0, "snap1": snap1,
@@ -340,22 +305,21 @@ class FailoverMigration(unittest.TestCase):
         for key, what in keys:
             print(f"  {what}: {spread([r[key] for r in rows])}", file=sys.stderr)
 
-    def test_3_a_destination_without_sriov_keeps_the_guest_synthetic(self):
+    def test_a_destination_without_sriov_keeps_the_guest_synthetic(self):
         peer, stream = self.streams()
         self.migrate(card(synth_extra=",sriov=off"))
         stream.follow(self.g)
         self.wait_data_path(False)
         ch = wait_channel(self.g.machine, "synthetic")
-        self.assertEqual(codes(ch), ["policy"], ch)
+        self.assertEqual(reason_codes(ch), ["policy"], ch)
         self.assertEqual(ch["reasons"][0]["text"], "SR-IOV is disabled by host policy")
         before = ethtool_stats(self.g, self.synth)
         snap = stream.snapshot()
         self.assert_vlan_passes("on the synthetic path")
         self.g.sh(f"sleep {SETTLE_S}")
-        after = ethtool_stats(self.g, self.synth)
+        after = wait_stat(self.g, self.synth, "rx_packets", before["rx_packets"] + 500,
+                          "the streams arrive on the synthetic path")
         self.assertEqual(channel(self.g.machine)["state"], "synthetic", "nothing was offered")
-        self.assertGreater(after["rx_packets"] - before["rx_packets"], SETTLE_S * 500,
-                           "the streams arrive on the synthetic path")
         self.assertEqual(after["vf_rx_packets"], before["vf_rx_packets"])
         self.assertGreater(stream.snapshot()["udp"]["unique"], snap["udp"]["unique"])
 
@@ -377,7 +341,7 @@ class FailoverMigration(unittest.TestCase):
         self.assertEqual(self.config(), self.baseline, what)
         self.assert_vlan_passes(what)
 
-    def test_4_a_cancelled_migration_offers_the_vf_again(self):
+    def test_a_cancelled_migration_offers_the_vf_again(self):
         src = self.g.machine
         saved = src.qmp("query-migrate-parameters")["max-bandwidth"]
         # Slow enough to be still running when it is cancelled.
@@ -388,10 +352,10 @@ class FailoverMigration(unittest.TestCase):
         src.qmp("migrate_cancel")
         self.wait_status(src, ("cancelled",))
         dst.kill()
-        self.assertNotIn("migrating", codes(channel(src)))
+        self.assertNotIn("migrating", reason_codes(channel(src)))
         self.assert_offered_again_on_the_source("cancelled", mark)
 
-    def test_5_a_destination_that_fails_to_load_makes_the_source_offer_again(self):
+    def test_a_destination_that_fails_to_load_makes_the_source_offer_again(self):
         dst, mark, _ = self.start_migration(card(vfs=4))  # not the source's card
         info = self.wait_status(self.g.machine, ("failed", "completed"))
         dst.kill()
@@ -399,7 +363,7 @@ class FailoverMigration(unittest.TestCase):
         print(f"\nfailed to load: {info.get('error-desc')}", file=sys.stderr)
         self.assert_offered_again_on_the_source("failed to load", mark)
 
-    def test_6_a_guest_that_never_answers_does_not_hang_the_migration(self):
+    def test_a_guest_that_never_answers_does_not_hang_the_migration(self):
         # A guest whose kernel is stuck leaves the channel's interrupts
         # unserved: with the function's MSI-X masked (the control bit the
         # PCI core only touches at setup) the revoke event waits in the

@@ -33,7 +33,7 @@ class Smoke(unittest.TestCase):
         cls.g = Guest(DEVICES, name="smoke")
         cls.addClassCleanup(cls.g.kill)
 
-    def test_1_pf_and_sriov_capability_visible(self):
+    def test_pf_and_sriov_capability_visible(self):
         out = self.g.sh("lspci -vvv -nn -d 5352:0001")
         self.assertIn("Ethernet controller [0200]", out)
         self.assertIn("[5352:0001]", out)
@@ -49,7 +49,7 @@ class Smoke(unittest.TestCase):
         self.assertRegex(sriov, r"Region 0: Memory at [0-9a-f]+ \(64-bit, non-prefetchable\)")
         self.assertRegex(sriov, r"Region 2: Memory at [0-9a-f]+ \(64-bit, non-prefetchable\)")
 
-    def test_2_pf_stub_creates_and_removes_vfs(self):
+    def test_pf_stub_creates_and_removes_vfs(self):
         pf = self.g.sh(BIND_STUB).strip().splitlines()[-1]
         self.assertTrue(re.fullmatch(r"0000:01:00\.0", pf), pf)
         self.assertEqual(self.g.sh(f"cat /sys/bus/pci/devices/{pf}/sriov_totalvfs").strip(), "8")
@@ -74,7 +74,7 @@ class Smoke(unittest.TestCase):
         self.assertEqual(len(vf_addresses(self.g)), 8)
         self.g.sh(f"echo 0 > /sys/bus/pci/devices/{pf}/sriov_numvfs")
 
-    def test_3_numvfs_above_total_is_refused_by_the_kernel(self):
+    def test_numvfs_above_total_is_refused_by_the_kernel(self):
         pf = self.g.sh(BIND_STUB).strip().splitlines()[-1]
         status, out = self.g.run(f"echo 9 > /sys/bus/pci/devices/{pf}/sriov_numvfs", check=False)
         self.assertNotEqual(status, 0)

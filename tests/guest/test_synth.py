@@ -6,8 +6,9 @@ addresses of its own and the data path moves to it; the synthetic netdev's
 MTU reaches the VF; removing the VF keeps pings flowing on the synthetic
 path, and a re-enabled VF comes back at the synthetic netdev's MTU.
 
-The scenarios build on each other in one guest, in the order of their
-names, as a user would go through them."""
+Then the host drives the channel over QMP (policy, revokes, offers,
+offloads). Each class boots one guest (tests/lib/bonded.py); every scenario
+sets up the state it starts from, so any one of them runs alone."""
 import os
 import re
 import sys
@@ -15,76 +16,57 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from guest import Guest  # noqa: E402
-from netlib import ethtool_stats, iperf_bytes, netdev_of, set_numvfs, wait_for  # noqa: E402
-from test_datapath import HostIperf  # noqa: E402
-
-SYNTH_MAC = "02:53:52:00:03:01"
-DEVICES = ["-netdev", "user,id=n0",
-           "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
-           "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0",
-           "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
-           "-device", f"sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=0,mac={SYNTH_MAC},max-mtu=9000"]
-SYNTH_BDF = "0000:02:00.0"
-VF0_BDF = "0000:01:00.1"
+from bonded import (SYNTH_BDF, SYNTH_MAC, BondedChecks, BondedGuest, channel,  # noqa: E402
+                    datapath_events, link_counters, load_drivers, ping_counts, reason_codes,
+                    wait_channel, wait_joined)
+from netlib import HostIperf, ethtool_stats, iperf_bytes, netdev_of, wait_for  # noqa: E402
 
 
-def ping_counts(output):
-    """(transmitted, received) from busybox ping's summary."""
-    m = re.search(r"(\d+) packets transmitted, (\d+) packets received", output)
-    if not m:
-        raise AssertionError(f"no ping summary in:\n{output}")
-    return int(m.group(1)), int(m.group(2))
+class SynthBonding(BondedChecks, unittest.TestCase):
+    """One guest. Every scenario starts where setUp puts it: the synth
+    driver loaded, its netdev up at MTU 1500 with its lease (10.0.2.15), and
+    no VF; from there it goes through the steps a user would take to reach
+    the state it is about."""
 
-
-def link_counters(g, dev):
-    """(rx packets, tx packets) of `dev` as `ip -s link` reports them."""
-    out = g.sh(f"ip -s link show {dev}")
-    rx = re.search(r"RX:.*\n\s+(\d+)\s+(\d+)", out)
-    tx = re.search(r"TX:.*\n\s+(\d+)\s+(\d+)", out)
-    return int(rx.group(2)), int(tx.group(2))
-
-
-class SynthBonding(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.g = Guest(DEVICES, name="synth")
-        cls.addClassCleanup(cls.g.kill)
-        cls.g.sh("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
-                 "insmod /lib/modules/sriovnic/sriovnic_vf.ko && "
-                 "insmod /lib/modules/sriovnic/sriovnic_synth.ko")
-        cls.synth = netdev_of(cls.g, SYNTH_BDF)
-        cls.g.sh(f"ip link set {cls.synth} up && "
-                 f"udhcpc -i {cls.synth} -n -q -t 10 >/dev/null 2>&1", timeout=90)
+        cls.bond = BondedGuest("synth", cleanup=cls.addClassCleanup, vf=False)
+        cls.g = cls.bond.g
 
+    @property
+    def synth(self):
+        return self.bond.synth  # a reloaded driver may name it anew
+
+    @property
     def vf(self):
-        return wait_for(self.g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
-                        r"\S").strip()
+        return self.bond.vf
 
-    def wait_data_path(self, on_vf):
-        wait_for(self.g, f"ethtool -S {self.synth}", rf"data_path_vf: {int(on_vf)}\b")
+    def setUp(self):
+        g = self.g
+        if g.sh("cat /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs").strip() != "0":
+            self.bond.disable_vf()
+        g.sh(f"ip link set {self.synth} mtu 1500")
+        if "inet 10.0.2.15/24" not in g.sh(f"ip addr show {self.synth}"):
+            self.bond.configure_synth()
 
-    def assert_pings(self, count=5, size=56):
-        out = self.g.sh(f"ping -c {count} -s {size} -W 2 10.0.2.2; true", timeout=60)
-        self.assertEqual(ping_counts(out), (count, count), out)
-
-    def test_1_synthetic_path_gets_a_lease_and_pings(self):
+    def test_synthetic_path_gets_a_lease_and_pings(self):
         g = self.g
         self.assertIn("driver: sriovnic_synth", g.sh(f"ethtool -i {self.synth}"))
         self.assertIn(f"link/ether {SYNTH_MAC}", g.sh(f"ip link show {self.synth}"))
         self.assertIn("inet 10.0.2.15/24", g.sh(f"ip addr show {self.synth}"))
         before = ethtool_stats(g, self.synth)
-        self.assert_pings()
+        self.assert_pings(count=5)
         after = ethtool_stats(g, self.synth)
         self.assertEqual(after["data_path_vf"], 0)
         self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 5)
         self.assertGreaterEqual(after["tx_packets"] - before["tx_packets"], 5)
-        self.assertEqual(after["vf_rx_packets"], 0)
+        self.assertEqual(after["vf_rx_packets"], before["vf_rx_packets"])
         self.assertEqual(after["bad_messages"], 0)
 
-    def test_1b_tcp_both_ways_on_the_synthetic_path(self):
+    def test_tcp_both_ways_on_the_synthetic_path(self):
         # Checksum offload and TSO through the net header, GRO on receive.
         g = self.g
+        before = ethtool_stats(g, self.synth)
         for reverse in ("", "-R"):
             srv = HostIperf()
             try:
@@ -93,15 +75,13 @@ class SynthBonding(unittest.TestCase):
                 srv.close()
             self.assertGreater(iperf_bytes(out), 1 << 20, f"iperf3 {reverse}:\n{out}")
         stats = ethtool_stats(g, self.synth)
-        self.assertEqual(stats["vf_tx_packets"], 0)
+        self.assertEqual(stats["vf_tx_packets"], before["vf_tx_packets"])
         self.assertEqual(stats["dev_tx_bad_hdr"], 0)
 
-    def test_2_offered_vf_joins_as_a_slave_and_carries_the_traffic(self):
+    def test_offered_vf_joins_as_a_slave_and_carries_the_traffic(self):
         g = self.g
-        set_numvfs(g, 1)
-        vf = self.vf()
-        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {self.synth}")
-        self.wait_data_path(True)
+        switches = ethtool_stats(g, self.synth)["dev_switch_to_vf"]
+        vf = self.bond.enable_vf()  # offered, joined as a slave, data path on it
         out = g.sh(f"ip addr show {vf}")
         self.assertNotIn("inet", out, "the VF has no addresses of its own (IPv4 or IPv6)")
         self.assertIn(f"link/ether {SYNTH_MAC}", out)
@@ -127,14 +107,14 @@ class SynthBonding(unittest.TestCase):
         self.assertGreater(synth_after["vf_tx_packets"] - synth_before["vf_tx_packets"], 100)
         self.assertLess(synth_after["tx_packets"] - synth_before["tx_packets"], 10,
                         "little or nothing leaves on the synthetic path")
-        self.assertEqual(synth_after["dev_switch_to_vf"], 1)
+        self.assertEqual(synth_after["dev_switch_to_vf"] - switches, 1, "one switch per join")
         rx, tx = link_counters(g, self.synth)
         self.assertGreaterEqual(rx, synth_after["rx_packets"] + synth_after["vf_rx_packets"])
         self.assertGreaterEqual(tx, synth_after["tx_packets"] + synth_after["vf_tx_packets"])
 
-    def test_3_mtu_of_the_synthetic_netdev_reaches_the_vf(self):
+    def test_mtu_of_the_synthetic_netdev_reaches_the_vf(self):
         g = self.g
-        vf = self.vf()
+        vf = self.bond.enable_vf()
         g.sh(f"ip link set {self.synth} mtu 4000")
         self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
         self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"))
@@ -142,14 +122,15 @@ class SynthBonding(unittest.TestCase):
         self.assertNotEqual(status, 0, "above the host's MAX_MTU: refused")
         self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"))
         self.wait_data_path(True)
-        self.assert_pings()
+        self.assert_pings(count=5)
 
-    def test_4_vf_removal_keeps_pings_flowing_on_the_synthetic_path(self):
+    def test_vf_removal_keeps_pings_flowing_on_the_synthetic_path(self):
         g = self.g
+        self.bond.enable_vf()
+        g.sh(f"ip link set {self.synth} mtu 4000")
         g.sh("ping -i 0.1 -c 80 -W 1 10.0.2.2 > /tmp/ping.log 2>&1 & echo $! > /tmp/ping.pid")
         g.sh("sleep 2")
-        set_numvfs(g, 0)
-        self.wait_data_path(False)
+        self.bond.disable_vf()
         wait_for(g, "cat /tmp/ping.log", r"packets received", timeout=60)
         sent, received = ping_counts(g.sh("cat /tmp/ping.log"))
         print(f"\nVF removal: {sent - received} of {sent} pings lost", file=sys.stderr)
@@ -160,40 +141,44 @@ class SynthBonding(unittest.TestCase):
         self.assertIn("inet 10.0.2.15/24", g.sh(f"ip addr show {self.synth}"))
         self.assertIn("mtu 4000", g.sh(f"ip link show {self.synth}"))
         before = ethtool_stats(g, self.synth)
-        self.assert_pings()
+        self.assert_pings(count=5)
         after = ethtool_stats(g, self.synth)
         self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 5)
         self.assertEqual(after["vf_rx_packets"], before["vf_rx_packets"])
 
-    def test_5_reenabled_vf_comes_back_at_the_synthetic_mtu(self):
+    def test_reenabled_vf_comes_back_at_the_synthetic_mtu(self):
         g = self.g
-        set_numvfs(g, 1)
-        vf = self.vf()
-        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {self.synth}")
-        self.wait_data_path(True)
+        self.bond.enable_vf()
+        g.sh(f"ip link set {self.synth} mtu 4000")
+        self.bond.disable_vf()
+        before = ethtool_stats(g, self.synth)
+        vf = self.bond.enable_vf()
         self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"), "never back at 1500")
         self.assertNotIn("inet", g.sh(f"ip addr show {vf}"))
-        before = ethtool_stats(g, self.synth)
         self.assert_pings(count=10)
         after = ethtool_stats(g, self.synth)
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 10)
-        self.assertEqual(after["dev_switch_to_vf"], 2)
+        self.assertEqual(after["dev_switch_to_vf"] - before["dev_switch_to_vf"], 1)
         self.assertEqual(after["bad_messages"], 0)
 
-    def test_6_reloaded_driver_joins_the_vf_that_is_already_there(self):
+    def test_reloaded_driver_joins_the_vf_that_is_already_there(self):
         # The VF registered long before this driver instance: the replayed
         # offer must find it, as hv_netvsc does for a missed NETDEV_REGISTER.
         g = self.g
-        vf = self.vf()
+        vf = self.bond.enable_vf()
+        g.sh(f"ip link set {self.synth} mtu 4000")  # the new instance will push 1500
+        self.assertIn("mtu 4000", g.sh(f"ip link show {vf}"))
         g.sh("rmmod sriovnic_synth")
         out = g.sh(f"ip link show {vf}")
         self.assertNotIn("SLAVE", out, "released: an ordinary netdev again")
         self.assertNotIn("master", out)
-        g.sh("insmod /lib/modules/sriovnic/sriovnic_synth.ko")
-        synth = netdev_of(g, SYNTH_BDF)
+        load_drivers(g, ["sriovnic_synth"])
+        synth = self.bond.synth = netdev_of(g, SYNTH_BDF)
         wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {synth}")
         g.sh(f"ip link set {synth} up && ip addr add 10.0.2.15/24 dev {synth}")
-        wait_for(g, f"ethtool -S {synth}", r"data_path_vf: 1\b")
+        # The next scenario's setUp takes a lease again, as at boot.
+        self.addCleanup(g.sh, f"ip addr flush dev {synth}")
+        wait_joined(g, synth, vf)
         self.assertIn("mtu 1500", g.sh(f"ip link show {vf}"),
                       "the new instance's MTU was pushed")
         before = ethtool_stats(g, synth)
@@ -203,94 +188,18 @@ class SynthBonding(unittest.TestCase):
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 5)
 
 
-def channel(g, cid="synth0"):
-    """The channel `cid` as query-sriovnic reports it."""
-    for card in g.qmp("query-sriovnic"):
-        for ch in card.get("channels", []):
-            if ch["id"] == cid:
-                return ch
-    raise AssertionError(f"no channel {cid} in query-sriovnic")
-
-
-def wait_channel(g, state, timeout=30):
-    """Polls query-sriovnic until the channel is in `state`; returns it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        ch = channel(g)
-        if ch["state"] == state:
-            return ch
-        if time.monotonic() > deadline:
-            raise AssertionError(f"channel never reached {state}: {ch}")
-        time.sleep(0.2)
-
-
-def datapath_events(g, since):
-    """The SRIOVNIC_DATAPATH_CHANGED events' data collected after index
-    `since` of g.machine.events (events arrive with QMP answers)."""
-    return [e["data"] for e in g.machine.events[since:]
-            if e["event"] == "SRIOVNIC_DATAPATH_CHANGED"]
-
-
-def reason_codes(ch):
-    return [r["code"] for r in ch.get("reasons", [])]
-
-
-class SynthHostControl(unittest.TestCase):
+class SynthHostControl(BondedChecks, unittest.TestCase):
     """The host drives the channel over QMP while the guest's synth driver
     has its VF joined: policy, request revokes and offers. The guest's MTU
-    on the synthetic netdev is 4000 throughout."""
+    on the synthetic netdev is 4000 throughout. Every scenario starts and
+    ends with the data path on the VF."""
 
     @classmethod
     def setUpClass(cls):
-        cls.g = g = Guest(DEVICES, name="synth-qmp")
-        cls.addClassCleanup(cls.g.kill)
-        g.sh("insmod /lib/modules/sriovnic/sriovnic_pf.ko && "
-             "insmod /lib/modules/sriovnic/sriovnic_vf.ko && "
-             "insmod /lib/modules/sriovnic/sriovnic_synth.ko")
-        cls.synth = netdev_of(g, SYNTH_BDF)
-        g.sh(f"ip link set {cls.synth} up && ip link set {cls.synth} mtu 4000 && "
-             f"udhcpc -i {cls.synth} -n -q -t 10 >/dev/null 2>&1", timeout=90)
-        set_numvfs(g, 1)
-        cls.vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
-                          r"\S").strip()
-        wait_for(g, f"ip link show {cls.vf}", rf"SLAVE.*master {cls.synth}")
-        wait_for(g, f"ethtool -S {cls.synth}", r"data_path_vf: 1\b")
+        cls.bond = BondedGuest("synth-qmp", cleanup=cls.addClassCleanup, mtu=4000)
+        cls.g, cls.synth, cls.vf = cls.bond.g, cls.bond.synth, cls.bond.vf
 
-    def wait_data_path(self, on_vf):
-        wait_for(self.g, f"ethtool -S {self.synth}", rf"data_path_vf: {int(on_vf)}\b")
-
-    def assert_pings(self, count=10):
-        out = self.g.sh(f"ping -c {count} -W 2 10.0.2.2; true", timeout=60)
-        self.assertEqual(ping_counts(out), (count, count), out)
-
-    def assert_on_vf(self):
-        """Joined, data path on the VF, no reasons, and pings go through the VF."""
-        g = self.g
-        wait_for(g, f"ip link show {self.vf}", rf"SLAVE.*master {self.synth}")
-        self.wait_data_path(True)
-        ch = wait_channel(g, "vf")
-        self.assertTrue(ch["rx-via-vf"], ch)
-        self.assertEqual(reason_codes(ch), [], "the VF carries the traffic: no reasons")
-        self.assertIn("mtu 4000", g.sh(f"ip link show {self.vf}"))
-        before = ethtool_stats(g, self.synth)
-        self.assert_pings()
-        after = ethtool_stats(g, self.synth)
-        self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 10)
-        self.assertGreaterEqual(after["vf_tx_packets"] - before["vf_tx_packets"], 10)
-
-    def assert_on_synthetic(self):
-        """Data path synthetic; pings go through the synthetic channel."""
-        g = self.g
-        self.wait_data_path(False)
-        before = ethtool_stats(g, self.synth)
-        self.assert_pings()
-        after = ethtool_stats(g, self.synth)
-        self.assertGreaterEqual(after["rx_packets"] - before["rx_packets"], 10)
-        self.assertGreaterEqual(after["tx_packets"] - before["tx_packets"], 10)
-        self.assertLess(after["vf_rx_packets"] - before["vf_rx_packets"], 2,
-                        "nothing is delivered through the VF any more")
-
-    def test_1_policy_moves_traffic_to_synthetic_and_back(self):
+    def test_policy_moves_traffic_to_synthetic_and_back(self):
         g = self.g
         self.assert_on_vf()
         mark = len(g.machine.events)
@@ -310,7 +219,7 @@ class SynthHostControl(unittest.TestCase):
         self.assertTrue(ch["sriov-allowed"])
         self.assertNotIn("reasons", ch)
 
-    def test_2_request_revoke_is_answered_before_the_timeout(self):
+    def test_request_revoke_is_answered_before_the_timeout(self):
         g = self.g
         self.assert_on_vf()
         mark = len(g.machine.events)
@@ -334,7 +243,7 @@ class SynthHostControl(unittest.TestCase):
         causes = [e["cause"] for e in datapath_events(g, mark)]
         self.assertEqual(causes, ["offer", "switch-to-vf"], causes)
 
-    def test_3_twenty_revoke_offer_cycles_under_a_ping_stream(self):
+    def test_twenty_revoke_offer_cycles_under_a_ping_stream(self):
         g = self.g
         self.assert_on_vf()
         mark = len(g.machine.events)
@@ -374,7 +283,7 @@ class SynthHostControl(unittest.TestCase):
         out = self.g.sh(f"ethtool -k {dev}")
         return dict(re.findall(r"^\s*([\w-]+): (on|off)", out, re.M))
 
-    def test_4_host_offload_recommendation_reaches_both_netdevs(self):
+    def test_host_offload_recommendation_reaches_both_netdevs(self):
         g, synth, vf = self.g, self.synth, self.vf
         self.assert_on_vf()
         for dev in (synth, vf):

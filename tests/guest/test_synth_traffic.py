@@ -17,20 +17,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from netlib import ethtool_stats, netdev_of, set_numvfs, wait_for  # noqa: E402
+from bonded import BondedGuest, channel, datapath_events, wait_channel  # noqa: E402
+from netlib import ethtool_stats, set_numvfs, wait_for, wait_stat  # noqa: E402
 from netns import TwoHosts  # noqa: E402
-from test_synth import SYNTH_BDF, SYNTH_MAC, VF0_BDF, channel, datapath_events  # noqa: E402
-from test_synth import wait_channel  # noqa: E402
 from traffic import RATE, GuestStream, udp_lost  # noqa: E402
 
 CYCLES = int(os.environ.get("SRIOVNIC_SYNTH_CYCLES", "10"))
 GUEST_IP = "10.50.0.10"
-CARD = ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
-        "-device", "sriovnic,bus=rp0,id=nic0,vfs=2,netdev=n0",
-        "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
-        "-device", f"sriovnic-synth,bus=rp1,id=synth0,pf=nic0,vf=0,mac={SYNTH_MAC},"
-                   "max-mtu=9000"]
-MODULES = "/lib/modules/sriovnic"
 
 
 def spread(values):
@@ -41,16 +34,21 @@ def spread(values):
 
 
 class SynthCyclesUnderTraffic(unittest.TestCase):
+    """One guest on host A. The VF joins in the first scenario; each
+    scenario that needs it joined joins it itself when it is not."""
+
     @classmethod
     def setUpClass(cls):
         cls.topo = TwoHosts()
         cls.addClassCleanup(cls.topo.close)
-        cls.g = g = cls.topo.host_a.guest(cls.topo.host_a.netdev() + CARD, name="synth-cycles")
-        g.sh(f"insmod {MODULES}/sriovnic_pf.ko && insmod {MODULES}/sriovnic_vf.ko && "
-             f"insmod {MODULES}/sriovnic_synth.ko")
-        cls.synth = netdev_of(g, SYNTH_BDF)
-        g.sh(f"ip link set {cls.synth} mtu 9000 && ip addr add {GUEST_IP}/24 dev {cls.synth} && "
-             f"ip link set {cls.synth} up")
+        cls.bond = BondedGuest("synth-cycles", host=cls.topo.host_a, mtu=9000,
+                               address=f"{GUEST_IP}/24", vf=False)
+        cls.g, cls.synth = cls.bond.g, cls.bond.synth
+
+    @property
+    def vf(self):
+        """VF 0's netdev, joined (the data path on it)."""
+        return self.bond.vf or self.bond.enable_vf()
 
     def wait_data_path(self, on_vf):
         wait_for(self.g, f"ethtool -S {self.synth}", rf"data_path_vf: {int(on_vf)}\b")
@@ -58,13 +56,9 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
     def vf_mtu(self, vf):
         return self.g.sh(f"cat /sys/class/net/{vf}/mtu").strip()
 
-    def test_1_bonding_forms_by_itself_at_mtu_9000(self):
+    def test_bonding_forms_by_itself_at_mtu_9000(self):
         g = self.g
-        set_numvfs(g, 1)
-        vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
-                      r"\S").strip()
-        wait_for(g, f"ip link show {vf}", rf"SLAVE.*master {self.synth}")
-        self.wait_data_path(True)
+        vf = self.bond.enable_vf()  # offered, joined, data path on the VF
         wait_channel(g, "vf")
         self.assertEqual(self.vf_mtu(vf), "9000", "the VF joins at the synthetic netdev's MTU")
         before = ethtool_stats(g, self.synth)
@@ -73,17 +67,16 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         self.assertIn("3 packets received", out)
         after = ethtool_stats(g, self.synth)
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 3)
-        type(self).vf = vf
 
-    def test_2_revoke_offer_cycles_under_udp_and_tcp_streams(self):
+    def test_revoke_offer_cycles_under_udp_and_tcp_streams(self):
         g, topo = self.g, self.topo
         vf = self.vf
+        on_vf = ethtool_stats(g, self.synth)["vf_rx_packets"]
         peer = topo.traffic_peer(GUEST_IP)
         stream = GuestStream(g, TwoHosts.PEER_IP)
         peer.wait_connected()
         g.sh("sleep 1")
-        stats = ethtool_stats(g, self.synth)
-        self.assertGreater(stats["vf_rx_packets"], 500, "the streams run through the VF")
+        wait_stat(g, self.synth, "vf_rx_packets", on_vf + 500, "the streams run through the VF")
         start = stream.snapshot()  # also starts the first cycle's window
         print(f"\nbefore the cycles, on the VF: {start['udp']['holes']} UDP packets missing in "
               f"the guest, longest gap {start['udp']['longest_gap_us'] / 1000:.1f} ms",
@@ -157,7 +150,7 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         self.assertEqual(channel(g)["revoke-timeouts"], 0)
         self.assertEqual(self.vf_mtu(vf), "9000")
 
-    def test_3_surprise_removal_and_policy_keep_the_streams_on_synthetic(self):
+    def test_surprise_removal_and_policy_keep_the_streams_on_synthetic(self):
         """A fault takes the VF away without asking, then a host policy
         forbids SR-IOV: each time the streams go on over the synthetic
         path, and the VF comes back at MTU 9000 afterwards."""
@@ -185,9 +178,9 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
             self.wait_data_path(False)
             on_synth = ethtool_stats(g, self.synth)["rx_packets"]
             g.sh("sleep 1")
+            wait_stat(g, self.synth, "rx_packets", on_synth + 500,
+                      f"{name}: the streams arrive on the synthetic path")
             during = stream.snapshot()
-            self.assertGreater(ethtool_stats(g, self.synth)["rx_packets"] - on_synth, 500,
-                               f"{name}: the streams arrive on the synthetic path")
             self.assertGreater(during["udp"]["unique"], before["udp"]["unique"] + 500, name)
             t1 = time.monotonic_ns()
             g.qmp(back.pop("cmd"), **back)
@@ -258,7 +251,6 @@ class OnePathOnly(unittest.TestCase):
     def setUp(self):
         self.topo = TwoHosts()
         self.addCleanup(self.topo.close)
-        self.g = self.topo.host_a.guest(self.topo.host_a.netdev() + CARD, name="one-path")
 
     def streams(self, ip, seconds=3):
         """Runs the streams for `seconds`; returns (guest report, peer report)."""
@@ -284,11 +276,10 @@ class OnePathOnly(unittest.TestCase):
         return mine, theirs
 
     def test_guest_without_the_synth_driver_works_on_the_vf_alone(self):
-        g = self.g
-        g.sh(f"insmod {MODULES}/sriovnic_pf.ko && insmod {MODULES}/sriovnic_vf.ko")
-        set_numvfs(g, 1)
-        vf = wait_for(g, f"ls /sys/bus/pci/devices/{VF0_BDF}/net/ 2>/dev/null; true",
-                      r"\S").strip()
+        bond = BondedGuest("one-path", host=self.topo.host_a,
+                           drivers=("sriovnic_pf", "sriovnic_vf"))
+        self.g = g = bond.g
+        vf = bond.vf
         g.sh(f"ip addr add {GUEST_IP}/24 dev {vf} && ip link set {vf} up")
         out = g.sh(f"ping -c 3 -W 1 {TwoHosts.PEER_IP}; true", timeout=30)
         self.assertIn(" 0% packet loss", out, "the VF reaches the peer")
@@ -302,11 +293,11 @@ class OnePathOnly(unittest.TestCase):
         self.assertIn("driver-not-ready", [r["code"] for r in ch.get("reasons", [])], ch)
 
     def test_guest_without_vf_drivers_works_on_synthetic_alone(self):
-        g = self.g
-        g.sh(f"insmod {MODULES}/sriovnic_pf.ko && insmod {MODULES}/sriovnic_synth.ko")
-        synth = netdev_of(g, SYNTH_BDF)
-        g.sh(f"ip link set {synth} mtu 9000 && ip addr add {GUEST_IP}/24 dev {synth} && "
-             f"ip link set {synth} up")
+        bond = BondedGuest("one-path", host=self.topo.host_a, mtu=9000,
+                           address=f"{GUEST_IP}/24", drivers=("sriovnic_pf", "sriovnic_synth"),
+                           vf=False)
+        self.g = g = bond.g
+        synth = bond.synth
         set_numvfs(g, 1)  # offered, but no driver brings it up
         before = ethtool_stats(g, synth)
         self.streams(GUEST_IP)

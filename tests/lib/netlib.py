@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Guest-side shell snippets and guest setups shared by the data-path
-scenarios."""
+"""Guest-side shell snippets and guest setups shared by the guest tests
+(tests/guest), the demo and the guest benchmarks."""
 import re
 import socket
+import subprocess
 import time
 
 from guest import Guest
@@ -20,6 +21,21 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class HostIperf:
+    """An iperf3 server on the host's loopback, reachable from a slirp guest
+    as 10.0.2.2:port. Serves one test and exits."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p",
+                                      str(self.port)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
 
 
 def joined_guests(test, name, netdev_a, netdev_b, subnet="10.9.0"):
@@ -93,6 +109,22 @@ def ethtool_stats(g, dev, ns=None):
     prefix = f"ip netns exec {ns} " if ns else ""
     out = g.sh(f"{prefix}ethtool -S {dev}")
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\S+): (\d+)$", out, re.M)}
+
+
+def wait_stat(g, dev, name, above, what="", timeout=30):
+    """Waits until counter `name` of `ethtool -S dev` exceeds `above`;
+    returns the stats. Traffic counted this way asserts that it flows, not
+    how fast: `timeout` is a hang guard, so a busy machine (two guests on
+    two cores) only makes it slower, never makes it fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = ethtool_stats(g, dev)
+        if stats[name] > above:
+            return stats
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{g.name}: {what}: {dev} {name} still {stats[name]}, "
+                                 f"never above {above}")
+        time.sleep(0.2)
 
 
 def iperf_bytes(output):
