@@ -85,8 +85,7 @@ struct sriovnic_priv {
 	u64 err_events;
 	u64 ring_restarts;		/* rings set up again after the device stopped one */
 	u64 mbx_timeouts;		/* VF: mailbox requests the PF did not answer */
-	u64 mbx_bad_msgs;		/* mailbox messages received that failed
-					 * sriovnic_mbx_msg_check */
+	u64 mbx_bad_msgs;		/* received, failed sriovnic_mbx_msg_check */
 	u64 mbx_late_replies;		/* VF: replies to a request no longer waiting */
 	u64 mbx_dup_replies;		/* VF: second replies to the same request */
 	bool rings_up;			/* between sriovnic_open() and sriovnic_stop() */

@@ -144,7 +144,8 @@ int sriovnic_vf_hello(struct sriovnic_vf *vf)
 		return err;
 	vf->pf_answered = !err;
 	/* A PF driver from before capabilities sends no caps word: its legacy level says. */
-	vf->pf_caps = err ? 0 : sriovnic_mbx_peer_caps(reply[0], reply[4]) & SRIOVNIC_MBX_CAPS_KNOWN;
+	vf->pf_caps = err ? 0 : sriovnic_mbx_peer_caps(reply[0], reply[4]) &
+				SRIOVNIC_MBX_CAPS_KNOWN;
 	if (err)
 		return err;
 	WRITE_ONCE(vf->pf_silent, false);
