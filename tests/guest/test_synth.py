@@ -315,7 +315,7 @@ class SynthHostControl(BondedChecks, unittest.TestCase):
         g.sh(f"ethtool -K {synth} tso on")
         wait_for(g, f"ethtool -k {vf}", r"tcp-segmentation-offload: on")
 
-    def test_5_flr_of_the_channel_restarts_it_and_returns_to_the_vf(self):
+    def test_flr_of_the_channel_restarts_it_and_returns_to_the_vf(self):
         # An FLR clears the channel's rings, features and interrupt routing
         # and makes the device forget the switch to the VF: the driver's
         # reset_done sets all of it up again and switches back.
