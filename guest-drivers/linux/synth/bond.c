@@ -176,7 +176,8 @@ static void synth_use_vf_path(struct synth_priv *p)
 	struct net_device *vf = synth_vf(p);
 	int err;
 
-	if (p->state != SYNTH_JOINED || !vf || !netif_running(vf) || !netif_carrier_ok(vf))
+	if (p->state != SYNTH_JOINED || !p->has_offer || !vf || !netif_running(vf) ||
+	    !netif_carrier_ok(vf))
 		return;
 	err = synth_ctrl_switch_datapath(p, true);
 	if (!err)
@@ -288,17 +289,22 @@ static void synth_pair_existing(struct synth_priv *p)
 
 void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer)
 {
-	if (p->has_offer && (p->offer.vf_index != offer->vf_index ||
-			     p->offer.serial != offer->serial)) {
-		/* A new offer replaces the old one: the old VF is not ours anymore. */
-		p->has_offer = false;
-		synth_release_vf(p);
-	}
+	struct net_device *vf = synth_vf(p);
+
 	netdev_info(p->ndev, "VF %u offered (serial 0x%x)\n", offer->vf_index, offer->serial);
 	p->offer = *offer;
 	p->has_offer = true;
+	if (vf && !synth_slave_match(p, vf))
+		/* A new offer replaces the old one: the old VF is not ours anymore. */
+		synth_release_vf(p);
 	if (p->state == SYNTH_NO_VF)
 		synth_change_state(p, SYNTH_OFFERED);
+	if (synth_vf(p)) {
+		/* Kept joined through a migration's revoke: only the switch is left. */
+		p->switch_retries = 0;
+		synth_use_vf_path(p);
+		return;
+	}
 	synth_pair_existing(p);
 }
 
@@ -306,13 +312,24 @@ void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer)
  * A request revoke: transmit moves to the synthetic path and the device is
  * told at once, then the VF is released. A surprise revoke: the VF's path
  * is gone already, nothing to tell.
+ *
+ * A live migration's request revoke keeps the VF joined (slave link,
+ * filters, MTU), its data path synthetic: the same VF comes back with the
+ * next offer (on the destination, or here if the migration fails), and
+ * the guest, whose every code path is cold in a new TCG process, then only
+ * switches instead of joining anew while its traffic resumes.
  */
-void synth_on_revoke(struct synth_priv *p, bool surprise)
+void synth_on_revoke(struct synth_priv *p, bool surprise, u8 reason)
 {
 	netdev_info(p->ndev, "VF %u revoked%s\n", p->offer.vf_index,
 		    surprise ? " (surprise)" : "");
 	synth_use_synthetic_path(p, !surprise);
 	p->has_offer = false;
+	if (!surprise && reason == SRIOVNIC_SYNTH_REVOKE_MIGRATION &&
+	    p->state == SYNTH_JOINED) {
+		cancel_delayed_work_sync(&p->takeover_work);
+		return;
+	}
 	synth_release_vf(p);
 	synth_change_state(p, SYNTH_NO_VF);
 }

@@ -70,7 +70,8 @@ static void synth_handle_event(struct synth_priv *p, const u8 *msg)
 		if (!(p->features & SRIOVNIC_SYNTH_F_DATAPATH))
 			break;
 		synth_on_revoke(p, msg[SYNTH_EV_OFF(vf_revoke, flags)] &
-				   SRIOVNIC_SYNTH_REVOKE_F_SURPRISE);
+				   SRIOVNIC_SYNTH_REVOKE_F_SURPRISE,
+				msg[SYNTH_EV_OFF(vf_revoke, reason)]);
 		break;
 	}
 }

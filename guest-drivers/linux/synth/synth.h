@@ -84,6 +84,8 @@ struct synth_pcpu_stats {
  *   JOINING/JOINED/VF --VF unregistered--> OFFERED
  *   any --revoke, VF_NOT_OFFERED--> NO_VF (after the switch back and the
  *   VF's release)
+ *   VF/JOINED --a migration's request revoke--> JOINED without an offer (the
+ *   VF kept joined) --offer of that VF--> VF (another VF: released first)
  */
 enum synth_state {
 	SYNTH_NO_VF,	/* no offer: everything on the synthetic path */
@@ -247,7 +249,7 @@ void synth_ctrl_irq(struct synth_priv *p);
 extern const struct synth_slave_ops synth_bond_ops;
 void synth_change_state(struct synth_priv *p, enum synth_state state);
 void synth_on_offer(struct synth_priv *p, const struct synth_offer *offer);
-void synth_on_revoke(struct synth_priv *p, bool surprise);
+void synth_on_revoke(struct synth_priv *p, bool surprise, u8 reason);
 void synth_after_reset(struct synth_priv *p);
 void synth_release_vf(struct synth_priv *p);
 void synth_takeover_work(struct work_struct *work);
