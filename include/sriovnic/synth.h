@@ -283,6 +283,9 @@ struct sriovnic_synth_msg_hdr {
 #define SRIOVNIC_SYNTH_EV_OFFLOAD           0x0103u
 #define SRIOVNIC_SYNTH_EV_VF_OFFER          0x0104u
 #define SRIOVNIC_SYNTH_EV_VF_REVOKE         0x0105u
+/* After a live migration the destination offers the VF at the guest's first
+ * TX notify on the channel, or this long (VM time) after the VM resumed. */
+#define SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS 100u
 
 enum sriovnic_synth_status {
     SRIOVNIC_SYNTH_S_OK             = 0,

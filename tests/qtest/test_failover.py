@@ -22,6 +22,7 @@ F_SURPRISE, F_TIMEOUT = S["REVOKE_F_SURPRISE"], S["REVOKE_F_TIMEOUT"]
 TIMEOUT_MS = 400                   # the channels' revoke-timeout here
 VF_MTU = 4000
 HANG_GUARD = 30                    # s; never a timing assertion
+RESUME_OFFER_WAIT_MS = S["RESUME_OFFER_WAIT_MS"]
 
 
 def channel(m):
@@ -164,6 +165,12 @@ class Revoke(Failover):
         self.assertEqual(datapath_events(self.dst), [], "no offer before the VM runs")
 
         self.dst.qmp("cont")
+        # The VM runs: the offer waits for the guest's traffic (its first
+        # transmit on the synthetic path), so that its join follows it.
+        self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, DP_SYNTHETIC)
+        self.assertIn("the VF is offered at the guest's first transmit on the synthetic path",
+                      [r["text"] for r in channel(self.dst)["reasons"]][0])
+        d.fn.qwr(S["Q_TX"], "NOTIFY", 1)
         self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, DP_OFFERED)
         self.assertEqual([(e["cause"], e["new-state"]) for e in datapath_events(self.dst)],
                          [("offer", "offered")])
@@ -207,6 +214,7 @@ class Revoke(Failover):
         self.assertEqual((ev["cause"], ev["revoke-reason"], ev["new-state"]),
                          ("revoke-timeout", "migration", "synthetic"))
         self.wait_loaded()
+        self.dst.qtest(f"clock_step {RESUME_OFFER_WAIT_MS * 1_000_000}")  # a guest that sends nothing
         self.assertEqual(channel(self.dst)["state"], "offered", "the destination runs: offer")
 
     def test_a_cancelled_migration_offers_the_vf_again_on_the_source(self):

@@ -406,6 +406,8 @@ class SynthBeforeFailover(StreamTest):
         self.assertEqual(registers(d.fn), fx["registers"])
         self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, 0, "SYNTHETIC")
         m.qmp("cont")
+        self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, 0, "SYNTHETIC until the guest transmits")
+        d.fn.qwr(S["Q_TX"], "NOTIFY", 1)
         self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, 1, "OFFERED")
         ev = fx["rings"]["event"]
         d.ev = SplitRing.adopt(d.fn, S["Q_EVENT"], ev["avail_idx"], ev["used_seen"],

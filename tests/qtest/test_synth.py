@@ -474,6 +474,7 @@ class Migration(unittest.TestCase):
             time.sleep(0.05)
         d = SynthTest.driver(dst, wires[1], setup=False)
         self.assertEqual(d.card.mac(vf=0), SYNTH_MAC)
+        d.fn.qwr(S["Q_TX"], "NOTIFY", 1)  # offered at the guest's first transmit
         self.assertEqual(d.fn.rd(S["REG_DATAPATH"]) & 3, DP_OFFERED)
         d.ev = SplitRing.adopt(d.fn, Q_EVENT, t.ev.avail_idx, t.ev.used_seen, t.ev.next_desc,
                                t.ev.heads)

@@ -370,6 +370,12 @@ TEST(CApi, SynthMigrationCallsReachTheChannel)
     EXPECT_EQ(info.migration, SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN);
     EXPECT_TRUE(sriovnic_core_synth_vm_running(core, fn, true));
     ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
+    EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_SYNTHETIC) << "offered at the guest's first transmit";
+    EXPECT_EQ(info.migration, SRIOVNIC_SYNTH_MIGRATION_RESUMING);
+    sriovnic_core_synth_migration_end(core, fn, false);
+    sriovnic_core_synth_migration_begin(core, fn, true);
+    EXPECT_TRUE(sriovnic_core_synth_migration_end(core, fn, false)) << "still due: offered";
+    ASSERT_TRUE(sriovnic_core_synth_query(core, fn, &info));
     EXPECT_EQ(info.state, SRIOVNIC_SYNTH_DP_OFFERED);
 
     // A source: an offer is withdrawn at setup, and offered again when the migration fails.

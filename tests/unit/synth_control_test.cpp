@@ -461,6 +461,8 @@ TEST_F(Synth, PostLoadRefusesImpossibleState)
     EXPECT_EQ(dest->post_load(dfn), std::nullopt);
     EXPECT_EQ(dest->synth_info(dfn)->state, SRIOVNIC_SYNTH_DP_SYNTHETIC) << "not before the VM runs";
     EXPECT_TRUE(dest->synth_vm_running(dfn, true));
+    platform.now += uint64_t(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS) * 1'000'000;
+    dest->on_timer();
     EXPECT_EQ(dest->synth_info(dfn)->state, SRIOVNIC_SYNTH_DP_OFFERED) << "the destination offers again";
 }
 

@@ -287,6 +287,7 @@ TEST_F(Migration, ACompletedSourceStaysQuietUntilItRunsAgain)
     EXPECT_EQ(ch->info().migration, SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN);
     EXPECT_EQ(ch->offer(), "the VM has not run since its migration: the VF is offered when it runs");
     EXPECT_TRUE(run());
+    tick(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS);
     EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
 }
 
@@ -305,13 +306,56 @@ TEST_F(Migration, TheDestinationOffersOnlyOnceTheVmRunsAndProgramsTheVf)
     EXPECT_EQ(text(why, SRIOVNIC_SYNTH_WHY_MIGRATING),
               "the VM has not run since its migration: the VF is offered once it runs");
     EXPECT_FALSE(run(false));
-    EXPECT_TRUE(run());
-    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_TRUE(run()) << "an offer is due";
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC) << "not before the guest transmits";
+    EXPECT_EQ(ch->info().migration, SRIOVNIC_SYNTH_MIGRATION_RESUMING);
+    EXPECT_EQ(text(ch->reasons(), SRIOVNIC_SYNTH_WHY_MIGRATING),
+              "the VM runs again after its migration: the VF is offered at the guest's first "
+              "transmit on the synthetic path, within 100 ms");
+    EXPECT_EQ(transitions.size(), before);
+    tick(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS - 1);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC) << "another client's timer is no transmit";
+    sqwr(SRIOVNIC_SYNTH_Q_TX, SRIOVNIC_SYNTH_QR_NOTIFY, 1);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED) << "the guest's traffic is back";
+    EXPECT_EQ(ch->info().migration, SRIOVNIC_SYNTH_MIGRATION_NONE);
     EXPECT_EQ(last().cause, SRIOVNIC_SYNTH_CAUSE_OFFER);
     EXPECT_EQ(type_of(last_event()), SRIOVNIC_SYNTH_EV_VF_OFFER) << "the guest's rings came along";
     EXPECT_EQ(std::to_array(device->fn_info(VF0)->mac), kSynthMac);
     EXPECT_FALSE(run()) << "once";
+    tick(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS);
+    EXPECT_EQ(transitions.size(), before + 1) << "once";
     to_vf();
+}
+
+TEST_F(Migration, AGuestThatSendsNothingGetsItsOfferWhenTheWaitIsOver)
+{
+    to_vf();
+    begin();
+    ASSERT_EQ(to_synthetic(), 0u);
+    ASSERT_EQ(migrate(synth_config()), std::nullopt);
+    EXPECT_TRUE(run());
+    tick(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS - 1);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC);
+    tick(1);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_EQ(type_of(last_event()), SRIOVNIC_SYNTH_EV_VF_OFFER);
+    sqwr(SRIOVNIC_SYNTH_Q_TX, SRIOVNIC_SYNTH_QR_NOTIFY, 1);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED) << "nothing more to do";
+}
+
+TEST_F(Migration, AnOfferStillDueWhenTheNextMigrationStartsComesWhenThatOneFails)
+{
+    to_vf();
+    begin();
+    ASSERT_EQ(to_synthetic(), 0u);
+    ASSERT_EQ(migrate(synth_config()), std::nullopt);
+    EXPECT_TRUE(run());
+    begin();
+    EXPECT_EQ(ch->offer(), "a live migration is in progress: the VF is offered again when it ends");
+    tick(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS);
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_SYNTHETIC) << "not while it runs";
+    EXPECT_TRUE(end(false));
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
 }
 
 TEST_F(Migration, ADestinationWithoutSriovKeepsTheGuestSyntheticAndSaysWhy)

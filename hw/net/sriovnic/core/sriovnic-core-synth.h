@@ -138,6 +138,10 @@ typedef enum SriovnicSynthMigrationPhase {
     /* A destination (or a source whose migration completed) that has not
      * run since: it offers when the VM runs. */
     SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN,
+    /* The VM runs again after its migration: the VF is offered at the
+     * guest's first transmit on the channel, or after
+     * SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS without one. */
+    SRIOVNIC_SYNTH_MIGRATION_RESUMING,
 } SriovnicSynthMigrationPhase;
 
 /* The sriovnic-synth properties' defaults and limits. */
@@ -298,7 +302,9 @@ bool sriovnic_core_synth_holds_migration(SriovnicCore *core, uint16_t fn);
 void sriovnic_core_synth_incoming(SriovnicCore *core, uint16_t fn);
 /* The VM started (`running`) or stopped running. A VM that stops while the
  * channel holds a migration ends the revoke as a surprise (a stopped guest
- * cannot answer); one that runs after a migration gets its offer. */
+ * cannot answer); one that runs after a migration gets its offer at its
+ * first transmit on the channel, or SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS later
+ * at the latest: true when such an offer became due. */
 bool sriovnic_core_synth_vm_running(SriovnicCore *core, uint16_t fn, bool running);
 /* Before the channel's state is saved: fills in the stream-only fields. */
 void sriovnic_core_synth_pre_save(SriovnicCore *core, uint16_t fn);

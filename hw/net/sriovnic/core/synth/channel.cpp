@@ -191,6 +191,7 @@ void Channel::queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t 
             break;
         case SRIOVNIC_SYNTH_Q_TX:
             net_.transmit();
+            offer_on_resume(true);
             break;
         case SRIOVNIC_SYNTH_Q_CTRL:
             control_.process();

@@ -116,7 +116,9 @@ public:
     void on_timer() override
     {
         datapath_.on_timer();
-        offer_deferred();
+        if (!offer_on_resume(false)) {
+            offer_deferred();
+        }
         update_interrupts();
     }
 
@@ -147,6 +149,9 @@ private:
     bool offer_if_allowed();
     // The offer a migration deferred, once it is over and nothing is offered.
     bool offer_deferred();
+    // After the VM resumed from a migration: the deferred offer, once the
+    // guest transmitted or the wait is over; true if it offered.
+    bool offer_on_resume(bool guest_transmitted);
     // Revokes what the policy no longer allows (reason POLICY).
     void enforce_policy();
     std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
@@ -173,6 +178,7 @@ private:
     bool vf_was_present_ = false;
     SriovnicSynthOnMigration on_migration_;
     SriovnicSynthMigrationPhase migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
+    uint64_t resume_offer_deadline_ns_ = 0; // while migration_ is RESUMING
     bool offer_after_migration_ = false;
 };
 

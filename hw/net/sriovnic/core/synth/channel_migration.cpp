@@ -31,8 +31,9 @@ void Channel::migration_begin(bool vm_running)
     if (on_migration_ == SRIOVNIC_SYNTH_ON_MIGRATION_KEEP) {
         return;
     }
+    // An offer still due from the migration before this one stays due.
+    offer_after_migration_ = migration_ == SRIOVNIC_SYNTH_MIGRATION_RESUMING && offer_after_migration_;
     migration_ = SRIOVNIC_SYNTH_MIGRATION_OUTGOING;
-    offer_after_migration_ = false;
     switch (state()) {
     case DpState::synthetic:
         break;
@@ -99,14 +100,39 @@ bool Channel::vm_running(bool running)
     if (migration_ != SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN) {
         return false;
     }
+    if (offer_after_migration_ && state() == DpState::synthetic && host_.vf_allowed() &&
+        vf_present()) {
+        // In a new process (TCG) every guest code path is cold: the guest's
+        // traffic resumes on the synthetic path first, and the offer, whose
+        // join and switch would run before it, waits for its first
+        // transmit (docs/synthetic-channel.md, "Migration").
+        migration_ = SRIOVNIC_SYNTH_MIGRATION_RESUMING;
+        resume_offer_deadline_ns_ =
+            platform_.now_ns() + uint64_t(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS) * 1'000'000;
+        timers_.arm(*this, resume_offer_deadline_ns_);
+        return true;
+    }
     migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
-    const bool offered = offer_deferred();
     // A kept data path goes on as it would have on the source (a revoke in
     // flight ends without a new offer), unless this host does not allow it.
     offer_after_migration_ = false;
     enforce_policy();
     update_interrupts();
-    return offered;
+    return false;
+}
+
+bool Channel::offer_on_resume(bool guest_transmitted)
+{
+    if (migration_ != SRIOVNIC_SYNTH_MIGRATION_RESUMING) {
+        return false;
+    }
+    if (!guest_transmitted && platform_.now_ns() < resume_offer_deadline_ns_) {
+        timers_.arm(*this, resume_offer_deadline_ns_); // woken early for another client
+        return false;
+    }
+    migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
+    resume_offer_deadline_ns_ = 0;
+    return offer_deferred();
 }
 
 void Channel::pre_save()

@@ -84,6 +84,11 @@ SriovnicSynthReasons why_not_on_vf(const SriovnicSynthInfo &info, uint8_t revoki
     } else if (info.migration == SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN && state == DpState::synthetic) {
         b.add(SRIOVNIC_SYNTH_WHY_MIGRATING,
               "the VM has not run since its migration: the VF is offered once it runs");
+    } else if (info.migration == SRIOVNIC_SYNTH_MIGRATION_RESUMING && state == DpState::synthetic) {
+        b.add(SRIOVNIC_SYNTH_WHY_MIGRATING,
+              "the VM runs again after its migration: the VF is offered at the guest's first "
+              "transmit on the synthetic path, within " +
+                  std::to_string(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS) + " ms");
     }
     if (!(info.dev_features & SRIOVNIC_SYNTH_F_DATAPATH)) {
         b.add(SRIOVNIC_SYNTH_WHY_HOST_NO_DATAPATH,
