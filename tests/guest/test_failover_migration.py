@@ -246,6 +246,7 @@ class FailoverMigration(unittest.TestCase):
     def test_migrations_back_and_forth_under_traffic(self):
         peer, stream = self.streams()
         rows = []
+        joins = self.vf_joins()
         for n in range(MIGRATIONS):
             what = f"migration {n + 1} ({self.host.label} -> {self.other_host().label})"
             snap0 = stream.snapshot()
@@ -256,6 +257,9 @@ class FailoverMigration(unittest.TestCase):
             self.assertEqual(causes, [("revoke-request", "migration"),
                                       ("revoke-done", "migration")], what)
             self.assert_on_vf(what)
+            self.assertEqual(self.vf_joins(), joins,
+                             f"{what}: the VF stayed joined, taken back by a switch only")
+            self.assertIn("SLAVE", self.g.sh(f"ip link show {self.vf}"), what)
             rx_on_vf = ethtool_stats(self.g, self.synth)["vf_rx_packets"]
             self.assertEqual(self.config(), self.baseline, f"{what}: MAC, MTU, offloads")
             self.assert_vlan_passes(what)
@@ -273,6 +277,10 @@ class FailoverMigration(unittest.TestCase):
         self.print_rows(rows, theirs)
         self.assertGreater(theirs.udp(rows[-1]["t1"])["unique"], 0,
                            "the peer receives the guest's stream after the last migration")
+
+    def vf_joins(self):
+        """How often the synth driver joined a VF (its dmesg line)."""
+        return int(self.g.sh("dmesg | grep -c 'joined VF' || true").strip())
 
     @staticmethod
     def print_rows(rows, report):
