@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The longest gap in windows of the test's clock, at both ends of the
+streams of tests/lib/traffic.py, and how those compare over many windows.
+
+A test marks windows with `time.monotonic_ns()` (the peer's clock, see
+traffic.py): some around an event (a switch of the data path), as many of the
+same length where nothing happens. `window_figures` gives, per window, the
+longest UDP gap and the longest TCP stall each way; `distribution` and
+`comparison_lines` turn the figures of the two sets into median / p90 / max.
+
+The peer's figures come from its `PeerReport`. The guest's come from
+`GuestGapLog`: `sriovnic-stream -l` records every gap of at least MIN_GAP_US
+between two UDP arrivals (the guest kernel's receive timestamps) or two TCP
+reads, on the guest's clock, and per 250 ms the arrival that came closest
+to the peer's send time written into it. The smallest such difference
+around a time is the offset between the clocks plus the shortest one-way
+delay, so a guest time minus it is the test's clock to within that delay
+(well under a millisecond on the segment) and the drift of a TCG guest's
+clock over a second; the offset is taken from the samples within a second
+either side, so the drift over a long run does not add up."""
+import bisect
+import math
+
+OFFSET_SPAN_NS = 1_000_000_000
+
+# The four figures of a window: (key, what it measures).
+FIGURES = (
+    ("udp_at_peer", "UDP guest->peer, longest gap at the peer"),
+    ("udp_in_guest", "UDP peer->guest, longest gap in the guest"),
+    ("tcp_at_peer", "TCP guest->peer, longest stall at the peer"),
+    ("tcp_in_guest", "TCP peer->guest, longest stall in the guest"),
+)
+
+
+class GuestGapLog:
+    """sriovnic-stream's gap log (its text), times in the test's clock (ns)."""
+
+    def __init__(self, text, min_gap_us):
+        self.min_gap_ms = min_gap_us / 1000
+        raw = {"u": [], "t": [], "o": []}
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[0] in raw:
+                raw[fields[0]].append((int(fields[1]) * 1000, int(fields[2]) * 1000))
+        offsets = sorted(raw["o"])
+        if not offsets:
+            raise ValueError("the guest's gap log has no clock samples: no UDP arrived")
+        self._offset_at = [at for at, _ in offsets]
+        self._offset = [delta for _, delta in offsets]
+        self.udp = self._spans(raw["u"])
+        self.tcp = self._spans(raw["t"])
+
+    def to_host(self, guest_ns):
+        """A time of the guest's CLOCK_MONOTONIC on the test's clock."""
+        lo = bisect.bisect_left(self._offset_at, guest_ns - OFFSET_SPAN_NS)
+        hi = bisect.bisect_right(self._offset_at, guest_ns + OFFSET_SPAN_NS)
+        if lo == hi:  # no sample that close: the nearest one
+            i = min(lo, len(self._offset_at) - 1)
+            if i > 0 and guest_ns - self._offset_at[i - 1] < self._offset_at[i] - guest_ns:
+                i -= 1
+            lo, hi = i, i + 1
+        return guest_ns - min(self._offset[lo:hi])
+
+    def _spans(self, pairs):
+        """Gaps as (start, end) on the test's clock, in order, with their ends."""
+        spans = sorted((self.to_host(a), self.to_host(b)) for a, b in pairs)
+        return spans, [end for _, end in spans]
+
+    @staticmethod
+    def _longest(spans, t0, t1):
+        starts_ends, ends = spans
+        longest = 0
+        for start, end in starts_ends[bisect.bisect_right(ends, t0):]:
+            if start >= t1:
+                break
+            longest = max(longest, min(end, t1) - max(start, t0))
+        return longest / 1e6
+
+    def udp_gap_ms(self, t0, t1):
+        """Longest gap between UDP arrivals in [t0, t1), clipped to it, in ms;
+        None if none reached the log's minimum (the gap is shorter)."""
+        return self._longest(self.udp, t0, t1) or None
+
+    def tcp_stall_ms(self, t0, t1):
+        return self._longest(self.tcp, t0, t1) or None
+
+
+def window_figures(peer_report, guest_log, t0, t1):
+    """The four FIGURES of the window [t0, t1) in ms. A guest figure below the
+    log's minimum gap is given as that minimum (an upper bound)."""
+    def bounded(value):
+        return guest_log.min_gap_ms if value is None else value
+    return {"udp_at_peer": peer_report.udp(t0, t1)["longest_gap_ms"],
+            "udp_in_guest": bounded(guest_log.udp_gap_ms(t0, t1)),
+            "tcp_at_peer": peer_report.tcp_stall_ms(t0, t1),
+            "tcp_in_guest": bounded(guest_log.tcp_stall_ms(t0, t1))}
+
+
+def percentile(values, p):
+    """The nearest-rank p-th percentile (p90 of 20 values: the 18th smallest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def distribution(values):
+    """count, median, p90 and max of `values` (ms)."""
+    values = list(values)
+    if not values:
+        return {"count": 0, "median": math.nan, "p90": math.nan, "max": math.nan}
+    return {"count": len(values), "median": percentile(values, 50),
+            "p90": percentile(values, 90), "max": max(values)}
+
+
+STATS = ("median", "p90", "max")
+
+
+def verdict(switch, control):
+    """'met' when the switch windows' median, p90 and max are each no longer
+    than the control windows'; otherwise which ones missed, and by how much."""
+    missed = [f"{s} by {switch[s] - control[s]:.1f} ms" for s in STATS
+              if switch[s] > control[s]]
+    return "met" if not missed else "missed: " + ", ".join(missed)
+
+
+def comparison_lines(switch_windows, control_windows, switch_name="switch",
+                     control_name="control"):
+    """A table, one row per FIGURE: the distribution over the switch windows
+    and over the control windows side by side, and the verdict. Each window
+    is a dict of the FIGURES (window_figures)."""
+    head = (f"{'longest gap per window, ms':<44} | {switch_name + ' windows':^28} | "
+            f"{control_name + ' windows':^28} | switch no worse than control?")
+    sub = f"{'':<44} | " + " | ".join([f"{'n':>4} {'median':>7} {'p90':>7} {'max':>7}"] * 2) + " |"
+    lines = [head, sub, "-" * len(head)]
+    for key, what in FIGURES:
+        s = distribution(w[key] for w in switch_windows)
+        c = distribution(w[key] for w in control_windows)
+        cells = [f"{d['count']:>4} {d['median']:>7.1f} {d['p90']:>7.1f} {d['max']:>7.1f}"
+                 for d in (s, c)]
+        lines.append(f"{what:<44} | {cells[0]} | {cells[1]} | {verdict(s, c)}")
+    return lines
