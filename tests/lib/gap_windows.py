@@ -42,6 +42,7 @@ class GuestGapLog:
             fields = line.split()
             if len(fields) == 3 and fields[0] in raw:
                 raw[fields[0]].append((int(fields[1]) * 1000, int(fields[2]) * 1000))
+        self.records = sum(map(len, raw.values()))
         offsets = sorted(raw["o"])
         if not offsets:
             raise ValueError("the guest's gap log has no clock samples: no UDP arrived")
@@ -87,13 +88,14 @@ class GuestGapLog:
 
 def window_figures(peer_report, guest_log, t0, t1):
     """The four FIGURES of the window [t0, t1) in ms. A guest figure below the
-    log's minimum gap is given as that minimum (an upper bound)."""
-    def bounded(value):
-        return guest_log.min_gap_ms if value is None else value
+    log's minimum gap is given as that minimum (an upper bound), and
+    counted in `below_log_minimum`."""
+    udp, tcp = guest_log.udp_gap_ms(t0, t1), guest_log.tcp_stall_ms(t0, t1)
     return {"udp_at_peer": peer_report.udp(t0, t1)["longest_gap_ms"],
-            "udp_in_guest": bounded(guest_log.udp_gap_ms(t0, t1)),
+            "udp_in_guest": guest_log.min_gap_ms if udp is None else udp,
             "tcp_at_peer": peer_report.tcp_stall_ms(t0, t1),
-            "tcp_in_guest": bounded(guest_log.tcp_stall_ms(t0, t1))}
+            "tcp_in_guest": guest_log.min_gap_ms if tcp is None else tcp,
+            "below_log_minimum": (udp is None) + (tcp is None)}
 
 
 def percentile(values, p):
@@ -120,6 +122,22 @@ def verdict(switch, control):
     missed = [f"{s} by {switch[s] - control[s]:.1f} ms" for s in STATS
               if switch[s] > control[s]]
     return "met" if not missed else "missed: " + ", ".join(missed)
+
+
+def by_kind_lines(kinds):
+    """median / p90 / max of each FIGURE for each kind of window: `kinds` is
+    a list of (name, windows)."""
+    heads = [f"{name} (n={len(windows)})" for name, windows in kinds]
+    width = max(22, *map(len, heads))
+    lines = [f"{'median / p90 / max, ms':<44} |" + "".join(f" {h:>{width}} |" for h in heads)]
+    for key, what in FIGURES:
+        cells = []
+        for _, windows in kinds:
+            d = distribution(w[key] for w in windows)
+            text = " / ".join(f"{d[stat]:.1f}" for stat in STATS)
+            cells.append(f" {text:>{width}} |")
+        lines.append(f"{what:<44} |" + "".join(cells))
+    return lines
 
 
 def comparison_lines(switch_windows, control_windows, switch_name="switch",
