@@ -31,7 +31,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from bonded import BondedGuest, channel, wait_channel  # noqa: E402
-from gap_windows import by_kind_lines, comparison_lines, window_figures  # noqa: E402
+from gap_windows import FIGURES, by_kind_lines, comparison_lines  # noqa: E402
+from gap_windows import window_figures  # noqa: E402
 from netlib import ethtool_stats, set_numvfs, wait_for, wait_stat  # noqa: E402
 from netns import TwoHosts  # noqa: E402
 from traffic import RATE, GuestStream, udp_lost  # noqa: E402
@@ -47,6 +48,23 @@ MIN_GAP_US = 2000     # the guest logs gaps from this long (normal: 1 ms)
 # Switch windows, then the control windows, by kind: (key, name).
 SWITCHES = (("to_synthetic", "revoke: to synthetic"), ("to_vf", "offer: to the VF"))
 CONTROLS = (("on_synthetic", "on synthetic"), ("on_vf", "on the VF"))
+
+
+# Where a gap from `start` to `end` lies, both from a window's request, in
+# a window whose switch lasts `length`: the first that holds.
+STRETCHES = (("ends before the request", lambda start, end, length: end < 0),
+             ("spans the request", lambda start, end, length: start < 0),
+             ("starts in the switch", lambda start, end, length: start <= length),
+             ("in 20 ms after done", lambda start, end, length: start <= length + 20 * MS),
+             ("in 100 ms after", lambda start, end, length: start <= length + 100 * MS),
+             ("later", lambda start, end, length: True))
+
+
+def stretch(start, ms, origin, length):
+    """The index in STRETCHES of a gap of `ms` from `start`."""
+    start -= origin
+    end = start + int(ms * MS)
+    return next(i for i, (_, holds) in enumerate(STRETCHES) if holds(start, end, length))
 
 
 def sleep_until(t_ns):
@@ -174,13 +192,11 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
             causes = [e["data"]["cause"] for e in events]
             self.assertEqual(causes, ["revoke-request", "revoke-done", "offer", "switch-to-vf"],
                              f"cycle {n}: {events}")
+            at = [event_time_ns(e) for e in events]
             cycles.append({"windows": windows, "snap": snap,
+                           "switches": {"to_synthetic": (at[0], at[1]), "to_vf": (at[2], at[3])},
                            "revoke_us": events[1]["data"]["since-previous-us"],
-                           "offer_us": events[3]["data"]["since-previous-us"],
-                           "switch_inside": [windows["to_synthetic"][0] <= event_time_ns(events[1])
-                                             < windows["to_synthetic"][1],
-                                             windows["to_vf"][0] <= event_time_ns(events[3])
-                                             < windows["to_vf"][1]]})
+                           "offer_us": events[3]["data"]["since-previous-us"]})
 
         cycles_s = (time.monotonic_ns() - cycles_start) / 1e9
         g.sh("sleep 1")
@@ -194,16 +210,24 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         print(f"\n{CYCLES} cycles took {cycles_s:.1f} s; the guest's gap log ({gap_log.records} "
               f"lines) {time.monotonic() - fetch_start:.1f} s to fetch", file=sys.stderr)
 
-        self.print_cycles(cycles, report, gap_log)
+        self.print_comparison(cycles, self.print_cycles(cycles, report, gap_log), gap_log)
         udp, tcp = guest_report["udp"], guest_report["tcp"]
         to_peer_lost = udp_lost(udp["sent"], report.udp()["unique"])
         to_guest_lost = udp_lost(report.udp_sent, udp["unique"])
+        at_peer = report.udp()
         print(f"{CYCLES} cycles: UDP guest->peer {udp['sent']} sent, {to_peer_lost} lost, "
-              f"{report.udp()['duplicated']} duplicated; peer->guest {report.udp_sent} sent, "
-              f"{to_guest_lost} lost, {udp['duplicated']} duplicated; TCP "
+              f"{at_peer['duplicated']} duplicated, {at_peer['reordered']} reordered; "
+              f"peer->guest {report.udp_sent} sent, {to_guest_lost} lost, {udp['duplicated']} "
+              f"duplicated, {udp['reordered']} reordered; TCP "
               f"{tcp['tx_bytes']} / {tcp['rx_bytes']} bytes out / in, longest stall "
               f"{tcp['longest_stall_us'] / 1000:.1f} ms (guest), "
               f"{report.tcp_stall_ms():.1f} ms (peer)", file=sys.stderr)
+        # A packet lost in a cycle leaves a hole; one sent after the
+        # receiver's last arrival was lost as the streams stopped.
+        print(f"of those lost, sent after the receiver's last arrival: guest->peer "
+              f"{udp['sent'] - 1 - max(report.udp_seqs, default=-1)}, peer->guest "
+              f"{report.udp_sent - 1 - udp['highest']}; sequence numbers the guest's "
+              f"arrivals skipped: {gap_log.skipped(0, 2**63 - 1)}", file=sys.stderr)
 
         names, values = (line.split()[1:] for line in
                          g.sh("grep Udp: /proc/net/snmp").splitlines()[:2])
@@ -288,26 +312,38 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
 
     @staticmethod
     def print_cycles(cycles, report, gap_log):
-        """Per cycle, then the switch windows against the control windows."""
+        """The figures per cycle; returns those of every window by kind."""
         figures = {key: [] for key, _ in SWITCHES + CONTROLS}
-        print(f"\nlongest UDP gap per {WINDOW_NS // MS} ms window, ms, at the peer / in the "
-              f"guest", file=sys.stderr)
+        print(f"\nper {WINDOW_NS // MS} ms window: longest UDP gap at the peer / in the guest, "
+              f"ms; UDP packets missing in the cycle at the peer / in the guest", file=sys.stderr)
         print(f"{'cycle':>5} {'revoke->done':>12} {'offer->vf':>10} | " +
               " | ".join(f"{name:>15}" for _, name in SWITCHES[:1] + CONTROLS[:1] +
-                         SWITCHES[1:] + CONTROLS[1:]), file=sys.stderr)
+                         SWITCHES[1:] + CONTROLS[1:]) + " | missing", file=sys.stderr)
+        previous = None
         for n, c in enumerate(cycles):
             cells = []
             for key in ("to_synthetic", "on_synthetic", "to_vf", "on_vf"):
                 f = window_figures(report, gap_log, *c["windows"][key])
                 figures[key].append(f)
                 cells.append(f"{f['udp_at_peer']:>7.1f} {f['udp_in_guest']:>7.1f}")
+            span = (c["windows"]["to_synthetic"][0], c["windows"]["on_vf"][1])
+            holes = c["snap"]["udp"]["holes"] - (previous["udp"]["holes"] if previous else 0)
+            previous = c["snap"]
             print(f"{n:>5} {c['revoke_us'] / 1000:>9.1f} ms {c['offer_us'] / 1000:>7.1f} ms | " +
-                  " | ".join(cells), file=sys.stderr)
+                  " | ".join(cells) + f" | {report.udp(*span)['holes']} / {holes}",
+                  file=sys.stderr)
         print(f"min / median / max: revoke request -> guest completion, ms: "
               f"{spread([c['revoke_us'] / 1000 for c in cycles])}; offer -> guest switched "
               f"to the VF, ms: {spread([c['offer_us'] / 1000 for c in cycles])}",
               file=sys.stderr)
-        outside = sum(not inside for c in cycles for inside in c["switch_inside"])
+        return figures
+
+    @staticmethod
+    def print_comparison(cycles, figures, gap_log):
+        """The switch windows against the control windows, and where the
+        longest gaps and the missing packets are."""
+        outside = sum(not (c["windows"][key][0] <= c["switches"][key][1] < c["windows"][key][1])
+                      for c in cycles for key, _ in SWITCHES)
         below = sum(f["below_log_minimum"] for fs in figures.values() for f in fs)
         switch = [f for key, _ in SWITCHES for f in figures[key]]
         control = [f for key, _ in CONTROLS for f in figures[key]]
@@ -322,6 +358,30 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         print("by kind of window:", file=sys.stderr)
         for line in by_kind_lines([(name, figures[key]) for key, name in SWITCHES + CONTROLS]):
             print(line, file=sys.stderr)
+
+        # Where the longest gaps are, from the request: before it, over it,
+        # in the switch (request -> done), after; in the control window
+        # after each switch, from the same point of the window.
+        print(f"where the window's longest gap is, from the request (control windows: "
+              f"from the same point), windows per stretch: "
+              f"{' | '.join(name for name, _ in STRETCHES)}", file=sys.stderr)
+        for key, what in FIGURES:
+            counts = {"switch": [0] * len(STRETCHES), "control": [0] * len(STRETCHES)}
+            for n, c in enumerate(cycles):
+                for (switch_kind, _), (control_kind, _) in zip(SWITCHES, CONTROLS):
+                    request, done = c["switches"][switch_kind]
+                    same = c["windows"][control_kind][0] + LEAD_NS
+                    for which, f, origin in (("switch", figures[switch_kind][n], request),
+                                             ("control", figures[control_kind][n], same)):
+                        if f["starts"][key] is not None:  # None: under the log's minimum
+                            counts[which][stretch(f["starts"][key], f[key], origin,
+                                                  done - request)] += 1
+            print(f"  {what}: switch {' | '.join(map(str, counts['switch']))}; control "
+                  f"{' | '.join(map(str, counts['control']))}", file=sys.stderr)
+        print("UDP packets missing at the peer / skipped in the guest, by kind of window: " +
+              "; ".join(f"{name} {sum(f['missing_at_peer'] for f in figures[key])} / "
+                        f"{sum(f['skipped_in_guest'] for f in figures[key])}"
+                        for key, name in SWITCHES + CONTROLS), file=sys.stderr)
 
 
 class OnePathOnly(unittest.TestCase):

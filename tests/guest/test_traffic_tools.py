@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from netns import TwoHosts  # noqa: E402
 from traffic import IMPAIRED_BLOCK, histogram, longest_stall_ms, stream_bytes  # noqa: E402
 from traffic import udp_lost, udp_summary  # noqa: E402
-from gap_windows import GuestGapLog, comparison_lines, distribution, verdict  # noqa: E402
+from gap_windows import GuestGapLog, comparison_lines, distribution  # noqa: E402
+from gap_windows import longest_gap, verdict  # noqa: E402
 
 TOOL = os.path.join(os.environ.get("SRIOVNIC_GUEST_DIR", ""), "root/opt/tools/sriovnic-stream")
 HOST_B_IP = "10.50.0.10"
@@ -51,7 +52,7 @@ class Analysis(unittest.TestCase):
         log = GuestGapLog("\n".join([
             "o 5000000 5000100", "o 5250000 5000200", "o 5500000 5000150",
             "u 5100000 5120000", "u 5400000 5460000", "t 5300000 5310000",
-            "o 60000000 5055100", "u 60000000 60030000"]) + "\n", 5000)
+            "h 5460000 3", "o 60000000 5055100", "u 60000000 60030000"]) + "\n", 5000)
         ms = 10**6
         self.assertEqual(log.to_host(5_200_000_000), 200 * ms - 100_000)
         self.assertEqual(log.to_host(60_000_000_000), 54_945 * ms - 100_000)
@@ -63,8 +64,18 @@ class Analysis(unittest.TestCase):
         self.assertEqual(log.udp_gap_ms(420 * ms - 100_000, 1000 * ms), 40)
         self.assertEqual(log.udp_gap_ms(0, 1000 * ms), 60)
         self.assertEqual(log.udp_gap_ms(54_940 * ms, 54_960 * ms), 15.1)
+        self.assertEqual(log.udp_gap(0, 1000 * ms), (60, 400 * ms - 100_000))
+        # Three sequence numbers skipped by the arrival at 0.46 s.
+        self.assertEqual(log.skipped(450 * ms, 470 * ms), 3)
+        self.assertEqual(log.skipped(0, 450 * ms), 0)
         with self.assertRaises(ValueError):
             GuestGapLog("u 1 20000\n", 5000)  # nothing to set the clocks by
+
+    def test_longest_gap_and_where_it_is(self):
+        ms = 10**6
+        times = array.array("q", [10 * ms, 12 * ms, 30 * ms, 31 * ms])
+        self.assertEqual(longest_gap(times, 0, 40 * ms), (18, 12 * ms))
+        self.assertEqual(longest_gap(times, 20 * ms, 40 * ms), (10, 20 * ms))
 
     def test_distributions_and_the_verdict(self):
         d = distribution([float(v) for v in range(20, 0, -1)])
@@ -94,9 +105,10 @@ class ToolsOnTheSegment(unittest.TestCase):
         self.report = f"/tmp/sriovnic-stream-{os.getpid()}.json"
         self.addCleanup(lambda: os.path.exists(self.report) and os.unlink(self.report))
 
-    def run_streams(self, seconds, **peer_args):
+    def run_streams(self, seconds, *tool_args, **peer_args):
         peer = self.topo.traffic_peer(HOST_B_IP, **peer_args)
-        tool = self.b.popen(TOOL, "-p", TwoHosts.PEER_IP, "-o", self.report, "-s", "8000")
+        tool = self.b.popen(TOOL, "-p", TwoHosts.PEER_IP, "-o", self.report, "-s", "8000",
+                            *tool_args)
         self.addCleanup(tool.kill)
         peer.wait_connected()
         time.sleep(seconds)
@@ -107,7 +119,9 @@ class ToolsOnTheSegment(unittest.TestCase):
             return json.load(f), peer.stop()
 
     def test_the_guest_tool_counts_what_the_peer_impairs(self):
-        mine, theirs = self.run_streams(2, impaired=True)
+        log_path = self.report + ".gaps"
+        self.addCleanup(lambda: os.path.exists(log_path) and os.unlink(log_path))
+        mine, theirs = self.run_streams(2, "-l", log_path, impaired=True)
         udp = mine["udp"]
         blocks = theirs.udp_sent / len(IMPAIRED_BLOCK)
         print(f"\n{theirs.udp_sent} sent by the impaired peer: {udp}", file=sys.stderr)
@@ -117,6 +131,10 @@ class ToolsOnTheSegment(unittest.TestCase):
             self.assertLessEqual(abs(udp[key] - blocks), 1, key)
         self.assertLessEqual(abs(udp_lost(theirs.udp_sent, udp["unique"]) - blocks), 1)
         self.assertLessEqual(abs(udp["holes"] - blocks), 1)
+        # The gap log counts the skips: per block 6 (late, after 7) and 9 (lost).
+        with open(log_path) as f:
+            log = GuestGapLog(f.read(), 5000)
+        self.assertLessEqual(abs(log.skipped(theirs.start_ns, theirs.stop_ns) - 2 * blocks), 2)
         # The other way nothing is impaired, and a veth neither duplicates
         # nor reorders; 8000-byte datagrams crossed the MTU 9000 segment.
         back = theirs.udp()

@@ -37,11 +37,12 @@ class GuestGapLog:
 
     def __init__(self, text, min_gap_us):
         self.min_gap_ms = min_gap_us / 1000
-        raw = {"u": [], "t": [], "o": []}
+        raw = {"u": [], "t": [], "o": [], "h": []}
         for line in text.splitlines():
             fields = line.split()
             if len(fields) == 3 and fields[0] in raw:
-                raw[fields[0]].append((int(fields[1]) * 1000, int(fields[2]) * 1000))
+                scale = 1 if fields[0] == "h" else 1000  # 'h': a count, not a time
+                raw[fields[0]].append((int(fields[1]) * 1000, int(fields[2]) * scale))
         self.records = sum(map(len, raw.values()))
         offsets = sorted(raw["o"])
         if not offsets:
@@ -50,6 +51,9 @@ class GuestGapLog:
         self._offset = [delta for _, delta in offsets]
         self.udp = self._spans(raw["u"])
         self.tcp = self._spans(raw["t"])
+        skips = sorted((self.to_host(at), count) for at, count in raw["h"])
+        self._skip_at = [at for at, _ in skips]
+        self._skip_count = [count for _, count in skips]
 
     def to_host(self, guest_ns):
         """A time of the guest's CLOCK_MONOTONIC on the test's clock."""
@@ -69,33 +73,61 @@ class GuestGapLog:
 
     @staticmethod
     def _longest(spans, t0, t1):
+        """(ms, start) of the longest span in [t0, t1), clipped to it;
+        (None, None) if there is none."""
         starts_ends, ends = spans
-        longest = 0
+        longest = (0, None)
         for start, end in starts_ends[bisect.bisect_right(ends, t0):]:
             if start >= t1:
                 break
-            longest = max(longest, min(end, t1) - max(start, t0))
-        return longest / 1e6
+            longest = max(longest, (min(end, t1) - max(start, t0), max(start, t0)))
+        return (longest[0] / 1e6, longest[1]) if longest[0] else (None, None)
+
+    def udp_gap(self, t0, t1):
+        """(ms, start) of the longest gap between UDP arrivals in [t0, t1),
+        clipped to it; (None, None) if none reached the log's minimum."""
+        return self._longest(self.udp, t0, t1)
+
+    def tcp_stall(self, t0, t1):
+        return self._longest(self.tcp, t0, t1)
 
     def udp_gap_ms(self, t0, t1):
-        """Longest gap between UDP arrivals in [t0, t1), clipped to it, in ms;
-        None if none reached the log's minimum (the gap is shorter)."""
-        return self._longest(self.udp, t0, t1) or None
+        return self.udp_gap(t0, t1)[0]
 
     def tcp_stall_ms(self, t0, t1):
-        return self._longest(self.tcp, t0, t1) or None
+        return self.tcp_stall(t0, t1)[0]
+
+    def skipped(self, t0, t1):
+        """UDP sequence numbers that arrivals in [t0, t1) skipped (lost, or
+        late if they came later)."""
+        lo, hi = bisect.bisect_left(self._skip_at, t0), bisect.bisect_left(self._skip_at, t1)
+        return sum(self._skip_count[lo:hi])
+
+
+def longest_gap(times, t0, t1):
+    """(ms, start) of the longest time between two of `times` (sorted) in
+    [t0, t1), the window's edges counting as times: as PeerReport measures."""
+    lo, hi = bisect.bisect_left(times, t0), bisect.bisect_left(times, t1)
+    edges = [t0, *times[lo:hi], t1]
+    return max(((b - a) / 1e6, a) for a, b in zip(edges, edges[1:]))
 
 
 def window_figures(peer_report, guest_log, t0, t1):
-    """The four FIGURES of the window [t0, t1) in ms. A guest figure below the
-    log's minimum gap is given as that minimum (an upper bound), and
-    counted in `below_log_minimum`."""
-    udp, tcp = guest_log.udp_gap_ms(t0, t1), guest_log.tcp_stall_ms(t0, t1)
-    return {"udp_at_peer": peer_report.udp(t0, t1)["longest_gap_ms"],
-            "udp_in_guest": guest_log.min_gap_ms if udp is None else udp,
-            "tcp_at_peer": peer_report.tcp_stall_ms(t0, t1),
-            "tcp_in_guest": guest_log.min_gap_ms if tcp is None else tcp,
-            "below_log_minimum": (udp is None) + (tcp is None)}
+    """The four FIGURES of the window [t0, t1) in ms, where each of those
+    gaps starts (`starts`, None if unknown) and the UDP packets missing at
+    the peer and skipped in the guest. A guest figure below the log's
+    minimum gap is given as that minimum (an upper bound), and counted in
+    `below_log_minimum`."""
+    spans = {"udp_at_peer": longest_gap(peer_report.udp_times, t0, t1),
+             "udp_in_guest": guest_log.udp_gap(t0, t1),
+             "tcp_at_peer": longest_gap(peer_report.tcp_times, t0, t1),
+             "tcp_in_guest": guest_log.tcp_stall(t0, t1)}
+    figures = {key: guest_log.min_gap_ms if ms is None else ms for key, (ms, _) in spans.items()}
+    figures.update(starts={key: start for key, (_, start) in spans.items()},
+                   below_log_minimum=sum(ms is None for ms, _ in spans.values()),
+                   missing_at_peer=peer_report.udp(t0, t1)["holes"],
+                   skipped_in_guest=guest_log.skipped(t0, t1))
+    return figures
 
 
 def percentile(values, p):

@@ -25,10 +25,12 @@
  * the longest gap in any window of its own clock (tests/lib/gap_windows.py):
  * one line per gap of at least MIN_GAP_US (default 5000) between two UDP
  * arrivals ("u FROM TO", kernel receive timestamps) or two TCP reads
- * ("t FROM TO"), and per 250 ms the arrival whose kernel timestamp is
- * closest to the send time the peer wrote into the datagram ("o AT DELTA":
- * DELTA = AT - the peer's CLOCK_MONOTONIC send time). All times are
- * microseconds of this machine's CLOCK_MONOTONIC.
+ * ("t FROM TO"), every UDP arrival that skips sequence numbers past the
+ * highest seen ("h AT SKIPPED": lost, or late if they come after), and per
+ * 250 ms the arrival whose kernel timestamp is closest to the send time the
+ * peer wrote into the datagram ("o AT DELTA": DELTA = AT - the peer's
+ * CLOCK_MONOTONIC send time). Times are microseconds of this machine's
+ * CLOCK_MONOTONIC.
  */
 #define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
@@ -68,8 +70,8 @@ struct options {
 
 /* What -l writes: see the head of this file. */
 struct gap_record {
-	char kind; /* 'u', 't' or 'o' */
-	int64_t a_ns, b_ns;
+	char kind; /* 'u', 't', 'h' or 'o' */
+	int64_t a_ns, b_ns; /* for 'h': the time and the count */
 };
 
 struct gap_log {
@@ -234,14 +236,19 @@ static void gap_note(char kind, int64_t last_ns, int64_t now_ns)
 		gap_add(kind, last_ns, now_ns);
 }
 
-/* A UDP arrival at kernel time `at`, which the peer sent at its `sent_ns`. */
-static void gap_udp_arrival(int64_t at, int64_t sent_ns)
+/*
+ * A UDP arrival at kernel time `at` that skipped `skipped` sequence numbers,
+ * which the peer sent at its `sent_ns`.
+ */
+static void gap_udp_arrival(int64_t at, uint64_t skipped, int64_t sent_ns)
 {
 	int64_t delta = at - sent_ns;
 
 	if (!opt.gap_log)
 		return;
 	gap_note('u', gaps.last_udp_ns, at);
+	if (skipped)
+		gap_add('h', at, (int64_t)skipped);
 	if (at > gaps.last_udp_ns)
 		gaps.last_udp_ns = at;
 	if (at >= gaps.bucket_end_ns) {
@@ -270,9 +277,12 @@ static void write_gap_log(void)
 	f = fopen(tmp, "w");
 	if (!f)
 		die(tmp);
-	for (size_t i = 0; i < gaps.count; i++)
-		fprintf(f, "%c %lld %lld\n", gaps.records[i].kind,
-			(long long)(gaps.records[i].a_ns / 1000), (long long)(gaps.records[i].b_ns / 1000));
+	for (size_t i = 0; i < gaps.count; i++) {
+		const struct gap_record *r = &gaps.records[i];
+
+		fprintf(f, "%c %lld %lld\n", r->kind, (long long)(r->a_ns / 1000),
+			(long long)(r->kind == 'h' ? r->b_ns : r->b_ns / 1000));
+	}
 	if (fclose(f) || rename(tmp, opt.gap_log))
 		die(opt.gap_log);
 }
@@ -297,13 +307,15 @@ static void udp_send_due(int fd, int64_t now)
 		send_start_ns = now - (int64_t)(udp_sent * 1000000000ULL / opt.rate);
 }
 
-static void udp_account(uint64_t seq, int64_t now)
+/* Counts an arrival; returns how many sequence numbers it skipped. */
+static uint64_t udp_account(uint64_t seq, int64_t now)
 {
 	size_t byte = seq / 8;
+	uint64_t skipped;
 
 	if (seq >= MAX_SEQ) {
 		urx.bad++;
-		return;
+		return 0;
 	}
 	if (byte >= urx.seen_bytes) {
 		size_t n = urx.seen_bytes ? urx.seen_bytes : 4096;
@@ -328,14 +340,16 @@ static void udp_account(uint64_t seq, int64_t now)
 	urx.last_ns = now;
 	if (urx.seen[byte] & (1u << (seq % 8))) {
 		urx.duplicated++;
-		return;
+		return 0;
 	}
 	urx.seen[byte] |= 1u << (seq % 8);
 	urx.unique++;
 	if (urx.unique > 1 && seq < urx.highest)
 		urx.reordered++;
+	skipped = urx.unique > 1 && seq > urx.highest + 1 ? seq - urx.highest - 1 : 0;
 	if (seq > urx.highest || urx.unique == 1)
 		urx.highest = seq;
+	return skipped;
 }
 
 /* The kernel's receive timestamp of `msg` on CLOCK_MONOTONIC, or `fallback`. */
@@ -365,6 +379,7 @@ static void udp_receive(int fd)
 	ssize_t n;
 
 	for (;;) {
+		uint64_t skipped;
 		int64_t now;
 
 		msg.msg_control = control.space;
@@ -377,8 +392,9 @@ static void udp_receive(int fd)
 			continue;
 		}
 		now = now_ns();
-		udp_account(get_le64(buf), now);
-		gap_udp_arrival(kernel_rx_ns(&msg, now), n >= 16 ? (int64_t)get_le64(buf + 8) : 0);
+		skipped = udp_account(get_le64(buf), now);
+		gap_udp_arrival(kernel_rx_ns(&msg, now), skipped,
+				n >= 16 ? (int64_t)get_le64(buf + 8) : 0);
 	}
 }
 
