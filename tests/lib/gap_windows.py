@@ -39,10 +39,11 @@ class GuestGapLog:
         self.min_gap_ms = min_gap_us / 1000
         raw = {"u": [], "t": [], "o": [], "h": []}
         for line in text.splitlines():
-            fields = line.split()
-            if len(fields) == 3 and fields[0] in raw:
-                scale = 1 if fields[0] == "h" else 1000  # 'h': a count, not a time
-                raw[fields[0]].append((int(fields[1]) * 1000, int(fields[2]) * scale))
+            kind, *values = line.split()
+            if kind == "h" and len(values) == 3:  # time, skipped, of those lost
+                raw["h"].append((int(values[0]) * 1000, int(values[1]), int(values[2])))
+            elif kind in raw and len(values) == 2:
+                raw[kind].append((int(values[0]) * 1000, int(values[1]) * 1000))
         self.records = sum(map(len, raw.values()))
         offsets = sorted(raw["o"])
         if not offsets:
@@ -51,9 +52,9 @@ class GuestGapLog:
         self._offset = [delta for _, delta in offsets]
         self.udp = self._spans(raw["u"])
         self.tcp = self._spans(raw["t"])
-        skips = sorted((self.to_host(at), count) for at, count in raw["h"])
-        self._skip_at = [at for at, _ in skips]
-        self._skip_count = [count for _, count in skips]
+        skips = sorted((self.to_host(at), skipped, lost) for at, skipped, lost in raw["h"])
+        self._skip_at = [at for at, _, _ in skips]
+        self._skips = [(skipped, lost) for _, skipped, lost in skips]
 
     def to_host(self, guest_ns):
         """A time of the guest's CLOCK_MONOTONIC on the test's clock."""
@@ -97,11 +98,12 @@ class GuestGapLog:
     def tcp_stall_ms(self, t0, t1):
         return self.tcp_stall(t0, t1)[0]
 
-    def skipped(self, t0, t1):
-        """UDP sequence numbers that arrivals in [t0, t1) skipped (lost, or
-        late if they came later)."""
-        lo, hi = bisect.bisect_left(self._skip_at, t0), bisect.bisect_left(self._skip_at, t1)
-        return sum(self._skip_count[lo:hi])
+    def skipped(self, t0=None, t1=None):
+        """(skipped, lost): the UDP sequence numbers that arrivals in
+        [t0, t1) (all by default) skipped, and how many of those never came."""
+        lo = 0 if t0 is None else bisect.bisect_left(self._skip_at, t0)
+        hi = len(self._skip_at) if t1 is None else bisect.bisect_left(self._skip_at, t1)
+        return tuple(map(sum, zip((0, 0), *self._skips[lo:hi])))
 
 
 def longest_gap(times, t0, t1):
@@ -115,7 +117,7 @@ def longest_gap(times, t0, t1):
 def window_figures(peer_report, guest_log, t0, t1):
     """The four FIGURES of the window [t0, t1) in ms, where each of those
     gaps starts (`starts`, None if unknown) and the UDP packets missing at
-    the peer and skipped in the guest. A guest figure below the log's
+    the peer and skipped (and lost) in the guest. A guest figure below the log's
     minimum gap is given as that minimum (an upper bound), and counted in
     `below_log_minimum`."""
     spans = {"udp_at_peer": longest_gap(peer_report.udp_times, t0, t1),
@@ -126,7 +128,7 @@ def window_figures(peer_report, guest_log, t0, t1):
     figures.update(starts={key: start for key, (_, start) in spans.items()},
                    below_log_minimum=sum(ms is None for ms, _ in spans.values()),
                    missing_at_peer=peer_report.udp(t0, t1)["holes"],
-                   skipped_in_guest=guest_log.skipped(t0, t1))
+                   skipped_in_guest=guest_log.skipped(t0, t1))  # (skipped, of those lost)
     return figures
 
 

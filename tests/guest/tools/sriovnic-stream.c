@@ -26,7 +26,8 @@
  * one line per gap of at least MIN_GAP_US (default 5000) between two UDP
  * arrivals ("u FROM TO", kernel receive timestamps) or two TCP reads
  * ("t FROM TO"), every UDP arrival that skips sequence numbers past the
- * highest seen ("h AT SKIPPED": lost, or late if they come after), and per
+ * highest seen ("h AT SKIPPED NEVER": how many it skipped, and how many of
+ * those had not arrived by the final report: lost), and per
  * 250 ms the arrival whose kernel timestamp is closest to the send time the
  * peer wrote into the datagram ("o AT DELTA": DELTA = AT - the peer's
  * CLOCK_MONOTONIC send time). Times are microseconds of this machine's
@@ -71,7 +72,8 @@ struct options {
 /* What -l writes: see the head of this file. */
 struct gap_record {
 	char kind; /* 'u', 't', 'h' or 'o' */
-	int64_t a_ns, b_ns; /* for 'h': the time and the count */
+	int64_t a_ns, b_ns;
+	uint64_t first_skipped, skipped; /* 'h' (whose b_ns is unused) */
 };
 
 struct gap_log {
@@ -216,6 +218,17 @@ static uint8_t stream_byte(uint64_t pos)
 
 /* --- gap log (-l) ------------------------------------------------------- */
 
+/* How many of the `count` sequence numbers from `first` never arrived. */
+static uint64_t udp_never_seen(uint64_t first, uint64_t count)
+{
+	uint64_t never = 0;
+
+	for (uint64_t seq = first; seq < first + count; seq++)
+		if (seq / 8 >= urx.seen_bytes || !(urx.seen[seq / 8] & (1u << (seq % 8))))
+			never++;
+	return never;
+}
+
 static void gap_add(char kind, int64_t a_ns, int64_t b_ns)
 {
 	if (gaps.count == gaps.capacity) {
@@ -227,7 +240,7 @@ static void gap_add(char kind, int64_t a_ns, int64_t b_ns)
 		gaps.records = r;
 		gaps.capacity = n;
 	}
-	gaps.records[gaps.count++] = (struct gap_record){ kind, a_ns, b_ns };
+	gaps.records[gaps.count++] = (struct gap_record){ .kind = kind, .a_ns = a_ns, .b_ns = b_ns };
 }
 
 static void gap_note(char kind, int64_t last_ns, int64_t now_ns)
@@ -237,18 +250,21 @@ static void gap_note(char kind, int64_t last_ns, int64_t now_ns)
 }
 
 /*
- * A UDP arrival at kernel time `at` that skipped `skipped` sequence numbers,
- * which the peer sent at its `sent_ns`.
+ * A UDP arrival of `seq` at kernel time `at` that skipped the `skipped`
+ * sequence numbers before it, which the peer sent at its `sent_ns`.
  */
-static void gap_udp_arrival(int64_t at, uint64_t skipped, int64_t sent_ns)
+static void gap_udp_arrival(int64_t at, uint64_t seq, uint64_t skipped, int64_t sent_ns)
 {
 	int64_t delta = at - sent_ns;
 
 	if (!opt.gap_log)
 		return;
 	gap_note('u', gaps.last_udp_ns, at);
-	if (skipped)
-		gap_add('h', at, (int64_t)skipped);
+	if (skipped) {
+		gap_add('h', at, 0);
+		gaps.records[gaps.count - 1].first_skipped = seq - skipped;
+		gaps.records[gaps.count - 1].skipped = skipped;
+	}
 	if (at > gaps.last_udp_ns)
 		gaps.last_udp_ns = at;
 	if (at >= gaps.bucket_end_ns) {
@@ -258,7 +274,7 @@ static void gap_udp_arrival(int64_t at, uint64_t skipped, int64_t sent_ns)
 		gaps.bucket_end_ns = at + OFFSET_BUCKET_NS;
 	}
 	if (sent_ns > 0 && (!gaps.have_best || delta < gaps.best.b_ns)) {
-		gaps.best = (struct gap_record){ 'o', at, delta };
+		gaps.best = (struct gap_record){ .kind = 'o', .a_ns = at, .b_ns = delta };
 		gaps.have_best = true;
 	}
 }
@@ -280,8 +296,12 @@ static void write_gap_log(void)
 	for (size_t i = 0; i < gaps.count; i++) {
 		const struct gap_record *r = &gaps.records[i];
 
-		fprintf(f, "%c %lld %lld\n", r->kind, (long long)(r->a_ns / 1000),
-			(long long)(r->kind == 'h' ? r->b_ns : r->b_ns / 1000));
+		if (r->kind == 'h')
+			fprintf(f, "h %lld %" PRIu64 " %" PRIu64 "\n", (long long)(r->a_ns / 1000),
+				r->skipped, udp_never_seen(r->first_skipped, r->skipped));
+		else
+			fprintf(f, "%c %lld %lld\n", r->kind, (long long)(r->a_ns / 1000),
+				(long long)(r->b_ns / 1000));
 	}
 	if (fclose(f) || rename(tmp, opt.gap_log))
 		die(opt.gap_log);
@@ -379,7 +399,7 @@ static void udp_receive(int fd)
 	ssize_t n;
 
 	for (;;) {
-		uint64_t skipped;
+		uint64_t seq, skipped;
 		int64_t now;
 
 		msg.msg_control = control.space;
@@ -392,8 +412,9 @@ static void udp_receive(int fd)
 			continue;
 		}
 		now = now_ns();
-		skipped = udp_account(get_le64(buf), now);
-		gap_udp_arrival(kernel_rx_ns(&msg, now), skipped,
+		seq = get_le64(buf);
+		skipped = udp_account(seq, now);
+		gap_udp_arrival(kernel_rx_ns(&msg, now), seq, skipped,
 				n >= 16 ? (int64_t)get_le64(buf + 8) : 0);
 	}
 }
