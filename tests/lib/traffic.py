@@ -38,6 +38,8 @@ import tempfile
 import threading
 import time
 
+from gap_windows import GuestGapLog
+
 UDP_PORT = 5300
 TCP_PORT = 5301
 RATE = 1000          # UDP packets per second, each way
@@ -234,16 +236,23 @@ class GuestStream:
     talking to the peer at `peer_ip`. snapshot() returns its counters so far
     (and starts a new window for its window_* maxima); stop() stops it and
     returns its final report. Call stop() only after the peer's quiesce(),
-    so that both ends' counts are complete."""
+    so that both ends' counts are complete. With `gap_log_us`, the guest
+    also logs every gap of at least that many microseconds; after stop(),
+    gap_log() fetches the log as a gap_windows.GuestGapLog."""
 
     REPORT = "/tmp/stream.json"
+    GAP_LOG = "/tmp/stream-gaps.log"
 
     def __init__(self, g, peer_ip, udp_port=UDP_PORT, tcp_port=TCP_PORT, rate=RATE,
-                 size=UDP_SIZE, tcp_rate=TCP_RATE, drain_ms=int(DRAIN_S * 1000)):
+                 size=UDP_SIZE, tcp_rate=TCP_RATE, drain_ms=int(DRAIN_S * 1000),
+                 gap_log_us=None):
         self.g = g
+        self.gap_log_us = gap_log_us
         cmd = ["sriovnic-stream", "-p", peer_ip, "-o", self.REPORT, "-u", str(udp_port),
                "-t", str(tcp_port), "-r", str(rate), "-s", str(size), "-b", str(tcp_rate),
                "-d", str(drain_ms)]
+        if gap_log_us:
+            cmd += ["-l", self.GAP_LOG, "-g", str(gap_log_us)]
         g.sh(f"rm -f {self.REPORT}; {shlex.join(cmd)} >/tmp/stream.log 2>&1 & "
              f"echo $! >/tmp/stream.pid")
 
@@ -267,6 +276,10 @@ class GuestStream:
 
     def stop(self):
         return self._report("TERM")
+
+    def gap_log(self, timeout=300):
+        """The gap log of a stream started with `gap_log_us`, once stopped."""
+        return GuestGapLog(self.g.sh(f"cat {self.GAP_LOG}", timeout=timeout), self.gap_log_us)
 
 
 # --- the peer process ----------------------------------------------------------

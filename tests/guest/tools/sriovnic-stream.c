@@ -14,11 +14,24 @@
  *
  *   sriovnic-stream -p PEER_IP -o REPORT [-u UDP_PORT] [-t TCP_PORT]
  *                   [-r UDP_PPS] [-s UDP_BYTES] [-b TCP_BYTES_PER_S] [-d DRAIN_MS]
+ *                   [-l GAP_LOG [-g MIN_GAP_US]]
  *
  * Runs in the background; SIGUSR1 writes a snapshot of the counters to REPORT
  * (as JSON, replacing the file atomically) and starts a new window for the
  * "window_" maxima; SIGTERM stops sending, keeps receiving for DRAIN_MS,
  * writes the final report and exits.
+ *
+ * With -l, the final report also writes GAP_LOG, from which the host finds
+ * the longest gap in any window of its own clock (tests/lib/gap_windows.py):
+ * one line per gap of at least MIN_GAP_US (default 5000) between two UDP
+ * arrivals ("u FROM TO", kernel receive timestamps) or two TCP reads
+ * ("t FROM TO"), every UDP arrival that skips sequence numbers past the
+ * highest seen ("h AT SKIPPED NEVER": how many it skipped, and how many of
+ * those had not arrived by the final report: lost), and per
+ * 250 ms the arrival whose kernel timestamp is closest to the send time the
+ * peer wrote into the datagram ("o AT DELTA": DELTA = AT - the peer's
+ * CLOCK_MONOTONIC send time). Times are microseconds of this machine's
+ * CLOCK_MONOTONIC.
  */
 #define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
@@ -44,6 +57,7 @@
 #define MAX_BURST 64       /* UDP packets sent at once when late */
 #define CONNECT_RETRY_NS 200000000LL
 #define CONNECT_GIVE_UP_NS 60000000000LL
+#define OFFSET_BUCKET_NS 250000000LL
 
 struct options {
 	struct sockaddr_in peer_udp, peer_tcp;
@@ -51,6 +65,25 @@ struct options {
 	unsigned int rate, size, drain_ms;
 	uint64_t tcp_rate;
 	const char *report;
+	const char *gap_log;
+	int64_t min_gap_ns;
+};
+
+/* What -l writes: see the head of this file. */
+struct gap_record {
+	char kind; /* 'u', 't', 'h' or 'o' */
+	int64_t a_ns, b_ns;
+	uint64_t first_skipped, skipped; /* 'h' (whose b_ns is unused) */
+};
+
+struct gap_log {
+	struct gap_record *records;
+	size_t count, capacity;
+	int64_t last_udp_ns; /* kernel timestamp of the last UDP arrival */
+	int64_t bucket_end_ns;
+	struct gap_record best; /* this bucket's smallest arrival - send time */
+	bool have_best;
+	int64_t realtime_to_monotonic_ns;
 };
 
 struct udp_rx {
@@ -73,6 +106,7 @@ struct tcp_state {
 static struct options opt;
 static struct udp_rx urx;
 static struct tcp_state tcp = { .fd = -1 };
+static struct gap_log gaps;
 static uint64_t udp_sent, udp_send_errors;
 static int64_t start_ns, send_start_ns;
 static bool sending = true;
@@ -85,6 +119,15 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* SO_TIMESTAMPNS stamps CLOCK_REALTIME; nothing steps this machine's clock. */
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "sriovnic-stream: %s: %s\n", what, strerror(errno));
@@ -94,7 +137,8 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sriovnic-stream -p PEER_IP -o REPORT [-u UDP_PORT] [-t TCP_PORT] "
-			"[-r UDP_PPS] [-s UDP_BYTES] [-b TCP_BYTES_PER_S] [-d DRAIN_MS]\n");
+			"[-r UDP_PPS] [-s UDP_BYTES] [-b TCP_BYTES_PER_S] [-d DRAIN_MS] "
+			"[-l GAP_LOG [-g MIN_GAP_US]]\n");
 	exit(2);
 }
 
@@ -123,7 +167,8 @@ static void parse(int argc, char **argv)
 	opt.size = 200;
 	opt.tcp_rate = 100000;
 	opt.drain_ms = 300;
-	while ((c = getopt(argc, argv, "p:o:u:t:r:s:b:d:")) != -1) {
+	opt.min_gap_ns = 5000000;
+	while ((c = getopt(argc, argv, "p:o:u:t:r:s:b:d:l:g:")) != -1) {
 		switch (c) {
 		case 'p': peer = optarg; break;
 		case 'o': opt.report = optarg; break;
@@ -133,6 +178,8 @@ static void parse(int argc, char **argv)
 		case 's': opt.size = number(optarg, "-s", 16, MAX_UDP_BYTES); break;
 		case 'b': opt.tcp_rate = number(optarg, "-b", 0, 1000000000); break;
 		case 'd': opt.drain_ms = number(optarg, "-d", 0, 60000); break;
+		case 'l': opt.gap_log = optarg; break;
+		case 'g': opt.min_gap_ns = number(optarg, "-g", 1, 60000000) * 1000LL; break;
 		default: usage();
 		}
 	}
@@ -169,6 +216,97 @@ static uint8_t stream_byte(uint64_t pos)
 	return (pos / 8) >> (8 * (pos % 8));
 }
 
+/* --- gap log (-l) ------------------------------------------------------- */
+
+/* How many of the `count` sequence numbers from `first` never arrived. */
+static uint64_t udp_never_seen(uint64_t first, uint64_t count)
+{
+	uint64_t never = 0;
+
+	for (uint64_t seq = first; seq < first + count; seq++)
+		if (seq / 8 >= urx.seen_bytes || !(urx.seen[seq / 8] & (1u << (seq % 8))))
+			never++;
+	return never;
+}
+
+static void gap_add(char kind, int64_t a_ns, int64_t b_ns)
+{
+	if (gaps.count == gaps.capacity) {
+		size_t n = gaps.capacity ? 2 * gaps.capacity : 4096;
+		struct gap_record *r = realloc(gaps.records, n * sizeof(*r));
+
+		if (!r)
+			die("realloc");
+		gaps.records = r;
+		gaps.capacity = n;
+	}
+	gaps.records[gaps.count++] = (struct gap_record){ .kind = kind, .a_ns = a_ns, .b_ns = b_ns };
+}
+
+static void gap_note(char kind, int64_t last_ns, int64_t now_ns)
+{
+	if (opt.gap_log && last_ns && now_ns - last_ns >= opt.min_gap_ns)
+		gap_add(kind, last_ns, now_ns);
+}
+
+/*
+ * A UDP arrival of `seq` at kernel time `at` that skipped the `skipped`
+ * sequence numbers before it, which the peer sent at its `sent_ns`.
+ */
+static void gap_udp_arrival(int64_t at, uint64_t seq, uint64_t skipped, int64_t sent_ns)
+{
+	int64_t delta = at - sent_ns;
+
+	if (!opt.gap_log)
+		return;
+	gap_note('u', gaps.last_udp_ns, at);
+	if (skipped) {
+		gap_add('h', at, 0);
+		gaps.records[gaps.count - 1].first_skipped = seq - skipped;
+		gaps.records[gaps.count - 1].skipped = skipped;
+	}
+	if (at > gaps.last_udp_ns)
+		gaps.last_udp_ns = at;
+	if (at >= gaps.bucket_end_ns) {
+		if (gaps.have_best)
+			gap_add('o', gaps.best.a_ns, gaps.best.b_ns);
+		gaps.have_best = false;
+		gaps.bucket_end_ns = at + OFFSET_BUCKET_NS;
+	}
+	if (sent_ns > 0 && (!gaps.have_best || delta < gaps.best.b_ns)) {
+		gaps.best = (struct gap_record){ .kind = 'o', .a_ns = at, .b_ns = delta };
+		gaps.have_best = true;
+	}
+}
+
+static void write_gap_log(void)
+{
+	char tmp[512];
+	FILE *f;
+
+	if (!opt.gap_log)
+		return;
+	if (gaps.have_best)
+		gap_add('o', gaps.best.a_ns, gaps.best.b_ns);
+	gaps.have_best = false;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.gap_log);
+	f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	for (size_t i = 0; i < gaps.count; i++) {
+		const struct gap_record *r = &gaps.records[i];
+
+		if (r->kind == 'h')
+			fprintf(f, "h %lld %" PRIu64 " %" PRIu64 "\n", (long long)(r->a_ns / 1000),
+				r->skipped, udp_never_seen(r->first_skipped, r->skipped));
+		else
+			fprintf(f, "%c %lld %lld\n", r->kind, (long long)(r->a_ns / 1000),
+				(long long)(r->b_ns / 1000));
+	}
+	if (fclose(f) || rename(tmp, opt.gap_log))
+		die(opt.gap_log);
+}
+
 /* --- UDP ---------------------------------------------------------------- */
 
 static void udp_send_due(int fd, int64_t now)
@@ -189,13 +327,15 @@ static void udp_send_due(int fd, int64_t now)
 		send_start_ns = now - (int64_t)(udp_sent * 1000000000ULL / opt.rate);
 }
 
-static void udp_account(uint64_t seq, int64_t now)
+/* Counts an arrival; returns how many sequence numbers it skipped. */
+static uint64_t udp_account(uint64_t seq, int64_t now)
 {
 	size_t byte = seq / 8;
+	uint64_t skipped;
 
 	if (seq >= MAX_SEQ) {
 		urx.bad++;
-		return;
+		return 0;
 	}
 	if (byte >= urx.seen_bytes) {
 		size_t n = urx.seen_bytes ? urx.seen_bytes : 4096;
@@ -220,26 +360,62 @@ static void udp_account(uint64_t seq, int64_t now)
 	urx.last_ns = now;
 	if (urx.seen[byte] & (1u << (seq % 8))) {
 		urx.duplicated++;
-		return;
+		return 0;
 	}
 	urx.seen[byte] |= 1u << (seq % 8);
 	urx.unique++;
 	if (urx.unique > 1 && seq < urx.highest)
 		urx.reordered++;
+	skipped = urx.unique > 1 && seq > urx.highest + 1 ? seq - urx.highest - 1 : 0;
 	if (seq > urx.highest || urx.unique == 1)
 		urx.highest = seq;
+	return skipped;
+}
+
+/* The kernel's receive timestamp of `msg` on CLOCK_MONOTONIC, or `fallback`. */
+static int64_t kernel_rx_ns(struct msghdr *msg, int64_t fallback)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
+			       gaps.realtime_to_monotonic_ns;
+		}
+	}
+	return fallback;
 }
 
 static void udp_receive(int fd)
 {
 	uint8_t buf[MAX_UDP_BYTES + 1];
+	union {
+		char space[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
-		if (n < 8)
+	for (;;) {
+		uint64_t seq, skipped;
+		int64_t now;
+
+		msg.msg_control = control.space;
+		msg.msg_controllen = sizeof(control.space);
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		if (n < 8) {
 			urx.bad++;
-		else
-			udp_account(get_le64(buf), now_ns());
+			continue;
+		}
+		now = now_ns();
+		seq = get_le64(buf);
+		skipped = udp_account(seq, now);
+		gap_udp_arrival(kernel_rx_ns(&msg, now), seq, skipped,
+				n >= 16 ? (int64_t)get_le64(buf + 8) : 0);
 	}
 }
 
@@ -335,6 +511,7 @@ static void tcp_receive(int64_t now)
 		if (buf[i] != stream_byte(tcp.rx_bytes + i))
 			tcp.corrupt = true;
 	tcp.rx_bytes += n;
+	gap_note('t', tcp.last_rx_ns, now);
 	if (tcp.last_rx_ns) {
 		int64_t stall = now - tcp.last_rx_ns;
 
@@ -389,9 +566,12 @@ static int open_udp(void)
 	struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = htons(opt.udp_port) };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	int bufsize = 1 << 24;
+	int one = 1;
 
 	if (fd < 0)
 		die("socket");
+	if (opt.gap_log && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
+		die("SO_TIMESTAMPNS");
 	/*
 	 * At MTU 9000 every small datagram holds a jumbo receive buffer: with the
 	 * default limit a few ms without this process running would overflow the
@@ -445,6 +625,7 @@ int main(int argc, char **argv)
 	udp = open_udp();
 	sig = open_signals();
 	start_ns = now_ns();
+	gaps.realtime_to_monotonic_ns = realtime_ns() - start_ns;
 
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -497,6 +678,7 @@ int main(int argc, char **argv)
 			drain_until = now + (int64_t)opt.drain_ms * 1000000LL;
 		}
 	}
+	write_gap_log();
 	write_report(true);
 	return 0;
 }
