@@ -629,7 +629,11 @@ private:
         *dest->synth_regs(kSynth) = corrupted(channel().regs());
         accepted = accepted && !dest->post_load(kSynth);
         if (accepted) {
-            (void)dest->synth_vm_running(kSynth, true);
+            // An offer due at the guest's first transmit: the chaos's next
+            // TX notify, timer or migration meets it.
+            if (dest->synth_vm_running(kSynth, true)) {
+                reach.resumes_awaiting_transmit++;
+            }
             device_ = std::move(dest);
         }
         (accepted ? reach.migrations_taken : reach.migrations_refused)++;
@@ -820,6 +824,7 @@ public:
         size_t migrations_taken = 0, migrations_refused = 0;
         size_t synth_requests = 0, synth_transitions = 0;
         size_t guard_drops = 0; // transmits that a port policy dropped
+        size_t resumes_awaiting_transmit = 0; // destinations whose offer waits for TX
         std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{}; // accepted, per fault
         // Mailbox messages the chaos sent that break the contract, and what the card
         // counted: malformed requests, malformed replies, late replies, duplicates.
@@ -863,7 +868,7 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
     const char *env = std::getenv("SRIOVNIC_CHAOS_SEEDS");
     const uint64_t seeds = env ? std::strtoull(env, nullptr, 10) : 8;
     std::array<size_t, SRIOVNIC_INJECT_COUNT> faults{};
-    size_t guard_drops = 0;
+    size_t guard_drops = 0, resumes_awaiting_transmit = 0;
     std::array<size_t, 4> mbx_sent{}, mbx_counted{};
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         SCOPED_TRACE("seed " + std::to_string(seed));
@@ -893,6 +898,7 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
             faults[f] += r.faults[f];
         }
         guard_drops += r.guard_drops;
+        resumes_awaiting_transmit += r.resumes_awaiting_transmit;
         for (size_t k = 0; k < 4; k++) {
             mbx_sent[k] += r.mbx_sent[k];
             mbx_counted[k] += r.mbx_counted[k];
@@ -906,6 +912,9 @@ TEST(Chaos, RandomGuestBehaviourNeverBreaksTheDevice)
         EXPECT_GT(mbx_sent[k], 0u) << "mailbox anomaly " << k << " was never sent";
     }
     EXPECT_GT(guard_drops, 0u) << "no frame met a port policy";
+    std::cout << "destinations whose offer waited for the guest's first transmit: "
+              << resumes_awaiting_transmit << "\n";
+    EXPECT_GT(resumes_awaiting_transmit, 0u) << "no migration left an offer due";
     // Some kinds are accepted only in some states (restore: a removed VF):
     // over all seeds, every kind must have been.
     for (unsigned f = 0; f < SRIOVNIC_INJECT_COUNT; f++) {
