@@ -98,6 +98,7 @@ struct RegTarget {
 namespace regmap_detail {
 
 using B = RegTarget::Block;
+static_assert(B{} == B::unmapped, "an empty table slot is the unknown register");
 
 inline constexpr uint32_t kFunctionWindowEnd = SRIOVNIC_REG_STAT(SRIOVNIC_NUM_STATS - 1) + 8;
 inline constexpr uint32_t kPfWindowBase = SRIOVNIC_REG_PF_TOTAL_VFS;

@@ -50,6 +50,7 @@ struct SynthRegister {
 namespace synth_regmap_detail {
 
 using B = SynthRegister::Block;
+static_assert(B{} == B::unmapped, "an empty table slot is the unknown register");
 
 inline constexpr uint32_t kSynthWindowBase = SRIOVNIC_SYNTH_REG_DEV_FEATURES;
 inline constexpr uint32_t kSynthWindowEnd = SRIOVNIC_SYNTH_REG_STAT(SRIOVNIC_SYNTH_NUM_STATS);
