@@ -276,9 +276,10 @@ TEST(RegisterDecode, WindowsEndWhereTheFunctionsResourcesEnd)
     EXPECT_EQ(last.element, 15);
 }
 
-// Reads every aligned offset of `fn`'s BAR and checks that exactly the
-// offsets without a register are counted, once each, as UNMAPPED at their
-// offset, as the device has always done.
+// Reads every aligned offset of `fn`'s BAR (and writes those without a
+// register) and checks that exactly the offsets without a register are
+// counted, once per access, as UNMAPPED at their offset, as the device has
+// always done.
 template <typename B>
 void expect_only_unknown_offsets_counted(Device &device, uint16_t fn,
                                          const RegisterMap<B> &map, uint32_t bar_size)
@@ -296,8 +297,11 @@ void expect_only_unknown_offsets_counted(Device &device, uint16_t fn,
         ASSERT_EQ(err_count(), before + 1) << "offset " << off << " is counted once";
         ASSERT_EQ(device.read(fn, SRIOVNIC_REG_ERR_ADDR, 4), off);
         ASSERT_EQ(device.read(fn, SRIOVNIC_REG_ERR_CAUSE, 4), SRIOVNIC_ERR_UNMAPPED);
+        device.write(fn, off, 4, ~0u);
+        ASSERT_EQ(err_count(), before + 2) << "a write there too";
+        ASSERT_EQ(device.read(fn, SRIOVNIC_REG_ERR_ADDR, 4), off);
     }
-    EXPECT_EQ(err_count(), unknown);
+    EXPECT_EQ(err_count(), 2 * unknown);
 }
 
 using DecodeCounting = test::SynthNic;
