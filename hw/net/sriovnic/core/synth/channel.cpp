@@ -96,8 +96,12 @@ void Channel::record_access_error(const SynthRegister &r)
     case B::unmapped:
         fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, r.offset);
         break;
-    default:
-        break;
+    case B::common:
+    case B::causes:
+    case B::synth:
+    case B::datapath:
+    case B::ring:
+        break; // a register: its owner answers
     }
 }
 
