@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The core's building blocks on their own: the register decoder, the
-// little-endian descriptor codecs and the timer shared by the card's users.
+// The core's building blocks on their own: the little-endian descriptor
+// codecs and the timer shared by the card's users (the register decoders:
+// regmap_test.cpp).
 #include "fake_platform.hpp"
 #include "guest_desc.hpp"
-#include "regmap.hpp"
 #include "sriovnic/regs.h"
 #include "timers.hpp"
 #include "wire.hpp"
@@ -14,47 +14,6 @@
 
 namespace sriovnic {
 namespace {
-
-using Block = RegTarget::Block;
-
-const RegLayout kPf{false, SRIOVNIC_PF_REGS_SIZE, 4, 8};
-const RegLayout kVf{true, SRIOVNIC_VF_REGS_SIZE, 2, 8};
-
-TEST(RegisterDecode, EveryWindowDecodesToItsTypedTarget)
-{
-    EXPECT_EQ(decode_register(kPf, SRIOVNIC_REG_CTRL, 4).block, Block::common);
-    EXPECT_EQ(decode_register(kPf, SRIOVNIC_REG_STAT(16), 4).block, Block::common);
-    EXPECT_EQ(decode_register(kPf, SRIOVNIC_REG_PF_VF_SELECT, 4).block, Block::pf);
-    const RegTarget q = decode_register(kPf, SRIOVNIC_REG_QUEUE(3, SRIOVNIC_Q_RX_TAIL), 4);
-    EXPECT_EQ(q.block, Block::queue);
-    EXPECT_EQ(q.index, 3);
-    EXPECT_EQ(q.reg, SRIOVNIC_Q_RX_TAIL);
-    const RegTarget a = decode_register(kPf, SRIOVNIC_REG_ADMIN(7, SRIOVNIC_VFA_RATE), 4);
-    EXPECT_EQ(a.block, Block::admin);
-    EXPECT_EQ(a.index, 7);
-    EXPECT_EQ(a.reg, SRIOVNIC_VFA_RATE);
-    const RegTarget m = decode_register(kPf, SRIOVNIC_REG_PF_MBX_PF_MSG(5, 2), 4);
-    EXPECT_EQ(m.block, Block::pf_mailbox);
-    EXPECT_EQ(m.index, 5);
-    EXPECT_EQ(m.reg, 0x48u);
-    EXPECT_EQ(decode_register(kVf, SRIOVNIC_REG_MBX_STATUS, 4).block, Block::vf_mailbox);
-}
-
-TEST(RegisterDecode, AccessRulesComeFirst)
-{
-    const RegTarget bad = decode_register(kVf, SRIOVNIC_VF_REGS_SIZE + 2, 2);
-    EXPECT_EQ(bad.block, Block::bad_access);
-    EXPECT_EQ(bad.offset, 2u) << "the offset, modulo the BAR";
-    EXPECT_EQ(decode_register(kVf, SRIOVNIC_VF_REGS_SIZE, 4).block, Block::outside);
-    EXPECT_EQ(decode_register(kVf, SRIOVNIC_REG_QUEUE(2, 0), 4).block, Block::unmapped)
-        << "queue pairs beyond the function's";
-    EXPECT_EQ(decode_register(kVf, SRIOVNIC_REG_PF_VF_SELECT, 4).block, Block::common)
-        << "a PF register on a VF: no register there";
-    EXPECT_EQ(decode_register(kPf, SRIOVNIC_REG_ADMIN(8, 0), 4).block, Block::common)
-        << "administration only for the VFs the PF has";
-    EXPECT_EQ(decode_register(kPf, SRIOVNIC_REG_MBX_STATUS, 4).block, Block::common)
-        << "the VF's mailbox window is nothing on the PF";
-}
 
 TEST(WireFormat, TransmitDescriptorFieldsAreLittleEndianAtTheirOffsets)
 {

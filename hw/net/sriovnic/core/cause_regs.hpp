@@ -6,6 +6,7 @@
 // rules are written once here over either.
 #pragma once
 
+#include "regmap.hpp"
 #include "sriovnic/regs.h"
 
 #include <cstdint>
@@ -14,20 +15,19 @@
 
 namespace sriovnic::cause_regs {
 
-// The register's value, or nullopt if `offset` is none of these registers.
-template <typename Regs> std::optional<uint32_t> read(const Regs &r, uint32_t offset)
+template <typename Regs> uint32_t read(const Regs &r, CauseReg reg)
 {
-    switch (offset) {
-    case SRIOVNIC_REG_INT_CAUSE: return r.int_cause;
-    case SRIOVNIC_REG_INT_ENABLE_SET:
-    case SRIOVNIC_REG_INT_ENABLE_CLR: return r.int_enable;
-    case SRIOVNIC_REG_INT_CAUSE_SET: return 0; // write-only
-    case SRIOVNIC_REG_MISC_VECTOR: return r.misc_vector;
-    case SRIOVNIC_REG_ERR_CAUSE: return r.err_cause;
-    case SRIOVNIC_REG_ERR_COUNT: return r.err_count;
-    case SRIOVNIC_REG_ERR_ADDR: return r.err_addr;
-    default: return std::nullopt;
+    switch (reg) {
+    case CauseReg::int_cause: return r.int_cause;
+    case CauseReg::int_enable_set:
+    case CauseReg::int_enable_clr: return r.int_enable;
+    case CauseReg::int_cause_set: return 0; // write-only
+    case CauseReg::misc_vector: return r.misc_vector;
+    case CauseReg::err_cause: return r.err_cause;
+    case CauseReg::err_count: return r.err_count;
+    case CauseReg::err_addr: return r.err_addr;
     }
+    return 0;
 }
 
 // A valid MISC_VECTOR that names a vector the function has.
@@ -38,29 +38,30 @@ template <typename Regs> bool misc_vector_usable(const Regs &r, unsigned vectors
 }
 
 enum class Write {
-    not_mine,        // none of these registers (or a read-only one): the caller's
     done,
+    read_only,       // ERR_COUNT, ERR_ADDR
     unusable_vector, // written, but MISC_VECTOR names no vector of the function
 };
 
-// A write to one of the writable registers; `causes` are the function's
+// A write to one of these registers; `causes` are the function's
 // defined INT_CAUSE bits.
 template <typename Regs>
-Write write(Regs &r, uint32_t offset, uint32_t value, uint32_t causes, unsigned vectors)
+Write write(Regs &r, CauseReg reg, uint32_t value, uint32_t causes, unsigned vectors)
 {
-    switch (offset) {
-    case SRIOVNIC_REG_INT_CAUSE: r.int_cause &= ~value; break;
-    case SRIOVNIC_REG_INT_ENABLE_SET: r.int_enable |= value & causes; break;
-    case SRIOVNIC_REG_INT_ENABLE_CLR: r.int_enable &= ~value; break;
-    case SRIOVNIC_REG_INT_CAUSE_SET: r.int_cause |= value & causes; break;
-    case SRIOVNIC_REG_MISC_VECTOR:
+    switch (reg) {
+    case CauseReg::int_cause: r.int_cause &= ~value; break;
+    case CauseReg::int_enable_set: r.int_enable |= value & causes; break;
+    case CauseReg::int_enable_clr: r.int_enable &= ~value; break;
+    case CauseReg::int_cause_set: r.int_cause |= value & causes; break;
+    case CauseReg::misc_vector:
         r.misc_vector = value & SRIOVNIC_VECTOR_RW_MASK;
         if ((r.misc_vector & SRIOVNIC_VECTOR_VALID) && !misc_vector_usable(r, vectors)) {
             return Write::unusable_vector;
         }
         break;
-    case SRIOVNIC_REG_ERR_CAUSE: r.err_cause &= ~value; break;
-    default: return Write::not_mine;
+    case CauseReg::err_cause: r.err_cause &= ~value; break;
+    case CauseReg::err_count:
+    case CauseReg::err_addr: return Write::read_only;
     }
     return Write::done;
 }

@@ -14,11 +14,6 @@ uint64_t all_ones(unsigned size)
     return size >= 8 ? ~uint64_t(0) : (uint64_t(1) << (size * 8)) - 1;
 }
 
-bool in_mailbox_pending(uint32_t offset)
-{
-    return offset >= SRIOVNIC_REG_PF_MBX_PENDING(0) && offset < SRIOVNIC_REG_PF_MBX_PENDING(8);
-}
-
 } // namespace
 
 std::optional<uint32_t> Device::read_target(Function &f, const RegTarget &t)
@@ -26,23 +21,19 @@ std::optional<uint32_t> Device::read_target(Function &f, const RegTarget &t)
     using B = RegTarget::Block;
     switch (t.block) {
     case B::common:
-        return f.read_register(t.reg);
+        return f.read_register(t.fn(), t.element);
+    case B::causes:
+        return f.read_cause(t.cause());
     case B::pf:
-        if (in_mailbox_pending(t.reg)) {
-            return mailbox_.pending((t.reg - SRIOVNIC_REG_PF_MBX_PENDING(0)) / 4);
-        }
-        return admin_.read_pf_register(t.reg, active_vfs_);
+        return admin_.read_pf_register(t, active_vfs_);
     case B::queue:
-        return queues::read(f.queue(t.index), t.reg);
+        return queues::read(f.queue(t.index), t.queue());
     case B::vf_mailbox:
-        return mailbox_.read_vf_side(f.vf_number(), t.reg);
+        return mailbox_.read_vf_side(f.vf_number(), t);
     case B::admin:
-        if (t.reg == SRIOVNIC_VFA_MBX_CTRL) {
-            return mailbox_.pf_status(t.index);
-        }
-        return admin_.read_admin(t.index, t.reg);
+        return admin_.read_admin(t);
     case B::pf_mailbox:
-        return mailbox_.read_pf_side(t.index, t.reg);
+        return mailbox_.read_pf_side(t);
     case B::unmapped:
     case B::bad_access:
     case B::outside:
@@ -113,7 +104,7 @@ Function::WriteResult Device::write_queue(Function &f, const RegTarget &t, uint3
     using Then = queues::WriteOutcome::Then;
     using R = queues::WriteOutcome::Result;
     const unsigned q = t.index;
-    const queues::WriteOutcome outcome = queues::write(f.queue(q), t.reg, value);
+    const queues::WriteOutcome outcome = queues::write(f.queue(q), t.queue(), value);
     switch (outcome.then) {
     case Then::nothing:
         break;
@@ -146,8 +137,6 @@ Function::WriteResult Device::write_queue(Function &f, const RegTarget &t, uint3
         return Function::WriteResult::done;
     case R::read_only:
         return Function::WriteResult::read_only;
-    case R::unmapped:
-        return Function::WriteResult::unmapped;
     case R::bad_value:
         return Function::WriteResult::bad_value;
     case R::bad_queue:
@@ -163,8 +152,8 @@ Function::WriteResult Device::write_target(Function &f, const RegTarget &t, uint
     using WR = Function::WriteResult;
     switch (t.block) {
     case B::common: {
-        const WR result = f.write_register(t.reg, value);
-        if (result == WR::done && t.reg == SRIOVNIC_REG_CTRL && (value & SRIOVNIC_CTRL_RESET)) {
+        const WR result = f.write_register(t.fn(), value);
+        if (result == WR::done && t.fn() == FnReg::ctrl && (value & SRIOVNIC_CTRL_RESET)) {
             // A function's own reset also empties what it owns outside its register file.
             if (f.is_vf()) {
                 mailbox_.reset(f.vf_number());
@@ -174,19 +163,18 @@ Function::WriteResult Device::write_target(Function &f, const RegTarget &t, uint
         }
         return result;
     }
+    case B::causes:
+        return f.write_cause(t.cause(), value);
     case B::pf:
-        return in_mailbox_pending(t.reg) ? WR::read_only : admin_.write_pf_register(t.reg, value);
+        return admin_.write_pf_register(t, value);
     case B::queue:
         return write_queue(f, t, value);
     case B::vf_mailbox:
-        return mailbox_.write_vf_side(f.vf_number(), t.reg, value);
+        return mailbox_.write_vf_side(f.vf_number(), t, value);
     case B::admin:
-        if (t.reg == SRIOVNIC_VFA_MBX_CTRL) {
-            return mailbox_.pf_control(t.index, value);
-        }
-        return admin_.write_admin(t.index, t.reg, value);
+        return admin_.write_admin(t, value);
     case B::pf_mailbox:
-        return mailbox_.write_pf_side(t.index, t.reg, value);
+        return mailbox_.write_pf_side(t, value);
     case B::unmapped:
     case B::bad_access:
     case B::outside:

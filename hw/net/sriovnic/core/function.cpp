@@ -2,7 +2,6 @@
 #include "function.hpp"
 
 #include "cause_regs.hpp"
-#include "counters.hpp"
 #include "mac_regs.hpp"
 #include "queues.hpp"
 #include "sriovnic/regs.h"
@@ -14,14 +13,14 @@ namespace sriovnic {
 namespace {
 
 // Registers whose writes change what the switch sees of the port.
-bool affects_port(uint32_t offset)
+bool affects_port(FnReg reg)
 {
-    switch (offset) {
-    case SRIOVNIC_REG_CTRL:
-    case SRIOVNIC_REG_MAC_HI:
-    case SRIOVNIC_REG_RX_MODE:
-    case SRIOVNIC_REG_MC_HASH_LO:
-    case SRIOVNIC_REG_MC_HASH_HI:
+    switch (reg) {
+    case FnReg::ctrl:
+    case FnReg::mac_hi:
+    case FnReg::rx_mode:
+    case FnReg::mc_hash_lo:
+    case FnReg::mc_hash_hi:
         return true;
     default:
         return false;
@@ -166,23 +165,20 @@ PortView Function::port_view() const
     return p;
 }
 
-std::optional<uint32_t> Function::read_register(uint32_t offset) const
+uint32_t Function::read_register(FnReg reg, unsigned element) const
 {
-    if (std::optional<uint32_t> value = cause_regs::read(regs_, offset)) {
-        return value;
-    }
-    switch (offset) {
-    case SRIOVNIC_REG_ID:
+    switch (reg) {
+    case FnReg::id:
         return SRIOVNIC_ID_MAGIC;
-    case SRIOVNIC_REG_VERSION:
+    case FnReg::version:
         return SRIOVNIC_VERSION_VALUE;
-    case SRIOVNIC_REG_CAPS:
+    case FnReg::caps:
         return caps_;
-    case SRIOVNIC_REG_FUNC:
+    case FnReg::func:
         return index_;
-    case SRIOVNIC_REG_CTRL:
+    case FnReg::ctrl:
         return regs_.ctrl;
-    case SRIOVNIC_REG_STATUS: {
+    case FnReg::status: {
         uint32_t status = regs_.status & SRIOVNIC_STATUS_RESET_DONE;
         if (regs_.ctrl & SRIOVNIC_CTRL_ENABLE) {
             status |= SRIOVNIC_STATUS_ENABLED;
@@ -195,55 +191,59 @@ std::optional<uint32_t> Function::read_register(uint32_t offset) const
         }
         return status;
     }
-    case SRIOVNIC_REG_SCRATCH:
+    case FnReg::scratch:
         return regs_.scratch;
-    case SRIOVNIC_REG_MAC_LO:
+    case FnReg::mac_lo:
         return regs_.mac_lo;
-    case SRIOVNIC_REG_MAC_HI:
+    case FnReg::mac_hi:
         return regs_.mac_hi;
-    case SRIOVNIC_REG_MTU:
+    case FnReg::mtu:
         return regs_.mtu;
-    case SRIOVNIC_REG_RX_MODE:
+    case FnReg::rx_mode:
         return regs_.rx_mode;
-    case SRIOVNIC_REG_MC_HASH_LO:
+    case FnReg::mc_hash_lo:
         return regs_.mc_hash_lo;
-    case SRIOVNIC_REG_MC_HASH_HI:
+    case FnReg::mc_hash_hi:
         return regs_.mc_hash_hi;
-    default:
-        break;
+    case FnReg::stat_lo:
+        return uint32_t(regs_.stats[element]);
+    case FnReg::stat_hi:
+        return uint32_t(regs_.stats[element] >> 32);
     }
-    if (std::optional<unsigned> stat = stat_at(offset)) {
-        const uint64_t value = regs_.stats[*stat];
-        return uint32_t((offset & 4) ? value >> 32 : value);
-    }
-    return std::nullopt;
+    return 0;
 }
 
-Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
+uint32_t Function::read_cause(CauseReg reg) const { return cause_regs::read(regs_, reg); }
+
+Function::WriteResult Function::write_cause(CauseReg reg, uint32_t value)
 {
-    switch (cause_regs::write(regs_, offset, value, SRIOVNIC_INT_ALL, msix_vectors())) {
-    case cause_regs::Write::not_mine:
-        break;
-    case cause_regs::Write::unusable_vector:
-        record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
-        return WriteResult::done;
+    switch (cause_regs::write(regs_, reg, value, SRIOVNIC_INT_ALL, msix_vectors())) {
     case cause_regs::Write::done:
-        return WriteResult::done;
-    }
-    WriteResult result = WriteResult::done;
-    switch (offset) {
-    case SRIOVNIC_REG_ID:
-    case SRIOVNIC_REG_VERSION:
-    case SRIOVNIC_REG_CAPS:
-    case SRIOVNIC_REG_FUNC:
-    case SRIOVNIC_REG_STATUS:
-    case SRIOVNIC_REG_ERR_COUNT:
-    case SRIOVNIC_REG_ERR_ADDR:
+        break;
+    case cause_regs::Write::read_only:
         return WriteResult::read_only;
-    case SRIOVNIC_REG_MAC_LO:
+    case cause_regs::Write::unusable_vector:
+        record_error(SRIOVNIC_ERR_BAD_VECTOR, SRIOVNIC_REG_MISC_VECTOR);
+        break;
+    }
+    return WriteResult::done;
+}
+
+Function::WriteResult Function::write_register(FnReg reg, uint32_t value)
+{
+    switch (reg) {
+    case FnReg::id:
+    case FnReg::version:
+    case FnReg::caps:
+    case FnReg::func:
+    case FnReg::status:
+    case FnReg::stat_lo:
+    case FnReg::stat_hi:
+        return WriteResult::read_only;
+    case FnReg::mac_lo:
         regs_.mac_lo_staged = value;
         break;
-    case SRIOVNIC_REG_MAC_HI: {
+    case FnReg::mac_hi: {
         const MacAddr mac = mac_regs::mac(regs_.mac_lo_staged, value & 0xFFFF);
         if (is_multicast(mac)) {
             return WriteResult::bad_value;
@@ -255,7 +255,7 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         regs_.mac_hi = value & 0xFFFF;
         break;
     }
-    case SRIOVNIC_REG_MTU:
+    case FnReg::mtu:
         if (value < SRIOVNIC_MTU_MIN || value > SRIOVNIC_MTU_MAX) {
             return WriteResult::bad_value;
         }
@@ -264,17 +264,17 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
         }
         regs_.mtu = value;
         break;
-    case SRIOVNIC_REG_RX_MODE:
+    case FnReg::rx_mode:
         regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
         break;
-    case SRIOVNIC_REG_MC_HASH_LO:
-    case SRIOVNIC_REG_MC_HASH_HI:
+    case FnReg::mc_hash_lo:
+    case FnReg::mc_hash_hi:
         if (mc_hash_by_pf()) {
             return WriteResult::read_only; // the PF has taken it over
         }
-        (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
+        (reg == FnReg::mc_hash_lo ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
         break;
-    case SRIOVNIC_REG_CTRL:
+    case FnReg::ctrl:
         if (value & SRIOVNIC_CTRL_RESET) {
             reset();
             raise_cause(SRIOVNIC_INT_RESET_DONE);
@@ -289,17 +289,14 @@ Function::WriteResult Function::write_register(uint32_t offset, uint32_t value)
             }
         }
         break;
-    case SRIOVNIC_REG_SCRATCH:
+    case FnReg::scratch:
         regs_.scratch = value;
         break;
-    default:
-        result = stat_at(offset) ? WriteResult::read_only : WriteResult::unmapped;
-        break;
     }
-    if (result == WriteResult::done && affects_port(offset)) {
+    if (affects_port(reg)) {
         port_changed();
     }
-    return result;
+    return WriteResult::done;
 }
 
 void Function::record_error(uint32_t err_bits, std::optional<uint32_t> offset)

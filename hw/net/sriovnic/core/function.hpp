@@ -4,6 +4,7 @@
 #include "eswitch.hpp"
 #include "frame.hpp"
 #include "platform.hpp"
+#include "regmap.hpp"
 #include "sriovnic-core.h"
 
 #include <array>
@@ -30,13 +31,15 @@ public:
     uint16_t msix_vectors() const { return SRIOVNIC_MSIX_VECTORS(queue_pairs_); }
     uint32_t regs_size() const { return regs_size_; }
 
-    // Returns the register's value, or nullopt if no common register lives
-    // at this aligned offset.
-    std::optional<uint32_t> read_register(uint32_t offset) const;
+    // The common register `reg` (`element`: the counter of stat_lo/hi).
+    uint32_t read_register(FnReg reg, unsigned element) const;
 
     // Outcome of a 32-bit write to a register.
     enum class WriteResult { done, read_only, unmapped, bad_value, denied };
-    WriteResult write_register(uint32_t offset, uint32_t value);
+    WriteResult write_register(FnReg reg, uint32_t value);
+    // The interrupt-cause and error-latch registers.
+    uint32_t read_cause(CauseReg reg) const;
+    WriteResult write_cause(CauseReg reg, uint32_t value);
 
     // Latches a bad access (SRIOVNIC_ERR_* bits) and raises the error cause.
     // ERR_ADDR takes `offset` when the error has a register offset.

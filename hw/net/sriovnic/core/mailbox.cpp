@@ -20,21 +20,6 @@ void count(uint32_t &counter)
     }
 }
 
-bool in_vf_msg(uint32_t reg)
-{
-    return reg >= SRIOVNIC_REG_MBX_VF_MSG(0) && reg < SRIOVNIC_REG_MBX_VF_MSG(SRIOVNIC_MBX_WORDS);
-}
-
-bool in_pf_msg(uint32_t reg)
-{
-    return reg >= SRIOVNIC_REG_MBX_PF_MSG(0) && reg < SRIOVNIC_REG_MBX_PF_MSG(SRIOVNIC_MBX_WORDS);
-}
-
-bool is_counter(uint32_t reg)
-{
-    return reg >= SRIOVNIC_REG_MBX_BAD_REQUESTS && reg <= SRIOVNIC_REG_MBX_DUP_REPLIES;
-}
-
 } // namespace
 
 Mailbox::Mailbox(Card &card, uint16_t total_vfs)
@@ -42,51 +27,44 @@ Mailbox::Mailbox(Card &card, uint16_t total_vfs)
 {
 }
 
-std::optional<uint32_t> Mailbox::read_vf_side(uint16_t vf, uint32_t reg) const
+uint32_t Mailbox::read_vf_side(uint16_t vf, const RegTarget &t) const
 {
     const SriovnicMailboxRegs &m = boxes_[vf];
-    if (in_vf_msg(reg)) {
-        return m.vf_msg[(reg - SRIOVNIC_REG_MBX_VF_MSG(0)) / 4];
+    switch (t.vf_mailbox()) {
+    case VfMailboxReg::vf_msg: return m.vf_msg[t.element];
+    case VfMailboxReg::pf_msg: return m.pf_msg[t.element];
+    case VfMailboxReg::ctrl: return 0;
+    case VfMailboxReg::status: return m.status;
+    case VfMailboxReg::bad_requests: return m.bad_requests;
+    case VfMailboxReg::bad_replies: return m.bad_replies;
+    case VfMailboxReg::late_replies: return m.late_replies;
+    case VfMailboxReg::dup_replies: return m.dup_replies;
     }
-    if (in_pf_msg(reg)) {
-        return m.pf_msg[(reg - SRIOVNIC_REG_MBX_PF_MSG(0)) / 4];
-    }
-    switch (reg) {
-    case SRIOVNIC_REG_MBX_CTRL:
-        return 0;
-    case SRIOVNIC_REG_MBX_STATUS:
-        return m.status;
-    case SRIOVNIC_REG_MBX_BAD_REQUESTS:
-        return m.bad_requests;
-    case SRIOVNIC_REG_MBX_BAD_REPLIES:
-        return m.bad_replies;
-    case SRIOVNIC_REG_MBX_LATE_REPLIES:
-        return m.late_replies;
-    case SRIOVNIC_REG_MBX_DUP_REPLIES:
-        return m.dup_replies;
-    default:
-        return std::nullopt;
-    }
+    return 0;
 }
 
-Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t value)
+Function::WriteResult Mailbox::write_vf_side(uint16_t vf, const RegTarget &t, uint32_t value)
 {
     using WR = Function::WriteResult;
     SriovnicMailboxRegs &m = boxes_[vf];
     Function &f = card_.vf(vf);
-    if (in_pf_msg(reg) || reg == SRIOVNIC_REG_MBX_STATUS || is_counter(reg)) {
+    switch (t.vf_mailbox()) {
+    case VfMailboxReg::pf_msg:
+    case VfMailboxReg::status:
+    case VfMailboxReg::bad_requests:
+    case VfMailboxReg::bad_replies:
+    case VfMailboxReg::late_replies:
+    case VfMailboxReg::dup_replies:
         return WR::read_only;
-    }
-    if (in_vf_msg(reg)) {
+    case VfMailboxReg::vf_msg:
         if (m.status & SRIOVNIC_MBX_STATUS_BUSY) {
-            f.record_error(SRIOVNIC_ERR_MBX_BUSY, reg); // the PF may be reading it
+            f.record_error(SRIOVNIC_ERR_MBX_BUSY, t.offset); // the PF may be reading it
             return WR::done;
         }
-        m.vf_msg[(reg - SRIOVNIC_REG_MBX_VF_MSG(0)) / 4] = value;
+        m.vf_msg[t.element] = value;
         return WR::done;
-    }
-    if (reg != SRIOVNIC_REG_MBX_CTRL) {
-        return WR::unmapped;
+    case VfMailboxReg::ctrl:
+        break;
     }
     if (value & SRIOVNIC_MBX_CTRL_ACK) {
         m.status &= ~SRIOVNIC_MBX_STATUS_MSG;
@@ -94,7 +72,7 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t
     if (value & SRIOVNIC_MBX_CTRL_SEND) {
         if (m.status & SRIOVNIC_MBX_STATUS_BUSY) {
             f.count(SRIOVNIC_STAT_MBX_REFUSED);
-            f.record_error(SRIOVNIC_ERR_MBX_BUSY, reg);
+            f.record_error(SRIOVNIC_ERR_MBX_BUSY, t.offset);
         } else {
             m.status |= SRIOVNIC_MBX_STATUS_BUSY;
             f.count(SRIOVNIC_STAT_MBX_SENT);
@@ -108,27 +86,34 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, uint32_t reg, uint32_t
     return WR::done;
 }
 
-std::optional<uint32_t> Mailbox::read_pf_side(uint16_t vf, uint32_t reg) const
+uint32_t Mailbox::read_pf_side(const RegTarget &t) const
 {
-    const SriovnicMailboxRegs &m = boxes_[vf];
-    const uint32_t word = reg / 4;
-    return word < SRIOVNIC_MBX_WORDS ? m.vf_msg[word] : m.pf_msg[word - SRIOVNIC_MBX_WORDS];
+    switch (t.pf_mailbox()) {
+    case PfMailboxReg::vf_msg: return boxes_[t.index].vf_msg[t.element];
+    case PfMailboxReg::pf_msg: return boxes_[t.index].pf_msg[t.element];
+    case PfMailboxReg::ctrl: return boxes_[t.index].status;
+    case PfMailboxReg::pending: return pending(t.element);
+    }
+    return 0;
 }
 
-Function::WriteResult Mailbox::write_pf_side(uint16_t vf, uint32_t reg, uint32_t value)
+Function::WriteResult Mailbox::write_pf_side(const RegTarget &t, uint32_t value)
 {
-    SriovnicMailboxRegs &m = boxes_[vf];
-    const uint32_t word = reg / 4;
-    if (word < SRIOVNIC_MBX_WORDS) {
+    switch (t.pf_mailbox()) {
+    case PfMailboxReg::vf_msg:
+    case PfMailboxReg::pending:
         return Function::WriteResult::read_only;
+    case PfMailboxReg::ctrl:
+        return pf_control(t.index, value);
+    case PfMailboxReg::pf_msg:
+        break;
     }
+    SriovnicMailboxRegs &m = boxes_[t.index];
     if (m.status & SRIOVNIC_MBX_STATUS_MSG) {
-        // the VF may be reading it
-        card_.pf().record_error(SRIOVNIC_ERR_MBX_BUSY,
-                                SRIOVNIC_REG_PF_MBX_BASE + vf * SRIOVNIC_REG_PF_MBX_STRIDE + reg);
+        card_.pf().record_error(SRIOVNIC_ERR_MBX_BUSY, t.offset); // the VF may be reading it
         return Function::WriteResult::done;
     }
-    m.pf_msg[word - SRIOVNIC_MBX_WORDS] = value;
+    m.pf_msg[t.element] = value;
     return Function::WriteResult::done;
 }
 

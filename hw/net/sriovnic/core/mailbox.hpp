@@ -7,6 +7,7 @@
 
 #include "card.hpp"
 #include "function.hpp"
+#include "regmap.hpp"
 #include "sriovnic-core.h"
 
 #include <cstdint>
@@ -24,19 +25,14 @@ public:
 
     SriovnicMailboxRegs &regs(uint16_t vf) { return boxes_[vf]; }
 
-    // The VF's side (SRIOVNIC_REG_MBX_*), `reg` an offset in the VF's BAR.
-    std::optional<uint32_t> read_vf_side(uint16_t vf, uint32_t reg) const;
-    Function::WriteResult write_vf_side(uint16_t vf, uint32_t reg, uint32_t value);
+    // VF `vf`'s side (RegTarget::Block::vf_mailbox).
+    uint32_t read_vf_side(uint16_t vf, const RegTarget &t) const;
+    Function::WriteResult write_vf_side(uint16_t vf, const RegTarget &t, uint32_t value);
 
-    // The PF's side: `reg` an offset in VF `vf`'s window at SRIOVNIC_REG_PF_MBX_BASE.
-    std::optional<uint32_t> read_pf_side(uint16_t vf, uint32_t reg) const;
-    Function::WriteResult write_pf_side(uint16_t vf, uint32_t reg, uint32_t value);
-    // SRIOVNIC_VFA_MBX_CTRL in VF `vf`'s administration window.
-    uint32_t pf_status(uint16_t vf) const { return boxes_[vf].status; }
-    Function::WriteResult pf_control(uint16_t vf, uint32_t value);
-
-    // SRIOVNIC_REG_PF_MBX_PENDING(word): VFs whose message waits.
-    uint32_t pending(unsigned word) const;
+    // The PF's side (RegTarget::Block::pf_mailbox): VF `t.index`'s message
+    // window and control, and the pending bitmap.
+    uint32_t read_pf_side(const RegTarget &t) const;
+    Function::WriteResult write_pf_side(const RegTarget &t, uint32_t value);
 
     // The VF was reset: its mailbox empties.
     void reset(uint16_t vf) { boxes_[vf] = SriovnicMailboxRegs{}; }
@@ -52,6 +48,10 @@ public:
     std::optional<std::string> validate_loaded(uint16_t vf);
 
 private:
+    // SRIOVNIC_VFA_MBX_CTRL in VF `vf`'s administration window.
+    Function::WriteResult pf_control(uint16_t vf, uint32_t value);
+    // SRIOVNIC_REG_PF_MBX_PENDING(word): VFs whose message waits.
+    uint32_t pending(unsigned word) const;
     void tell_pf();
     void check_request(SriovnicMailboxRegs &m);
     void check_reply(SriovnicMailboxRegs &m);

@@ -18,25 +18,25 @@ PfAdmin::PfAdmin(Card &card, uint16_t total_vfs) : card_(card), vfs_(total_vfs, 
 {
 }
 
-std::optional<uint32_t> PfAdmin::read_pf_register(uint32_t offset, uint16_t active_vfs) const
+uint32_t PfAdmin::read_pf_register(const RegTarget &t, uint16_t active_vfs) const
 {
     const uint32_t vf = regs_.vf_select;
-    switch (offset) {
-    case SRIOVNIC_REG_PF_TOTAL_VFS:
+    switch (t.pf()) {
+    case PfReg::total_vfs:
         return total_vfs();
-    case SRIOVNIC_REG_PF_ACTIVE_VFS:
+    case PfReg::active_vfs:
         return active_vfs;
-    case SRIOVNIC_REG_PF_VF_SELECT:
+    case PfReg::vf_select:
         return vf;
-    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
-    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+    case PfReg::vf_mc_hash_lo:
+    case PfReg::vf_mc_hash_hi: {
         if (vf >= total_vfs()) {
             return 0;
         }
         const SriovnicFnRegs &r = const_cast<Card &>(card_).vf(uint16_t(vf)).regs();
-        return offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi;
+        return t.pf() == PfReg::vf_mc_hash_lo ? r.mc_hash_lo : r.mc_hash_hi;
     }
-    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+    case PfReg::vlan_filter: {
         uint32_t count = 0;
         if (vf < total_vfs()) {
             for (uint32_t word : vfs_[vf].vlan_filter) {
@@ -45,42 +45,41 @@ std::optional<uint32_t> PfAdmin::read_pf_register(uint32_t offset, uint16_t acti
         }
         return count;
     }
-    default:
-        return std::nullopt; // the mailbox pending bitmap is the Mailbox's
     }
+    return 0;
 }
 
-Function::WriteResult PfAdmin::write_pf_register(uint32_t offset, uint32_t value)
+Function::WriteResult PfAdmin::write_pf_register(const RegTarget &t, uint32_t value)
 {
     using WR = Function::WriteResult;
     const uint32_t vf = regs_.vf_select;
     auto trace = [&] {
-        card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(uint16_t(vf), offset, value); });
+        card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(uint16_t(vf), t.offset, value); });
     };
-    switch (offset) {
-    case SRIOVNIC_REG_PF_TOTAL_VFS:
-    case SRIOVNIC_REG_PF_ACTIVE_VFS:
+    switch (t.pf()) {
+    case PfReg::total_vfs:
+    case PfReg::active_vfs:
         return WR::read_only;
-    case SRIOVNIC_REG_PF_VF_SELECT:
+    case PfReg::vf_select:
         if (value >= total_vfs()) {
             return WR::bad_value;
         }
         regs_.vf_select = value;
         return WR::done;
-    case SRIOVNIC_REG_PF_VF_MC_HASH_LO:
-    case SRIOVNIC_REG_PF_VF_MC_HASH_HI: {
+    case PfReg::vf_mc_hash_lo:
+    case PfReg::vf_mc_hash_hi: {
         if (vf >= total_vfs()) {
             return WR::bad_value;
         }
         Function &f = card_.vf(uint16_t(vf));
         SriovnicFnRegs &r = f.regs();
-        (offset == SRIOVNIC_REG_PF_VF_MC_HASH_LO ? r.mc_hash_lo : r.mc_hash_hi) = value;
+        (t.pf() == PfReg::vf_mc_hash_lo ? r.mc_hash_lo : r.mc_hash_hi) = value;
         vfs_[vf].mc_hash_by_pf = 1;
         f.port_changed();
         trace();
         return WR::done;
     }
-    case SRIOVNIC_REG_PF_VLAN_FILTER: {
+    case PfReg::vlan_filter: {
         const unsigned vid = value & 0xFFF;
         if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || vf >= total_vfs() ||
             value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
@@ -98,58 +97,43 @@ Function::WriteResult PfAdmin::write_pf_register(uint32_t offset, uint32_t value
         trace();
         return WR::done;
     }
-    default:
-        return WR::unmapped;
     }
+    return WR::unmapped;
 }
 
-std::optional<uint32_t> PfAdmin::read_admin(uint16_t vf, uint32_t reg)
+uint32_t PfAdmin::read_admin(const RegTarget &t)
 {
-    const SriovnicVfAdminRegs &a = vfs_[vf];
-    const SriovnicFnRegs &r = card_.vf(vf).regs();
-    auto stat_word = [&r, reg](unsigned stat) {
-        const uint64_t v = r.stats[stat];
-        return uint32_t((reg & 4) ? v >> 32 : v);
-    };
-    switch (reg) {
-    case SRIOVNIC_VFA_MAC_LO: return a.mac_lo;
-    case SRIOVNIC_VFA_MAC_HI: return a.mac_hi;
-    case SRIOVNIC_VFA_VLAN: return a.vlan;
-    case SRIOVNIC_VFA_FLAGS: return a.flags;
-    case SRIOVNIC_VFA_RATE: return a.rate;
-    case SRIOVNIC_VFA_TX_DROPPED:
+    const SriovnicVfAdminRegs &a = vfs_[t.index];
+    const SriovnicFnRegs &r = card_.vf(t.index).regs();
+    switch (t.admin()) {
+    case AdminReg::mac_lo: return a.mac_lo;
+    case AdminReg::mac_hi: return a.mac_hi;
+    case AdminReg::vlan: return a.vlan;
+    case AdminReg::flags: return a.flags;
+    case AdminReg::rate: return a.rate;
+    case AdminReg::tx_dropped:
         return uint32_t(r.stats[SRIOVNIC_STAT_TX_DROP_SPOOF] + r.stats[SRIOVNIC_STAT_TX_DROP_LINK] +
                         r.stats[SRIOVNIC_STAT_TX_DROP_SIZE]);
-    case SRIOVNIC_VFA_RX_DROPPED:
+    case AdminReg::rx_dropped:
         return uint32_t(r.stats[SRIOVNIC_STAT_RX_DROP_NOBUF] +
                         r.stats[SRIOVNIC_STAT_RX_DROP_FILTER]);
-    case SRIOVNIC_VFA_RX_PACKETS:
-    case SRIOVNIC_VFA_RX_PACKETS + 4:
-        return stat_word(SRIOVNIC_STAT_RX_PACKETS);
-    case SRIOVNIC_VFA_RX_BYTES:
-    case SRIOVNIC_VFA_RX_BYTES + 4:
-        return stat_word(SRIOVNIC_STAT_RX_BYTES);
-    case SRIOVNIC_VFA_TX_PACKETS:
-    case SRIOVNIC_VFA_TX_PACKETS + 4:
-        return stat_word(SRIOVNIC_STAT_TX_PACKETS);
-    case SRIOVNIC_VFA_TX_BYTES:
-    case SRIOVNIC_VFA_TX_BYTES + 4:
-        return stat_word(SRIOVNIC_STAT_TX_BYTES);
-    default:
-        return std::nullopt;
+    case AdminReg::counter_lo: return uint32_t(r.stats[t.element]);
+    case AdminReg::counter_hi: return uint32_t(r.stats[t.element] >> 32);
     }
+    return 0;
 }
 
-Function::WriteResult PfAdmin::write_admin(uint16_t vf, uint32_t reg, uint32_t value)
+Function::WriteResult PfAdmin::write_admin(const RegTarget &t, uint32_t value)
 {
     using WR = Function::WriteResult;
+    const uint16_t vf = t.index;
     SriovnicVfAdminRegs &a = vfs_[vf];
     Function &f = card_.vf(vf);
-    switch (reg) {
-    case SRIOVNIC_VFA_MAC_LO:
+    switch (t.admin()) {
+    case AdminReg::mac_lo:
         a.mac_lo_staged = value;
         break;
-    case SRIOVNIC_VFA_MAC_HI:
+    case AdminReg::mac_hi:
         if (a.mac_lo_staged & 1) { // the group bit of the first octet
             return WR::bad_value;
         }
@@ -162,14 +146,14 @@ Function::WriteResult PfAdmin::write_admin(uint16_t vf, uint32_t reg, uint32_t v
         f.apply_admin_mac();
         card_.administration_changed(f);
         break;
-    case SRIOVNIC_VFA_VLAN:
+    case AdminReg::vlan:
         if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
             return WR::bad_value;
         }
         a.vlan = value;
         card_.administration_changed(f);
         break;
-    case SRIOVNIC_VFA_FLAGS:
+    case AdminReg::flags:
         if ((value & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
             ((value & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
                 SRIOVNIC_VFA_LINK_DISABLE ||
@@ -180,19 +164,20 @@ Function::WriteResult PfAdmin::write_admin(uint16_t vf, uint32_t reg, uint32_t v
         a.flags = value;
         card_.administration_changed(f);
         break;
-    case SRIOVNIC_VFA_RATE:
+    case AdminReg::rate:
         if (value > SRIOVNIC_RATE_MAX_MBPS) {
             return WR::bad_value;
         }
         a.rate = value;
         card_.rate_changed(f);
         break;
-    default:
-        return read_admin(vf, reg) ? WR::read_only : WR::unmapped;
+    case AdminReg::tx_dropped:
+    case AdminReg::rx_dropped:
+    case AdminReg::counter_lo:
+    case AdminReg::counter_hi:
+        return WR::read_only;
     }
-    card_.hooks().notify([&](StateObserver &o) {
-        o.on_vf_setting(vf, SRIOVNIC_REG_ADMIN(vf, reg), value);
-    });
+    card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(vf, t.offset, value); });
     return WR::done;
 }
 

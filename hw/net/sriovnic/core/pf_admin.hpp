@@ -7,6 +7,7 @@
 
 #include "card.hpp"
 #include "function.hpp"
+#include "regmap.hpp"
 #include "sriovnic-core.h"
 
 #include <cstdint>
@@ -27,15 +28,15 @@ public:
     const SriovnicVfAdminRegs &vf(uint16_t vf) const { return vfs_[vf]; }
     SriovnicPfAdminRegs &regs() { return regs_; }
 
-    // The PF-only registers at 0x100.. (SR-IOV state, VF select, filters).
-    // `active_vfs` is what VF Enable currently covers.
-    std::optional<uint32_t> read_pf_register(uint32_t offset, uint16_t active_vfs) const;
-    Function::WriteResult write_pf_register(uint32_t offset, uint32_t value);
+    // The PF-only registers (RegTarget::Block::pf: SR-IOV state, VF select,
+    // filters). `active_vfs` is what VF Enable currently covers.
+    uint32_t read_pf_register(const RegTarget &t, uint16_t active_vfs) const;
+    Function::WriteResult write_pf_register(const RegTarget &t, uint32_t value);
 
-    // VF `vf`'s administration window; `reg` is SRIOVNIC_VFA_*. The
-    // mailbox control register there belongs to the Mailbox.
-    std::optional<uint32_t> read_admin(uint16_t vf, uint32_t reg);
-    Function::WriteResult write_admin(uint16_t vf, uint32_t reg, uint32_t value);
+    // VF `t.index`'s administration window (RegTarget::Block::admin). The
+    // mailbox control register there is the Mailbox's.
+    uint32_t read_admin(const RegTarget &t);
+    Function::WriteResult write_admin(const RegTarget &t, uint32_t value);
 
     // PF reset: every VF's administration to its default.
     void reset();

@@ -36,27 +36,27 @@ std::optional<std::string> validate(const SriovnicQueueRegs &q)
     return std::nullopt;
 }
 
-std::optional<uint32_t> read(const SriovnicQueueRegs &q, uint32_t reg)
+uint32_t read(const SriovnicQueueRegs &q, QueueReg reg)
 {
     switch (reg) {
-    case SRIOVNIC_Q_TX_BASE_LO: return q.tx_base_lo;
-    case SRIOVNIC_Q_TX_BASE_HI: return q.tx_base_hi;
-    case SRIOVNIC_Q_TX_LEN: return q.tx_len;
-    case SRIOVNIC_Q_TX_HEAD: return q.tx_head;
-    case SRIOVNIC_Q_TX_TAIL: return q.tx_tail;
-    case SRIOVNIC_Q_TX_CTRL: return q.tx_ctrl;
-    case SRIOVNIC_Q_RX_BASE_LO: return q.rx_base_lo;
-    case SRIOVNIC_Q_RX_BASE_HI: return q.rx_base_hi;
-    case SRIOVNIC_Q_RX_LEN: return q.rx_len;
-    case SRIOVNIC_Q_RX_HEAD: return q.rx_head;
-    case SRIOVNIC_Q_RX_TAIL: return q.rx_tail;
-    case SRIOVNIC_Q_RX_CTRL: return q.rx_ctrl;
-    case SRIOVNIC_Q_RX_BUF_LEN: return q.rx_buf_len;
-    case SRIOVNIC_Q_IRQ: return q.irq;
-    case SRIOVNIC_Q_RX_NOBUF: return q.rx_nobuf;
-    case SRIOVNIC_Q_ITR: return q.itr;
-    default: return std::nullopt;
+    case QueueReg::tx_base_lo: return q.tx_base_lo;
+    case QueueReg::tx_base_hi: return q.tx_base_hi;
+    case QueueReg::tx_len: return q.tx_len;
+    case QueueReg::tx_head: return q.tx_head;
+    case QueueReg::tx_tail: return q.tx_tail;
+    case QueueReg::tx_ctrl: return q.tx_ctrl;
+    case QueueReg::rx_base_lo: return q.rx_base_lo;
+    case QueueReg::rx_base_hi: return q.rx_base_hi;
+    case QueueReg::rx_len: return q.rx_len;
+    case QueueReg::rx_head: return q.rx_head;
+    case QueueReg::rx_tail: return q.rx_tail;
+    case QueueReg::rx_ctrl: return q.rx_ctrl;
+    case QueueReg::rx_buf_len: return q.rx_buf_len;
+    case QueueReg::irq: return q.irq;
+    case QueueReg::rx_nobuf: return q.rx_nobuf;
+    case QueueReg::itr: return q.itr;
     }
+    return 0;
 }
 
 } // namespace sriovnic::queues

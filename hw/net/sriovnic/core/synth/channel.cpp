@@ -82,33 +82,57 @@ bool Channel::vf_can_receive() const
     return card_.vf_present(paired_vf()) && card_.vf(paired_vf()).port_view().receiving;
 }
 
+void Channel::record_access_error(const SynthRegister &r)
+{
+    using B = SynthRegister::Block;
+    switch (r.block) {
+    case B::bad_access:
+        fn_regs_.record_error(SRIOVNIC_ERR_BAD_ACCESS,
+                              r.offset_in_bar ? std::optional<uint32_t>(r.offset) : std::nullopt);
+        break;
+    case B::outside:
+        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
+        break;
+    case B::unmapped:
+        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, r.offset);
+        break;
+    case B::common:
+    case B::causes:
+    case B::synth:
+    case B::datapath:
+    case B::ring:
+        break; // a register: its owner answers
+    }
+}
+
 uint64_t Channel::read(uint64_t offset, unsigned size)
 {
+    using B = SynthRegister::Block;
+    const SynthRegister r = decode_synth_register(offset, size);
     uint64_t result = 0;
-    if (size != 4 || (offset & 3)) {
-        fn_regs_.record_error(SRIOVNIC_ERR_BAD_ACCESS, offset < SRIOVNIC_SYNTH_REGS_SIZE
-                                                          ? std::optional<uint32_t>(uint32_t(offset))
-                                                          : std::nullopt);
+    switch (r.block) {
+    case B::bad_access:
         result = all_ones(size);
-    } else if (offset >= SRIOVNIC_SYNTH_REGS_SIZE) {
-        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
-    } else {
-        const uint32_t off = uint32_t(offset);
-        std::optional<uint32_t> v;
-        if (off >= SRIOVNIC_SYNTH_REG_QUEUE_BASE &&
-            off < SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_NUM_QUEUES, 0)) {
-            const uint32_t rel = off - SRIOVNIC_SYNTH_REG_QUEUE_BASE;
-            v = rings_[rel / SRIOVNIC_SYNTH_REG_QUEUE_STRIDE].read(rel % SRIOVNIC_SYNTH_REG_QUEUE_STRIDE);
-        } else if (off == SRIOVNIC_SYNTH_REG_DATAPATH) {
-            v = datapath_register();
-        } else {
-            v = fn_regs_.read(off, link_up_);
-        }
-        if (v) {
-            result = *v;
-        } else {
-            fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, off);
-        }
+        [[fallthrough]];
+    case B::outside:
+    case B::unmapped:
+        record_access_error(r);
+        break;
+    case B::common:
+        result = fn_regs_.read(r.fn(), r.element, link_up_);
+        break;
+    case B::causes:
+        result = fn_regs_.read(r.cause());
+        break;
+    case B::synth:
+        result = fn_regs_.read(r.synth(), r.element);
+        break;
+    case B::datapath:
+        result = datapath_register();
+        break;
+    case B::ring:
+        result = rings_[r.index].read(r.ring());
+        break;
     }
     update_interrupts();
     return result;
@@ -116,56 +140,64 @@ uint64_t Channel::read(uint64_t offset, unsigned size)
 
 void Channel::write(uint64_t offset, unsigned size, uint64_t value)
 {
-    if (size != 4 || (offset & 3)) {
-        fn_regs_.record_error(SRIOVNIC_ERR_BAD_ACCESS, offset < SRIOVNIC_SYNTH_REGS_SIZE
-                                                          ? std::optional<uint32_t>(uint32_t(offset))
-                                                          : std::nullopt);
-        update_interrupts();
-        return;
-    }
-    if (offset >= SRIOVNIC_SYNTH_REGS_SIZE) {
-        fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, std::nullopt);
-        update_interrupts();
-        return;
-    }
-    const uint32_t off = uint32_t(offset), v = uint32_t(value);
+    using B = SynthRegister::Block;
+    const SynthRegister r = decode_synth_register(offset, size);
+    const auto v = uint32_t(value);
     Registers::Result result = Registers::Result::done;
-    if (off >= SRIOVNIC_SYNTH_REG_QUEUE_BASE &&
-        off < SRIOVNIC_SYNTH_REG_QUEUE(SRIOVNIC_SYNTH_NUM_QUEUES, 0)) {
-        const uint32_t rel = off - SRIOVNIC_SYNTH_REG_QUEUE_BASE;
-        const unsigned q = rel / SRIOVNIC_SYNTH_REG_QUEUE_STRIDE;
-        const SplitRing::Outcome out = rings_[q].write(rel % SRIOVNIC_SYNTH_REG_QUEUE_STRIDE, v);
+    switch (r.block) {
+    case B::bad_access:
+    case B::outside:
+    case B::unmapped:
+        record_access_error(r);
+        break;
+    case B::common:
+        result = registers_written(fn_regs_.write(r.fn(), v));
+        break;
+    case B::causes:
+        result = registers_written(fn_regs_.write(r.cause(), v));
+        break;
+    case B::synth:
+        result = registers_written(fn_regs_.write(r.synth(), v));
+        break;
+    case B::datapath:
+        result = Registers::Result::read_only; // the guest switches through the control queue
+        break;
+    case B::ring: {
+        const SplitRing::Outcome out = rings_[r.index].write(r.ring(), v);
         result = out.result;
-        queue_written(q, out, off);
-    } else {
-        const Registers::Outcome out = fn_regs_.write(off, v);
-        result = out.result;
-        switch (out.then) {
-        case Registers::Then::nothing:
-            break;
-        case Registers::Then::reset:
-            reset();
-            fn_regs_.raise_cause(SRIOVNIC_INT_RESET_DONE);
-            break;
-        case Registers::Then::enable_changed:
-        case Registers::Then::filter_changed:
-            switch_.port_changed(fn_);
-            break;
-        case Registers::Then::data_irq_unmasked:
-            if (regs_.data_irq & SRIOVNIC_QIRQ_PENDING) {
-                regs_.data_irq &= ~SRIOVNIC_QIRQ_PENDING;
-                data_work_done();
-            }
-            break;
-        }
+        queue_written(r.index, out, r.offset);
+        break;
+    }
     }
     switch (result) {
     case Registers::Result::done: break;
-    case Registers::Result::read_only: fn_regs_.record_error(SRIOVNIC_ERR_RO_WRITE, off); break;
-    case Registers::Result::unmapped: fn_regs_.record_error(SRIOVNIC_ERR_UNMAPPED, off); break;
-    case Registers::Result::bad_value: fn_regs_.record_error(SRIOVNIC_ERR_BAD_VALUE, off); break;
+    case Registers::Result::read_only: fn_regs_.record_error(SRIOVNIC_ERR_RO_WRITE, r.offset); break;
+    case Registers::Result::bad_value: fn_regs_.record_error(SRIOVNIC_ERR_BAD_VALUE, r.offset); break;
     }
     update_interrupts();
+}
+
+Registers::Result Channel::registers_written(const Registers::Outcome &out)
+{
+    switch (out.then) {
+    case Registers::Then::nothing:
+        break;
+    case Registers::Then::reset:
+        reset();
+        fn_regs_.raise_cause(SRIOVNIC_INT_RESET_DONE);
+        break;
+    case Registers::Then::enable_changed:
+    case Registers::Then::filter_changed:
+        switch_.port_changed(fn_);
+        break;
+    case Registers::Then::data_irq_unmasked:
+        if (regs_.data_irq & SRIOVNIC_QIRQ_PENDING) {
+            regs_.data_irq &= ~SRIOVNIC_QIRQ_PENDING;
+            data_work_done();
+        }
+        break;
+    }
+    return out.result;
 }
 
 void Channel::queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset)

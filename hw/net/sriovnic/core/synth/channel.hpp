@@ -141,6 +141,10 @@ private:
     bool synthetic_can_receive() const;
     bool wants_vf_rx() const;
     bool rx_via_vf() const;
+    // A bad access, or one where no register is: latched as today's hardware does.
+    void record_access_error(const SynthRegister &r);
+    // What a write to the register file sets in motion; returns its result.
+    Registers::Result registers_written(const Registers::Outcome &out);
     void queue_written(unsigned q, const SplitRing::Outcome &out, uint32_t offset);
     void replay_events();
     void update_interrupts();

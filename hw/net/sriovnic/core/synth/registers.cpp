@@ -2,7 +2,6 @@
 #include "synth/registers.hpp"
 
 #include "cause_regs.hpp"
-#include "counters.hpp"
 #include "mac_regs.hpp"
 
 
@@ -11,17 +10,6 @@ namespace sriovnic::synth {
 namespace {
 
 constexpr uint32_t kCaps = 1u << SRIOVNIC_CAPS_QPAIRS_SHIFT; // one queue pair, not a VF, no SR-IOV
-
-std::optional<unsigned> synth_stat_at(uint32_t offset)
-{
-    if (offset >= SRIOVNIC_SYNTH_REG_STAT_BASE &&
-        offset < SRIOVNIC_SYNTH_REG_STAT(SRIOVNIC_SYNTH_NUM_STATS)) {
-        return (offset - SRIOVNIC_SYNTH_REG_STAT_BASE) / 8;
-    }
-    return std::nullopt;
-}
-
-uint32_t word(uint64_t value, uint32_t offset) { return uint32_t((offset & 4) ? value >> 32 : value); }
 
 } // namespace
 
@@ -54,78 +42,83 @@ bool Registers::clamp_mtu()
     return false;
 }
 
-std::optional<uint32_t> Registers::read(uint32_t offset, bool link_up) const
+uint32_t Registers::read(FnReg reg, unsigned element, bool link_up) const
 {
-    if (std::optional<uint32_t> value = cause_regs::read(regs_, offset)) {
-        return value;
-    }
-    switch (offset) {
-    case SRIOVNIC_REG_ID: return SRIOVNIC_ID_MAGIC;
-    case SRIOVNIC_REG_VERSION: return SRIOVNIC_VERSION_VALUE;
-    case SRIOVNIC_REG_CAPS: return kCaps;
-    case SRIOVNIC_REG_FUNC: return SRIOVNIC_SYNTH_FUNC_VALUE;
-    case SRIOVNIC_REG_CTRL: return regs_.ctrl;
-    case SRIOVNIC_REG_STATUS: {
+    switch (reg) {
+    case FnReg::id: return SRIOVNIC_ID_MAGIC;
+    case FnReg::version: return SRIOVNIC_VERSION_VALUE;
+    case FnReg::caps: return kCaps;
+    case FnReg::func: return SRIOVNIC_SYNTH_FUNC_VALUE;
+    case FnReg::ctrl: return regs_.ctrl;
+    case FnReg::status: {
         uint32_t status = regs_.status & SRIOVNIC_STATUS_RESET_DONE;
         status |= enabled() ? SRIOVNIC_STATUS_ENABLED : 0;
         status |= regs_.err_cause ? SRIOVNIC_STATUS_ERROR : 0;
         status |= link_up ? SRIOVNIC_STATUS_LINK_UP : 0;
         return status;
     }
-    case SRIOVNIC_REG_SCRATCH: return regs_.scratch;
-    case SRIOVNIC_REG_MAC_LO: return mac_regs::lo(host_.mac);
-    case SRIOVNIC_REG_MAC_HI: return mac_regs::hi(host_.mac);
-    case SRIOVNIC_REG_MTU: return regs_.mtu;
-    case SRIOVNIC_REG_RX_MODE: return regs_.rx_mode;
-    case SRIOVNIC_REG_MC_HASH_LO: return regs_.mc_hash_lo;
-    case SRIOVNIC_REG_MC_HASH_HI: return regs_.mc_hash_hi;
-    case SRIOVNIC_SYNTH_REG_DEV_FEATURES: return host_.dev_features;
-    case SRIOVNIC_SYNTH_REG_DRV_FEATURES: return regs_.drv_features;
-    case SRIOVNIC_SYNTH_REG_FEATURES_OK: return regs_.features_ok;
-    case SRIOVNIC_SYNTH_REG_MAX_MTU: return host_.max_mtu;
-    case SRIOVNIC_SYNTH_REG_OFFLOADS: return host_.offloads;
-    case SRIOVNIC_SYNTH_REG_DATA_IRQ: return regs_.data_irq;
-    default: break;
+    case FnReg::scratch: return regs_.scratch;
+    case FnReg::mac_lo: return mac_regs::lo(host_.mac);
+    case FnReg::mac_hi: return mac_regs::hi(host_.mac);
+    case FnReg::mtu: return regs_.mtu;
+    case FnReg::rx_mode: return regs_.rx_mode;
+    case FnReg::mc_hash_lo: return regs_.mc_hash_lo;
+    case FnReg::mc_hash_hi: return regs_.mc_hash_hi;
+    case FnReg::stat_lo: return uint32_t(regs_.stats[element]);
+    case FnReg::stat_hi: return uint32_t(regs_.stats[element] >> 32);
     }
-    if (std::optional<unsigned> stat = stat_at(offset)) {
-        return word(regs_.stats[*stat], offset);
-    }
-    if (std::optional<unsigned> stat = synth_stat_at(offset)) {
-        return word(regs_.synth_stats[*stat], offset);
-    }
-    return std::nullopt;
+    return 0;
 }
 
-Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
+uint32_t Registers::read(SynthReg reg, unsigned element) const
+{
+    switch (reg) {
+    case SynthReg::dev_features: return host_.dev_features;
+    case SynthReg::drv_features: return regs_.drv_features;
+    case SynthReg::features_ok: return regs_.features_ok;
+    case SynthReg::max_mtu: return host_.max_mtu;
+    case SynthReg::offloads: return host_.offloads;
+    case SynthReg::data_irq: return regs_.data_irq;
+    case SynthReg::stat_lo: return uint32_t(regs_.synth_stats[element]);
+    case SynthReg::stat_hi: return uint32_t(regs_.synth_stats[element] >> 32);
+    }
+    return 0;
+}
+
+uint32_t Registers::read(CauseReg reg) const { return cause_regs::read(regs_, reg); }
+
+Registers::Outcome Registers::write(CauseReg reg, uint32_t value)
 {
     Outcome out;
-    switch (cause_regs::write(regs_, offset, value, SRIOVNIC_SYNTH_INT_ALL,
-                              SRIOVNIC_SYNTH_MSIX_VECTORS)) {
-    case cause_regs::Write::not_mine:
-        break;
-    case cause_regs::Write::unusable_vector:
-        record_error(SRIOVNIC_ERR_BAD_VECTOR, offset);
-        return out;
+    switch (cause_regs::write(regs_, reg, value, SRIOVNIC_SYNTH_INT_ALL, SRIOVNIC_SYNTH_MSIX_VECTORS)) {
     case cause_regs::Write::done:
-        return out;
-    }
-    switch (offset) {
-    case SRIOVNIC_REG_ID:
-    case SRIOVNIC_REG_VERSION:
-    case SRIOVNIC_REG_CAPS:
-    case SRIOVNIC_REG_FUNC:
-    case SRIOVNIC_REG_STATUS:
-    case SRIOVNIC_REG_ERR_COUNT:
-    case SRIOVNIC_REG_ERR_ADDR:
-    case SRIOVNIC_REG_MAC_LO: // the host's: read-only here
-    case SRIOVNIC_REG_MAC_HI:
-    case SRIOVNIC_SYNTH_REG_DEV_FEATURES:
-    case SRIOVNIC_SYNTH_REG_MAX_MTU:
-    case SRIOVNIC_SYNTH_REG_DATAPATH:
-    case SRIOVNIC_SYNTH_REG_OFFLOADS:
+        break;
+    case cause_regs::Write::read_only:
         out.result = Result::read_only;
         break;
-    case SRIOVNIC_REG_CTRL:
+    case cause_regs::Write::unusable_vector:
+        record_error(SRIOVNIC_ERR_BAD_VECTOR, SRIOVNIC_REG_MISC_VECTOR);
+        break;
+    }
+    return out;
+}
+
+Registers::Outcome Registers::write(FnReg reg, uint32_t value)
+{
+    Outcome out;
+    switch (reg) {
+    case FnReg::id:
+    case FnReg::version:
+    case FnReg::caps:
+    case FnReg::func:
+    case FnReg::status:
+    case FnReg::mac_lo: // the host's: read-only here
+    case FnReg::mac_hi:
+    case FnReg::stat_lo:
+    case FnReg::stat_hi:
+        out.result = Result::read_only;
+        break;
+    case FnReg::ctrl:
         if (value & SRIOVNIC_CTRL_RESET) {
             out.then = Then::reset;
         } else {
@@ -140,8 +133,8 @@ Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
             }
         }
         break;
-    case SRIOVNIC_REG_SCRATCH: regs_.scratch = value; break;
-    case SRIOVNIC_REG_MTU: {
+    case FnReg::scratch: regs_.scratch = value; break;
+    case FnReg::mtu: {
         const uint32_t max = has(SRIOVNIC_SYNTH_F_MTU) ? host_.max_mtu : SRIOVNIC_MTU_DEFAULT;
         if (value < SRIOVNIC_MTU_MIN || value > max) {
             out.result = Result::bad_value;
@@ -150,45 +143,56 @@ Registers::Outcome Registers::write(uint32_t offset, uint32_t value)
         }
         break;
     }
-    case SRIOVNIC_REG_RX_MODE:
+    case FnReg::rx_mode:
         regs_.rx_mode = value & SRIOVNIC_RX_MODE_RW_MASK;
         out.then = Then::filter_changed;
         break;
-    case SRIOVNIC_REG_MC_HASH_LO:
-    case SRIOVNIC_REG_MC_HASH_HI:
-        (offset == SRIOVNIC_REG_MC_HASH_LO ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
+    case FnReg::mc_hash_lo:
+    case FnReg::mc_hash_hi:
+        (reg == FnReg::mc_hash_lo ? regs_.mc_hash_lo : regs_.mc_hash_hi) = value;
         out.then = Then::filter_changed;
         break;
-    case SRIOVNIC_SYNTH_REG_DRV_FEATURES:
+    }
+    return out;
+}
+
+Registers::Outcome Registers::write(SynthReg reg, uint32_t value)
+{
+    Outcome out;
+    switch (reg) {
+    case SynthReg::dev_features:
+    case SynthReg::max_mtu:
+    case SynthReg::offloads:
+    case SynthReg::stat_lo:
+    case SynthReg::stat_hi:
+        out.result = Result::read_only;
+        break;
+    case SynthReg::drv_features:
         if (features_ok()) {
             // Fixed until the next reset: say so twice, as the spec asks.
-            record_error(SRIOVNIC_SYNTH_ERR_FEATURES, offset);
+            record_error(SRIOVNIC_SYNTH_ERR_FEATURES, SRIOVNIC_SYNTH_REG_DRV_FEATURES);
             out.result = Result::read_only;
         } else {
             regs_.drv_features = value;
         }
         break;
-    case SRIOVNIC_SYNTH_REG_FEATURES_OK:
+    case SynthReg::features_ok:
         if ((value & SRIOVNIC_SYNTH_FEATURES_OK_BIT) && !features_ok()) {
             if (sriovnic_synth_features_ok(host_.dev_features, regs_.drv_features)) {
                 regs_.features_ok = 1;
             } else {
                 // Refuse the whole set; never trim it.
-                record_error(SRIOVNIC_SYNTH_ERR_FEATURES, offset);
+                record_error(SRIOVNIC_SYNTH_ERR_FEATURES, SRIOVNIC_SYNTH_REG_FEATURES_OK);
             }
         }
         break;
-    case SRIOVNIC_SYNTH_REG_DATA_IRQ:
+    case SynthReg::data_irq:
         if (value & SRIOVNIC_QIRQ_MASK) {
             regs_.data_irq |= SRIOVNIC_QIRQ_MASKED;
         } else if (value & SRIOVNIC_QIRQ_UNMASK) {
             regs_.data_irq &= ~SRIOVNIC_QIRQ_MASKED;
             out.then = Then::data_irq_unmasked;
         }
-        break;
-    default:
-        out.result = (stat_at(offset) || synth_stat_at(offset)) ? Result::read_only
-                                                                  : Result::unmapped;
         break;
     }
     return out;

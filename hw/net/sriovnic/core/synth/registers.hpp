@@ -9,6 +9,7 @@
 #include "frame.hpp"
 #include "platform.hpp"
 #include "sriovnic-core.h"
+#include "synth/decode.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -34,15 +35,22 @@ public:
     Registers(uint16_t fn, SriovnicSynthRegs &regs, const HostSettings &host, StateHooks &hooks);
 
     // Outcome of a 32-bit write; `then` says what the owner must do next.
-    enum class Result { done, read_only, unmapped, bad_value };
+    enum class Result { done, read_only, bad_value };
     enum class Then { nothing, reset, enable_changed, filter_changed, data_irq_unmasked };
     struct Outcome {
         Result result = Result::done;
         Then then = Then::nothing;
     };
 
-    std::optional<uint32_t> read(uint32_t offset, bool link_up) const;
-    Outcome write(uint32_t offset, uint32_t value);
+    // The common file (`element`: the counter of stat_lo/hi).
+    uint32_t read(FnReg reg, unsigned element, bool link_up) const;
+    Outcome write(FnReg reg, uint32_t value);
+    // The interrupt-cause and error-latch registers.
+    uint32_t read(CauseReg reg) const;
+    Outcome write(CauseReg reg, uint32_t value);
+    // The synthetic registers (`element`: the counter of stat_lo/hi).
+    uint32_t read(SynthReg reg, unsigned element) const;
+    Outcome write(SynthReg reg, uint32_t value);
 
     void record_error(uint32_t err_bits, std::optional<uint32_t> offset);
     void raise_cause(uint32_t cause) { regs_.int_cause |= cause; }

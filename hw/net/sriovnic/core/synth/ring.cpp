@@ -30,37 +30,37 @@ uint32_t SplitRing::notify_offset() const
     return SRIOVNIC_SYNTH_REG_QUEUE(index_, SRIOVNIC_SYNTH_QR_NOTIFY);
 }
 
-std::optional<uint32_t> SplitRing::read(uint32_t reg) const
+uint32_t SplitRing::read(RingReg reg) const
 {
     switch (reg) {
-    case SRIOVNIC_SYNTH_QR_DESC_LO: return regs_.desc_lo;
-    case SRIOVNIC_SYNTH_QR_DESC_HI: return regs_.desc_hi;
-    case SRIOVNIC_SYNTH_QR_AVAIL_LO: return regs_.avail_lo;
-    case SRIOVNIC_SYNTH_QR_AVAIL_HI: return regs_.avail_hi;
-    case SRIOVNIC_SYNTH_QR_USED_LO: return regs_.used_lo;
-    case SRIOVNIC_SYNTH_QR_USED_HI: return regs_.used_hi;
-    case SRIOVNIC_SYNTH_QR_SIZE: return regs_.size;
-    case SRIOVNIC_SYNTH_QR_ENABLE: return regs_.enable;
-    case SRIOVNIC_SYNTH_QR_NOTIFY: return 0;
-    case SRIOVNIC_SYNTH_QR_AVAIL_POS: return regs_.avail_pos;
-    case SRIOVNIC_SYNTH_QR_USED_POS: return regs_.used_pos;
-    default: return std::nullopt;
+    case RingReg::desc_lo: return regs_.desc_lo;
+    case RingReg::desc_hi: return regs_.desc_hi;
+    case RingReg::avail_lo: return regs_.avail_lo;
+    case RingReg::avail_hi: return regs_.avail_hi;
+    case RingReg::used_lo: return regs_.used_lo;
+    case RingReg::used_hi: return regs_.used_hi;
+    case RingReg::size: return regs_.size;
+    case RingReg::enable: return regs_.enable;
+    case RingReg::notify: return 0;
+    case RingReg::avail_pos: return regs_.avail_pos;
+    case RingReg::used_pos: return regs_.used_pos;
     }
+    return 0;
 }
 
-SplitRing::Outcome SplitRing::write(uint32_t reg, uint32_t value)
+SplitRing::Outcome SplitRing::write(RingReg reg, uint32_t value)
 {
     Outcome out;
     uint32_t *geometry = nullptr;
     switch (reg) {
-    case SRIOVNIC_SYNTH_QR_DESC_LO: geometry = &regs_.desc_lo; break;
-    case SRIOVNIC_SYNTH_QR_DESC_HI: geometry = &regs_.desc_hi; break;
-    case SRIOVNIC_SYNTH_QR_AVAIL_LO: geometry = &regs_.avail_lo; break;
-    case SRIOVNIC_SYNTH_QR_AVAIL_HI: geometry = &regs_.avail_hi; break;
-    case SRIOVNIC_SYNTH_QR_USED_LO: geometry = &regs_.used_lo; break;
-    case SRIOVNIC_SYNTH_QR_USED_HI: geometry = &regs_.used_hi; break;
-    case SRIOVNIC_SYNTH_QR_SIZE: geometry = &regs_.size; break;
-    case SRIOVNIC_SYNTH_QR_ENABLE:
+    case RingReg::desc_lo: geometry = &regs_.desc_lo; break;
+    case RingReg::desc_hi: geometry = &regs_.desc_hi; break;
+    case RingReg::avail_lo: geometry = &regs_.avail_lo; break;
+    case RingReg::avail_hi: geometry = &regs_.avail_hi; break;
+    case RingReg::used_lo: geometry = &regs_.used_lo; break;
+    case RingReg::used_hi: geometry = &regs_.used_hi; break;
+    case RingReg::size: geometry = &regs_.size; break;
+    case RingReg::enable:
         if (!(value & SRIOVNIC_SYNTH_QENABLE)) {
             if (enabled()) {
                 regs_.enable = 0;
@@ -85,15 +85,12 @@ SplitRing::Outcome SplitRing::write(uint32_t reg, uint32_t value)
             });
         }
         return out;
-    case SRIOVNIC_SYNTH_QR_NOTIFY:
+    case RingReg::notify:
         out.then = enabled() ? Then::notify : Then::nothing;
         return out;
-    case SRIOVNIC_SYNTH_QR_AVAIL_POS:
-    case SRIOVNIC_SYNTH_QR_USED_POS:
+    case RingReg::avail_pos:
+    case RingReg::used_pos:
         out.result = Registers::Result::read_only;
-        return out;
-    default:
-        out.result = Registers::Result::unmapped;
         return out;
     }
     if (enabled()) {

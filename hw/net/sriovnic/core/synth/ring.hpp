@@ -39,15 +39,15 @@ public:
     SplitRing(unsigned index, Shape shape, SriovnicSynthQueueRegs &regs, Registers &fn,
               CardBus &bus, const CardBus::Requester &requester, StateHooks &hooks);
 
-    // Register semantics, at an offset inside the queue's window.
+    // Register semantics of the queue's window.
     enum class Then { nothing, enabled, disabled, notify };
     struct Outcome {
         Registers::Result result = Registers::Result::done;
         bool bad_queue = false; // enable refused: ERR_BAD_QUEUE
         Then then = Then::nothing;
     };
-    std::optional<uint32_t> read(uint32_t reg) const;
-    Outcome write(uint32_t reg, uint32_t value);
+    uint32_t read(RingReg reg) const;
+    Outcome write(RingReg reg, uint32_t value);
 
     bool enabled() const { return regs_.enable & SRIOVNIC_SYNTH_QENABLE; }
     unsigned index() const { return index_; }
