@@ -66,20 +66,6 @@ def longest_gap_start(times, t0, t1):
     return max(zip(edges, edges[1:]), key=lambda p: p[1] - p[0])[0]
 
 
-def guest_resend_ms(report, resume_ns):
-    """How long the guest ran after resuming before it sent again: the send
-    time it wrote into the first datagram the peer got after the resume,
-    minus that of the last one before (the guest's clock, which under TCG
-    stops with the VM, so the downtime is left out)."""
-    if resume_ns is None:
-        return None
-    sent = list(zip(report.udp_times, report.udp_sent_at))
-    last = max((s for t, s in sent if t < resume_ns), default=None)
-    first = min((s for t, s in sent if t >= resume_ns and last is not None and s > last),
-                default=None)
-    return None if first is None else (first - last) / 1e6
-
-
 def wait_resume(dst):
     """When the destination's VM started running (its RESUME event)."""
     deadline = time.monotonic() + MIGRATION_GUARD_S
@@ -156,7 +142,6 @@ def one_run(cfg):
             "first_packet_ms": ms(first_packet, resume_ns),
             "first_at_peer_ms": ms(next((t for t in report.udp_times if t >= resume_ns), None)
                                    if resume_ns else None, resume_ns),
-            "guest_resend_ms": guest_resend_ms(report, resume_ns),
             "tcp_broken": guest["tcp"]["broken"] or report.tcp["broken"],
             "udp_sent": [guest["udp"]["sent"], report.udp_sent],
         }
@@ -183,7 +168,6 @@ ROWS = [  # key, label
     ("stall_peer_at_ms", "  ... it starts at, from resume, ms"),
     ("stall_guest_ms", "longest TCP stall in the guest*, ms"),
     ("first_at_peer_ms", "resume -> first guest UDP packet at peer, ms"),
-    ("guest_resend_ms", "  ... the guest ran before it sent it*, ms"),
     ("first_packet_ms", "resume -> first frame via VF/primary, ms"),
     ("switch_to_vf_ms", "resume -> switch-to-vf event, ms"),
 ]

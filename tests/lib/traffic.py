@@ -134,7 +134,6 @@ class PeerReport:
             return a
         self.udp_seqs = load("udp_seq.bin", "q")
         self.udp_times = load("udp_time.bin", "q")
-        self.udp_sent_at = load("udp_sent_at.bin", "q")  # guest clock, ns
         self.tcp_times = load("tcp_time.bin", "q")
         self.tcp_sizes = load("tcp_size.bin", "q")
 
@@ -312,7 +311,6 @@ class _Peer:
         self.udp_sent = 0
         self.udp_seqs = array.array("q")
         self.udp_times = array.array("q")
-        self.udp_sent_at = array.array("q")  # the guest's clock when it sent each
         self.tcp_times = array.array("q")
         self.tcp_sizes = array.array("q")
         self.tcp = {"connected": False, "broken": False, "error": "", "corrupt": False,
@@ -364,7 +362,6 @@ class _Peer:
         for t in self.threads:
             t.join(2)
         for name, a in (("udp_seq", self.udp_seqs), ("udp_time", self.udp_times),
-                        ("udp_sent_at", self.udp_sent_at),
                         ("tcp_time", self.tcp_times), ("tcp_size", self.tcp_sizes)):
             with open(os.path.join(self.a.dir, name + ".bin"), "wb") as f:
                 a.tofile(f)
@@ -387,7 +384,6 @@ class _Peer:
                 continue
             self.udp_seqs.append(struct.unpack_from("<q", data)[0])
             self.udp_times.append(t if t is not None else time.monotonic_ns())
-            self.udp_sent_at.append(struct.unpack_from("<q", data, 8)[0] if len(data) >= 16 else 0)
 
     def _udp_send(self):
         self.connected.wait()
