@@ -5,6 +5,9 @@ a stream with state the previous release does not know is refused by it.
 fixtures/sriovnic-1.4.{mig.xz,json} were made by make_migration_fixture.py
 with the 1.4 release's QEMU (commit 209be26): the card in a rich state, the
 stream, and every register value read back before saving.
+fixtures/sriovnic-1.5.{mig.xz,json} were made the same way by the 1.5
+release (commit e954422, that release's make_migration_fixture.py): the last
+stream before the mailbox contract (interface 1.6) and the decoder rework.
 
 fixtures/sriovnic-synth-synthetic.{mig.xz,json} were made by
 make_synth_fixture.py with the QEMU of commit 7b47927 (before failover on
@@ -31,7 +34,7 @@ from sriovnic_pci import S, SplitRing
 from test_synth import OFFER, SYNTH_MAC, SynthTest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE = os.path.join(HERE, "fixtures", "sriovnic-1.4")
+FIXTURES = os.path.join(HERE, "fixtures")
 SYNTH_FIXTURE = os.path.join(HERE, "fixtures", "sriovnic-synth-synthetic")
 BASELINE = os.environ.get("SRIOVNIC_QEMU_BASELINE", "")
 ETH_P_8021Q = 0x8100
@@ -75,15 +78,17 @@ class PreviousRelease(StreamTest):
     """The 1.4 fixture loads into the QEMU under test with every value in
     place, and the card works on."""
 
+    FIXTURE = os.path.join(FIXTURES, "sriovnic-1.4")
+
     @classmethod
     def setUpClass(cls):
-        with open(FIXTURE + ".json") as f:
+        with open(cls.FIXTURE + ".json") as f:
             cls.rec = json.load(f)
 
     def setUp(self):
         super().setUp()
         stream = os.path.join(self.tmp, "stream")
-        with lzma.open(FIXTURE + ".mig.xz") as src, open(stream, "wb") as dst:
+        with lzma.open(self.FIXTURE + ".mig.xz") as src, open(stream, "wb") as dst:
             shutil.copyfileobj(src, dst)
         rec = self.rec
         self.w = self.wire()
@@ -247,6 +252,13 @@ class PreviousRelease(StreamTest):
         self.assertEqual([c.rd(R[f"REG_MBX_{n}"], vf=2) for n in
                           ("BAD_REQUESTS", "BAD_REPLIES", "LATE_REPLIES", "DUP_REPLIES")],
                          [0, 0, 0, 0])
+
+
+class Release15(PreviousRelease):
+    """The same for the 1.5 release's stream: every value in place, the card
+    works on, its untagged mailbox exchange included."""
+
+    FIXTURE = os.path.join(FIXTURES, "sriovnic-1.5")
 
 
 class NewSubsection(StreamTest):
