@@ -287,7 +287,8 @@ SriovnicSynthRegs *sriovnic_core_synth_regs(SriovnicCore *core, uint16_t fn);
  * Live migration of channel `fn` (docs/synthetic-channel.md, "Migration").
  * The glue calls these from its migration notifier and VM run-state
  * handler; the channel decides what they do by its on-migration setting and
- * its policy. Those returning bool return true if they offered the VF.
+ * its policy. migration_end returns true if it offered the VF;
+ * vm_running says below what its bool means.
  */
 /* A migration of this VM starts (MIG_EVENT_PRECOPY_SETUP). `vm_running`:
  * the guest can answer a revoke now (else the revoke is a surprise). */

@@ -101,10 +101,10 @@ static void sriovnic_synth_vm_state_change(void *opaque, bool running,
                                            RunState state)
 {
     SriovnicSynthState *s = opaque;
-    bool offered = sriovnic_core_synth_vm_running(s->core, s->fn, running);
+    bool offer_due = sriovnic_core_synth_vm_running(s->core, s->fn, running);
 
     sriovnic_synth_update_hold(s, "the VM stopped: surprise revoke");
-    if (offered) {
+    if (offer_due) {
         trace_sriovnic_synth_resume_offer(s->fn);
     }
 }
