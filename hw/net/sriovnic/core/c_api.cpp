@@ -211,6 +211,11 @@ SriovnicMailboxRegs *sriovnic_core_vf_mailbox_regs(SriovnicCore *core, uint16_t 
     return core->device.vf_mailbox_regs(vf);
 }
 
+SriovnicVfHostRegs *sriovnic_core_vf_host_regs(SriovnicCore *core, uint16_t vf)
+{
+    return core->device.vf_host_regs(vf);
+}
+
 SriovnicPfAdminRegs *sriovnic_core_pf_admin_regs(SriovnicCore *core)
 {
     return &core->device.pf_admin_regs();

@@ -68,6 +68,9 @@ Device::Device(const SriovnicCoreConfig &cfg, Platform &platform)
     }
     switch_.attach_uplink(uplink_port_);
     switch_.set_uplink_waiter(uplink_port_);
+    if (cfg.host_owned) {
+        mailbox_.answer_by(agent_.emplace(admin_, cfg.total_vfs));
+    }
     // On a timer, transmit resumes before held interrupts go out, so one
     // interrupt covers both.
     timers_.add(tx_);
@@ -141,6 +144,9 @@ void Device::reset_vf_state(Function &f)
     tx_.forget_shaper(f);
     irqs_.forget_throttle(f);
     mailbox_.reset(f.vf_number());
+    if (agent_) {
+        agent_->vf_reset(f.vf_number());
+    }
     irqs_.update(f);
 }
 
@@ -285,6 +291,11 @@ std::optional<std::string> Device::post_load(uint16_t fn)
         }
         if (auto problem = mailbox_.validate_loaded(f->vf_number())) {
             return problem;
+        }
+        if (agent_) {
+            if (auto problem = agent_->validate_loaded(f->vf_number())) {
+                return problem;
+            }
         }
     }
     CardBus::Work work(bus_);

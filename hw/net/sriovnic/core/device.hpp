@@ -6,6 +6,7 @@
 #include "eswitch.hpp"
 #include "fault_injector.hpp"
 #include "function.hpp"
+#include "host_pf_agent.hpp"
 #include "interrupts.hpp"
 #include "mailbox.hpp"
 #include "pf_admin.hpp"
@@ -36,6 +37,7 @@ namespace sriovnic {
 // owns it:
 //   registers of a function ........ Function (common), queues:: (queue pairs)
 //   the PF's control of its VFs ..... PfAdmin, Mailbox
+//   a host-owned card's PF driver ... HostPfAgent
 //   transmit / receive .............. TxEngine / RxEngine, through the Switch
 //   interrupts and ring faults ...... Interrupts
 //   DMA, MSI-X, re-entrancy guard ... CardBus
@@ -96,6 +98,10 @@ public:
     std::optional<std::string> synth_revoke(uint16_t fn, const SriovnicSynthRevoke &request);
     std::optional<std::string> synth_set_policy(uint16_t fn, const SriovnicSynthPolicy &policy);
     std::optional<std::string> inject_fault(const SriovnicFaultRequest &request);
+    // The host's administration of a host-owned card's VF.
+    std::optional<std::string> host_set_vf_mtu_limit(uint16_t vf, uint32_t mtu);
+    std::optional<std::string> host_notify_vf_reset(uint16_t vf);
+    bool host_owned() const { return agent_.has_value(); }
     // Management's snapshots; nullopt if `fn` names no such function.
     std::optional<SriovnicFnInfo> fn_info(uint16_t fn);
     std::optional<SriovnicSynthInfo> synth_info(uint16_t fn);
@@ -117,6 +123,8 @@ public:
     SriovnicFnRegs *fn_regs(uint16_t fn);
     SriovnicVfAdminRegs *vf_admin_regs(uint16_t vf);
     SriovnicMailboxRegs *vf_mailbox_regs(uint16_t vf);
+    // nullptr also when the card has no host PF agent.
+    SriovnicVfHostRegs *vf_host_regs(uint16_t vf);
     SriovnicPfAdminRegs &pf_admin_regs() { return admin_.regs(); }
     SriovnicSynthRegs *synth_regs(uint16_t fn);
     bool link_flapping(uint16_t vf) const { return faults_.link_held_down(vf); }
@@ -215,6 +223,7 @@ private:
     Switch switch_;
     PfAdmin admin_;
     Mailbox mailbox_;
+    std::optional<HostPfAgent> agent_; // a host-owned card's
     std::vector<Function> functions_; // by function number: the PF, then the VFs
     Interrupts irqs_;
     RxEngine rx_;

@@ -140,6 +140,44 @@ SriovnicMailboxRegs *Device::vf_mailbox_regs(uint16_t vf)
     return vf < total_vfs() ? &mailbox_.regs(vf) : nullptr;
 }
 
+SriovnicVfHostRegs *Device::vf_host_regs(uint16_t vf)
+{
+    return agent_ && vf < total_vfs() ? &agent_->regs(vf) : nullptr;
+}
+
+std::optional<std::string> Device::host_set_vf_mtu_limit(uint16_t vf, uint32_t mtu)
+{
+    if (!agent_) {
+        return "the card's PF is the guest's: its PF driver sets the VFs' MTU limit";
+    }
+    if (vf >= total_vfs()) {
+        return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
+               std::to_string(total_vfs()) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs())) +
+               ")";
+    }
+    CardBus::Work work(bus_);
+    if (!agent_->set_mtu_limit(vf, mtu)) {
+        return "parameter 'max-mtu' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
+               std::to_string(SRIOVNIC_MTU_MAX);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Device::host_notify_vf_reset(uint16_t vf)
+{
+    if (!agent_) {
+        return "the card's PF is the guest's: only its PF driver sends notices";
+    }
+    if (vf >= total_vfs()) {
+        return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
+               std::to_string(total_vfs()) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs())) +
+               ")";
+    }
+    CardBus::Work work(bus_);
+    mailbox_.notify_reset(vf);
+    return std::nullopt;
+}
+
 SriovnicSynthRegs *Device::synth_regs(uint16_t fn)
 {
     synth::Channel *c = channel(fn);

@@ -68,6 +68,9 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, const RegTarget &t, ui
     }
     if (value & SRIOVNIC_MBX_CTRL_ACK) {
         m.status &= ~SRIOVNIC_MBX_STATUS_MSG;
+        if (agent_) {
+            agent_step(vf); // the slot the agent waited for is free
+        }
     }
     if (value & SRIOVNIC_MBX_CTRL_SEND) {
         if (m.status & SRIOVNIC_MBX_STATUS_BUSY) {
@@ -79,7 +82,7 @@ Function::WriteResult Mailbox::write_vf_side(uint16_t vf, const RegTarget &t, ui
             check_request(m);
             card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, true, m.vf_msg[0]); });
             if (!held_[vf]) {
-                tell_pf();
+                request_waits(vf);
             }
         }
     }
@@ -158,12 +161,67 @@ void Mailbox::tell_pf()
     card_.interrupts_changed(pf);
 }
 
+void Mailbox::request_waits(uint16_t vf)
+{
+    if (agent_) {
+        agent_step(vf);
+    } else {
+        tell_pf();
+    }
+}
+
 void Mailbox::release(uint16_t vf)
 {
     held_[vf] = 0;
     if (boxes_[vf].status & SRIOVNIC_MBX_STATUS_BUSY) {
-        tell_pf(); // the held message reaches the PF now
+        request_waits(vf); // the held message reaches the PF now
     }
+}
+
+void Mailbox::notify_reset(uint16_t vf)
+{
+    if (agent_) {
+        agent_->regs(vf).notice_pending = 1;
+        agent_step(vf);
+    }
+}
+
+// Like a PF driver, the agent writes only into an empty slot; unlike one,
+// it never waits: what it has to say waits in the mailbox (a request stays
+// BUSY, a notice pending) until the VF acknowledges what is there.
+void Mailbox::agent_step(uint16_t vf)
+{
+    SriovnicMailboxRegs &m = boxes_[vf];
+    SriovnicVfHostRegs &host = agent_->regs(vf);
+    if (m.status & SRIOVNIC_MBX_STATUS_MSG) {
+        return;
+    }
+    if (host.notice_pending) {
+        host.notice_pending = 0;
+        const MailboxMessage notice = HostPfAgent::reset_notice();
+        std::copy(notice.begin(), notice.end(), m.pf_msg);
+    } else if ((m.status & SRIOVNIC_MBX_STATUS_BUSY) && !held_[vf]) {
+        MailboxMessage request;
+        std::copy(std::begin(m.vf_msg), std::end(m.vf_msg), request.begin());
+        m.status &= ~SRIOVNIC_MBX_STATUS_BUSY; // taken
+        const MailboxMessage reply = agent_->answer(vf, request);
+        std::copy(reply.begin(), reply.end(), m.pf_msg);
+    } else {
+        return;
+    }
+    deliver(vf, card_.pf());
+}
+
+void Mailbox::deliver(uint16_t vf, Function &sender)
+{
+    SriovnicMailboxRegs &m = boxes_[vf];
+    Function &f = card_.vf(vf);
+    m.status |= SRIOVNIC_MBX_STATUS_MSG;
+    sender.count(SRIOVNIC_STAT_MBX_SENT);
+    check_reply(m);
+    card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, false, m.pf_msg[0]); });
+    f.raise_cause(SRIOVNIC_INT_MBX);
+    card_.interrupts_changed(f);
 }
 
 Function::WriteResult Mailbox::pf_control(uint16_t vf, uint32_t value)
@@ -183,11 +241,8 @@ Function::WriteResult Mailbox::pf_control(uint16_t vf, uint32_t value)
             pf.count(SRIOVNIC_STAT_MBX_REFUSED);
             pf.record_error(SRIOVNIC_ERR_MBX_BUSY, std::nullopt);
         } else {
-            m.status |= SRIOVNIC_MBX_STATUS_MSG;
-            pf.count(SRIOVNIC_STAT_MBX_SENT);
-            check_reply(m);
-            card_.hooks().notify([&](StateObserver &o) { o.on_mailbox(vf, false, m.pf_msg[0]); });
-            notify = true;
+            deliver(vf, pf);
+            return Function::WriteResult::done;
         }
     }
     if (notify) {

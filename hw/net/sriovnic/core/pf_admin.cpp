@@ -71,34 +71,62 @@ Function::WriteResult PfAdmin::write_pf_register(const RegTarget &t, uint32_t va
         if (vf >= total_vfs()) {
             return WR::bad_value;
         }
-        Function &f = card_.vf(uint16_t(vf));
-        SriovnicFnRegs &r = f.regs();
-        (t.pf() == PfReg::vf_mc_hash_lo ? r.mc_hash_lo : r.mc_hash_hi) = value;
-        vfs_[vf].mc_hash_by_pf = 1;
-        f.port_changed();
+        const SriovnicFnRegs &r = card_.vf(uint16_t(vf)).regs();
+        if (t.pf() == PfReg::vf_mc_hash_lo) {
+            set_mc_hash(uint16_t(vf), value, r.mc_hash_hi);
+        } else {
+            set_mc_hash(uint16_t(vf), r.mc_hash_lo, value);
+        }
         trace();
         return WR::done;
     }
     case PfReg::vlan_filter: {
-        const unsigned vid = value & 0xFFF;
-        if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) || vf >= total_vfs() ||
-            value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
+        if (vf >= total_vfs()) {
             return WR::bad_value;
         }
-        uint32_t *filter = vfs_[vf].vlan_filter;
-        if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
-            std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);
-        } else if (value & SRIOVNIC_VLAN_FILTER_ADD) {
-            filter[vid / 32] |= 1u << (vid % 32);
-        } else {
-            filter[vid / 32] &= ~(1u << (vid % 32));
+        const WR result = set_vlan_filter(uint16_t(vf), value);
+        if (result == WR::done) {
+            trace();
         }
-        card_.vf(uint16_t(vf)).port_changed();
-        trace();
-        return WR::done;
+        return result;
     }
     }
     return WR::unmapped;
+}
+
+Function::WriteResult PfAdmin::set_vlan_filter(uint16_t vf, uint32_t value)
+{
+    const unsigned vid = value & 0xFFF;
+    if ((value & ~(SRIOVNIC_VLAN_FILTER_ADD | 0xFFFu)) ||
+        value == (SRIOVNIC_VLAN_FILTER_ADD | SRIOVNIC_VLAN_FILTER_CLEAR)) {
+        return Function::WriteResult::bad_value;
+    }
+    uint32_t *filter = vfs_[vf].vlan_filter;
+    if (value == SRIOVNIC_VLAN_FILTER_CLEAR) {
+        std::fill(filter, filter + SRIOVNIC_VLAN_WORDS, 0u);
+    } else if (value & SRIOVNIC_VLAN_FILTER_ADD) {
+        filter[vid / 32] |= 1u << (vid % 32);
+    } else {
+        filter[vid / 32] &= ~(1u << (vid % 32));
+    }
+    card_.vf(vf).port_changed();
+    return Function::WriteResult::done;
+}
+
+void PfAdmin::set_mc_hash(uint16_t vf, uint32_t lo, uint32_t hi)
+{
+    Function &f = card_.vf(vf);
+    f.regs().mc_hash_lo = lo;
+    f.regs().mc_hash_hi = hi;
+    vfs_[vf].mc_hash_by_pf = 1;
+    f.port_changed();
+}
+
+void PfAdmin::set_max_mtu(uint16_t vf, uint32_t mtu)
+{
+    SriovnicVfAdminRegs &a = vfs_[vf];
+    a.flags = (a.flags & ~SRIOVNIC_VFA_MAX_MTU_MASK) | mtu << SRIOVNIC_VFA_MAX_MTU_SHIFT;
+    card_.administration_changed(card_.vf(vf));
 }
 
 uint32_t PfAdmin::read_admin(const RegTarget &t)

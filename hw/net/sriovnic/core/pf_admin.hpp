@@ -38,6 +38,14 @@ public:
     uint32_t read_admin(const RegTarget &t);
     Function::WriteResult write_admin(const RegTarget &t, uint32_t value);
 
+    // What both the PF's registers and the host PF agent change, checked
+    // once here. `value` as SRIOVNIC_REG_PF_VLAN_FILTER takes it.
+    Function::WriteResult set_vlan_filter(uint16_t vf, uint32_t value);
+    // The VF's multicast filter, from now on the PF's to set.
+    void set_mc_hash(uint16_t vf, uint32_t lo, uint32_t hi);
+    // The largest MTU the VF may set (SRIOVNIC_VFA_FLAGS' field); 0: no limit.
+    void set_max_mtu(uint16_t vf, uint32_t mtu);
+
     // PF reset: every VF's administration to its default.
     void reset();
 

@@ -92,6 +92,18 @@ typedef struct SriovnicMailboxRegs {
     uint32_t dup_replies;
 } SriovnicMailboxRegs;
 
+/*
+ * What the host PF agent of a host-owned card keeps per VF (a VMState
+ * subsection of the VF): the mailbox capabilities the VF's driver offered
+ * in its last HELLO, the host's MTU limit for the VF, and whether a
+ * PF_RESET notice waits for the VF to empty its message slot.
+ */
+typedef struct SriovnicVfHostRegs {
+    uint32_t mbx_caps;       /* SRIOVNIC_MBX_CAPS_KNOWN bits */
+    uint32_t mtu_limit;      /* SRIOVNIC_MTU_MIN..SRIOVNIC_MTU_MAX */
+    uint32_t notice_pending; /* 0 or 1 */
+} SriovnicVfHostRegs;
+
 /* The PF's own administration registers. */
 typedef struct SriovnicPfAdminRegs {
     uint32_t vf_select; /* SRIOVNIC_REG_PF_VF_SELECT */
@@ -101,6 +113,8 @@ typedef struct SriovnicPfAdminRegs {
 SriovnicFnRegs *sriovnic_core_fn_regs(SriovnicCore *core, uint16_t fn);
 SriovnicVfAdminRegs *sriovnic_core_vf_admin_regs(SriovnicCore *core, uint16_t vf);
 SriovnicMailboxRegs *sriovnic_core_vf_mailbox_regs(SriovnicCore *core, uint16_t vf);
+/* NULL also when the card is not host-owned (no host PF agent). */
+SriovnicVfHostRegs *sriovnic_core_vf_host_regs(SriovnicCore *core, uint16_t vf);
 SriovnicPfAdminRegs *sriovnic_core_pf_admin_regs(SriovnicCore *core);
 
 /*

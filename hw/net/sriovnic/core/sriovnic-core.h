@@ -45,6 +45,11 @@ typedef struct SriovnicCoreConfig {
     uint8_t vf_queue_pairs;   /* `vf-queues` property */
     uint8_t mac[6];           /* `mac` property */
     uint16_t vendor_id;       /* `vendor-id` property (the glue's to use; checked here) */
+    /*
+     * The host owns the PF (no guest sees it): the core's host PF agent
+     * answers every VF's mailbox by the host's administration.
+     */
+    bool host_owned;
 } SriovnicCoreConfig;
 
 typedef struct SriovnicPlatformOps {

@@ -139,6 +139,19 @@ const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner = {
     },
 };
 
+/* A host-owned card's host PF agent, per VF (sriovnic_core_vf_host_regs). */
+const VMStateDescription vmstate_sriovnic_vf_host_agent = {
+    .name = "sriovnic/vf-host-agent",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(mbx_caps, SriovnicVfHostRegs),
+        VMSTATE_UINT32(mtu_limit, SriovnicVfHostRegs),
+        VMSTATE_UINT32(notice_pending, SriovnicVfHostRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 const VMStateDescription vmstate_sriovnic_pf_admin = {
     .name = "sriovnic/pf-admin",
     .version_id = 1,

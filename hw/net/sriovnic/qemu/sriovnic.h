@@ -135,6 +135,7 @@ extern const VMStateDescription vmstate_sriovnic_mailbox;
 extern const VMStateDescription vmstate_sriovnic_mailbox_contract;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_vlans;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
+extern const VMStateDescription vmstate_sriovnic_vf_host_agent;
 extern const VMStateDescription vmstate_sriovnic_pf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
 extern const VMStateDescription vmstate_sriovnic_synth_regs;
