@@ -89,7 +89,7 @@ public:
     struct Reach {
         size_t requests = 0, malformed = 0, replies = 0, denied = 0, notices = 0;
         size_t vf_resets = 0, timeouts = 0, migrations_taken = 0, migrations_refused = 0;
-        size_t mtu_refused = 0;
+        size_t mtu_refused = 0, settings_taken = 0, settings_refused = 0;
     } reach;
 
 private:
@@ -178,7 +178,10 @@ private:
 
     void host_change(uint16_t vf)
     {
-        switch (pick(3)) {
+        switch (pick(4)) {
+        case 3:
+            host_sets_vf(vf);
+            break;
         case 0:
             // Sometimes outside 68..9000: refused by name, nothing changes.
             if (device_->host_set_vf_mtu_limit(vf, uint32_t(pick(SRIOVNIC_MTU_MAX + 200)))) {
@@ -192,6 +195,49 @@ private:
         default:
             wr(PF, SRIOVNIC_REG_ADMIN(vf, SRIOVNIC_VFA_VLAN), pick(2) ? uint32_t(1 + pick(4094)) : 0);
             break;
+        }
+    }
+
+    // Any subset of the host's settings, each sometimes out of range: all
+    // or nothing, and a new MAC is a notice to the VF.
+    void host_sets_vf(uint16_t vf)
+    {
+        SriovnicVfSettings s{};
+        s.has_mac = pick(3) == 0;
+        for (uint8_t &b : s.mac) {
+            b = uint8_t(pick(3));
+        }
+        s.mac[0] &= uint8_t(pick(8) ? 0xFE : 0xFF);
+        s.has_vlan = pick(3) == 0;
+        s.vlan = uint16_t(pick(8) ? pick(4095) : 4095 + pick(2));
+        s.has_qos = pick(4) == 0;
+        s.qos = uint8_t(pick(9));
+        s.has_spoofchk = pick(2);
+        s.spoofchk = pick(2);
+        s.has_trust = pick(2);
+        s.trust = pick(2);
+        s.has_link_state = pick(3) == 0;
+        s.link_state = uint8_t(pick(4));
+        s.has_max_tx_rate = pick(4) == 0;
+        s.max_tx_rate = uint32_t(pick(8) ? pick(1000) : SRIOVNIC_RATE_MAX_MBPS + 1);
+        s.has_max_mtu = pick(3) == 0;
+        s.max_mtu = uint32_t(pick(SRIOVNIC_MTU_MAX + 100));
+        const SriovnicVfAdminRegs before = *device_->vf_admin_regs(vf);
+        const uint32_t lo = uint32_t(s.mac[0]) | uint32_t(s.mac[1]) << 8 | uint32_t(s.mac[2]) << 16 |
+                            uint32_t(s.mac[3]) << 24;
+        const uint32_t hi = uint32_t(s.mac[4]) | uint32_t(s.mac[5]) << 8;
+        if (device_->host_set_vf(vf, s)) {
+            reach.settings_refused++;
+            const SriovnicVfAdminRegs &after = *device_->vf_admin_regs(vf);
+            ASSERT_EQ(after.mac_lo, before.mac_lo);
+            ASSERT_EQ(after.vlan, before.vlan);
+            ASSERT_EQ(after.flags, before.flags);
+            ASSERT_EQ(after.rate, before.rate);
+            return;
+        }
+        reach.settings_taken++;
+        if (s.has_mac && (lo != before.mac_lo || hi != before.mac_hi)) {
+            vfs_[vf].notices++;
         }
     }
 
@@ -288,13 +334,16 @@ TEST(AgentChaos, EveryRequestGetsItsOneReplyWhateverTheVfAndHostDo)
         total.migrations_taken += r.migrations_taken;
         total.migrations_refused += r.migrations_refused;
         total.mtu_refused += r.mtu_refused;
+        total.settings_taken += r.settings_taken;
+        total.settings_refused += r.settings_refused;
     }
     std::cout << "host PF agent over " << seeds << " seeds: " << total.requests << " requests ("
               << total.malformed << " malformed), " << total.replies << " replies ("
               << total.denied << " denied), " << total.notices << " notices, " << total.vf_resets
               << " VF resets, " << total.timeouts << " mailbox timeouts, migrations "
               << total.migrations_taken << " taken / " << total.migrations_refused << " refused, "
-              << total.mtu_refused << " host MTU limits refused\n";
+              << total.mtu_refused << " host MTU limits refused, host settings "
+              << total.settings_taken << " taken / " << total.settings_refused << " refused\n";
     EXPECT_GT(total.malformed, 100u);
     EXPECT_GT(total.denied, 10u);
     EXPECT_GT(total.notices, 10u);
@@ -302,6 +351,8 @@ TEST(AgentChaos, EveryRequestGetsItsOneReplyWhateverTheVfAndHostDo)
     EXPECT_GT(total.migrations_taken, 0u);
     EXPECT_GT(total.migrations_refused, 0u);
     EXPECT_GT(total.mtu_refused, 0u);
+    EXPECT_GT(total.settings_taken, 10u);
+    EXPECT_GT(total.settings_refused, 10u);
 }
 
 } // namespace

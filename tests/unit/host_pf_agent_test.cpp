@@ -277,6 +277,127 @@ TEST_F(HostAgent, StateRoundTripsAndImpossibleStateIsRefused)
     EXPECT_TRUE(device->post_load(VF0));
 }
 
+// ---- the host's administration (what QMP drives) ----
+
+SriovnicVfSettings mac_setting(const test::Mac &mac)
+{
+    SriovnicVfSettings s{};
+    s.has_mac = true;
+    std::copy(mac.begin(), mac.end(), s.mac);
+    return s;
+}
+
+TEST_F(HostAgent, NewMacReachesTheRunningVfDriverThroughANotice)
+{
+    hello(VF0);
+    const test::Mac mac = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01};
+    ASSERT_FALSE(device->host_set_vf(0, mac_setting(mac)));
+    EXPECT_EQ(rd(VF0, SRIOVNIC_REG_MAC_LO), test::mac_lo(mac)) << "the device uses it at once";
+    EXPECT_EQ(take(VF0)[0], SRIOVNIC_MBX_W0(SRIOVNIC_MBX_PF_RESET, 0, 0));
+    const Msg r = hello(VF0, 2);
+    EXPECT_EQ(r[1], test::mac_lo(mac));
+    EXPECT_EQ(r[2], test::mac_hi(mac));
+    // The same MAC again changes nothing and tells no one.
+    ASSERT_FALSE(device->host_set_vf(0, mac_setting(mac)));
+    EXPECT_FALSE(has_message(VF0));
+    expect_contract_kept(VF0);
+}
+
+TEST_F(HostAgent, PortVlanQosFlagsRateAndMtuTakeEffectAtOnce)
+{
+    hello(VF0);
+    SriovnicVfSettings s{};
+    s.has_vlan = true;
+    s.vlan = 100;
+    s.has_qos = true;
+    s.qos = 5;
+    s.has_spoofchk = true;
+    s.spoofchk = false;
+    s.has_trust = true;
+    s.trust = true;
+    s.has_link_state = true;
+    s.link_state = SRIOVNIC_VFA_LINK_DISABLE;
+    s.has_max_tx_rate = true;
+    s.max_tx_rate = 250;
+    s.has_max_mtu = true;
+    s.max_mtu = 1400;
+    ASSERT_FALSE(device->host_set_vf(0, s));
+    const SriovnicVfAdminRegs &a = *device->vf_admin_regs(0);
+    EXPECT_EQ(a.vlan, 100u | 5u << 12);
+    EXPECT_EQ(a.flags & (SRIOVNIC_VFA_FLAG_SPOOFCHK | SRIOVNIC_VFA_FLAG_TRUST), SRIOVNIC_VFA_FLAG_TRUST);
+    EXPECT_EQ((a.flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT, SRIOVNIC_VFA_LINK_DISABLE);
+    EXPECT_EQ(a.rate, 250u);
+    EXPECT_EQ(granted_mtu(0), 1400u) << "the grant shrinks to the new limit";
+    const auto info = device->fn_info(VF0);
+    ASSERT_TRUE(info);
+    EXPECT_FALSE(info->link_up) << "link forced down";
+    EXPECT_EQ(info->vlan, 100u);
+    EXPECT_EQ(info->qos, 5u);
+    EXPECT_TRUE(rd(VF0, SRIOVNIC_REG_INT_CAUSE) & SRIOVNIC_INT_CONFIG) << "the VF is told";
+
+    // VLAN 0 takes its priority with it.
+    SriovnicVfSettings clear{};
+    clear.has_vlan = true;
+    ASSERT_FALSE(device->host_set_vf(0, clear));
+    EXPECT_EQ(device->vf_admin_regs(0)->vlan, 0u);
+}
+
+TEST_F(HostAgent, BadSettingsAreRefusedByNameAndNothingChanges)
+{
+    const SriovnicVfAdminRegs before = *device->vf_admin_regs(0);
+    auto refused = [&](SriovnicVfSettings s) { return device->host_set_vf(0, s).value_or(""); };
+    SriovnicVfSettings s = mac_setting({0x03, 0, 0, 0, 0, 1});
+    EXPECT_EQ(refused(s), "'mac' must be a unicast address (the first octet's lowest bit clear)");
+    s = mac_setting({0x02, 0, 0, 0, 0, 1});
+    s.has_qos = true;
+    s.qos = 3;
+    EXPECT_EQ(refused(s), "'qos' needs a port VLAN ('vlan' 1..4094)");
+    s.has_vlan = true;
+    s.vlan = 4095;
+    EXPECT_EQ(refused(s), "'vlan' must be 0..4094 (0: no port VLAN)");
+    s.vlan = 10;
+    s.qos = 8;
+    EXPECT_EQ(refused(s), "'qos' must be 0..7");
+    s.qos = 1;
+    s.has_link_state = true;
+    s.link_state = 3;
+    EXPECT_EQ(refused(s), "'link-state' must be auto, enable or disable");
+    s.link_state = 0;
+    s.has_max_tx_rate = true;
+    s.max_tx_rate = 100001;
+    EXPECT_EQ(refused(s), "'max-tx-rate' must be 0..100000 Mbit/s (0: unlimited)");
+    s.max_tx_rate = 0;
+    s.has_max_mtu = true;
+    s.max_mtu = 67;
+    EXPECT_EQ(refused(s), "'max-mtu' must be 68..9000");
+    EXPECT_EQ(device->host_set_vf(2, SriovnicVfSettings{}).value_or(""),
+              "'vf' 2 is out of range: the card has 2 VFs (0..1)");
+    const SriovnicVfAdminRegs &after = *device->vf_admin_regs(0);
+    EXPECT_EQ(after.mac_lo, before.mac_lo);
+    EXPECT_EQ(after.mac_hi, before.mac_hi);
+    EXPECT_EQ(after.vlan, before.vlan);
+    EXPECT_EQ(after.flags, before.flags);
+    EXPECT_EQ(after.rate, before.rate);
+}
+
+TEST_F(HostAgent, AMacTheSyntheticChannelOwnsIsNotTheHostsToChange)
+{
+    SriovnicSynthConfig cfg{};
+    cfg.paired_vf = 1;
+    const uint8_t channel_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x09, 0x09};
+    std::copy(std::begin(channel_mac), std::end(channel_mac), cfg.mac);
+    cfg.features = SRIOVNIC_SYNTH_F_ALL;
+    cfg.revoke_timeout_ms = 5;
+    cfg.max_mtu = 9000;
+    cfg.sriov_allowed = true;
+    std::string err;
+    ASSERT_NE(device->attach_synth(cfg, {}, err), 0) << err;
+    EXPECT_EQ(device->host_set_vf(1, mac_setting({0x02, 1, 2, 3, 4, 5})).value_or(""),
+              "'mac': VF 1's MAC is its synthetic channel's (set it on the sriovnic-synth device)");
+    EXPECT_FALSE(device->host_set_vf(1, mac_setting({0x02, 0, 0, 0, 9, 9})))
+        << "its own MAC again is no change";
+}
+
 TEST_F(GuestOwned, ThePfDriverAnswersAndTheHostHasNoSay)
 {
     EXPECT_EQ(device->vf_host_regs(0), nullptr);
@@ -286,6 +407,9 @@ TEST_F(GuestOwned, ThePfDriverAnswersAndTheHostHasNoSay)
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_PF_MBX_PENDING(0)), 1u);
     EXPECT_TRUE(device->host_set_vf_mtu_limit(0, 4000));
     EXPECT_TRUE(device->host_notify_vf_reset(0));
+    EXPECT_EQ(device->host_set_vf(0, SriovnicVfSettings{}).value_or(""),
+              "the card's PF is the guest's: its PF driver administers the VFs "
+              "(ip link set <pf> vf N ...)");
 }
 
 } // namespace

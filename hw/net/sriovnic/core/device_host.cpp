@@ -3,6 +3,7 @@
 // runs as the card's work and reaches the part behind the façade that owns
 // it; each snapshot is built here or by that part, never by the glue.
 #include "device.hpp"
+#include "mac_regs.hpp"
 
 namespace sriovnic {
 
@@ -143,6 +144,87 @@ SriovnicMailboxRegs *Device::vf_mailbox_regs(uint16_t vf)
 SriovnicVfHostRegs *Device::vf_host_regs(uint16_t vf)
 {
     return agent_ && vf < total_vfs() ? &agent_->regs(vf) : nullptr;
+}
+
+std::optional<std::string> Device::host_set_vf(uint16_t vf, const SriovnicVfSettings &s)
+{
+    if (!agent_) {
+        return "the card's PF is the guest's: its PF driver administers the VFs "
+               "(ip link set <pf> vf N ...)";
+    }
+    if (vf >= total_vfs()) {
+        return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
+               std::to_string(total_vfs()) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs())) +
+               ")";
+    }
+    const SriovnicVfAdminRegs &a = admin_.vf(vf);
+    const MacAddr mac = [&] {
+        MacAddr m;
+        std::copy(std::begin(s.mac), std::end(s.mac), m.begin());
+        return m;
+    }();
+    if (s.has_mac && (mac[0] & 1)) {
+        return "'mac' must be a unicast address (the first octet's lowest bit clear)";
+    }
+    if (s.has_mac && this->vf(vf).mac_pinned() &&
+        (mac_regs::lo(mac) != a.mac_lo || mac_regs::hi(mac) != a.mac_hi)) {
+        return "'mac': VF " + std::to_string(vf) +
+               "'s MAC is its synthetic channel's (set it on the sriovnic-synth device)";
+    }
+    if (s.has_vlan && s.vlan > 4094) {
+        return "'vlan' must be 0..4094 (0: no port VLAN)";
+    }
+    if (s.has_qos && s.qos > 7) {
+        return "'qos' must be 0..7";
+    }
+    const uint32_t vid = s.has_vlan ? s.vlan : a.vlan & 0xFFF;
+    const uint32_t qos = s.has_qos ? s.qos : s.has_vlan ? 0 : (a.vlan >> 12) & 7;
+    if (qos && !vid) {
+        return "'qos' needs a port VLAN ('vlan' 1..4094)";
+    }
+    if (s.has_link_state && s.link_state > SRIOVNIC_VFA_LINK_DISABLE) {
+        return "'link-state' must be auto, enable or disable";
+    }
+    if (s.has_max_tx_rate && s.max_tx_rate > SRIOVNIC_RATE_MAX_MBPS) {
+        return "'max-tx-rate' must be 0.." + std::to_string(SRIOVNIC_RATE_MAX_MBPS) +
+               " Mbit/s (0: unlimited)";
+    }
+    if (s.has_max_mtu && !sriovnic_mbx_mtu_in_range(s.max_mtu)) {
+        return "'max-mtu' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
+               std::to_string(SRIOVNIC_MTU_MAX);
+    }
+
+    CardBus::Work work(bus_);
+    const bool new_mac = s.has_mac && (mac_regs::lo(mac) != a.mac_lo || mac_regs::hi(mac) != a.mac_hi);
+    if (new_mac) {
+        (void)admin_.set_mac(vf, mac_regs::lo(mac), mac_regs::hi(mac));
+    }
+    if (s.has_vlan || s.has_qos) {
+        (void)admin_.set_port_vlan(vf, vid | qos << 12);
+    }
+    uint32_t flags = a.flags;
+    if (s.has_spoofchk) {
+        flags = s.spoofchk ? flags | SRIOVNIC_VFA_FLAG_SPOOFCHK : flags & ~SRIOVNIC_VFA_FLAG_SPOOFCHK;
+    }
+    if (s.has_trust) {
+        flags = s.trust ? flags | SRIOVNIC_VFA_FLAG_TRUST : flags & ~SRIOVNIC_VFA_FLAG_TRUST;
+    }
+    if (s.has_link_state) {
+        flags = (flags & ~SRIOVNIC_VFA_LINK_MASK) | uint32_t(s.link_state) << SRIOVNIC_VFA_LINK_SHIFT;
+    }
+    if (flags != a.flags) {
+        (void)admin_.set_flags(vf, flags);
+    }
+    if (s.has_max_tx_rate) {
+        (void)admin_.set_rate(vf, s.max_tx_rate);
+    }
+    if (s.has_max_mtu) {
+        (void)agent_->set_mtu_limit(vf, s.max_mtu);
+    }
+    if (new_mac) {
+        mailbox_.notify_reset(vf); // its driver takes the new MAC with HELLO
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> Device::host_set_vf_mtu_limit(uint16_t vf, uint32_t mtu)

@@ -124,9 +124,8 @@ void PfAdmin::set_mc_hash(uint16_t vf, uint32_t lo, uint32_t hi)
 
 void PfAdmin::set_max_mtu(uint16_t vf, uint32_t mtu)
 {
-    SriovnicVfAdminRegs &a = vfs_[vf];
-    a.flags = (a.flags & ~SRIOVNIC_VFA_MAX_MTU_MASK) | mtu << SRIOVNIC_VFA_MAX_MTU_SHIFT;
-    card_.administration_changed(card_.vf(vf));
+    const uint32_t flags = vfs_[vf].flags & ~SRIOVNIC_VFA_MAX_MTU_MASK;
+    (void)set_flags(vf, flags | mtu << SRIOVNIC_VFA_MAX_MTU_SHIFT);
 }
 
 uint32_t PfAdmin::read_admin(const RegTarget &t)
@@ -156,48 +155,22 @@ Function::WriteResult PfAdmin::write_admin(const RegTarget &t, uint32_t value)
     using WR = Function::WriteResult;
     const uint16_t vf = t.index;
     SriovnicVfAdminRegs &a = vfs_[vf];
-    Function &f = card_.vf(vf);
+    WR result = WR::done;
     switch (t.admin()) {
     case AdminReg::mac_lo:
         a.mac_lo_staged = value;
         break;
     case AdminReg::mac_hi:
-        if (a.mac_lo_staged & 1) { // the group bit of the first octet
-            return WR::bad_value;
-        }
-        if (f.mac_pinned() && (a.mac_lo_staged != a.mac_lo || (value & 0xFFFF) != a.mac_hi)) {
-            // A synthetic channel's MAC is authoritative for its paired VF.
-            return WR::denied;
-        }
-        a.mac_lo = a.mac_lo_staged;
-        a.mac_hi = value & 0xFFFF;
-        f.apply_admin_mac();
-        card_.administration_changed(f);
+        result = set_mac(vf, a.mac_lo_staged, value & 0xFFFF);
         break;
     case AdminReg::vlan:
-        if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
-            return WR::bad_value;
-        }
-        a.vlan = value;
-        card_.administration_changed(f);
+        result = set_port_vlan(vf, value);
         break;
     case AdminReg::flags:
-        if ((value & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
-            ((value & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) >
-                SRIOVNIC_VFA_LINK_DISABLE ||
-            ((value & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT) >
-                SRIOVNIC_MTU_MAX) {
-            return WR::bad_value;
-        }
-        a.flags = value;
-        card_.administration_changed(f);
+        result = set_flags(vf, value);
         break;
     case AdminReg::rate:
-        if (value > SRIOVNIC_RATE_MAX_MBPS) {
-            return WR::bad_value;
-        }
-        a.rate = value;
-        card_.rate_changed(f);
+        result = set_rate(vf, value);
         break;
     case AdminReg::tx_dropped:
     case AdminReg::rx_dropped:
@@ -205,8 +178,60 @@ Function::WriteResult PfAdmin::write_admin(const RegTarget &t, uint32_t value)
     case AdminReg::counter_hi:
         return WR::read_only;
     }
-    card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(vf, t.offset, value); });
-    return WR::done;
+    if (result == WR::done) {
+        card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(vf, t.offset, value); });
+    }
+    return result;
+}
+
+Function::WriteResult PfAdmin::set_mac(uint16_t vf, uint32_t mac_lo, uint32_t mac_hi)
+{
+    SriovnicVfAdminRegs &a = vfs_[vf];
+    Function &f = card_.vf(vf);
+    if ((mac_lo & 1) || (mac_hi & ~0xFFFFu)) { // the group bit of the first octet
+        return Function::WriteResult::bad_value;
+    }
+    if (f.mac_pinned() && (mac_lo != a.mac_lo || mac_hi != a.mac_hi)) {
+        // A synthetic channel's MAC is authoritative for its paired VF.
+        return Function::WriteResult::denied;
+    }
+    a.mac_lo = mac_lo;
+    a.mac_hi = mac_hi;
+    f.apply_admin_mac();
+    card_.administration_changed(f);
+    return Function::WriteResult::done;
+}
+
+Function::WriteResult PfAdmin::set_port_vlan(uint16_t vf, uint32_t vlan)
+{
+    if ((vlan & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (vlan & 0xFFF) == 0xFFF) {
+        return Function::WriteResult::bad_value;
+    }
+    vfs_[vf].vlan = vlan;
+    card_.administration_changed(card_.vf(vf));
+    return Function::WriteResult::done;
+}
+
+Function::WriteResult PfAdmin::set_flags(uint16_t vf, uint32_t flags)
+{
+    if ((flags & ~SRIOVNIC_VFA_FLAGS_RW_MASK) ||
+        ((flags & SRIOVNIC_VFA_LINK_MASK) >> SRIOVNIC_VFA_LINK_SHIFT) > SRIOVNIC_VFA_LINK_DISABLE ||
+        ((flags & SRIOVNIC_VFA_MAX_MTU_MASK) >> SRIOVNIC_VFA_MAX_MTU_SHIFT) > SRIOVNIC_MTU_MAX) {
+        return Function::WriteResult::bad_value;
+    }
+    vfs_[vf].flags = flags;
+    card_.administration_changed(card_.vf(vf));
+    return Function::WriteResult::done;
+}
+
+Function::WriteResult PfAdmin::set_rate(uint16_t vf, uint32_t mbps)
+{
+    if (mbps > SRIOVNIC_RATE_MAX_MBPS) {
+        return Function::WriteResult::bad_value;
+    }
+    vfs_[vf].rate = mbps;
+    card_.rate_changed(card_.vf(vf));
+    return Function::WriteResult::done;
 }
 
 void PfAdmin::reset()

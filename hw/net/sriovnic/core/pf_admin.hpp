@@ -38,8 +38,13 @@ public:
     uint32_t read_admin(const RegTarget &t);
     Function::WriteResult write_admin(const RegTarget &t, uint32_t value);
 
-    // What both the PF's registers and the host PF agent change, checked
-    // once here. `value` as SRIOVNIC_REG_PF_VLAN_FILTER takes it.
+    // What the PF's registers, the host PF agent and the host's
+    // administration change, checked once here; each value as the
+    // register (SRIOVNIC_VFA_*, SRIOVNIC_REG_PF_VLAN_FILTER) takes it.
+    Function::WriteResult set_mac(uint16_t vf, uint32_t mac_lo, uint32_t mac_hi);
+    Function::WriteResult set_port_vlan(uint16_t vf, uint32_t vlan);
+    Function::WriteResult set_flags(uint16_t vf, uint32_t flags);
+    Function::WriteResult set_rate(uint16_t vf, uint32_t mbps);
     Function::WriteResult set_vlan_filter(uint16_t vf, uint32_t value);
     // The VF's multicast filter, from now on the PF's to set.
     void set_mc_hash(uint16_t vf, uint32_t lo, uint32_t hi);

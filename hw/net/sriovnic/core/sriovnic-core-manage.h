@@ -106,6 +106,40 @@ bool sriovnic_core_inject_fault(SriovnicCore *core, const SriovnicFaultRequest *
 /* The fault's name as management spells it ("link-flap", ...); NULL if unknown. */
 const char *sriovnic_core_fault_name(unsigned fault);
 
+/* ---- The host's administration of a host-owned card's VFs ---- */
+
+/*
+ * What `ip link set <pf> vf N ...` sets on a host's PF, for one VF; only
+ * the fields with has_* set change. Checked whole before anything changes.
+ */
+typedef struct SriovnicVfSettings {
+    bool has_mac;
+    uint8_t mac[6];             /* unicast; all zero: none (the VF picks its own) */
+    bool has_vlan;
+    uint16_t vlan;              /* port VLAN 0..4094, 0 = none */
+    bool has_qos;
+    uint8_t qos;                /* its priority 0..7; needs a VLAN */
+    bool has_spoofchk;
+    bool spoofchk;
+    bool has_trust;
+    bool trust;
+    bool has_link_state;
+    uint8_t link_state;         /* SRIOVNIC_VFA_LINK_* */
+    bool has_max_tx_rate;
+    uint32_t max_tx_rate;       /* Mbit/s, 0 = unlimited, up to SRIOVNIC_RATE_MAX_MBPS */
+    bool has_max_mtu;
+    uint32_t max_mtu;           /* the host PF agent's limit, SRIOVNIC_MTU_MIN..MAX */
+} SriovnicVfSettings;
+
+/*
+ * Applies `s` to VF `vf` of a host-owned card at once. A new MAC reaches
+ * the VF's driver through a PF_RESET notice (it starts over with HELLO).
+ * False with a message naming the bad argument and its allowed values, or
+ * why the card refuses (a guest-owned card; a MAC a synthetic channel owns).
+ */
+bool sriovnic_core_host_set_vf(SriovnicCore *core, uint16_t vf, const SriovnicVfSettings *s,
+                               char *err, size_t err_len);
+
 /* VF `vf` is surprise-removed now: its config space must read all ones. */
 bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);
 
