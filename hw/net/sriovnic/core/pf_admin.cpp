@@ -134,17 +134,9 @@ Function::WriteResult PfAdmin::write_admin(const RegTarget &t, uint32_t value)
         a.mac_lo_staged = value;
         break;
     case AdminReg::mac_hi:
-        if (a.mac_lo_staged & 1) { // the group bit of the first octet
-            return WR::bad_value;
+        if (const WR r = set_mac(vf, a.mac_lo_staged, value); r != WR::done) {
+            return r;
         }
-        if (f.mac_pinned() && (a.mac_lo_staged != a.mac_lo || (value & 0xFFFF) != a.mac_hi)) {
-            // A synthetic channel's MAC is authoritative for its paired VF.
-            return WR::denied;
-        }
-        a.mac_lo = a.mac_lo_staged;
-        a.mac_hi = value & 0xFFFF;
-        f.apply_admin_mac();
-        card_.administration_changed(f);
         break;
     case AdminReg::vlan:
         if ((value & ~SRIOVNIC_VFA_VLAN_RW_MASK) || (value & 0xFFF) == 0xFFF) {
@@ -178,6 +170,25 @@ Function::WriteResult PfAdmin::write_admin(const RegTarget &t, uint32_t value)
         return WR::read_only;
     }
     card_.hooks().notify([&](StateObserver &o) { o.on_vf_setting(vf, t.offset, value); });
+    return WR::done;
+}
+
+Function::WriteResult PfAdmin::set_mac(uint16_t vf, uint32_t mac_lo, uint32_t mac_hi)
+{
+    using WR = Function::WriteResult;
+    SriovnicVfAdminRegs &a = vfs_[vf];
+    Function &f = card_.vf(vf);
+    if (mac_lo & 1) { // the group bit of the first octet
+        return WR::bad_value;
+    }
+    if (f.mac_pinned() && (mac_lo != a.mac_lo || (mac_hi & 0xFFFF) != a.mac_hi)) {
+        // A synthetic channel's MAC is authoritative for its paired VF.
+        return WR::denied;
+    }
+    a.mac_lo = a.mac_lo_staged = mac_lo;
+    a.mac_hi = mac_hi & 0xFFFF;
+    f.apply_admin_mac();
+    card_.administration_changed(f);
     return WR::done;
 }
 

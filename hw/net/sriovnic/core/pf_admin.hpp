@@ -38,6 +38,10 @@ public:
     uint32_t read_admin(const RegTarget &t);
     Function::WriteResult write_admin(const RegTarget &t, uint32_t value);
 
+    // Sets VF `vf`'s MAC (MAC_LO as staged, MAC_HI completing it), for the
+    // PF's VFA_MAC registers and for the host that owns the card.
+    Function::WriteResult set_mac(uint16_t vf, uint32_t mac_lo, uint32_t mac_hi);
+
     // PF reset: every VF's administration to its default.
     void reset();
 
