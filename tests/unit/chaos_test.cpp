@@ -302,7 +302,7 @@ private:
     // What management and the glue's migration hooks do, through the card's façade.
     void host_operation()
     {
-        switch (pick(10)) {
+        switch (pick(13)) {
         case 0: (void)device_->synth_offer(kSynth); break;
         case 1: {
             SriovnicSynthRevoke r{};
@@ -327,6 +327,18 @@ private:
             p.has_port_policies = true;
             p.port_policies = uint32_t(pick(4));
             (void)device_->synth_set_policy(kSynth, p);
+            break;
+        }
+        // The host-owned topology: a VF plugged as a standalone function,
+        // unplugged (reset) under the guest's feet, its MAC set by the host.
+        case 9: (void)device_->plug_standalone_vf(uint32_t(pick(kVfs + 2))); break;
+        case 10: device_->unplug_standalone_vf(uint16_t(pick(kVfs + 1))); break;
+        case 11: {
+            MacAddr mac{};
+            for (uint8_t &b : mac) {
+                b = uint8_t(rng_());
+            }
+            (void)device_->host_set_vf_mac(uint16_t(pick(kVfs + 1)), mac);
             break;
         }
         default: break;

@@ -5,6 +5,7 @@
 #include "device.hpp"
 #include "sriovnic-core.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -288,6 +289,38 @@ bool sriovnic_core_synth_reasons(SriovnicCore *core, uint16_t fn, SriovnicSynthR
 bool sriovnic_core_fn_info(SriovnicCore *core, uint16_t fn, SriovnicFnInfo *info)
 {
     return copy_out(core->device.fn_info(fn), info);
+}
+
+bool sriovnic_core_plug_standalone_vf(SriovnicCore *core, uint32_t vf, char *err,
+                                      size_t err_len)
+{
+    if (auto problem = core->device.plug_standalone_vf(vf)) {
+        copy_message(*problem, err, err_len);
+        return false;
+    }
+    return true;
+}
+
+void sriovnic_core_unplug_standalone_vf(SriovnicCore *core, uint16_t vf)
+{
+    core->device.unplug_standalone_vf(vf);
+}
+
+bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf)
+{
+    return core->device.standalone_vf_plugged(vf);
+}
+
+bool sriovnic_core_host_set_vf_mac(SriovnicCore *core, uint16_t vf, const uint8_t mac[6],
+                                   char *err, size_t err_len)
+{
+    sriovnic::MacAddr m;
+    std::copy(mac, mac + m.size(), m.begin());
+    if (auto problem = core->device.host_set_vf_mac(vf, m)) {
+        copy_message(*problem, err, err_len);
+        return false;
+    }
+    return true;
 }
 
 uint16_t sriovnic_core_total_vfs(const SriovnicCore *core)

@@ -108,6 +108,19 @@ public:
     std::optional<SriovnicSynthInfo> synth_info(uint16_t fn);
     std::optional<SriovnicSynthReasons> synth_reasons(uint16_t fn);
 
+    // The host-owned topology (device_host.cpp): VF `vf` enters the guest as
+    // a standalone PCI function of its own, or leaves it. Plugging refuses a
+    // VF the card does not have or one already plugged; unplugging resets
+    // the VF, so that nothing it had started reaches the guest afterwards.
+    std::optional<std::string> plug_standalone_vf(uint32_t vf);
+    void unplug_standalone_vf(uint16_t vf);
+    bool standalone_vf_plugged(uint16_t vf) const
+    {
+        return vf < standalone_plugged_.size() && standalone_plugged_[vf];
+    }
+    // The host sets VF `vf`'s MAC as the PF's VFA_MAC registers would.
+    std::optional<std::string> host_set_vf_mac(uint16_t vf, const MacAddr &mac);
+
     // Live migration of channel `fn`, as the glue's notifier and run-state
     // handler report it (sriovnic_core_synth_migration_begin() and the rest);
     // nothing happens, and false, for a function that is no channel.
@@ -235,6 +248,7 @@ private:
     std::vector<std::unique_ptr<synth::Channel>> channels_; // sriovnic_fn_of_channel(i)
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
+    std::vector<bool> standalone_plugged_; // by VF index
 };
 
 } // namespace sriovnic

@@ -5,6 +5,8 @@
 #include "device.hpp"
 #include "mac_regs.hpp"
 
+#include "mac_regs.hpp"
+
 namespace sriovnic {
 
 namespace {
@@ -54,6 +56,53 @@ std::optional<std::string> Device::inject_fault(const SriovnicFaultRequest &requ
 {
     CardBus::Work work(bus_);
     return faults_.inject(request);
+}
+
+std::optional<std::string> Device::plug_standalone_vf(uint32_t vf)
+{
+    if (vf >= total_vfs_) {
+        if (total_vfs_ == 0) {
+            return "property 'vf': the card has no VFs (its 'vfs' is 0)";
+        }
+        return "property 'vf' must be between 0 and " + std::to_string(total_vfs_ - 1) +
+               " (got " + std::to_string(vf) + ")";
+    }
+    standalone_plugged_.resize(total_vfs_);
+    if (standalone_plugged_[vf]) {
+        return "property 'vf': VF " + std::to_string(vf) +
+               " is already plugged into the guest (a VF can be plugged once)";
+    }
+    standalone_plugged_[vf] = true;
+    return std::nullopt;
+}
+
+void Device::unplug_standalone_vf(uint16_t vf)
+{
+    if (!standalone_vf_plugged(vf)) {
+        return;
+    }
+    standalone_plugged_[vf] = false;
+    reset_function(sriovnic_fn_of_vf(vf));
+}
+
+std::optional<std::string> Device::host_set_vf_mac(uint16_t vf, const MacAddr &mac)
+{
+    if (vf >= total_vfs_) {
+        return "VF " + std::to_string(vf) + " does not exist (the card has " +
+               std::to_string(total_vfs_) + ")";
+    }
+    CardBus::Work work(bus_);
+    switch (admin_.set_mac(vf, mac_regs::lo(mac), mac_regs::hi(mac))) {
+    case Function::WriteResult::done:
+        return std::nullopt;
+    case Function::WriteResult::bad_value:
+        return "VF " + std::to_string(vf) + ": a VF's MAC must be a unicast address";
+    case Function::WriteResult::denied:
+        return "VF " + std::to_string(vf) +
+               ": its MAC is its synthetic channel's and cannot be set by the host";
+    default:
+        return "VF " + std::to_string(vf) + ": MAC refused";
+    }
 }
 
 std::optional<SriovnicFnInfo> Device::fn_info(uint16_t fn)

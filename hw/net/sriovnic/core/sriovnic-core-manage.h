@@ -143,4 +143,30 @@ bool sriovnic_core_host_set_vf(SriovnicCore *core, uint16_t vf, const SriovnicVf
 /* VF `vf` is surprise-removed now: its config space must read all ones. */
 bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);
 
+/* ---- The host-owned topology: standalone VFs, the host's administration ---- */
+
+/*
+ * VF `vf` enters the guest as a standalone PCI function (its device is
+ * realized). False with a message naming the property 'vf' and its allowed
+ * values in `err` if the card has no such VF or the VF is already plugged.
+ */
+bool sriovnic_core_plug_standalone_vf(SriovnicCore *core, uint32_t vf,
+                                      char *err, size_t err_len);
+/*
+ * VF `vf`'s standalone function leaves the guest: the VF is reset (queues
+ * off, interrupts cleared), so it neither DMAs nor signals afterwards, and
+ * may be plugged again. Nothing happens for a VF that is not plugged.
+ */
+void sriovnic_core_unplug_standalone_vf(SriovnicCore *core, uint16_t vf);
+bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf);
+
+/*
+ * The host sets VF `vf`'s MAC, as a PF driver's VFA_MAC write would: the VF
+ * reads it as its MAC from then on (and after its resets). False with the
+ * reason in `err` for a VF the card lacks, a group address, or a VF whose
+ * MAC a synthetic channel owns.
+ */
+bool sriovnic_core_host_set_vf_mac(SriovnicCore *core, uint16_t vf, const uint8_t mac[6],
+                                   char *err, size_t err_len);
+
 #endif /* SRIOVNIC_CORE_MANAGE_H */

@@ -78,10 +78,11 @@ static void sriovnic_hmp_card(Monitor *mon, const SriovnicInfo *card)
 {
     const SriovnicPfInfo *pf = card->pf;
 
-    monitor_printf(mon, "sriovnic %s (%s)\n", card->id ? card->id : "-",
-                   card->qom_path);
-    monitor_printf(mon, "  PF: MAC %s, driver %s, link %s, mtu %u, %u queue "
-                   "pairs, VFs %u of %u enabled\n", pf->mac,
+    monitor_printf(mon, "sriovnic %s (%s)%s\n", card->id ? card->id : "-",
+                   card->qom_path, card->host_owned ? ", host-owned" : "");
+    monitor_printf(mon, "  %s: MAC %s, driver %s, link %s, mtu %u, %u queue "
+                   "pairs, VFs %u of %u enabled\n",
+                   card->host_owned ? "card" : "PF", pf->mac,
                    pf->driver_enabled ? "on" : "off", pf->link_up ? "up" : "down",
                    pf->mtu, pf->queue_pairs, pf->num_vfs, pf->total_vfs);
     sriovnic_hmp_counters(mon, "      ", pf->counters);
@@ -101,6 +102,9 @@ static void sriovnic_hmp_card(Monitor *mon, const SriovnicInfo *card)
                        a->spoof_check ? "on" : "off", a->trust ? "on" : "off",
                        SriovnicVfLinkState_str(a->link_state), a->max_tx_rate,
                        a->max_mtu, sriovnic_yes(vf->paired));
+        if (vf->device) {
+            monitor_printf(mon, "      plugged as %s\n", vf->device);
+        }
     }
     for (const SriovnicChannelInfoList *l = card->channels; l; l = l->next) {
         sriovnic_hmp_channel(mon, l->value);

@@ -17,7 +17,7 @@ void sriovnic_sync_active_vfs(SriovnicPfState *s)
     uint16_t active = pcie_sriov_num_vfs(PCI_DEVICE(s));
 
     trace_sriovnic_sriov_vfs_changed(active);
-    sriovnic_core_set_active_vfs(s->core, active);
+    sriovnic_core_set_active_vfs(s->card.core, active);
 }
 
 /*
@@ -39,10 +39,10 @@ static uint32_t sriovnic_filter_vf_enable(SriovnicPfState *s, uint32_t addr,
         return val;
     }
     num_vfs = pci_get_word(dev->config + dev->exp.sriov_cap + PCI_SRIOV_NUM_VF);
-    if (sriovnic_core_request_vf_enable(s->core, num_vfs)) {
+    if (sriovnic_core_request_vf_enable(s->card.core, num_vfs)) {
         return val;
     }
-    trace_sriovnic_vf_enable_refused(num_vfs, s->total_vfs);
+    trace_sriovnic_vf_enable_refused(num_vfs, s->card.total_vfs);
     return val & ~(PCI_SRIOV_CTRL_VFE << ((ctrl - addr) * 8));
 }
 
@@ -67,18 +67,18 @@ void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr, uint32_t val,
 {
     SriovnicPfState *s = SRIOVNIC(dev);
 
-    if (!sriovnic_core_config_write_allowed(s->core)) {
+    if (!sriovnic_core_config_write_allowed(s->card.core)) {
         trace_sriovnic_own_config_write_refused(SRIOVNIC_FN_PF, addr);
         return;
     }
     val = sriovnic_filter_vf_enable(s, addr, val, len);
-    if (s->total_vfs && sriovnic_clears_vf_enable(dev, addr, val, len)) {
+    if (s->card.total_vfs && sriovnic_clears_vf_enable(dev, addr, val, len)) {
         trace_sriovnic_sriov_vfs_changed(0);
-        sriovnic_core_set_active_vfs(s->core, 0);
+        sriovnic_core_set_active_vfs(s->card.core, 0);
     }
     pci_default_write_config(dev, addr, val, len);
     pcie_cap_flr_write_config(dev, addr, val, len);
-    if (s->total_vfs) {
+    if (s->card.total_vfs) {
         sriovnic_sync_active_vfs(s);
     }
 }

@@ -3,9 +3,10 @@
  * sriovnic: emulated SR-IOV NIC, physical function.
  *
  * Thin glue: the device, its PCI/PCIe capabilities, BARs, MSI-X and VMState
- * around the C++ core, which holds every register's behaviour. The platform
- * ops and the uplink are in sriovnic-pf-platform.c, config space and SR-IOV
- * in sriovnic-pf-sriov.c.
+ * around the C++ core, which holds every register's behaviour. The card it
+ * carries (core, uplink, timer, platform ops) is sriovnic-card-platform.c's,
+ * shared with the host-owned sriovnic-card; config space and SR-IOV are in
+ * sriovnic-pf-sriov.c.
  */
 #include "qemu/osdep.h"
 #include "hw/pci/msix.h"
@@ -23,7 +24,7 @@
 static uint64_t sriovnic_pf_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     SriovnicPfState *s = opaque;
-    uint64_t val = sriovnic_core_read(s->core, SRIOVNIC_FN_PF, addr, size);
+    uint64_t val = sriovnic_core_read(s->card.core, SRIOVNIC_FN_PF, addr, size);
 
     trace_sriovnic_mmio_read(SRIOVNIC_FN_PF, addr, size, val);
     return val;
@@ -35,7 +36,7 @@ static void sriovnic_pf_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     SriovnicPfState *s = opaque;
 
     trace_sriovnic_mmio_write(SRIOVNIC_FN_PF, addr, size, val);
-    sriovnic_core_write(s->core, SRIOVNIC_FN_PF, addr, size, val);
+    sriovnic_core_write(s->card.core, SRIOVNIC_FN_PF, addr, size, val);
 }
 
 /* Every size and alignment reaches the core, which defines the outcome. */
@@ -65,27 +66,19 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     ERRP_GUARD();
     SriovnicPfState *s = SRIOVNIC(dev);
     SriovnicCoreConfig cfg = {
-        .total_vfs = s->total_vfs,
         .pf_queue_pairs = s->queue_pairs,
         .vf_queue_pairs = s->vf_queue_pairs,
         .vendor_id = s->vendor_id,
+        /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
+        .max_vfs = sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX),
     };
-    char err[256];
 
-    /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
-    cfg.max_vfs = sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX);
-    qemu_macaddr_default_if_unset(&s->conf.macaddr);
-    memcpy(cfg.mac, s->conf.macaddr.a, sizeof(cfg.mac));
-
-    s->core = sriovnic_core_new(&cfg, &sriovnic_platform_ops, s, err, sizeof(err));
-    if (!s->core) {
-        error_setg(errp, "%s", err);
+    if (!sriovnic_card_init(&s->card, DEVICE(s), dev, &cfg, errp)) {
         return;
     }
-    s->regs = sriovnic_core_fn_regs(s->core, SRIOVNIC_FN_PF);
-    s->pf_admin = sriovnic_core_pf_admin_regs(s->core);
-    s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sriovnic_timer_expired, s);
-    trace_sriovnic_pf_realize(s->total_vfs, s->queue_pairs, s->vf_queue_pairs);
+    s->regs = sriovnic_core_fn_regs(s->card.core, SRIOVNIC_FN_PF);
+    s->pf_admin = sriovnic_core_pf_admin_regs(s->card.core);
+    trace_sriovnic_pf_realize(s->card.total_vfs, s->queue_pairs, s->vf_queue_pairs);
 
     dev->config_write = sriovnic_pf_write_config;
     pci_config_set_vendor_id(dev->config, s->vendor_id);
@@ -115,7 +108,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     /* PCI Power Management 1.2 */
     pci_set_word(dev->config + SRIOVNIC_CAP_PM + PCI_PM_PMC, 0x3);
     sriovnic_init_msix(dev, &s->msix,
-                       sriovnic_core_msix_vectors(s->core, SRIOVNIC_FN_PF), errp);
+                       sriovnic_core_msix_vectors(s->card.core, SRIOVNIC_FN_PF), errp);
     if (*errp) {
         goto fail_core;
     }
@@ -126,9 +119,9 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     pcie_cap_flr_init(dev);
     pcie_ari_init(dev, SRIOVNIC_EXTCAP_ARI);
 
-    if (s->total_vfs) {
+    if (s->card.total_vfs) {
         if (!pcie_sriov_pf_init(dev, SRIOVNIC_EXTCAP_SRIOV, TYPE_SRIOVNIC_VF,
-                                s->vf_device_id, s->total_vfs, s->total_vfs,
+                                s->vf_device_id, s->card.total_vfs, s->card.total_vfs,
                                 SRIOVNIC_VF_OFFSET, SRIOVNIC_VF_STRIDE, errp)) {
             goto fail_exp;
         }
@@ -140,11 +133,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
                                   SRIOVNIC_MSIX_BAR_SIZE);
     }
 
-    s->nic = qemu_new_nic(&sriovnic_net_info, &s->conf,
-                          object_get_typename(OBJECT(s)),
-                          DEVICE(s)->id, &DEVICE(s)->mem_reentrancy_guard, s);
-    qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
-    sriovnic_core_set_uplink_link(s->core, !qemu_get_queue(s->nic)->link_down);
+    sriovnic_card_connect_uplink(&s->card);
     return;
 
 fail_exp:
@@ -153,30 +142,22 @@ fail_msix:
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
 fail_core:
-    timer_free(s->timer);
-    s->timer = NULL;
-    sriovnic_core_free(s->core);
-    s->core = NULL;
+    sriovnic_card_cleanup(&s->card);
 }
 
 static void sriovnic_pf_exit(PCIDevice *dev)
 {
     SriovnicPfState *s = SRIOVNIC(dev);
 
-    qemu_del_nic(s->nic);
-    if (s->total_vfs) {
+    qemu_del_nic(s->card.nic);
+    s->card.nic = NULL;
+    if (s->card.total_vfs) {
         pcie_sriov_pf_exit(dev);
     }
     pcie_cap_exit(dev);
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
-    timer_free(s->timer);
-    s->timer = NULL;
-    sriovnic_core_free(s->core);
-    s->core = NULL;
-    g_free(s->synth_devs);
-    s->synth_devs = NULL;
-    s->num_synth = 0;
+    sriovnic_card_cleanup(&s->card);
 }
 
 static void sriovnic_pf_reset_hold(Object *obj, ResetType type)
@@ -184,9 +165,9 @@ static void sriovnic_pf_reset_hold(Object *obj, ResetType type)
     SriovnicPfState *s = SRIOVNIC(obj);
 
     trace_sriovnic_pf_reset();
-    sriovnic_core_reset_function(s->core, SRIOVNIC_FN_PF);
+    sriovnic_core_reset_function(s->card.core, SRIOVNIC_FN_PF);
     /* pci_do_device_reset() clears VF Enable right after this. */
-    sriovnic_core_set_active_vfs(s->core, 0);
+    sriovnic_core_set_active_vfs(s->card.core, 0);
 }
 
 static int sriovnic_pf_post_load(void *opaque, int version_id)
@@ -195,11 +176,11 @@ static int sriovnic_pf_post_load(void *opaque, int version_id)
     char err[256];
 
     trace_sriovnic_post_load(SRIOVNIC_FN_PF);
-    if (!sriovnic_core_post_load(s->core, SRIOVNIC_FN_PF, err, sizeof(err))) {
+    if (!sriovnic_core_post_load(s->card.core, SRIOVNIC_FN_PF, err, sizeof(err))) {
         error_report("sriovnic: rejecting migration stream: %s", err);
         return -EINVAL;
     }
-    if (s->total_vfs) {
+    if (s->card.total_vfs) {
         sriovnic_sync_active_vfs(s);
     }
     return 0;
@@ -259,8 +240,8 @@ static const VMStateDescription vmstate_sriovnic_pf = {
 };
 
 static const Property sriovnic_pf_properties[] = {
-    DEFINE_NIC_PROPERTIES(SriovnicPfState, conf),
-    DEFINE_PROP_UINT16("vfs", SriovnicPfState, total_vfs, SRIOVNIC_DEFAULT_TOTAL_VFS),
+    DEFINE_NIC_PROPERTIES(SriovnicPfState, card.conf),
+    DEFINE_PROP_UINT16("vfs", SriovnicPfState, card.total_vfs, SRIOVNIC_DEFAULT_TOTAL_VFS),
     DEFINE_PROP_UINT8("queues", SriovnicPfState, queue_pairs, SRIOVNIC_DEFAULT_QUEUE_PAIRS),
     DEFINE_PROP_UINT8("vf-queues", SriovnicPfState, vf_queue_pairs,
                       SRIOVNIC_DEFAULT_VF_QUEUE_PAIRS),

@@ -32,7 +32,7 @@ static SriovnicCounters *sriovnic_counters(const uint64_t *stats)
     return c;
 }
 
-static SriovnicPfInfo *sriovnic_pf_info(SriovnicPfState *s)
+static SriovnicPfInfo *sriovnic_pf_info(SriovnicCard *s)
 {
     SriovnicPfInfo *info = g_new0(SriovnicPfInfo, 1);
     SriovnicFnInfo fi;
@@ -49,7 +49,7 @@ static SriovnicPfInfo *sriovnic_pf_info(SriovnicPfState *s)
     return info;
 }
 
-static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
+static SriovnicVfInfo *sriovnic_vf_info(SriovnicCard *s, uint16_t vf)
 {
     SriovnicVfInfo *info = g_new0(SriovnicVfInfo, 1);
     SriovnicVfAdmin *admin = g_new0(SriovnicVfAdmin, 1);
@@ -82,6 +82,9 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicPfState *s, uint16_t vf)
     info->surprise_removed = fi.surprise_removed;
     info->mailbox_timeout = fi.mailbox_timeout;
     info->dma_error = fi.dma_error;
+    if (!s->pf && sriovnic_card_vf_device(s, vf)) {
+        info->device = object_get_canonical_path(OBJECT(sriovnic_card_vf_device(s, vf)));
+    }
     return info;
 }
 
@@ -151,15 +154,16 @@ static SriovnicChannelInfo *sriovnic_channel_info(SriovnicSynthState *c)
     return info;
 }
 
-static SriovnicInfo *sriovnic_card_info(SriovnicPfState *s)
+static SriovnicInfo *sriovnic_card_info(SriovnicCard *s)
 {
     SriovnicInfo *info = g_new0(SriovnicInfo, 1);
     SriovnicVfInfoList **vfs = &info->vfs;
     SriovnicChannelInfoList **channels = &info->channels;
     uint16_t total_vfs = sriovnic_core_total_vfs(s->core);
 
-    info->id = g_strdup(DEVICE(s)->id);
-    info->qom_path = object_get_canonical_path(OBJECT(s));
+    info->id = g_strdup(s->owner->id);
+    info->qom_path = object_get_canonical_path(OBJECT(s->owner));
+    info->host_owned = !s->pf;
     info->pf = sriovnic_pf_info(s);
     for (uint16_t vf = 0; vf < total_vfs; vf++) {
         QAPI_LIST_APPEND(vfs, sriovnic_vf_info(s, vf));
@@ -175,12 +179,12 @@ static SriovnicInfo *sriovnic_card_info(SriovnicPfState *s)
 
 SriovnicInfoList *qmp_query_sriovnic(Error **errp)
 {
-    g_autoptr(GPtrArray) pfs = sriovnic_qmp_cards();
+    g_autoptr(GPtrArray) cards = sriovnic_qmp_cards();
     SriovnicInfoList *head = NULL, **tail = &head;
 
-    trace_sriovnic_qmp_query(pfs->len);
-    for (guint i = 0; i < pfs->len; i++) {
-        QAPI_LIST_APPEND(tail, sriovnic_card_info(SRIOVNIC(pfs->pdata[i])));
+    trace_sriovnic_qmp_query(cards->len);
+    for (guint i = 0; i < cards->len; i++) {
+        QAPI_LIST_APPEND(tail, sriovnic_card_info(sriovnic_card_of(cards->pdata[i])));
     }
     return head;
 }

@@ -103,41 +103,41 @@ SriovnicSynthState *sriovnic_qmp_channel(const char *cmd, const char *id,
     return SRIOVNIC_SYNTH(obj);
 }
 
-SriovnicPfState *sriovnic_qmp_card(const char *cmd, const char *id,
-                                   Error **errp)
+SriovnicCard *sriovnic_qmp_card(const char *cmd, const char *id, Error **errp)
 {
     ERRP_GUARD();
     bool ambiguous = false;
-    Object *obj = object_resolve_path_type(id, TYPE_SRIOVNIC, &ambiguous);
+    Object *obj = object_resolve_path(id, &ambiguous);
+    SriovnicCard *card = obj ? sriovnic_card_of(obj) : NULL;
 
-    if (!obj) {
+    if (!obj || ambiguous) {
         if (ambiguous) {
-            error_setg(errp, "'id': more than one " TYPE_SRIOVNIC
-                       " device matches '%s'; give its QOM path", id);
-        } else if (object_resolve_path(id, &ambiguous)) {
-            error_setg(errp, "'id': '%s' is not a " TYPE_SRIOVNIC " device", id);
+            error_setg(errp, "'id': more than one device matches '%s'; give "
+                       "its QOM path", id);
         } else {
-            error_setg(errp, "'id': no " TYPE_SRIOVNIC " device with id "
-                       "or QOM path '%s'", id);
+            error_setg(errp, "'id': no " TYPE_SRIOVNIC " or " TYPE_SRIOVNIC_CARD
+                       " device with id or QOM path '%s'", id);
         }
-        trace_sriovnic_qmp_refused(cmd, id, error_get_pretty(*errp));
-        return NULL;
+    } else if (!card) {
+        error_setg(errp, "'id': '%s' is not a " TYPE_SRIOVNIC " or "
+                   TYPE_SRIOVNIC_CARD " device", id);
+    } else if (!card->core) {
+        error_setg(errp, "'id': '%s' is not realized", id);
+        card = NULL;
     }
-    if (!SRIOVNIC(obj)->core) {
-        error_setg(errp, "'id': " TYPE_SRIOVNIC " '%s' is not realized", id);
+    if (!card) {
         trace_sriovnic_qmp_refused(cmd, id, error_get_pretty(*errp));
-        return NULL;
     }
-    return SRIOVNIC(obj);
+    return card;
 }
 
-static int sriovnic_collect_pf(Object *obj, void *opaque)
+static int sriovnic_collect_card(Object *obj, void *opaque)
 {
-    GPtrArray *pfs = opaque;
+    GPtrArray *cards = opaque;
+    SriovnicCard *card = sriovnic_card_of(obj);
 
-    if (object_dynamic_cast(obj, TYPE_SRIOVNIC) && DEVICE(obj)->realized &&
-        SRIOVNIC(obj)->core) {
-        g_ptr_array_add(pfs, obj);
+    if (card && DEVICE(obj)->realized && card->core) {
+        g_ptr_array_add(cards, obj);
     }
     return 0;
 }
@@ -152,11 +152,11 @@ static gint sriovnic_compare_path(gconstpointer a, gconstpointer b)
 
 GPtrArray *sriovnic_qmp_cards(void)
 {
-    GPtrArray *pfs = g_ptr_array_new();
+    GPtrArray *cards = g_ptr_array_new();
 
-    object_child_foreach_recursive(object_get_root(), sriovnic_collect_pf, pfs);
-    g_ptr_array_sort(pfs, sriovnic_compare_path);
-    return pfs;
+    object_child_foreach_recursive(object_get_root(), sriovnic_collect_card, cards);
+    g_ptr_array_sort(cards, sriovnic_compare_path);
+    return cards;
 }
 
 /* ---- host operations ---- */
@@ -299,7 +299,7 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
                                bool has_duration_ms, uint32_t duration_ms,
                                Error **errp)
 {
-    SriovnicPfState *s = sriovnic_qmp_card("sriovnic-inject-fault", id, errp);
+    SriovnicCard *card = sriovnic_qmp_card("sriovnic-inject-fault", id, errp);
     int f = sriovnic_enum_parse(&SriovnicFault_lookup, fault);
     SriovnicFaultRequest req = {
         .vf = vf,
@@ -309,7 +309,7 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
     };
     char err[256];
 
-    if (!s) {
+    if (!card) {
         return;
     }
     if (f < 0) {
@@ -318,10 +318,10 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
         snprintf(err, sizeof(err), "'fault' must be %s (got '%s')", names, fault);
     } else {
         trace_sriovnic_qmp_inject_fault(id, vf, fault, has_duration_ms ? duration_ms : 0);
-        if (sriovnic_core_inject_fault(s->core, &req, err, sizeof(err))) {
+        if (sriovnic_core_inject_fault(card->core, &req, err, sizeof(err))) {
             if (f == SRIOVNIC_FAULT_FLR) {
                 /* As the VF's own Initiate FLR bit does (pcie_cap_flr_write_config). */
-                PCIDevice *vf_dev = pcie_sriov_get_vf_at_index(PCI_DEVICE(s), vf);
+                PCIDevice *vf_dev = sriovnic_card_vf_device(card, vf);
 
                 if (vf_dev) {
                     pci_device_reset(vf_dev);

@@ -15,9 +15,9 @@ extern const uint32_t sriovnic_offload_bits[SRIOVNIC_OFFLOAD__MAX];
 
 /* The sriovnic-synth device named by `id` (its id or QOM path), for `cmd`. */
 SriovnicSynthState *sriovnic_qmp_channel(const char *cmd, const char *id, Error **errp);
-/* The sriovnic PF named by `id` (its id or QOM path), for `cmd`. */
-SriovnicPfState *sriovnic_qmp_card(const char *cmd, const char *id, Error **errp);
-/* Every realized sriovnic PF, ordered by QOM path. */
+/* The card of the sriovnic PF or sriovnic-card named by `id` (its id or QOM path), for `cmd`. */
+SriovnicCard *sriovnic_qmp_card(const char *cmd, const char *id, Error **errp);
+/* Every realized sriovnic PF and sriovnic-card, ordered by QOM path. */
 GPtrArray *sriovnic_qmp_cards(void);
 
 #endif /* HW_NET_SRIOVNIC_QMP_H */

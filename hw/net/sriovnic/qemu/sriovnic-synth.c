@@ -140,7 +140,7 @@ static SriovnicPfState *sriovnic_synth_find_pf(SriovnicSynthState *s,
         }
         return NULL;
     }
-    if (!DEVICE(obj)->realized || !SRIOVNIC(obj)->core) {
+    if (!DEVICE(obj)->realized || !SRIOVNIC(obj)->card.core) {
         error_setg(errp, "property 'pf': " TYPE_SRIOVNIC " '%s' is not "
                    "realized yet", s->pf_id);
         return NULL;
@@ -201,7 +201,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
                         (s->dhcp_guard ? SRIOVNIC_SYNTH_POLICY_DHCP_GUARD : 0);
 
     /* Set first: the channel may report a change while it attaches. */
-    s->core = s->pf->core;
+    s->core = s->pf->card.core;
     fn = sriovnic_core_synth_attach(s->core, &cfg, sriovnic_synth_datapath_changed, s,
                                     err, sizeof(err));
     if (!fn) {
@@ -255,7 +255,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     sriovnic_synth_migration_init(s);
 
     /* Last, so that a failed realize leaves nothing pointing here. */
-    sriovnic_pf_add_synth(s->pf, fn, dev);
+    sriovnic_card_set_synth(&s->pf->card, fn, dev);
     /* The core has no detach: the channel lives as long as the card. */
     error_setg(&s->pf_unplug_blocker, TYPE_SRIOVNIC " '%s' has a "
                TYPE_SRIOVNIC_SYNTH " attached", s->pf_id);
@@ -272,7 +272,7 @@ static void sriovnic_synth_exit(PCIDevice *dev)
     msix_uninit(dev, &s->msix, &s->msix);
     /* The channel stays in the core; its DMA and MSI-X now fail. */
     sriovnic_core_synth_detach_sink(s->core, s->fn);
-    sriovnic_pf_add_synth(s->pf, s->fn, NULL);
+    sriovnic_card_set_synth(&s->pf->card, s->fn, NULL);
     if (s->pf_unplug_blocker) {
         qdev_del_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
         error_free(s->pf_unplug_blocker);

@@ -70,18 +70,18 @@ static void sriovnic_vf_write_config(PCIDevice *dev, uint32_t addr,
     pcie_cap_flr_write_config(dev, addr, val, len);
 }
 
-static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
+bool sriovnic_vf_init_function(SriovnicVfState *s, SriovnicCore *core, uint16_t fn,
+                               bool standalone, Error **errp)
 {
-    SriovnicVfState *s = SRIOVNIC_VF(dev);
-    SriovnicPfState *pf = SRIOVNIC(pcie_sriov_get_pf(dev));
+    PCIDevice *dev = PCI_DEVICE(s);
     uint16_t vectors;
 
-    s->core = pf->core;
-    s->fn = sriovnic_fn_of_vf(pcie_sriov_vf_number(dev));
-    s->regs = sriovnic_core_fn_regs(s->core, s->fn);
-    s->admin = sriovnic_core_vf_admin_regs(s->core, sriovnic_vf_of_fn(s->fn));
-    s->mailbox = sriovnic_core_vf_mailbox_regs(s->core, sriovnic_vf_of_fn(s->fn));
-    vectors = sriovnic_core_msix_vectors(s->core, s->fn);
+    s->core = core;
+    s->fn = fn;
+    s->regs = sriovnic_core_fn_regs(core, fn);
+    s->admin = sriovnic_core_vf_admin_regs(core, sriovnic_vf_of_fn(fn));
+    s->mailbox = sriovnic_core_vf_mailbox_regs(core, sriovnic_vf_of_fn(fn));
+    vectors = sriovnic_core_msix_vectors(core, fn);
 
     dev->config_read = sriovnic_vf_read_config;
     dev->config_write = sriovnic_vf_write_config;
@@ -94,30 +94,50 @@ static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
      * device and would block the same-function case silently.
      */
     s->mmio.disable_reentrancy_guard = true;
-    pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_REGS, &s->mmio);
     memory_region_init(&s->msix, OBJECT(s), "sriovnic-vf-msix",
                        SRIOVNIC_MSIX_BAR_SIZE);
-    pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_MSIX, &s->msix);
+    if (standalone) {
+        /* The same 64-bit BARs, sizes and layout as pcie_sriov gives a VF. */
+        pci_register_bar(dev, SRIOVNIC_BAR_REGS, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                         &s->mmio);
+        pci_register_bar(dev, SRIOVNIC_BAR_MSIX, PCI_BASE_ADDRESS_MEM_TYPE_64,
+                         &s->msix);
+    } else {
+        pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_REGS, &s->mmio);
+        pcie_sriov_vf_register_bar(dev, SRIOVNIC_BAR_MSIX, &s->msix);
+    }
 
     if (msix_init(dev, vectors, &s->msix, SRIOVNIC_BAR_MSIX,
                   SRIOVNIC_MSIX_TABLE_OFFSET, &s->msix, SRIOVNIC_BAR_MSIX,
                   SRIOVNIC_MSIX_PBA_OFFSET, SRIOVNIC_CAP_MSIX, errp) < 0) {
-        return;
+        return false;
     }
     for (uint16_t v = 0; v < vectors; v++) {
         msix_vector_use(dev, v);
     }
     if (pcie_endpoint_cap_init(dev, SRIOVNIC_CAP_EXP) < 0) {
-        error_setg(errp, "sriovnic-vf: cannot add the PCI Express capability");
+        error_setg(errp, "%s: cannot add the PCI Express capability",
+                   object_get_typename(OBJECT(s)));
         msix_unuse_all_vectors(dev);
         msix_uninit(dev, &s->msix, &s->msix);
-        return;
+        return false;
     }
     pcie_cap_flr_init(dev);
     pcie_ari_init(dev, SRIOVNIC_EXTCAP_ARI);
+    return true;
 }
 
-static void sriovnic_vf_exit(PCIDevice *dev)
+static void sriovnic_vf_realize(PCIDevice *dev, Error **errp)
+{
+    SriovnicVfState *s = SRIOVNIC_VF(dev);
+    SriovnicPfState *pf = SRIOVNIC(pcie_sriov_get_pf(dev));
+
+    sriovnic_vf_init_function(s, pf->card.core,
+                              sriovnic_fn_of_vf(pcie_sriov_vf_number(dev)),
+                              false, errp);
+}
+
+void sriovnic_vf_exit(PCIDevice *dev)
 {
     SriovnicVfState *s = SRIOVNIC_VF(dev);
 

@@ -152,6 +152,24 @@ const VMStateDescription vmstate_sriovnic_vf_host_agent = {
     },
 };
 
+/* A VF's administration in one piece (a sriovnic-card carries every VF's). */
+const VMStateDescription vmstate_sriovnic_vf_admin = {
+    .name = "sriovnic/vf-admin",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(mac_lo, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(mac_hi, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(mac_lo_staged, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(vlan, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(flags, SriovnicVfAdminRegs),
+        VMSTATE_UINT32(rate, SriovnicVfAdminRegs),
+        VMSTATE_UINT32_ARRAY(vlan_filter, SriovnicVfAdminRegs, SRIOVNIC_VLAN_WORDS),
+        VMSTATE_UINT32(mc_hash_by_pf, SriovnicVfAdminRegs),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 const VMStateDescription vmstate_sriovnic_pf_admin = {
     .name = "sriovnic/pf-admin",
     .version_id = 1,

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sriovnic QEMU glue: the state shared by the PF and VF device types.
+ * sriovnic QEMU glue: the state shared by the device types. A card (the
+ * core, its uplink, its timer and the PCI functions behind its function
+ * numbers) is owned either by the guest's PF (sriovnic) or by the host
+ * (sriovnic-card, whose VFs enter the guest as sriovnic-assigned-vf).
  */
 #ifndef HW_NET_SRIOVNIC_H
 #define HW_NET_SRIOVNIC_H
 
 #include "hw/pci/pci_device.h"
+#include "hw/qdev-core.h"
 #include "net/net.h"
 #include "qemu/notify.h"
 #include "qom/object.h"
@@ -14,10 +18,14 @@
 #define TYPE_SRIOVNIC "sriovnic"
 #define TYPE_SRIOVNIC_VF "sriovnic-vf"
 #define TYPE_SRIOVNIC_SYNTH "sriovnic-synth"
+#define TYPE_SRIOVNIC_CARD "sriovnic-card"
+#define TYPE_SRIOVNIC_ASSIGNED_VF "sriovnic-assigned-vf"
 
 OBJECT_DECLARE_SIMPLE_TYPE(SriovnicPfState, SRIOVNIC)
 OBJECT_DECLARE_SIMPLE_TYPE(SriovnicVfState, SRIOVNIC_VF)
 OBJECT_DECLARE_SIMPLE_TYPE(SriovnicSynthState, SRIOVNIC_SYNTH)
+OBJECT_DECLARE_SIMPLE_TYPE(SriovnicCardState, SRIOVNIC_CARD)
+OBJECT_DECLARE_SIMPLE_TYPE(SriovnicAssignedVfState, SRIOVNIC_ASSIGNED_VF)
 
 /* Config space layout (PF and VF). */
 #define SRIOVNIC_CAP_PM      0x40
@@ -26,32 +34,59 @@ OBJECT_DECLARE_SIMPLE_TYPE(SriovnicSynthState, SRIOVNIC_SYNTH)
 #define SRIOVNIC_EXTCAP_ARI   0x100
 #define SRIOVNIC_EXTCAP_SRIOV 0x140
 
-struct SriovnicPfState {
-    PCIDevice parent_obj;
-
-    MemoryRegion mmio;
-    MemoryRegion msix;
-    NICConf conf;
+/*
+ * What a guest-owned PF and a host-owned card share: the core, the uplink
+ * NIC, the core's timer, and which PCI function stands behind each of the
+ * core's function numbers (for DMA, MSI-X and VF serials). The platform ops
+ * (sriovnic-card-platform.c) take this as their opaque pointer.
+ */
+typedef struct SriovnicCard {
+    DeviceState *owner;       /* the sriovnic PF or the sriovnic-card */
+    PCIDevice *pf;            /* the guest-owned PF; NULL for a host-owned card */
+    NICConf conf;             /* `netdev`, `mac`: the uplink */
     NICState *nic;
-
-    uint16_t total_vfs;
-    uint8_t queue_pairs;
-    uint8_t vf_queue_pairs;
-    uint16_t vendor_id;
-    uint16_t device_id;
-    uint16_t vf_device_id;
-
+    uint16_t total_vfs;       /* `vfs` */
     SriovnicCore *core;
-    SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
-    SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
-    QEMUTimer *timer;     /* the core's one timer (VF rate limits) */
-
+    QEMUTimer *timer;         /* the core's one timer (VF rate limits) */
+    /* Host-owned: standalone_vfs[vf] is the sriovnic-assigned-vf plugged for it. */
+    PCIDevice **standalone_vfs;
     /*
      * The sriovnic-synth devices attached to this card: synth_devs[i] is the
      * PCI function behind core function sriovnic_fn_of_channel(total_vfs, i).
      */
     PCIDevice **synth_devs;
     uint16_t num_synth;
+} SriovnicCard;
+
+struct SriovnicPfState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+    SriovnicCard card;
+
+    uint8_t queue_pairs;
+    uint8_t vf_queue_pairs;
+    uint16_t vendor_id;
+    uint16_t device_id;
+    uint16_t vf_device_id;
+
+    SriovnicFnRegs *regs; /* the PF's, owned by core, migrated */
+    SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
+};
+
+/* -device sriovnic-card: a card the host owns; the guest sees only its VFs. */
+struct SriovnicCardState {
+    DeviceState parent_obj;
+
+    SriovnicCard card;
+    uint8_t vf_queue_pairs;
+    uint16_t vendor_id;
+    SriovnicFnRegs *pf_regs;       /* the card's own function, owned by core, migrated */
+    SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
+    SriovnicVfAdminRegs *vf_admin; /* every VF's, total_vfs of them, owned by core */
+    uint16_t plugged_vfs;          /* sriovnic-assigned-vf devices using the card */
+    Error *unplug_blocker;         /* while plugged_vfs > 0 */
 };
 
 struct SriovnicVfState {
@@ -65,6 +100,15 @@ struct SriovnicVfState {
     SriovnicFnRegs *regs; /* this VF's, owned by core, migrated */
     SriovnicVfAdminRegs *admin;   /* the PF's settings for it, owned by core, migrated */
     SriovnicMailboxRegs *mailbox; /* owned by core, migrated */
+};
+
+/* -device sriovnic-assigned-vf: one VF of a sriovnic-card in a slot of its own. */
+struct SriovnicAssignedVfState {
+    SriovnicVfState parent_obj;
+
+    char *card_id;             /* `card` */
+    uint32_t vf;               /* `vf` */
+    SriovnicCardState *card;
 };
 
 struct SriovnicSynthState {
@@ -104,12 +148,35 @@ struct SriovnicSynthState {
     int64_t hold_start_ns;    /* QEMU_CLOCK_REALTIME, for the trace */
 };
 
-/* sriovnic-pf-platform.c: the core's platform, the uplink and the timer. */
-extern const SriovnicPlatformOps sriovnic_platform_ops; /* opaque: the PF */
-extern NetClientInfo sriovnic_net_info;
-void sriovnic_timer_expired(void *opaque);
+/* sriovnic-card-platform.c: the core's platform, the uplink and the timer. */
+/*
+ * Creates the card's core (owned by `owner`; `pf` is the guest-owned PF or
+ * NULL) and its timer. The uplink follows with sriovnic_card_connect_uplink.
+ */
+bool sriovnic_card_init(SriovnicCard *c, DeviceState *owner, PCIDevice *pf,
+                        SriovnicCoreConfig *cfg, Error **errp);
+/* The uplink NIC on `netdev`, its link state told to the core. */
+void sriovnic_card_connect_uplink(SriovnicCard *c);
+/* Undoes both (the uplink only if connected). */
+void sriovnic_card_cleanup(SriovnicCard *c);
 /* Makes core function `fn` (a synthetic channel) DMA and signal MSI-X as `dev`. */
-void sriovnic_pf_add_synth(SriovnicPfState *s, uint16_t fn, PCIDevice *dev);
+void sriovnic_card_set_synth(SriovnicCard *c, uint16_t fn, PCIDevice *dev);
+/* Makes VF `vf` of a host-owned card DMA and signal MSI-X as `dev` (NULL: none). */
+void sriovnic_card_set_standalone_vf(SriovnicCard *c, uint16_t vf, PCIDevice *dev);
+/* The PCI function of VF `vf` now, NULL if there is none. */
+PCIDevice *sriovnic_card_vf_device(SriovnicCard *c, uint16_t vf);
+/* The card of a sriovnic PF or sriovnic-card object; NULL for anything else. */
+SriovnicCard *sriovnic_card_of(Object *obj);
+
+/* sriovnic-vf.c: what both kinds of VF device share. */
+/*
+ * Registers, MSI-X and PCIe capabilities of core function `fn` of `core`.
+ * A VF of a guest-owned PF registers its BARs through pcie_sriov; a
+ * standalone VF (`standalone`) as an ordinary function's.
+ */
+bool sriovnic_vf_init_function(SriovnicVfState *s, SriovnicCore *core, uint16_t fn,
+                               bool standalone, Error **errp);
+void sriovnic_vf_exit(PCIDevice *dev);
 
 /* sriovnic-pf-sriov.c: the PF's config space writes and VF Enable. */
 void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, int len);
@@ -137,6 +204,7 @@ extern const VMStateDescription vmstate_sriovnic_vf_admin_vlans;
 extern const VMStateDescription vmstate_sriovnic_vf_admin_mc_owner;
 extern const VMStateDescription vmstate_sriovnic_vf_host_agent;
 extern const VMStateDescription vmstate_sriovnic_pf_admin;
+extern const VMStateDescription vmstate_sriovnic_vf_admin;
 extern const VMStateDescription vmstate_sriovnic_fn_counters2;
 extern const VMStateDescription vmstate_sriovnic_synth_regs;
 extern const VMStateDescription vmstate_sriovnic_synth_revoke_regs;

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sriovnic: a VF of a host-owned card in a PCIe slot of its own
+ * (-device sriovnic-assigned-vf,card=ID,vf=N), as an assigned VF looks to a
+ * guest: a regular endpoint with the VF Device ID, the VF's BARs, MSI-X and
+ * FLR. Everything but how it enters the guest is the sriovnic-vf's (its
+ * parent type): MMIO goes to the card's core function for the VF, its
+ * VMState is the VF's. The core decides which VF may be plugged and quiets
+ * it when it is unplugged (sriovnic_core_plug_standalone_vf). It can be
+ * given at start or added and removed at run time (device_add/device_del).
+ */
+#include "qemu/osdep.h"
+#include "hw/pci/pci.h"
+#include "hw/qdev-properties.h"
+#include "qapi/error.h"
+#include "sriovnic/regs.h"
+#include "sriovnic.h"
+#include "trace.h"
+
+#define SRIOVNIC_ASSIGNED_VF_UNSET UINT32_MAX
+
+/*
+ * `card` names the sriovnic-card by its id, resolved here rather than as a
+ * QOM link so that a VF given before its card gets an error that says so.
+ */
+static SriovnicCardState *sriovnic_assigned_vf_find_card(SriovnicAssignedVfState *s,
+                                                         Error **errp)
+{
+    Object *obj;
+    bool ambiguous = false;
+
+    if (!s->card_id || !*s->card_id) {
+        error_setg(errp, "property 'card' is required: the id of the "
+                   TYPE_SRIOVNIC_CARD " device whose VF this is");
+        return NULL;
+    }
+    obj = object_resolve_path_type(s->card_id, TYPE_SRIOVNIC_CARD, &ambiguous);
+    if (!obj) {
+        if (ambiguous || object_resolve_path(s->card_id, &ambiguous) || ambiguous) {
+            error_setg(errp, "property 'card': '%s' is not a " TYPE_SRIOVNIC_CARD
+                       " device", s->card_id);
+        } else {
+            error_setg(errp, "property 'card': no " TYPE_SRIOVNIC_CARD " device "
+                       "with id '%s' (a " TYPE_SRIOVNIC_ASSIGNED_VF " must come "
+                       "after its card on the command line)", s->card_id);
+        }
+        return NULL;
+    }
+    if (!DEVICE(obj)->realized || !SRIOVNIC_CARD(obj)->card.core) {
+        error_setg(errp, "property 'card': " TYPE_SRIOVNIC_CARD " '%s' is not "
+                   "realized yet", s->card_id);
+        return NULL;
+    }
+    return SRIOVNIC_CARD(obj);
+}
+
+static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
+{
+    SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
+    SriovnicVfState *vf = SRIOVNIC_VF(dev);
+    SriovnicCardState *card;
+    char err[256];
+
+    if (s->vf == SRIOVNIC_ASSIGNED_VF_UNSET) {
+        error_setg(errp, "property 'vf' is required: the index of the card's "
+                   "VF to plug, 0 to the card's vfs - 1");
+        return;
+    }
+    card = sriovnic_assigned_vf_find_card(s, errp);
+    if (!card) {
+        return;
+    }
+    if (!sriovnic_core_plug_standalone_vf(card->card.core, s->vf, err, sizeof(err))) {
+        error_setg(errp, "%s", err);
+        return;
+    }
+    if (!sriovnic_vf_init_function(vf, card->card.core, sriovnic_fn_of_vf(s->vf),
+                                   true, errp)) {
+        sriovnic_core_unplug_standalone_vf(card->card.core, s->vf);
+        return;
+    }
+    pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID, SRIOVNIC_PCI_VENDOR_ID);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, SRIOVNIC_PCI_DEVICE_ID_VF);
+
+    s->card = card;
+    sriovnic_card_set_standalone_vf(&card->card, s->vf, dev);
+    if (card->plugged_vfs++ == 0) {
+        error_setg(&card->unplug_blocker, TYPE_SRIOVNIC_CARD " '%s' has VFs "
+                   "plugged into the guest (" TYPE_SRIOVNIC_ASSIGNED_VF ")",
+                   s->card_id);
+        qdev_add_unplug_blocker(DEVICE(card), card->unplug_blocker);
+    }
+    trace_sriovnic_assigned_vf_plug(s->card_id, s->vf, vf->fn);
+}
+
+static void sriovnic_assigned_vf_exit(PCIDevice *dev)
+{
+    SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
+    SriovnicCardState *card = s->card;
+
+    /* Quiet first: nothing may DMA or signal through this device any more. */
+    sriovnic_core_unplug_standalone_vf(card->card.core, s->vf);
+    sriovnic_card_set_standalone_vf(&card->card, s->vf, NULL);
+    trace_sriovnic_assigned_vf_unplug(s->card_id, s->vf, SRIOVNIC_VF(dev)->fn);
+    sriovnic_vf_exit(dev);
+    if (--card->plugged_vfs == 0) {
+        qdev_del_unplug_blocker(DEVICE(card), card->unplug_blocker);
+        error_free(card->unplug_blocker);
+        card->unplug_blocker = NULL;
+    }
+    s->card = NULL;
+}
+
+static const Property sriovnic_assigned_vf_properties[] = {
+    DEFINE_PROP_STRING("card", SriovnicAssignedVfState, card_id),
+    DEFINE_PROP_UINT32("vf", SriovnicAssignedVfState, vf, SRIOVNIC_ASSIGNED_VF_UNSET),
+};
+
+static void sriovnic_assigned_vf_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = sriovnic_assigned_vf_realize;
+    k->exit = sriovnic_assigned_vf_exit;
+    k->vendor_id = SRIOVNIC_PCI_VENDOR_ID;
+    k->device_id = SRIOVNIC_PCI_DEVICE_ID_VF;
+    dc->desc = "sriovnic VF of a host-owned " TYPE_SRIOVNIC_CARD
+               ", in a PCIe slot of its own";
+    dc->user_creatable = true;
+    dc->hotpluggable = true;
+    device_class_set_props(dc, sriovnic_assigned_vf_properties);
+
+    object_class_property_set_description(klass, "card",
+        "id of the " TYPE_SRIOVNIC_CARD " whose VF this is (required; the card "
+        "must come first on the command line)");
+    object_class_property_set_description(klass, "vf",
+        "index of the card's VF to plug (required), 0 to the card's vfs - 1; "
+        "each VF can be plugged once at a time");
+}
+
+static const TypeInfo sriovnic_assigned_vf_info = {
+    .name = TYPE_SRIOVNIC_ASSIGNED_VF,
+    .parent = TYPE_SRIOVNIC_VF,
+    .instance_size = sizeof(SriovnicAssignedVfState),
+    .class_init = sriovnic_assigned_vf_class_init,
+};
+
+static void sriovnic_assigned_vf_register_types(void)
+{
+    type_register_static(&sriovnic_assigned_vf_info);
+}
+
+type_init(sriovnic_assigned_vf_register_types)
