@@ -102,7 +102,7 @@ class Faults(unittest.TestCase):
                 self.m.qmp("sriovnic-inject-fault", **args)
 
         self.card.enable_vfs(1)
-        refused("'id': no sriovnic device with id or QOM path 'nic9'",
+        refused("'id': no sriovnic or sriovnic-card device with id or QOM path 'nic9'",
                 id="nic9", vf=0, fault="link-flap")
         refused("'fault' must be 'link-flap', 'surprise-removal', 'restore', 'flr', "
                 "'mailbox-timeout' or 'dma-error' \\(got 'meltdown'\\)",

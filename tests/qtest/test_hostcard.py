@@ -158,6 +158,17 @@ class StandaloneVfConfigSpace(HostCardTest):
         vf.wr(R["REG_INT_CAUSE_SET"], R["INT_SOFTWARE"])
         self.assertEqual(self.m.read(RAM_MSG, 4), 0x5EED)
 
+    def test_the_hosts_faults_reach_the_standalone_vf(self):
+        vf, m = self.vf, self.m
+        ids = vf.cfg_read(0x00)
+        m.qmp("sriovnic-inject-fault", id="card0", vf=2, fault="surprise-removal")
+        self.assertEqual(vf.cfg_read(0x00), 0xFFFFFFFF, "config space reads all ones")
+        m.qmp("sriovnic-inject-fault", id="card0", vf=2, fault="restore")
+        self.assertEqual(vf.cfg_read(0x00), ids)
+        vf.cfg_write(PCI_COMMAND, CMD_MEMORY | CMD_MASTER, 2)
+        m.qmp("sriovnic-inject-fault", id="card0", vf=2, fault="flr")
+        self.assertEqual(vf.cfg_read(PCI_COMMAND, 2), 0, "the host's FLR reset the function")
+
     def test_flr_resets_the_vf_and_keeps_the_hosts_mac(self):
         vf = self.vf
         mac = vf.mac()
@@ -202,6 +213,11 @@ class BadProperties(HostCardTest):
         self.refused(card="card0", vf=2)
         self.assertEqual([v.get("device") for v in card_info(self.m)["vfs"]],
                          [None, None, "/machine/peripheral/vf2", None])
+
+    def test_card_vfs_out_of_range(self):
+        with self.assertRaises(QemuError) as e:
+            Machine(["-M", "q35", "-device", "sriovnic-card,id=card0,vfs=300"], name="vfs")
+        self.assertIn("property 'vfs' must be between 0 and 256 (got 300)", str(e.exception))
 
     def test_on_the_command_line_before_its_card(self):
         with self.assertRaises(QemuError) as e:

@@ -3,7 +3,10 @@
  * sriovnic: emulated SR-IOV NIC, virtual function.
  *
  * VFs are created by the PF through QEMU's pcie_sriov (all TotalVFs at PF
- * realize; VF Enable toggles them) and are not user-creatable.
+ * realize; VF Enable toggles them) and are not user-creatable. A host-owned
+ * card's VF in a slot of its own (sriovnic-assigned-vf) is a subtype that
+ * shares everything here but how its BARs are registered
+ * (sriovnic_vf_init_function).
  */
 #include "qemu/osdep.h"
 #include "hw/pci/msix.h"
