@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The host-owned topology in a guest: no PF, a standalone VF of a
 sriovnic-card in a slot at boot and another hot-added at run time; our VF
-driver binds both unchanged, the hot-added one gets a DHCP lease over slirp
+driver binds both unchanged and the card's host PF agent answers its
+mailbox; the hot-added one gets a DHCP lease over slirp
 and pings the gateway, and device_del with the driver bound completes and
 takes its netdev away. Once over ACPI hotplug (q35's default), once over
 native PCIe hotplug (pciehp)."""
@@ -52,6 +53,12 @@ class StandaloneVf:
         mac = g.sh(f"cat /sys/class/net/{boot_dev}/address")
         vfs = g.qmp("query-sriovnic")[0]["vfs"]
         self.assertEqual(mac, vfs[0]["admin"]["mac"], "the host's MAC for VF 0")
+        # The card's host PF agent answers the VF driver's mailbox as a PF
+        # driver would: capabilities, the host's MTU limit, and an MTU grant.
+        self.assertIn("PF mailbox caps 0x3, MTU up to 9000", g.sh("dmesg | grep 'PF mailbox'"))
+        g.sh(f"ip link set {boot_dev} mtu 9000")
+        self.assertIn("mtu 9000", g.sh(f"ip link show {boot_dev}"))
+        self.assertEqual(g.qmp("query-sriovnic")[0]["vfs"][0]["mtu"], 9000)
 
         g.qmp("device_add", driver="sriovnic-assigned-vf", card="card0", vf=1, bus="rp1",
               id="hot1")

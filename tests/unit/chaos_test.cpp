@@ -329,18 +329,11 @@ private:
             (void)device_->synth_set_policy(kSynth, p);
             break;
         }
-        // The host-owned topology: a VF plugged as a standalone function,
-        // unplugged (reset) under the guest's feet, its MAC set by the host.
+        // The host-owned topology: a VF plugged as a standalone function and
+        // unplugged (reset) under the guest's feet. (The host's settings of a
+        // host-owned card's VFs: host_pf_agent_chaos_test.cpp.)
         case 9: (void)device_->plug_standalone_vf(uint32_t(pick(kVfs + 2))); break;
         case 10: device_->unplug_standalone_vf(uint16_t(pick(kVfs + 1))); break;
-        case 11: {
-            MacAddr mac{};
-            for (uint8_t &b : mac) {
-                b = uint8_t(rng_());
-            }
-            (void)device_->host_set_vf_mac(uint16_t(pick(kVfs + 1)), mac);
-            break;
-        }
         default: break;
         }
         platform_.now += pick(10'000'000);

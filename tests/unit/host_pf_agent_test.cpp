@@ -289,6 +289,7 @@ SriovnicVfSettings mac_setting(const test::Mac &mac)
 
 TEST_F(HostAgent, NewMacReachesTheRunningVfDriverThroughANotice)
 {
+    wr(VF0, SRIOVNIC_REG_CTRL, SRIOVNIC_CTRL_ENABLE); // a driver runs on it
     hello(VF0);
     const test::Mac mac = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01};
     ASSERT_FALSE(device->host_set_vf(0, mac_setting(mac)));

@@ -10,6 +10,27 @@ const Mac kHostMac = {0x52, 0x54, 0x00, 0x12, 0x34, 0x60};
 
 class StandaloneVf : public Nic {};
 
+// A card the host owns: the host, not a PF driver, administers its VFs.
+class HostOwnedVf : public Nic {
+protected:
+    HostOwnedVf()
+    {
+        SriovnicCoreConfig cfg = card_config(4, 2, 2, kPfMac);
+        cfg.host_owned = true;
+        device = std::make_unique<Device>(cfg, platform);
+        device->subscribe(platform);
+        device->set_active_vfs(4);
+    }
+
+    std::optional<std::string> host_mac(uint16_t vf, const Mac &mac)
+    {
+        SriovnicVfSettings s{};
+        s.has_mac = true;
+        std::copy(mac.begin(), mac.end(), s.mac);
+        return device->host_set_vf(vf, s);
+    }
+};
+
 TEST_F(StandaloneVf, PlugRefusesAVfTheCardLacksNamingTheRange)
 {
     auto problem = device->plug_standalone_vf(4);
@@ -64,9 +85,9 @@ TEST_F(StandaloneVf, UnplugOfAVfNotPluggedChangesNothing)
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_CTRL) & SRIOVNIC_CTRL_ENABLE, SRIOVNIC_CTRL_ENABLE);
 }
 
-TEST_F(StandaloneVf, HostMacIsTheVfsMacAsThePfAdminWouldSetIt)
+TEST_F(HostOwnedVf, HostMacIsTheVfsMacAsThePfAdminWouldSetIt)
 {
-    EXPECT_FALSE(device->host_set_vf_mac(1, kHostMac));
+    EXPECT_FALSE(host_mac(1, kHostMac));
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MAC_LO), mac_lo(kHostMac));
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MAC_HI), mac_hi(kHostMac));
     EXPECT_EQ(rd(PF, SRIOVNIC_REG_ADMIN(1, SRIOVNIC_VFA_MAC_LO)), mac_lo(kHostMac));
@@ -78,13 +99,23 @@ TEST_F(StandaloneVf, HostMacIsTheVfsMacAsThePfAdminWouldSetIt)
     EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MAC_HI), mac_hi(kHostMac)) << "the host's, not the guest's";
 }
 
-TEST_F(StandaloneVf, HostMacRefusesGroupAddressesAndMissingVfs)
+TEST_F(HostOwnedVf, HostMacRefusesGroupAddressesAndMissingVfs)
 {
     const Mac group = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
-    auto bad = device->host_set_vf_mac(0, group);
+    auto bad = host_mac(0, group);
     ASSERT_TRUE(bad);
     EXPECT_NE(bad->find("unicast"), std::string::npos) << *bad;
-    EXPECT_TRUE(device->host_set_vf_mac(4, kHostMac));
+    EXPECT_TRUE(host_mac(4, kHostMac));
+}
+
+TEST_F(HostOwnedVf, ADriverlessVfGetsItsNewMacWithoutANotice)
+{
+    EXPECT_FALSE(host_mac(1, kHostMac));
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_STATUS), 0u) << "no driver to tell; HELLO will say";
+    bring_up(VF1, kVf1Mac);
+    EXPECT_FALSE(host_mac(1, kVf0Mac));
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_STATUS), SRIOVNIC_MBX_STATUS_MSG) << "its driver is told";
+    EXPECT_EQ(rd(VF1, SRIOVNIC_REG_MBX_PF_MSG(0)), SRIOVNIC_MBX_W0(SRIOVNIC_MBX_PF_RESET, 0, 0));
 }
 
 } // namespace

@@ -311,18 +311,6 @@ bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf)
     return core->device.standalone_vf_plugged(vf);
 }
 
-bool sriovnic_core_host_set_vf_mac(SriovnicCore *core, uint16_t vf, const uint8_t mac[6],
-                                   char *err, size_t err_len)
-{
-    sriovnic::MacAddr m;
-    std::copy(mac, mac + m.size(), m.begin());
-    if (auto problem = core->device.host_set_vf_mac(vf, m)) {
-        copy_message(*problem, err, err_len);
-        return false;
-    }
-    return true;
-}
-
 uint16_t sriovnic_core_total_vfs(const SriovnicCore *core)
 {
     return core->device.total_vfs();

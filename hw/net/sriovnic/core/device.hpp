@@ -118,8 +118,6 @@ public:
     {
         return vf < standalone_plugged_.size() && standalone_plugged_[vf];
     }
-    // The host sets VF `vf`'s MAC as the PF's VFA_MAC registers would.
-    std::optional<std::string> host_set_vf_mac(uint16_t vf, const MacAddr &mac);
 
     // Live migration of channel `fn`, as the glue's notifier and run-state
     // handler report it (sriovnic_core_synth_migration_begin() and the rest);

@@ -85,26 +85,6 @@ void Device::unplug_standalone_vf(uint16_t vf)
     reset_function(sriovnic_fn_of_vf(vf));
 }
 
-std::optional<std::string> Device::host_set_vf_mac(uint16_t vf, const MacAddr &mac)
-{
-    if (vf >= total_vfs_) {
-        return "VF " + std::to_string(vf) + " does not exist (the card has " +
-               std::to_string(total_vfs_) + ")";
-    }
-    CardBus::Work work(bus_);
-    switch (admin_.set_mac(vf, mac_regs::lo(mac), mac_regs::hi(mac))) {
-    case Function::WriteResult::done:
-        return std::nullopt;
-    case Function::WriteResult::bad_value:
-        return "VF " + std::to_string(vf) + ": a VF's MAC must be a unicast address";
-    case Function::WriteResult::denied:
-        return "VF " + std::to_string(vf) +
-               ": its MAC is its synthetic channel's and cannot be set by the host";
-    default:
-        return "VF " + std::to_string(vf) + ": MAC refused";
-    }
-}
-
 std::optional<SriovnicFnInfo> Device::fn_info(uint16_t fn)
 {
     Function *f = function(fn);
@@ -270,8 +250,8 @@ std::optional<std::string> Device::host_set_vf(uint16_t vf, const SriovnicVfSett
     if (s.has_max_mtu) {
         (void)agent_->set_mtu_limit(vf, s.max_mtu);
     }
-    if (new_mac) {
-        mailbox_.notify_reset(vf); // its driver takes the new MAC with HELLO
+    if (new_mac && this->vf(vf).enabled()) {
+        mailbox_.notify_reset(vf); // its running driver takes the new MAC with HELLO
     }
     return std::nullopt;
 }

@@ -133,7 +133,8 @@ typedef struct SriovnicVfSettings {
 
 /*
  * Applies `s` to VF `vf` of a host-owned card at once. A new MAC reaches
- * the VF's driver through a PF_RESET notice (it starts over with HELLO).
+ * the VF's running driver through a PF_RESET notice (it starts over with
+ * HELLO); a VF without a driver reads it when one starts.
  * False with a message naming the bad argument and its allowed values, or
  * why the card refuses (a guest-owned card; a MAC a synthetic channel owns).
  */
@@ -143,7 +144,7 @@ bool sriovnic_core_host_set_vf(SriovnicCore *core, uint16_t vf, const SriovnicVf
 /* VF `vf` is surprise-removed now: its config space must read all ones. */
 bool sriovnic_core_vf_removed(const SriovnicCore *core, uint16_t vf);
 
-/* ---- The host-owned topology: standalone VFs, the host's administration ---- */
+/* ---- The host-owned topology: standalone VFs ---- */
 
 /*
  * VF `vf` enters the guest as a standalone PCI function (its device is
@@ -159,14 +160,5 @@ bool sriovnic_core_plug_standalone_vf(SriovnicCore *core, uint32_t vf,
  */
 void sriovnic_core_unplug_standalone_vf(SriovnicCore *core, uint16_t vf);
 bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf);
-
-/*
- * The host sets VF `vf`'s MAC, as a PF driver's VFA_MAC write would: the VF
- * reads it as its MAC from then on (and after its resets). False with the
- * reason in `err` for a VF the card lacks, a group address, or a VF whose
- * MAC a synthetic channel owns.
- */
-bool sriovnic_core_host_set_vf_mac(SriovnicCore *core, uint16_t vf, const uint8_t mac[6],
-                                   char *err, size_t err_len);
 
 #endif /* SRIOVNIC_CORE_MANAGE_H */

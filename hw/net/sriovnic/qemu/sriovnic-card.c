@@ -28,9 +28,11 @@ static bool sriovnic_card_set_vf_macs(SriovnicCardState *s, Error **errp)
 
     for (uint16_t vf = 0; vf < s->card.total_vfs; vf++) {
         MACAddr mac = { 0 };
+        SriovnicVfSettings settings = { .has_mac = true };
 
         qemu_macaddr_default_if_unset(&mac);
-        if (!sriovnic_core_host_set_vf_mac(s->card.core, vf, mac.a, err, sizeof(err))) {
+        memcpy(settings.mac, mac.a, sizeof(settings.mac));
+        if (!sriovnic_core_host_set_vf(s->card.core, vf, &settings, err, sizeof(err))) {
             error_setg(errp, "%s", err);
             return false;
         }
@@ -46,6 +48,7 @@ static void sriovnic_card_realize(DeviceState *dev, Error **errp)
         .pf_queue_pairs = 1, /* the card's own function carries no traffic */
         .vf_queue_pairs = s->vf_queue_pairs,
         .vendor_id = SRIOVNIC_PCI_VENDOR_ID,
+        .host_owned = true, /* the core's host PF agent answers the VFs */
     };
 
     if (!sriovnic_card_init(&s->card, dev, NULL, &cfg, errp)) {
@@ -54,6 +57,7 @@ static void sriovnic_card_realize(DeviceState *dev, Error **errp)
     s->pf_regs = sriovnic_core_fn_regs(s->card.core, SRIOVNIC_FN_PF);
     s->pf_admin = sriovnic_core_pf_admin_regs(s->card.core);
     s->vf_admin = s->card.total_vfs ? sriovnic_core_vf_admin_regs(s->card.core, 0) : NULL;
+    s->vf_host = s->card.total_vfs ? sriovnic_core_vf_host_regs(s->card.core, 0) : NULL;
     trace_sriovnic_card_realize(s->card.total_vfs, s->vf_queue_pairs);
 
     /* The host owns VF Enable. */
@@ -90,7 +94,7 @@ static int sriovnic_card_post_load(void *opaque, int version_id)
 /*
  * The card's state beside its VFs' own sections: its function's registers
  * (the uplink's counters), the PF administration registers and every VF's
- * administration, plugged or not. A plugged VF's section carries its own
+ * administration and host PF agent state, plugged or not. A plugged VF's section carries its own
  * administration again (as a guest-owned PF's VF does); both agree.
  */
 static const VMStateDescription vmstate_sriovnic_card = {
@@ -112,6 +116,8 @@ static const VMStateDescription vmstate_sriovnic_card = {
                               vmstate_sriovnic_pf_admin, SriovnicPfAdminRegs),
         VMSTATE_STRUCT_VARRAY_POINTER_UINT16(vf_admin, SriovnicCardState, card.total_vfs,
                                              vmstate_sriovnic_vf_admin, SriovnicVfAdminRegs),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT16(vf_host, SriovnicCardState, card.total_vfs,
+                                             vmstate_sriovnic_vf_host_agent, SriovnicVfHostRegs),
         VMSTATE_END_OF_LIST()
     },
 };

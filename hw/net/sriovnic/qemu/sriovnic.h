@@ -85,6 +85,7 @@ struct SriovnicCardState {
     SriovnicFnRegs *pf_regs;       /* the card's own function, owned by core, migrated */
     SriovnicPfAdminRegs *pf_admin; /* owned by core, migrated */
     SriovnicVfAdminRegs *vf_admin; /* every VF's, total_vfs of them, owned by core */
+    SriovnicVfHostRegs *vf_host;   /* the host PF agent's, per VF, owned by core */
     uint16_t plugged_vfs;          /* sriovnic-assigned-vf devices using the card */
     Error *unplug_blocker;         /* while plugged_vfs > 0 */
 };
