@@ -321,7 +321,7 @@ uint16_t sriovnic_core_active_vfs(const SriovnicCore *core)
     return core->device.active_vfs();
 }
 
-bool sriovnic_core_host_set_vf(SriovnicCore *core, uint16_t vf, const SriovnicVfSettings *s,
+bool sriovnic_core_host_set_vf(SriovnicCore *core, uint32_t vf, const SriovnicVfSettings *s,
                                char *err, size_t err_len)
 {
     return report(core->device.host_set_vf(vf, *s), err, err_len);

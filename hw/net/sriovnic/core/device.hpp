@@ -99,7 +99,7 @@ public:
     std::optional<std::string> synth_set_policy(uint16_t fn, const SriovnicSynthPolicy &policy);
     std::optional<std::string> inject_fault(const SriovnicFaultRequest &request);
     // The host's administration of a host-owned card's VF.
-    std::optional<std::string> host_set_vf(uint16_t vf, const SriovnicVfSettings &s);
+    std::optional<std::string> host_set_vf(uint32_t index, const SriovnicVfSettings &s);
     std::optional<std::string> host_set_vf_mtu_limit(uint16_t vf, uint32_t mtu);
     std::optional<std::string> host_notify_vf_reset(uint16_t vf);
     bool host_owned() const { return agent_.has_value(); }

@@ -98,6 +98,10 @@ std::optional<SriovnicFnInfo> Device::fn_info(uint16_t fn)
         i.link_flapping = link_flapping(n);
         i.surprise_removed = vf_removed(n);
         i.mailbox_timeout = mailbox_timeout(n);
+        if (agent_) {
+            i.has_mtu_limit = true;
+            i.mtu_limit = agent_->regs(n).mtu_limit;
+        }
         i.dma_error = dma_faulting(n);
     }
     return i;
@@ -175,17 +179,18 @@ SriovnicVfHostRegs *Device::vf_host_regs(uint16_t vf)
     return agent_ && vf < total_vfs() ? &agent_->regs(vf) : nullptr;
 }
 
-std::optional<std::string> Device::host_set_vf(uint16_t vf, const SriovnicVfSettings &s)
+std::optional<std::string> Device::host_set_vf(uint32_t index, const SriovnicVfSettings &s)
 {
     if (!agent_) {
         return "the card's PF is the guest's: its PF driver administers the VFs "
                "(ip link set <pf> vf N ...)";
     }
-    if (vf >= total_vfs()) {
-        return "'vf' " + std::to_string(vf) + " is out of range: the card has " +
+    if (index >= total_vfs()) {
+        return "'vf' " + std::to_string(index) + " is out of range: the card has " +
                std::to_string(total_vfs()) + " VFs (0.." + std::to_string(sriovnic_last_vf(total_vfs())) +
                ")";
     }
+    const uint16_t vf = uint16_t(index);
     const SriovnicVfAdminRegs &a = admin_.vf(vf);
     const MacAddr mac = [&] {
         MacAddr m;

@@ -33,6 +33,8 @@ typedef struct SriovnicFnInfo {
     uint8_t link_state;         /* SRIOVNIC_VFA_LINK_* */
     uint32_t max_tx_rate;       /* Mbit/s, 0 = unlimited */
     uint32_t max_mtu;           /* 0 = no limit */
+    bool has_mtu_limit;         /* a host-owned card's VF: */
+    uint32_t mtu_limit;         /* the host PF agent's limit for it */
     bool mac_pinned;            /* a synthetic channel owns the VF's MAC */
     uint64_t stats[SRIOVNIC_NUM_STATS];
     bool link_flapping;         /* an injected link flap holds the link down */
@@ -138,7 +140,7 @@ typedef struct SriovnicVfSettings {
  * False with a message naming the bad argument and its allowed values, or
  * why the card refuses (a guest-owned card; a MAC a synthetic channel owns).
  */
-bool sriovnic_core_host_set_vf(SriovnicCore *core, uint16_t vf, const SriovnicVfSettings *s,
+bool sriovnic_core_host_set_vf(SriovnicCore *core, uint32_t vf, const SriovnicVfSettings *s,
                                char *err, size_t err_len);
 
 /* VF `vf` is surprise-removed now: its config space must read all ones. */

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sriovnic: HMP `info sriovnic [id]`, query-sriovnic as a table (like
- * hw/net/rocker/rocker-hmp-cmds.c, built with or without the device).
+ * hw/net/rocker/rocker-hmp-cmds.c, built with or without the device), and
+ * the host's operations, each its QMP command with HMP's syntax.
  */
 #include "qemu/osdep.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
+#include "qapi/dealloc-visitor.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-sriovnic.h"
+#include "qapi/qapi-visit-sriovnic.h"
+#include "qapi/qobject-input-visitor.h"
+#include "qapi/visitor.h"
+#include "qemu/keyval.h"
 #include "qobject/qdict.h"
 
 static const char *sriovnic_yes(bool b)
@@ -105,6 +111,17 @@ static void sriovnic_hmp_card(Monitor *mon, const SriovnicInfo *card)
         if (vf->device) {
             monitor_printf(mon, "      plugged as %s\n", vf->device);
         }
+        if (a->has_mtu_limit) {
+            monitor_printf(mon, "      host MTU limit %u\n", a->mtu_limit);
+        }
+        if (vf->link_flapping || vf->surprise_removed || vf->mailbox_timeout ||
+            vf->dma_error) {
+            monitor_printf(mon, "      injected faults in force:%s%s%s%s\n",
+                           vf->link_flapping ? " link-flap" : "",
+                           vf->surprise_removed ? " surprise-removal" : "",
+                           vf->mailbox_timeout ? " mailbox-timeout" : "",
+                           vf->dma_error ? " dma-error" : "");
+        }
     }
     for (const SriovnicChannelInfoList *l = card->channels; l; l = l->next) {
         sriovnic_hmp_channel(mon, l->value);
@@ -138,4 +155,122 @@ void hmp_info_sriovnic(Monitor *mon, const QDict *qdict)
         }
     }
     qapi_free_SriovnicInfoList(cards);
+}
+
+/*
+ * A QMP command's arguments from HMP: the positional ones HMP parsed
+ * (`positional`, NULL-terminated keys of `qdict`) and the rest from the
+ * optional `settings` argument, key=value[,key=value...] in the QMP
+ * command's own names (a list as offloads.0=csum-tx,offloads.1=tso4),
+ * read by QMP's own visitor, so the checks and errors are QMP's.
+ */
+static Visitor *sriovnic_hmp_args(const QDict *qdict, const char *const *positional,
+                                  Error **errp)
+{
+    const char *settings = qdict_get_try_str(qdict, "settings");
+    QDict *args = settings ? keyval_parse(settings, NULL, NULL, errp) : qdict_new();
+    Visitor *v;
+
+    if (!args) {
+        return NULL;
+    }
+    for (const char *const *key = positional; *key; key++) {
+        QObject *value = qdict_get(qdict, *key);
+
+        if (!value) {
+            continue;
+        }
+        if (qobject_type(value) == QTYPE_QNUM) {
+            qdict_put_str(args, *key, g_strdup_printf("%" PRId64, qdict_get_int(qdict, *key)));
+        } else {
+            qdict_put_str(args, *key, qdict_get_str(qdict, *key));
+        }
+    }
+    v = qobject_input_visitor_new_keyval(QOBJECT(args));
+    qobject_unref(args);
+    return v;
+}
+
+#define SRIOVNIC_HMP_VISIT(type, qdict, positional, arg, errp) ({                   \
+    Visitor *v_ = sriovnic_hmp_args((qdict), (positional), (errp));                 \
+    bool ok_ = v_ && visit_start_struct(v_, NULL, NULL, 0, (errp));                 \
+    if (ok_) {                                                                      \
+        ok_ = visit_type_##type##_members(v_, (arg), (errp)) &&                     \
+              visit_check_struct(v_, (errp));                                       \
+        visit_end_struct(v_, NULL);                                                 \
+    }                                                                               \
+    visit_free(v_);                                                                 \
+    ok_;                                                                            \
+})
+
+#define SRIOVNIC_HMP_FREE(type, arg) do {                                           \
+    Visitor *v_ = qapi_dealloc_visitor_new();                                       \
+    visit_type_##type##_members(v_, (arg), NULL);                                   \
+    visit_free(v_);                                                                 \
+} while (0)
+
+void hmp_sriovnic_offer(Monitor *mon, const QDict *qdict)
+{
+    Error *err = NULL;
+
+    qmp_sriovnic_offer(qdict_get_str(qdict, "id"), &err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_sriovnic_revoke(Monitor *mon, const QDict *qdict)
+{
+    static const char *const positional[] = { "id", "reason", NULL };
+    q_obj_sriovnic_revoke_arg arg = { 0 };
+    Error *err = NULL;
+
+    if (SRIOVNIC_HMP_VISIT(q_obj_sriovnic_revoke_arg, qdict, positional, &arg, &err)) {
+        qmp_sriovnic_revoke(arg.id, arg.reason, arg.has_surprise, arg.surprise,
+                            arg.has_timeout_ms, arg.timeout_ms, &err);
+    }
+    SRIOVNIC_HMP_FREE(q_obj_sriovnic_revoke_arg, &arg);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_sriovnic_set_policy(Monitor *mon, const QDict *qdict)
+{
+    static const char *const positional[] = { "id", NULL };
+    q_obj_sriovnic_set_policy_arg arg = { 0 };
+    Error *err = NULL;
+
+    if (SRIOVNIC_HMP_VISIT(q_obj_sriovnic_set_policy_arg, qdict, positional, &arg, &err)) {
+        qmp_sriovnic_set_policy(arg.id, arg.has_sriov_allowed, arg.sriov_allowed,
+                                arg.has_max_mtu, arg.max_mtu, arg.has_offloads,
+                                arg.offloads, arg.has_port_policies, arg.port_policies,
+                                &err);
+    }
+    SRIOVNIC_HMP_FREE(q_obj_sriovnic_set_policy_arg, &arg);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_sriovnic_inject_fault(Monitor *mon, const QDict *qdict)
+{
+    Error *err = NULL;
+
+    qmp_sriovnic_inject_fault(qdict_get_str(qdict, "id"), qdict_get_int(qdict, "vf"),
+                              qdict_get_str(qdict, "fault"),
+                              qdict_haskey(qdict, "duration_ms"),
+                              qdict_get_try_int(qdict, "duration_ms", 0), &err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_sriovnic_set_vf(Monitor *mon, const QDict *qdict)
+{
+    static const char *const positional[] = { "id", "vf", NULL };
+    q_obj_sriovnic_set_vf_arg arg = { 0 };
+    Error *err = NULL;
+
+    if (SRIOVNIC_HMP_VISIT(q_obj_sriovnic_set_vf_arg, qdict, positional, &arg, &err)) {
+        qmp_sriovnic_set_vf(arg.id, arg.vf, arg.mac, arg.has_vlan, arg.vlan,
+                            arg.has_qos, arg.qos, arg.has_spoof_check, arg.spoof_check,
+                            arg.has_trust, arg.trust, arg.link_state,
+                            arg.has_max_tx_rate, arg.max_tx_rate, arg.has_max_mtu,
+                            arg.max_mtu, &err);
+    }
+    SRIOVNIC_HMP_FREE(q_obj_sriovnic_set_vf_arg, &arg);
+    hmp_handle_error(mon, err);
 }

@@ -49,10 +49,39 @@ static SriovnicPfInfo *sriovnic_pf_info(SriovnicCard *s)
     return info;
 }
 
+static SriovnicVfAdmin *sriovnic_vf_admin(const SriovnicFnInfo *fi)
+{
+    SriovnicVfAdmin *admin = g_new0(SriovnicVfAdmin, 1);
+
+    if (fi->admin_mac_set) {
+        admin->mac = sriovnic_mac_str(fi->admin_mac);
+    }
+    admin->vlan = fi->vlan;
+    admin->qos = fi->qos;
+    admin->spoof_check = fi->spoofchk;
+    admin->trust = fi->trust;
+    admin->link_state = fi->link_state == SRIOVNIC_VFA_LINK_ENABLE ?
+                        SRIOVNIC_VF_LINK_STATE_ENABLE :
+                        fi->link_state == SRIOVNIC_VFA_LINK_DISABLE ?
+                        SRIOVNIC_VF_LINK_STATE_DISABLE : SRIOVNIC_VF_LINK_STATE_AUTO;
+    admin->max_tx_rate = fi->max_tx_rate;
+    admin->max_mtu = fi->max_mtu;
+    admin->has_mtu_limit = fi->has_mtu_limit;
+    admin->mtu_limit = fi->mtu_limit;
+    return admin;
+}
+
+SriovnicVfAdmin *sriovnic_qmp_vf_admin(SriovnicCard *s, uint16_t vf)
+{
+    SriovnicFnInfo fi;
+
+    sriovnic_core_fn_info(s->core, sriovnic_fn_of_vf(vf), &fi);
+    return sriovnic_vf_admin(&fi);
+}
+
 static SriovnicVfInfo *sriovnic_vf_info(SriovnicCard *s, uint16_t vf)
 {
     SriovnicVfInfo *info = g_new0(SriovnicVfInfo, 1);
-    SriovnicVfAdmin *admin = g_new0(SriovnicVfAdmin, 1);
     SriovnicFnInfo fi;
 
     sriovnic_core_fn_info(s->core, sriovnic_fn_of_vf(vf), &fi);
@@ -63,20 +92,7 @@ static SriovnicVfInfo *sriovnic_vf_info(SriovnicCard *s, uint16_t vf)
     info->mac = sriovnic_mac_str(fi.mac);
     info->mtu = fi.mtu;
     info->paired = fi.mac_pinned;
-    if (fi.admin_mac_set) {
-        admin->mac = sriovnic_mac_str(fi.admin_mac);
-    }
-    admin->vlan = fi.vlan;
-    admin->qos = fi.qos;
-    admin->spoof_check = fi.spoofchk;
-    admin->trust = fi.trust;
-    admin->link_state = fi.link_state == SRIOVNIC_VFA_LINK_ENABLE ?
-                        SRIOVNIC_VF_LINK_STATE_ENABLE :
-                        fi.link_state == SRIOVNIC_VFA_LINK_DISABLE ?
-                        SRIOVNIC_VF_LINK_STATE_DISABLE : SRIOVNIC_VF_LINK_STATE_AUTO;
-    admin->max_tx_rate = fi.max_tx_rate;
-    admin->max_mtu = fi.max_mtu;
-    info->admin = admin;
+    info->admin = sriovnic_vf_admin(&fi);
     info->counters = sriovnic_counters(fi.stats);
     info->link_flapping = fi.link_flapping;
     info->surprise_removed = fi.surprise_removed;

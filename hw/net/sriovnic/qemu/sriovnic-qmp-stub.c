@@ -40,3 +40,13 @@ void qmp_sriovnic_inject_fault(const char *id, uint32_t vf, const char *fault,
 {
     error_setg(errp, "this QEMU is built without the sriovnic device");
 }
+
+void qmp_sriovnic_set_vf(const char *id, uint32_t vf, const char *mac,
+                         bool has_vlan, uint32_t vlan, bool has_qos, uint32_t qos,
+                         bool has_spoof_check, bool spoof_check,
+                         bool has_trust, bool trust, const char *link_state,
+                         bool has_max_tx_rate, uint32_t max_tx_rate,
+                         bool has_max_mtu, uint32_t max_mtu, Error **errp)
+{
+    error_setg(errp, "this QEMU is built without the sriovnic device");
+}

@@ -16,6 +16,7 @@
 #include "hw/pci/pcie_sriov.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-sriovnic.h"
+#include "qapi/qapi-events-sriovnic.h"
 #include "sriovnic/regs.h"
 #include "sriovnic/synth.h"
 #include "sriovnic-qmp.h"
@@ -282,6 +283,68 @@ void qmp_sriovnic_set_policy(const char *id, bool has_sriov_allowed,
         trace_sriovnic_qmp_refused("sriovnic-set-policy", id, err);
         error_setg(errp, "%s", err);
     }
+}
+
+/* ---- the host's administration of a host-owned card's VFs ---- */
+
+/* "52:54:00:12:34:56" (or with dashes) into six bytes. */
+static bool sriovnic_parse_mac(const char *str, uint8_t mac[6])
+{
+    int end = -1;
+
+    if (sscanf(str, "%2hhx%*1[:-]%2hhx%*1[:-]%2hhx%*1[:-]%2hhx%*1[:-]%2hhx%*1[:-]%2hhx%n",
+               &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5], &end) != 6) {
+        return false;
+    }
+    return end == (int)strlen(str) && end == 17;
+}
+
+void qmp_sriovnic_set_vf(const char *id, uint32_t vf, const char *mac,
+                         bool has_vlan, uint32_t vlan, bool has_qos, uint32_t qos,
+                         bool has_spoof_check, bool spoof_check,
+                         bool has_trust, bool trust, const char *link_state,
+                         bool has_max_tx_rate, uint32_t max_tx_rate,
+                         bool has_max_mtu, uint32_t max_mtu, Error **errp)
+{
+    SriovnicCard *card = sriovnic_qmp_card("sriovnic-set-vf", id, errp);
+    int link = link_state ? sriovnic_enum_parse(&SriovnicVfLinkState_lookup, link_state) : 0;
+    SriovnicVfSettings settings = {
+        .has_mac = mac != NULL,
+        /* Out of the field's range: the core refuses it by name. */
+        .has_vlan = has_vlan, .vlan = MIN(vlan, UINT16_MAX),
+        .has_qos = has_qos, .qos = MIN(qos, UINT8_MAX),
+        .has_spoofchk = has_spoof_check, .spoofchk = spoof_check,
+        .has_trust = has_trust, .trust = trust,
+        .has_link_state = link_state != NULL, .link_state = link,
+        .has_max_tx_rate = has_max_tx_rate, .max_tx_rate = max_tx_rate,
+        .has_max_mtu = has_max_mtu, .max_mtu = max_mtu,
+    };
+    char err[256];
+
+    if (!card) {
+        return;
+    }
+    if (mac && !sriovnic_parse_mac(mac, settings.mac)) {
+        snprintf(err, sizeof(err), "'mac' must be a MAC address like "
+                 "52:54:00:12:34:56 (got '%s')", mac);
+    } else if (link < 0) {
+        g_autofree char *names = sriovnic_enum_names(&SriovnicVfLinkState_lookup);
+
+        snprintf(err, sizeof(err), "'link-state' must be %s (got '%s')", names,
+                 link_state);
+    } else {
+        trace_sriovnic_qmp_set_vf(id, vf);
+        if (sriovnic_core_host_set_vf(card->core, vf, &settings, err, sizeof(err))) {
+            g_autofree char *path = object_get_canonical_path(OBJECT(card->owner));
+            SriovnicVfAdmin *admin = sriovnic_qmp_vf_admin(card, vf);
+
+            qapi_event_send_sriovnic_vf_changed(card->owner->id, path, vf, admin);
+            qapi_free_SriovnicVfAdmin(admin);
+            return;
+        }
+    }
+    trace_sriovnic_qmp_refused("sriovnic-set-vf", id, err);
+    error_setg(errp, "%s", err);
 }
 
 /* ---- fault injection ---- */

@@ -17,6 +17,8 @@ extern const uint32_t sriovnic_offload_bits[SRIOVNIC_OFFLOAD__MAX];
 SriovnicSynthState *sriovnic_qmp_channel(const char *cmd, const char *id, Error **errp);
 /* The card of the sriovnic PF or sriovnic-card named by `id` (its id or QOM path), for `cmd`. */
 SriovnicCard *sriovnic_qmp_card(const char *cmd, const char *id, Error **errp);
+/* VF `vf`'s administration now, as query-sriovnic shows it. */
+SriovnicVfAdmin *sriovnic_qmp_vf_admin(SriovnicCard *card, uint16_t vf);
 /* Every realized sriovnic PF and sriovnic-card, ordered by QOM path. */
 GPtrArray *sriovnic_qmp_cards(void);
 
