@@ -58,7 +58,8 @@ class StandaloneVf:
         self.assertIn("PF mailbox caps 0x3, MTU up to 9000", g.sh("dmesg | grep 'PF mailbox'"))
         g.sh(f"ip link set {boot_dev} mtu 9000")
         self.assertIn("mtu 9000", g.sh(f"ip link show {boot_dev}"))
-        self.assertEqual(g.qmp("query-sriovnic")[0]["vfs"][0]["mtu"], 9000)
+        self.assertEqual(g.qmp("query-sriovnic")[0]["vfs"][0]["admin"]["max-mtu"], 9000,
+                         "the agent granted it")
 
         g.qmp("device_add", driver="sriovnic-assigned-vf", card="card0", vf=1, bus="rp1",
               id="hot1")
