@@ -72,6 +72,9 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     };
     char err[256];
 
+    if (!sriovnic_pf_check_bus(s, errp)) {
+        return;
+    }
     /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
     cfg.max_vfs = sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX);
     qemu_macaddr_default_if_unset(&s->conf.macaddr);
@@ -80,6 +83,9 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     s->core = sriovnic_core_new(&cfg, &sriovnic_platform_ops, s, err, sizeof(err));
     if (!s->core) {
         error_setg(errp, "%s", err);
+        if (cfg.total_vfs > cfg.max_vfs) {
+            sriovnic_pf_hint_routing_ids(s, errp);
+        }
         return;
     }
     s->regs = sriovnic_core_fn_regs(s->core, SRIOVNIC_FN_PF);
@@ -130,6 +136,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         if (!pcie_sriov_pf_init(dev, SRIOVNIC_EXTCAP_SRIOV, TYPE_SRIOVNIC_VF,
                                 s->vf_device_id, s->total_vfs, s->total_vfs,
                                 SRIOVNIC_VF_OFFSET, SRIOVNIC_VF_STRIDE, errp)) {
+            sriovnic_pf_hint_routing_ids(s, errp);
             goto fail_exp;
         }
         pcie_sriov_pf_init_vf_bar(dev, SRIOVNIC_BAR_REGS,
