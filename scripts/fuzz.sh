@@ -3,8 +3,10 @@
 #   scripts/fuzz.sh [SECONDS]
 # The corpus grows in build/fuzz/corpus (seeded from tests/fuzz/corpus, kept
 # between runs); crashes, leaks and broken invariants are written to
-# build/fuzz/artifacts/ and stop the run. SRIOVNIC_FUZZ_JOBS=N runs N
-# processes (default 1); the run is niced, for a machine others share.
+# build/fuzz/artifacts/ and stop the run (an input running past 60 s, wall
+# clock, counts as a hang: generous, for a niced run on a busy machine).
+# SRIOVNIC_FUZZ_JOBS=N runs N processes (default 1); the run is niced, for a
+# machine others share.
 # docs/design-notes.md, "Fuzzing the core", says how to reproduce a finding.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -23,7 +25,7 @@ cp "$SRIOVNIC_ASAN_BUILD/tests/fuzz/core-fuzz" "$work/core-fuzz"
 log "fuzzing the core for $seconds s ($jobs job(s)); corpus $work/corpus, log $work/fuzz-*.log"
 cd "$work"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    nice -n 19 ./core-fuzz -max_total_time="$seconds" -timeout=10 -max_len=4096 \
+    exec nice -n 19 ./core-fuzz -max_total_time="$seconds" -timeout=60 -max_len=4096 \
     -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" -dict="$SRIOVNIC_ROOT/tests/fuzz/core.dict" \
     "$work/corpus" "$SRIOVNIC_ROOT/tests/fuzz/corpus"
