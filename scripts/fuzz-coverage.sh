@@ -23,4 +23,5 @@ LLVM_PROFILE_FILE="$build/fuzz-%p.profraw" \
     "$build/tests/fuzz/core-fuzz" -runs=0 -max_len=4096 "${dirs[@]}" >"$build/run.log" 2>&1
 llvm-profdata-14 merge -sparse "$build"/fuzz-*.profraw -o "$build/fuzz.profdata"
 llvm-cov-14 report "$build/tests/fuzz/core-fuzz" -instr-profile="$build/fuzz.profdata" \
-    "$SRIOVNIC_ROOT/hw/net/sriovnic/core"
+    -ignore-filename-regex='(^|/)(tests|include)/' \
+    "$SRIOVNIC_ROOT/hw/net/sriovnic/core" | sed "s|^.*/hw/net/sriovnic/core/||"

@@ -385,6 +385,50 @@ def migration_mid_traffic():
     return s
 
 
+def ipv6(dst, src, next_header, upper, vlan_id=None):
+    ip = struct.pack(">IHBB16s16s", 0x60000000, len(upper), next_header, 255,
+                     bytes([0xfe, 0x80] + [0] * 13 + [1]), bytes([0xff, 0x02] + [0] * 13 + [1]))
+    tag = struct.pack(">HH", 0x8100, vlan_id) if vlan_id is not None else b""
+    return dst + src + tag + b"\x86\xdd" + ip + upper
+
+
+def ipv4(dst, src, proto, upper):
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(upper), 1, 0, 64, proto, 0,
+                     bytes([10, 0, 2, 15]), bytes([10, 0, 2, 255]))
+    return dst + src + b"\x08\x00" + ip + upper
+
+
+def synth_port_guards():
+    """Frames the port policies guard, sent by the guest on the synthetic
+    path with both guards on: router advertisements and redirects (ICMPv6
+    134 and 137, ICMP 5), DHCP and DHCPv6 server messages, one VLAN-tagged,
+    and an ordinary frame; the same again from the uplink."""
+    s = Seed()
+    s.enable(0)
+    s.vf_enable(VFS)
+    synth_bring_up(s)
+    # Policy: has_port_policies (bit 4), port_policies = router | DHCP guard (a >> 8).
+    s.host(2, 0x10 | (0x3 << 8), 0)
+    frames = [
+        ipv6(BROADCAST, SYNTH_MAC, 58, bytes([134, 0, 0, 0]) + bytes(12)),
+        ipv6(BROADCAST, SYNTH_MAC, 58, bytes([137, 0, 0, 0]) + bytes(36), vlan_id=100),
+        ipv4(BROADCAST, SYNTH_MAC, 1, bytes([5, 1, 0, 0]) + bytes(4) + bytes(28)),
+        ipv4(BROADCAST, SYNTH_MAC, 17, struct.pack(">HHHH", 67, 68, 8 + 240, 0) + bytes(240)),
+        ipv6(BROADCAST, SYNTH_MAC, 17, struct.pack(">HHHH", 547, 546, 8 + 32, 0) + bytes(32)),
+        ipv4_udp(REMOTE, SYNTH_MAC),
+    ]
+    hdr = bytes(C["SYNTH_NET_HDR_SIZE"])
+    for i, f in enumerate(frames):
+        buf = 0x6000 + 0x400 * i
+        s.fill(buf, hdr + f)
+        s.synth_post(1, 0x1400, 0x1500, i, [(buf, len(hdr) + len(f), False)])
+    for f in frames:
+        s.frame(f)
+    s.host(2, 0x10, 0)                             # guards off
+    s.host(0)
+    return s
+
+
 def rings_in_bars():
     """Rings and buffers that point into the card's own BARs (re-entrancy)."""
     s = Seed()
@@ -405,6 +449,7 @@ SEEDS = {
     "mailbox": mailbox, "synth-datapath": synth_datapath,
     "synth-policy-migration": synth_policy_and_migration, "faults": faults,
     "migration-mid-traffic": migration_mid_traffic, "rings-in-bars": rings_in_bars,
+    "synth-port-guards": synth_port_guards,
 }
 
 
