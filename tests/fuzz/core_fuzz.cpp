@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <tuple>
@@ -85,6 +86,16 @@ private:
 {
     std::fprintf(stderr, "sriovnic fuzz: invariant violated: %s\n", what);
     std::abort();
+}
+
+// SRIOVNIC_FUZZ_TRACE=1: say what each action did (to read a finding's input).
+const bool kTrace = std::getenv("SRIOVNIC_FUZZ_TRACE") != nullptr;
+
+void trace(const char *what, const std::optional<std::string> &problem = std::nullopt)
+{
+    if (kTrace) {
+        std::fprintf(stderr, "%s%s%s\n", what, problem ? ": " : "", problem ? problem->c_str() : "");
+    }
 }
 
 void require(bool cond, const char *what)
@@ -173,7 +184,12 @@ private:
 
     void step(Input &in)
     {
-        switch (in.get<uint8_t>() % kActionCount) {
+        static constexpr const char *kNames[kActionCount] = {
+            "write", "read", "fill memory", "put", "uplink frame", "timer", "reset",
+            "VF enable", "host", "fault", "migrate", "mailbox"};
+        const uint8_t action = in.get<uint8_t>() % kActionCount;
+        trace(kNames[action]);
+        switch (action) {
         case kWrite: {
             const uint16_t fn = function(in.get<uint8_t>());
             const uint16_t off = in.get<uint16_t>();
@@ -237,9 +253,9 @@ private:
             const uint8_t vf = in.get<uint8_t>();
             const uint8_t fault = in.get<uint8_t>();
             const uint32_t duration = in.get<uint32_t>();
-            (void)device_->inject_fault({uint32_t(vf % (kVfs + 2)),
-                                         uint32_t(fault % (SRIOVNIC_INJECT_COUNT + 1)),
-                                         duration != 0, duration});
+            trace("  fault", device_->inject_fault({uint32_t(vf % (kVfs + 2)),
+                                                   uint32_t(fault % (SRIOVNIC_INJECT_COUNT + 1)),
+                                                   duration != 0, duration}));
             break;
         }
         case kMigrate: migrate(in); break;
@@ -251,14 +267,14 @@ private:
     void host(uint8_t op, uint32_t a, uint32_t b)
     {
         switch (op % 12) {
-        case 0: (void)device_->synth_offer(kSynth); break;
+        case 0: trace("  offer", device_->synth_offer(kSynth)); break;
         case 1: {
             SriovnicSynthRevoke r{};
             r.reason = a % 8;
             r.surprise = (a >> 8) & 1;
             r.has_timeout_ms = (a >> 9) & 1;
             r.timeout_ms = b;
-            (void)device_->synth_revoke(kSynth, r);
+            trace("  revoke", device_->synth_revoke(kSynth, r));
             break;
         }
         case 2: {
@@ -272,7 +288,7 @@ private:
             p.offloads = b >> 16;
             p.has_port_policies = (a >> 4) & 1;
             p.port_policies = a >> 8;
-            (void)device_->synth_set_policy(kSynth, p);
+            trace("  policy", device_->synth_set_policy(kSynth, p));
             break;
         }
         case 3: device_->synth_migration_begin(kSynth, a & 1); break;
@@ -353,6 +369,7 @@ private:
             accepted = accepted && !dest->post_load(fn);
         }
         accepted = accepted && !dest->post_load(kSynth);
+        trace(accepted ? "  migration: accepted" : "  migration: refused");
         if (accepted) {
             (void)dest->synth_vm_running(kSynth, true);
             device_ = std::move(dest);

@@ -182,8 +182,10 @@ class Seed:
         wr(SYNTH, synth_queue(q, C["SYNTH_QR_SIZE"]), size)
         wr(SYNTH, synth_queue(q, C["SYNTH_QR_ENABLE"]), 1)
 
-    def synth_post(self, q, desc, avail, slot, chain):
-        """Posts a chain of (addr, len, write) at descriptor `slot`, avail index slot."""
+    def synth_post(self, q, desc, avail, pos, chain, slot=None):
+        """Posts a chain of (addr, len, write) from descriptor `slot` (default
+        `pos`) as available entry `pos`, and notifies."""
+        slot = pos if slot is None else slot
         for i, (addr, length, write) in enumerate(chain):
             d = desc + 16 * (slot + i)
             last = i == len(chain) - 1
@@ -192,8 +194,8 @@ class Seed:
             self.put(d + 8, length, 4)
             self.put(d + 12, flags, 2)
             self.put(d + 14, 0 if last else slot + i + 1, 2)
-        self.put(avail + 4 + 2 * slot, slot, 2)
-        self.put(avail, slot + 1, 2)
+        self.put(avail + 4 + 2 * pos, slot, 2)
+        self.put(avail, pos + 1, 2)
         self.wr(SYNTH, synth_queue(q, C["SYNTH_QR_NOTIFY"]), 1)
 
 
@@ -306,18 +308,35 @@ def synth_bring_up(s):
         s.synth_post(3, 0x1C00, 0x1D00, slot, [(0xC000 + 0x40 * slot, 64, True)])
 
 
+def switch_request(seq, to_vf):
+    """SWITCH_DATA_PATH (type, len, seq, status, reserved, path, pad, vf, serial: the
+    offer's, VF 0's routing ID on the fake platform, 1; 0 with the synthetic path)."""
+    return struct.pack("<HHIHHBBHI", C["SYNTH_MSG_SWITCH_DATA_PATH"], 20, seq, 0, 0,
+                       1 if to_vf else 0, 0, 0, 1 if to_vf else 0)
+
+
 def synth_datapath():
     s = Seed()
     s.enable(0)
     s.vf_enable(VFS)
     s.enable(vf_fn(0))
+    s.rx_ring(vf_fn(0), 0, 0x3000, [0xA000, 0xA800])   # the VF can receive
     synth_bring_up(s)
-    s.host(0)                                     # offer
+    s.host(0)                                     # offer (made already when VF 0 came)
     s.timer(1_000_000)
-    # CTRL: SWITCH_DATA_PATH to the VF (type, len, seq, status, reserved, to_vf, pad, vf, serial).
-    req = struct.pack("<HHIHHBBHI", C["SYNTH_MSG_SWITCH_DATA_PATH"], 20, 1, 0, 0, 1, 0, 0, 0)
-    s.fill(0x6000, req)
-    s.synth_post(2, 0x1800, 0x1900, 0, [(0x6000, 20, False), (0x6100, 32, True)])
+    # The guest switches to the VF; a revoke that waits; the guest switches back.
+    for slot, (seq, to_vf) in enumerate(((1, True), (2, False), (3, True))):
+        req = 0x6000 + 0x200 * slot
+        s.fill(req, switch_request(seq, to_vf))
+        s.synth_post(2, 0x1800, 0x1900, slot, [(req, 20, False), (req + 0x100, 32, True)],
+                     slot=2 * slot)
+        if slot == 0:
+            s.host(1, 1, 0)                       # revoke (migration), waiting for the guest
+        if slot == 1:
+            s.host(0)                             # revoke done: offer again
+    s.host(1, 1 | 0x200, 3)                       # revoke with a 3 ms timeout ...
+    s.timer(4_000_000)                            # ... which passes
+    s.host(0)
     # TX through the channel: a net header, then a frame.
     hdr = bytes(C["SYNTH_NET_HDR_SIZE"])
     s.fill(0x7000, hdr + ipv4_udp(REMOTE, SYNTH_MAC))
