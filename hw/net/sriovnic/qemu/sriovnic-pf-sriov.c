@@ -37,36 +37,34 @@ static void sriovnic_hint_root_port(Error **errp)
  * come up with VFs nobody can enable. QEMU's own PCIe-only devices (pxb-pcie,
  * failover primaries) refuse such a bus the same way.
  */
-bool sriovnic_pf_check_bus(SriovnicPfState *s, Error **errp)
+bool sriovnic_pf_check_bus(PCIDevice *pf, uint16_t total_vfs, Error **errp)
 {
-    PCIBus *bus = pci_get_bus(PCI_DEVICE(s));
+    PCIBus *bus = pci_get_bus(pf);
 
-    if (!s->total_vfs || pci_bus_is_express(bus)) {
+    if (!total_vfs || pci_bus_is_express(bus)) {
         return true;
     }
     error_setg(errp, "property 'vfs' is %u but bus '%s' is conventional PCI: "
                "a guest cannot reach the SR-IOV capability there (it is in "
                "PCI Express extended configuration space); use a PCI Express "
                "bus, or vfs=0 for a card without SR-IOV",
-               s->total_vfs, BUS(bus)->name);
+               total_vfs, BUS(bus)->name);
     sriovnic_hint_root_port(errp);
     return false;
 }
 
-void sriovnic_pf_hint_routing_ids(SriovnicPfState *s, Error **errp)
+void sriovnic_pf_hint_routing_ids(PCIDevice *pf, uint16_t total_vfs, Error **errp)
 {
-    PCIDevice *dev = PCI_DEVICE(s);
-
     error_append_hint(errp, "The PF is at %02x.%x (routing ID 0x%02x) on bus "
                       "'%s'; its %u VFs take routing IDs 0x%02x to 0x%02x on "
                       "that bus, which ends at 0x%02x, and every one must be "
                       "free (%u fit after the PF).\n",
-                      PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn), dev->devfn,
-                      BUS(pci_get_bus(dev))->name, s->total_vfs,
-                      sriovnic_vf_routing_id(dev->devfn, 0),
-                      sriovnic_vf_routing_id(dev->devfn, s->total_vfs - 1),
+                      PCI_SLOT(pf->devfn), PCI_FUNC(pf->devfn), pf->devfn,
+                      BUS(pci_get_bus(pf))->name, total_vfs,
+                      sriovnic_vf_routing_id(pf->devfn, 0),
+                      sriovnic_vf_routing_id(pf->devfn, total_vfs - 1),
                       PCI_DEVFN_MAX - 1,
-                      sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX));
+                      sriovnic_vfs_that_fit(pf->devfn, PCI_DEVFN_MAX));
     sriovnic_hint_root_port(errp);
 }
 

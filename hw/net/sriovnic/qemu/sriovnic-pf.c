@@ -72,7 +72,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     };
     char err[256];
 
-    if (!sriovnic_pf_check_bus(s, errp)) {
+    if (!sriovnic_pf_check_bus(dev, s->total_vfs, errp)) {
         return;
     }
     /* pcie_sriov puts every VF on the PF's bus, one routing ID each. */
@@ -84,7 +84,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
     if (!s->core) {
         error_setg(errp, "%s", err);
         if (cfg.total_vfs > cfg.max_vfs) {
-            sriovnic_pf_hint_routing_ids(s, errp);
+            sriovnic_pf_hint_routing_ids(dev, s->total_vfs, errp);
         }
         return;
     }
@@ -136,7 +136,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         if (!pcie_sriov_pf_init(dev, SRIOVNIC_EXTCAP_SRIOV, TYPE_SRIOVNIC_VF,
                                 s->vf_device_id, s->total_vfs, s->total_vfs,
                                 SRIOVNIC_VF_OFFSET, SRIOVNIC_VF_STRIDE, errp)) {
-            sriovnic_pf_hint_routing_ids(s, errp);
+            sriovnic_pf_hint_routing_ids(dev, s->total_vfs, errp);
             goto fail_exp;
         }
         pcie_sriov_pf_init_vf_bar(dev, SRIOVNIC_BAR_REGS,
