@@ -12,10 +12,13 @@ Python driver, so that the fuzzer starts deep in the device instead of at its
 ID register. Run it after changing the headers or the format:
 
     tests/fuzz/generate.py
+
+`--check` only compares (the unit suite's fuzz-seeds-current test).
 """
 import os
 import re
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INCLUDE = os.path.join(HERE, "..", "..", "include", "sriovnic")
@@ -494,15 +497,35 @@ def dictionary():
     return "\n".join(lines) + "\n"
 
 
+def outputs():
+    """{path relative to tests/fuzz: contents} of everything this script writes."""
+    out = {os.path.join("corpus", "seed-" + name): bytes(make().b) for name, make in SEEDS.items()}
+    out["core.dict"] = dictionary().encode()
+    return out
+
+
 def main():
-    corpus = os.path.join(HERE, "corpus")
-    os.makedirs(corpus, exist_ok=True)
-    for name, make in SEEDS.items():
-        with open(os.path.join(corpus, "seed-" + name), "wb") as f:
-            f.write(bytes(make().b))
-    with open(os.path.join(HERE, "core.dict"), "w") as f:
-        f.write(dictionary())
+    if sys.argv[1:] == ["--check"]:
+        stale = []
+        for rel, data in outputs().items():
+            try:
+                with open(os.path.join(HERE, rel), "rb") as f:
+                    same = f.read() == data
+            except OSError:
+                same = False
+            if not same:
+                stale.append(rel)
+        if stale:
+            print("tests/fuzz: out of date with include/sriovnic/*.h or generate.py: %s; "
+                  "run tests/fuzz/generate.py and commit the result" % ", ".join(stale))
+            return 1
+        return 0
+    os.makedirs(os.path.join(HERE, "corpus"), exist_ok=True)
+    for rel, data in outputs().items():
+        with open(os.path.join(HERE, rel), "wb") as f:
+            f.write(data)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
