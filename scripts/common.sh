@@ -69,3 +69,12 @@ build_benchmarks() {
     meson_dir "$SRIOVNIC_BUILD/bench" --buildtype=release &&
         run_logged "$SRIOVNIC_LOGS/ninja-bench.log" ninja -C "$SRIOVNIC_BUILD/bench" core-bench
 }
+
+# The unit tests under ASan+UBSan, built by clang, which also builds the
+# core's libFuzzer target (tests/fuzz) from the same instrumented core:
+# scripts/test.sh runs both, scripts/fuzz.sh the fuzzer for longer.
+SRIOVNIC_ASAN_BUILD=$SRIOVNIC_BUILD/asan-clang
+setup_asan_build() {
+    CC=clang CXX=clang++ meson_dir "$SRIOVNIC_ASAN_BUILD" \
+        -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
+}

@@ -42,6 +42,7 @@ PACKAGES=(
     busybox-static cpio kmod pciutils iproute2 ethtool iperf3
     dwarves libelf-dev bc
     g++-s390x-linux-gnu qemu-user-static
+    clang libclang-rt-14-dev llvm
 )
 # Packages that must come from bookworm-backports.
 BACKPORTS=(meson qemu-system-data)

@@ -15,8 +15,7 @@ using test::UsedElem;
 using test::VF0;
 using test::put_le;
 
-constexpr unsigned RX = SRIOVNIC_SYNTH_Q_RX, TX = SRIOVNIC_SYNTH_Q_TX, CTRL = SRIOVNIC_SYNTH_Q_CTRL,
-                   EVENT = SRIOVNIC_SYNTH_Q_EVENT;
+constexpr unsigned RX = SRIOVNIC_SYNTH_Q_RX, TX = SRIOVNIC_SYNTH_Q_TX, CTRL = SRIOVNIC_SYNTH_Q_CTRL;
 
 TEST_F(SynthNic, IdentityAndResetValues)
 {

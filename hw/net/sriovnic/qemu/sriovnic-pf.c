@@ -73,7 +73,13 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         .max_vfs = sriovnic_vfs_that_fit(dev->devfn, PCI_DEVFN_MAX),
     };
 
+    if (!sriovnic_pf_check_bus(dev, s->card.total_vfs, errp)) {
+        return;
+    }
     if (!sriovnic_card_init(&s->card, DEVICE(s), dev, &cfg, errp)) {
+        if (s->card.total_vfs > cfg.max_vfs) {
+            sriovnic_pf_hint_routing_ids(dev, s->card.total_vfs, errp);
+        }
         return;
     }
     s->regs = sriovnic_core_fn_regs(s->card.core, SRIOVNIC_FN_PF);
@@ -123,6 +129,7 @@ static void sriovnic_pf_realize(PCIDevice *dev, Error **errp)
         if (!pcie_sriov_pf_init(dev, SRIOVNIC_EXTCAP_SRIOV, TYPE_SRIOVNIC_VF,
                                 s->vf_device_id, s->card.total_vfs, s->card.total_vfs,
                                 SRIOVNIC_VF_OFFSET, SRIOVNIC_VF_STRIDE, errp)) {
+            sriovnic_pf_hint_routing_ids(dev, s->card.total_vfs, errp);
             goto fail_exp;
         }
         pcie_sriov_pf_init_vf_bar(dev, SRIOVNIC_BAR_REGS,

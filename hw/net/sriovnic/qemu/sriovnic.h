@@ -183,6 +183,10 @@ void sriovnic_vf_exit(PCIDevice *dev);
 void sriovnic_pf_write_config(PCIDevice *dev, uint32_t addr, uint32_t val, int len);
 /* Tells the core how many VFs the SR-IOV capability enables now. */
 void sriovnic_sync_active_vfs(SriovnicPfState *s);
+/* Refuses a PF `pf` with VFs on a conventional PCI bus (docs: "Where the card can go"). */
+bool sriovnic_pf_check_bus(PCIDevice *pf, uint16_t total_vfs, Error **errp);
+/* Adds to `errp` which routing IDs the VFs need at the PF's place, and the fix. */
+void sriovnic_pf_hint_routing_ids(PCIDevice *pf, uint16_t total_vfs, Error **errp);
 
 /* sriovnic-synth-migration.c */
 extern const VMStateDescription vmstate_sriovnic_synth;
