@@ -73,7 +73,7 @@ class HostPfAgent(HostAdminTest):
         self.assertEqual(self.vf.rd(R["REG_MBX_BAD_REPLIES"]), 0)
 
     def test_the_hosts_limit_bounds_what_the_agent_grants(self):
-        self.m.qmp("sriovnic-set-vf", id="card0", vf=VF, **{"max-mtu": 4000})
+        self.m.qmp("sriovnic-set-vf", id="card0", vf=VF, **{"mtu-limit": 4000})
         self.assertEqual(self.drv.hello()[3], 4000)
         self.drv.send(w0(R["MBX_SET_MTU"], 2), 9000)
         r = self.drv.take()
@@ -91,7 +91,7 @@ class SetVf(HostAdminTest):
         self.vf.wr(R["REG_CTRL"], R["CTRL_ENABLE"])  # a VF driver runs
         self.m.qmp("sriovnic-set-vf", id="card0", vf=VF, mac="52:54:00:aa:00:02", vlan=100,
                    qos=3, trust=True, **{"spoof-check": False, "link-state": "disable",
-                                         "max-tx-rate": 500, "max-mtu": 3000})
+                                         "max-tx-rate": 500, "mtu-limit": 3000})
         want = {"mac": "52:54:00:aa:00:02", "vlan": 100, "qos": 3, "spoof-check": False,
                 "trust": True, "link-state": "disable", "max-tx-rate": 500,
                 "max-mtu": 3000, "mtu-limit": 3000}
@@ -129,8 +129,8 @@ class SetVf(HostAdminTest):
                          "'link-state' must be 'auto', 'enable' or 'disable' (got 'up')")
         self.assertEqual(self.refused(id="card0", vf=0, **{"max-tx-rate": 100001}),
                          "'max-tx-rate' must be 0..100000 Mbit/s (0: unlimited)")
-        self.assertEqual(self.refused(id="card0", vf=0, **{"max-mtu": 9001}),
-                         "'max-mtu' must be 68..9000")
+        self.assertEqual(self.refused(id="card0", vf=0, **{"mtu-limit": 9001}),
+                         "'mtu-limit' must be 68..9000")
         self.assertEqual(self.refused(id="nope", vf=0),
                          "'id': no sriovnic or sriovnic-card device with id or QOM path 'nope'")
         self.assertEqual(card_info(self.m)["vfs"], before)
@@ -147,7 +147,7 @@ class SetVf(HostAdminTest):
 
 class Hmp(HostAdminTest):
     def test_set_vf_and_info_show_the_settings_and_the_faults_in_force(self):
-        self.assertEqual(self.m.hmp(f"sriovnic_set_vf card0 {VF} vlan=7,trust=on,max-mtu=2000"), "")
+        self.assertEqual(self.m.hmp(f"sriovnic_set_vf card0 {VF} vlan=7,trust=on,mtu-limit=2000"), "")
         admin = self.admin()
         self.assertEqual((admin["vlan"], admin["trust"], admin["mtu-limit"]), (7, True, 2000))
         self.assertEqual(self.m.hmp("sriovnic_inject_fault card0 2 mailbox-timeout 60000"), "")
@@ -165,7 +165,7 @@ class Hmp(HostAdminTest):
 
 class Migration(HostAdminTest):
     def test_the_hosts_settings_and_the_agents_state_survive(self):
-        self.m.qmp("sriovnic-set-vf", id="card0", vf=VF, vlan=42, **{"max-mtu": 5000})
+        self.m.qmp("sriovnic-set-vf", id="card0", vf=VF, vlan=42, **{"mtu-limit": 5000})
         self.drv.hello()
         before = self.admin()
         dst = Machine(card_args(extra=["-incoming", "defer"]), name="dst")

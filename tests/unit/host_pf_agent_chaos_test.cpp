@@ -231,8 +231,8 @@ private:
         s.link_state = uint8_t(pick(4));
         s.has_max_tx_rate = pick(4) == 0;
         s.max_tx_rate = uint32_t(pick(8) ? pick(1000) : SRIOVNIC_RATE_MAX_MBPS + 1);
-        s.has_max_mtu = pick(3) == 0;
-        s.max_mtu = uint32_t(pick(SRIOVNIC_MTU_MAX + 100));
+        s.has_mtu_limit = pick(3) == 0;
+        s.mtu_limit = uint32_t(pick(SRIOVNIC_MTU_MAX + 100));
         const SriovnicVfAdminRegs before = *device_->vf_admin_regs(vf);
         const bool driver_runs = rd(SRIOVNIC_FN_VF(vf), SRIOVNIC_REG_CTRL) & SRIOVNIC_CTRL_ENABLE;
         const uint32_t lo = uint32_t(s.mac[0]) | uint32_t(s.mac[1]) << 8 | uint32_t(s.mac[2]) << 16 |

@@ -134,7 +134,7 @@ TEST_F(HostAgent, MtuUpToTheHostsLimitAndTheDeviceEnforcesTheGrant)
 
 TEST_F(HostAgent, HostLimitRefusedByName)
 {
-    EXPECT_EQ(device->host_set_vf_mtu_limit(0, 9001).value_or(""), "parameter 'max-mtu' must be 68..9000");
+    EXPECT_EQ(device->host_set_vf_mtu_limit(0, 9001).value_or(""), "'mtu-limit' must be 68..9000");
     EXPECT_EQ(device->host_set_vf_mtu_limit(2, 1500).value_or(""),
               "'vf' 2 is out of range: the card has 2 VFs (0..1)");
     EXPECT_EQ(device->host_notify_vf_reset(7).value_or(""),
@@ -320,8 +320,8 @@ TEST_F(HostAgent, PortVlanQosFlagsRateAndMtuTakeEffectAtOnce)
     s.link_state = SRIOVNIC_VFA_LINK_DISABLE;
     s.has_max_tx_rate = true;
     s.max_tx_rate = 250;
-    s.has_max_mtu = true;
-    s.max_mtu = 1400;
+    s.has_mtu_limit = true;
+    s.mtu_limit = 1400;
     ASSERT_FALSE(device->host_set_vf(0, s));
     const SriovnicVfAdminRegs &a = *device->vf_admin_regs(0);
     EXPECT_EQ(a.vlan, 100u | 5u << 12);
@@ -368,9 +368,9 @@ TEST_F(HostAgent, BadSettingsAreRefusedByNameAndNothingChanges)
     s.max_tx_rate = 100001;
     EXPECT_EQ(refused(s), "'max-tx-rate' must be 0..100000 Mbit/s (0: unlimited)");
     s.max_tx_rate = 0;
-    s.has_max_mtu = true;
-    s.max_mtu = 67;
-    EXPECT_EQ(refused(s), "'max-mtu' must be 68..9000");
+    s.has_mtu_limit = true;
+    s.mtu_limit = 67;
+    EXPECT_EQ(refused(s), "'mtu-limit' must be 68..9000");
     EXPECT_EQ(device->host_set_vf(2, SriovnicVfSettings{}).value_or(""),
               "'vf' 2 is out of range: the card has 2 VFs (0..1)");
     const SriovnicVfAdminRegs &after = *device->vf_admin_regs(0);

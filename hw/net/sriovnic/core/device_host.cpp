@@ -223,8 +223,8 @@ std::optional<std::string> Device::host_set_vf(uint32_t index, const SriovnicVfS
         return "'max-tx-rate' must be 0.." + std::to_string(SRIOVNIC_RATE_MAX_MBPS) +
                " Mbit/s (0: unlimited)";
     }
-    if (s.has_max_mtu && !sriovnic_mbx_mtu_in_range(s.max_mtu)) {
-        return "'max-mtu' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
+    if (s.has_mtu_limit && !sriovnic_mbx_mtu_in_range(s.mtu_limit)) {
+        return "'mtu-limit' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
                std::to_string(SRIOVNIC_MTU_MAX);
     }
 
@@ -252,8 +252,8 @@ std::optional<std::string> Device::host_set_vf(uint32_t index, const SriovnicVfS
     if (s.has_max_tx_rate) {
         (void)admin_.set_rate(vf, s.max_tx_rate);
     }
-    if (s.has_max_mtu) {
-        (void)agent_->set_mtu_limit(vf, s.max_mtu);
+    if (s.has_mtu_limit) {
+        (void)agent_->set_mtu_limit(vf, s.mtu_limit);
     }
     if (new_mac && this->vf(vf).enabled()) {
         mailbox_.notify_reset(vf); // its running driver takes the new MAC with HELLO
@@ -273,7 +273,7 @@ std::optional<std::string> Device::host_set_vf_mtu_limit(uint16_t vf, uint32_t m
     }
     CardBus::Work work(bus_);
     if (!agent_->set_mtu_limit(vf, mtu)) {
-        return "parameter 'max-mtu' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
+        return "'mtu-limit' must be " + std::to_string(SRIOVNIC_MTU_MIN) + ".." +
                std::to_string(SRIOVNIC_MTU_MAX);
     }
     return std::nullopt;

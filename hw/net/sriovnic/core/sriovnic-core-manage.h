@@ -129,8 +129,8 @@ typedef struct SriovnicVfSettings {
     uint8_t link_state;         /* SRIOVNIC_VFA_LINK_* */
     bool has_max_tx_rate;
     uint32_t max_tx_rate;       /* Mbit/s, 0 = unlimited, up to SRIOVNIC_RATE_MAX_MBPS */
-    bool has_max_mtu;
-    uint32_t max_mtu;           /* the host PF agent's limit, SRIOVNIC_MTU_MIN..MAX */
+    bool has_mtu_limit;
+    uint32_t mtu_limit;         /* the host PF agent's limit, SRIOVNIC_MTU_MIN..MAX */
 } SriovnicVfSettings;
 
 /*

@@ -268,8 +268,8 @@ void hmp_sriovnic_set_vf(Monitor *mon, const QDict *qdict)
         qmp_sriovnic_set_vf(arg.id, arg.vf, arg.mac, arg.has_vlan, arg.vlan,
                             arg.has_qos, arg.qos, arg.has_spoof_check, arg.spoof_check,
                             arg.has_trust, arg.trust, arg.link_state,
-                            arg.has_max_tx_rate, arg.max_tx_rate, arg.has_max_mtu,
-                            arg.max_mtu, &err);
+                            arg.has_max_tx_rate, arg.max_tx_rate, arg.has_mtu_limit,
+                            arg.mtu_limit, &err);
     }
     SRIOVNIC_HMP_FREE(q_obj_sriovnic_set_vf_arg, &arg);
     hmp_handle_error(mon, err);

@@ -46,7 +46,7 @@ void qmp_sriovnic_set_vf(const char *id, uint32_t vf, const char *mac,
                          bool has_spoof_check, bool spoof_check,
                          bool has_trust, bool trust, const char *link_state,
                          bool has_max_tx_rate, uint32_t max_tx_rate,
-                         bool has_max_mtu, uint32_t max_mtu, Error **errp)
+                         bool has_mtu_limit, uint32_t mtu_limit, Error **errp)
 {
     error_setg(errp, "this QEMU is built without the sriovnic device");
 }

@@ -304,7 +304,7 @@ void qmp_sriovnic_set_vf(const char *id, uint32_t vf, const char *mac,
                          bool has_spoof_check, bool spoof_check,
                          bool has_trust, bool trust, const char *link_state,
                          bool has_max_tx_rate, uint32_t max_tx_rate,
-                         bool has_max_mtu, uint32_t max_mtu, Error **errp)
+                         bool has_mtu_limit, uint32_t mtu_limit, Error **errp)
 {
     SriovnicCard *card = sriovnic_qmp_card("sriovnic-set-vf", id, errp);
     int link = link_state ? sriovnic_enum_parse(&SriovnicVfLinkState_lookup, link_state) : 0;
@@ -317,7 +317,7 @@ void qmp_sriovnic_set_vf(const char *id, uint32_t vf, const char *mac,
         .has_trust = has_trust, .trust = trust,
         .has_link_state = link_state != NULL, .link_state = link,
         .has_max_tx_rate = has_max_tx_rate, .max_tx_rate = max_tx_rate,
-        .has_max_mtu = has_max_mtu, .max_mtu = max_mtu,
+        .has_mtu_limit = has_mtu_limit, .mtu_limit = mtu_limit,
     };
     char err[256];
 
