@@ -53,6 +53,8 @@ enum Action : uint8_t {
     kFault,          // vf u8, fault u8, duration u32 (0: the fault's default)
     kMigrate,        // n u8, then n times: state u8, at u16, xor u8
     kMailbox,        // vf u8, to_vf u8, 16 words u32
+    kHostOwned,      // (nothing): from now on a host-owned card, its host PF agent answering
+    kHostAdmin,      // op u8, vf u8, a u32, b u32: the host's settings, notices, plug/unplug
     kActionCount,
 };
 
@@ -162,8 +164,9 @@ private:
 
     std::unique_ptr<Device> new_device()
     {
-        auto d = std::make_unique<Device>(test::card_config(kVfs, 2, 2, {0x52, 0x54, 0, 0, 0, 1}),
-                                          platform_);
+        SriovnicCoreConfig cfg = test::card_config(kVfs, 2, 2, {0x52, 0x54, 0, 0, 0, 1});
+        cfg.host_owned = host_owned_;
+        auto d = std::make_unique<Device>(cfg, platform_);
         d->subscribe(platform_);
         std::string err;
         if (d->attach_synth(synth_config(), {}, err) != kSynth) {
@@ -186,7 +189,7 @@ private:
     {
         static constexpr const char *kNames[kActionCount] = {
             "write", "read", "fill memory", "put", "uplink frame", "timer", "reset",
-            "VF enable", "host", "fault", "migrate", "mailbox"};
+            "VF enable", "host", "fault", "migrate", "mailbox", "host-owned card", "host admin"};
         const uint8_t action = in.get<uint8_t>() % kActionCount;
         trace(kNames[action]);
         switch (action) {
@@ -260,6 +263,17 @@ private:
         }
         case kMigrate: migrate(in); break;
         case kMailbox: mailbox(in); break;
+        case kHostOwned:
+            // The guest's card so far goes away; the host's takes its place.
+            host_owned_ = true;
+            device_ = new_device();
+            break;
+        case kHostAdmin: {
+            const uint8_t op = in.get<uint8_t>();
+            const uint8_t vf = in.get<uint8_t>();
+            host_admin(op, vf, in.get<uint32_t>(), in.get<uint32_t>());
+            break;
+        }
         default: break;
         }
     }
@@ -300,6 +314,45 @@ private:
         case 9: (void)device_->announce(); break;
         case 10: device_->synth_pre_save(kSynth); break;
         default: (void)device_->synth_reasons(kSynth); (void)device_->fn_info(uint16_t(a % (kSynth + 2))); break;
+        }
+    }
+
+    // The host's administration of its card's VFs (refused on a guest-owned
+    // card, and for VFs the card lacks): any subset of the settings, values
+    // in range or not; the agent's limit and notices; plug and unplug.
+    void host_admin(uint8_t op, uint8_t vf_byte, uint32_t a, uint32_t b)
+    {
+        const uint32_t vf = vf_byte % (kVfs + 2);
+        switch (op % 5) {
+        case 0: {
+            SriovnicVfSettings st{};
+            st.has_mac = a & 1;
+            // The MAC from b (bytes 0..3) and a's top half (4..5): a's low
+            // bits say which settings are given.
+            for (unsigned i = 0; i < 6; i++) {
+                st.mac[i] = uint8_t((uint64_t(a >> 16) << 32 | b) >> (8 * i));
+            }
+            st.has_vlan = (a >> 1) & 1;
+            st.vlan = uint16_t(b);
+            st.has_qos = (a >> 2) & 1;
+            st.qos = uint8_t(b >> 16);
+            st.has_spoofchk = (a >> 3) & 1;
+            st.spoofchk = (a >> 4) & 1;
+            st.has_trust = (a >> 5) & 1;
+            st.trust = (a >> 6) & 1;
+            st.has_link_state = (a >> 7) & 1;
+            st.link_state = uint8_t(b >> 24);
+            st.has_max_tx_rate = (a >> 8) & 1;
+            st.max_tx_rate = b;
+            st.has_mtu_limit = (a >> 9) & 1;
+            st.mtu_limit = b >> 8;
+            trace("  set VF", device_->host_set_vf(vf, st));
+            break;
+        }
+        case 1: trace("  MTU limit", device_->host_set_vf_mtu_limit(uint16_t(vf), a)); break;
+        case 2: trace("  notice", device_->host_notify_vf_reset(uint16_t(vf))); break;
+        case 3: trace("  plug", device_->plug_standalone_vf(vf)); break;
+        default: device_->unplug_standalone_vf(uint16_t(vf)); break;
         }
     }
 
@@ -345,6 +398,9 @@ private:
             if (fn != SRIOVNIC_FN_PF) {
                 *dest->vf_admin_regs(uint16_t(fn - 1)) = *device_->vf_admin_regs(uint16_t(fn - 1));
                 *dest->vf_mailbox_regs(uint16_t(fn - 1)) = *device_->vf_mailbox_regs(uint16_t(fn - 1));
+                if (host_owned_) {
+                    *dest->vf_host_regs(uint16_t(fn - 1)) = *device_->vf_host_regs(uint16_t(fn - 1));
+                }
             }
         }
         *dest->synth_regs(kSynth) = *device_->synth_regs(kSynth);
@@ -359,7 +415,11 @@ private:
             case 0: state = as_bytes(dest->pf_admin_regs()); break;
             case 1: state = as_bytes(*dest->fn_regs(fn)); break;
             case 2: state = as_bytes(*dest->vf_admin_regs(vf)); break;
-            case 3: state = as_bytes(*dest->vf_mailbox_regs(vf)); break;
+            case 3:
+                // A host-owned card's agent state travels with the mailbox's.
+                state = host_owned_ && (which & 0x80) ? as_bytes(*dest->vf_host_regs(vf))
+                                                      : as_bytes(*dest->vf_mailbox_regs(vf));
+                break;
             default: state = as_bytes(*dest->synth_regs(kSynth)); break;
             }
             state[at % state.size()] ^= flip;
@@ -426,6 +486,7 @@ private:
     }
 
     test::FakePlatform platform_{kRamSize};
+    bool host_owned_ = false;
     std::unique_ptr<Device> device_;
 };
 

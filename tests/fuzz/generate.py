@@ -47,7 +47,8 @@ def load_constants():
 C = load_constants()
 
 # The fuzzer's actions (enum Action in core_fuzz.cpp) and its card.
-WRITE, READ, FILL, PUT, FRAME, TIMER, RESET, VF_ENABLE, HOST, FAULT, MIGRATE, MAILBOX = range(12)
+(WRITE, READ, FILL, PUT, FRAME, TIMER, RESET, VF_ENABLE, HOST, FAULT, MIGRATE, MAILBOX,
+ HOST_OWNED, HOST_ADMIN) = range(14)
 VFS = 4
 SYNTH = VFS + 1
 PF_MAC = bytes([0x52, 0x54, 0, 0, 0, 1])
@@ -129,6 +130,12 @@ class Seed:
         self.b += struct.pack("<BB", MIGRATE, len(flips))
         for which, at, xor in flips:
             self.b += struct.pack("<BHB", which, at, xor)
+
+    def host_owned(self):
+        self.b += struct.pack("<B", HOST_OWNED)
+
+    def host_admin(self, op, vf, a=0, b=0):
+        self.b += struct.pack("<BBBII", HOST_ADMIN, op, vf, a, b)
 
     def mailbox(self, vf, to_vf, words):
         words = list(words) + [0] * (C["MBX_WORDS"] - len(words))
@@ -293,6 +300,32 @@ def mailbox():
     s.rd(vf_fn(0), C["REG_MBX_STATUS"])
     s.rd(0, C["REG_PF_MBX_PENDING"] if "REG_PF_MBX_PENDING" in C else 0x110)
     s.rd(vf_fn(0), C["REG_MBX_BAD_REQUESTS"])
+    return s
+
+
+def host_owned_card():
+    """A host-owned card: a standalone VF plugged, its driver's HELLO and
+    MTU and VLAN requests answered by the host PF agent, the host's settings
+    (a new MAC and its notice, a port VLAN, a lower MTU limit), a migration
+    and an unplug."""
+    s = Seed()
+    s.host_owned()
+    s.host_admin(3, 1)                                       # plug VF 1
+    s.enable(vf_fn(1))
+    s.mailbox(1, False, [mbx_w0(C["MBX_HELLO"], 1), C["MBX_LEGACY_LEVEL"], 0x3])
+    s.wr(vf_fn(1), C["REG_MBX_CTRL"], C["MBX_CTRL_ACK"])
+    s.mailbox(1, False, [mbx_w0(C["MBX_SET_MTU"], 2), 9000])
+    s.wr(vf_fn(1), C["REG_MBX_CTRL"], C["MBX_CTRL_ACK"])
+    # a: bit 0 has_mac, bit 1 has_vlan, MAC bytes 4..5 in bits 31:16; b: MAC
+    # bytes 0..3, and VLAN ID in bits 11:0: mac 02:00:5e:10:07:00, VLAN 2
+    s.host_admin(0, 1, 1 | 2 | 0x0007 << 16, 0x105e0002)
+    s.host_admin(1, 1, 2000)                                 # the host's MTU limit
+    s.host_admin(2, 1)                                       # a notice
+    s.rd(vf_fn(1), C["REG_MBX_STATUS"])
+    s.mailbox(1, False, [mbx_w0(C["MBX_SET_VLAN"], 3), C["VLAN_FILTER_ADD"] | 7])
+    s.wr(vf_fn(1), C["REG_MBX_CTRL"], C["MBX_CTRL_ACK"])
+    s.migrate([(0x80, 4, 0x08)])                            # VF 0's agent MTU limit: 8992
+    s.host_admin(4, 1)                                       # unplug
     return s
 
 
@@ -471,7 +504,7 @@ SEEDS = {
     "mailbox": mailbox, "synth-datapath": synth_datapath,
     "synth-policy-migration": synth_policy_and_migration, "faults": faults,
     "migration-mid-traffic": migration_mid_traffic, "rings-in-bars": rings_in_bars,
-    "synth-port-guards": synth_port_guards,
+    "synth-port-guards": synth_port_guards, "host-owned-card": host_owned_card,
 }
 
 
