@@ -399,6 +399,18 @@ TEST_F(HostAgent, AMacTheSyntheticChannelOwnsIsNotTheHostsToChange)
         << "its own MAC again is no change";
 }
 
+TEST_F(HostAgent, AMacAnotherVfHoldsIsRefusedAndLeavesBothAsTheyWere)
+{
+    const test::Mac mac = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x07};
+    ASSERT_FALSE(device->host_set_vf(0, mac_setting(mac)));
+    const SriovnicVfAdminRegs before = *device->vf_admin_regs(1);
+    EXPECT_EQ(device->host_set_vf(1, mac_setting(mac)).value_or(""),
+              "'mac' is VF 0's already (each VF of a card needs a MAC of its own)");
+    EXPECT_EQ(device->vf_admin_regs(1)->mac_lo, before.mac_lo);
+    EXPECT_EQ(device->vf_admin_regs(0)->mac_lo, test::mac_lo(mac));
+    EXPECT_FALSE(device->host_set_vf(0, mac_setting(mac))) << "a VF's own MAC again is no change";
+}
+
 TEST_F(GuestOwned, ThePfDriverAnswersAndTheHostHasNoSay)
 {
     EXPECT_EQ(device->vf_host_regs(0), nullptr);

@@ -5,8 +5,6 @@
 #include "device.hpp"
 #include "mac_regs.hpp"
 
-#include "mac_regs.hpp"
-
 namespace sriovnic {
 
 namespace {
@@ -204,6 +202,17 @@ std::optional<std::string> Device::host_set_vf(uint32_t index, const SriovnicVfS
         (mac_regs::lo(mac) != a.mac_lo || mac_regs::hi(mac) != a.mac_hi)) {
         return "'mac': VF " + std::to_string(vf) +
                "'s MAC is its synthetic channel's (set it on the sriovnic-synth device)";
+    }
+    if (s.has_mac && (mac_regs::lo(mac) || mac_regs::hi(mac))) {
+        // Two VFs with one MAC would make the switch's forwarding by
+        // destination MAC ambiguous.
+        for (uint16_t other = 0; other < total_vfs(); other++) {
+            const SriovnicVfAdminRegs &o = admin_.vf(other);
+            if (other != vf && o.mac_lo == mac_regs::lo(mac) && o.mac_hi == mac_regs::hi(mac)) {
+                return "'mac' is VF " + std::to_string(other) + "'s already (each VF of a card "
+                       "needs a MAC of its own)";
+            }
+        }
     }
     if (s.has_vlan && s.vlan > 4094) {
         return "'vlan' must be 0..4094 (0: no port VLAN)";

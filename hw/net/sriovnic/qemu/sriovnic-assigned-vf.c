@@ -8,6 +8,8 @@
  * VMState is the VF's. The core decides which VF may be plugged and quiets
  * it when it is unplugged (sriovnic_core_plug_standalone_vf). It can be
  * given at start or added and removed at run time (device_add/device_del).
+ * `mac` sets the VF's MAC at plug as the host's administration would
+ * (what a primary of virtio-net failover needs: its standby's MAC).
  */
 #include "qemu/osdep.h"
 #include "hw/pci/pci.h"
@@ -54,6 +56,25 @@ static SriovnicCardState *sriovnic_assigned_vf_find_card(SriovnicAssignedVfState
     return SRIOVNIC_CARD(obj);
 }
 
+/* `mac`, if given, goes to the card as the host's setting for this VF. */
+static bool sriovnic_assigned_vf_set_mac(SriovnicAssignedVfState *s,
+                                         SriovnicCardState *card, Error **errp)
+{
+    static const MACAddr unset;
+    SriovnicVfSettings settings = { .has_mac = true };
+    char err[256];
+
+    if (!memcmp(&s->mac, &unset, sizeof(unset))) {
+        return true;
+    }
+    memcpy(settings.mac, s->mac.a, sizeof(settings.mac));
+    if (!sriovnic_core_host_set_vf(card->card.core, s->vf, &settings, err, sizeof(err))) {
+        error_setg(errp, "property %s", err);
+        return false;
+    }
+    return true;
+}
+
 static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
 {
     SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
@@ -72,6 +93,10 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
     }
     if (!sriovnic_core_plug_standalone_vf(card->card.core, s->vf, err, sizeof(err))) {
         error_setg(errp, "%s", err);
+        return;
+    }
+    if (!sriovnic_assigned_vf_set_mac(s, card, errp)) {
+        sriovnic_core_unplug_standalone_vf(card->card.core, s->vf);
         return;
     }
     if (!sriovnic_vf_init_function(vf, card->card.core, sriovnic_fn_of_vf(s->vf),
@@ -114,6 +139,7 @@ static void sriovnic_assigned_vf_exit(PCIDevice *dev)
 static const Property sriovnic_assigned_vf_properties[] = {
     DEFINE_PROP_STRING("card", SriovnicAssignedVfState, card_id),
     DEFINE_PROP_UINT32("vf", SriovnicAssignedVfState, vf, SRIOVNIC_ASSIGNED_VF_UNSET),
+    DEFINE_PROP_MACADDR("mac", SriovnicAssignedVfState, mac),
 };
 
 static void sriovnic_assigned_vf_class_init(ObjectClass *klass, void *data)
@@ -137,6 +163,10 @@ static void sriovnic_assigned_vf_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "vf",
         "index of the card's VF to plug (required), 0 to the card's vfs - 1; "
         "each VF can be plugged once at a time");
+    object_class_property_set_description(klass, "mac",
+        "the VF's MAC, set at plug as the host's administration sets it "
+        "(unicast, not another VF's of the card); for a virtio-net failover "
+        "primary, the standby's MAC. Default: the card's MAC for the VF");
 }
 
 static const TypeInfo sriovnic_assigned_vf_info = {

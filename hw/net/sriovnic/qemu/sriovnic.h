@@ -109,6 +109,7 @@ struct SriovnicAssignedVfState {
 
     char *card_id;             /* `card` */
     uint32_t vf;               /* `vf` */
+    MACAddr mac;               /* `mac`: all zero when not given */
     SriovnicCardState *card;
 };
 
