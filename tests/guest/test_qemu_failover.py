@@ -58,7 +58,8 @@ def flow(m, since=0):
     for e in m.events[since:]:
         if e["event"] in FLOW:
             data = e.get("data", {})
-            out.append(f"{e['event']} {data.get('status') or data.get('device-id') or data.get('device') or ''}".strip())
+            what = data.get("status") or data.get("device-id") or data.get("device") or ""
+            out.append(f"{e['event']} {what}".strip())
     return out
 
 
