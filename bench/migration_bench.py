@@ -4,19 +4,20 @@
 migrated from host A to host B of netns.TwoHosts (two network namespaces
 on this machine, migration over TCP on the hosts' own link) while
 traffic.py's streams run between it and the peer (UDP 1000 packets/s and
-a paced TCP stream, each way), in three configurations (migration_configs.py):
+a paced TCP stream, each way), in four configurations (migration_configs.py):
 
   (a) plain migration, sriovnic's PF only;
   (b) sriovnic failover: synthetic channel + VF 0, the synth driver bonded;
-  (c) QEMU's virtio-net failover: virtio-net-pci standby, e1000e primary.
+  (c) QEMU's virtio-net failover: virtio-net-pci standby, e1000e primary;
+  (d) the same with a standalone sriovnic VF (host-owned card) as primary.
 
 Each configuration runs SRIOVNIC_MIGRATION_RUNS times (default 3), a fresh
-topology and guest each time, the configurations interleaved (a b c a b c
-...) so that a change in the machine's load hits all three alike. Printed:
-medians (min-max) of each figure, the ratios of (b) against (a) and (c),
-and the goals for (b) as met or missed.
+topology and guest each time, the configurations interleaved (a b c d a b
+c d ...) so that a change in the machine's load hits all alike. Printed:
+medians (min-max) of each figure, the ratios of (b) against (a) and (c)
+and of (d) against (c), and the goals for (b) as met or missed.
 
-  migration_bench.py [--configs plain,sriovnic,virtio] [--runs N]
+  migration_bench.py [--configs plain,sriovnic,virtio,virtio-vf] [--runs N]
                      [--results FILE] [--report FILE...]
 
 --results appends every run as a JSON line to FILE; --report prints the
@@ -191,10 +192,10 @@ def cell(runs, config, key):
     return f"{f(statistics.median(v))} ({f(min(v))}–{f(max(v))})"
 
 
-def ratio(runs, key, base):
+def ratio(runs, key, base, ours="sriovnic"):
     if key.endswith("_at_ms"):
         return ""
-    ours, theirs = med(runs, "sriovnic", key), med(runs, base, key)
+    ours, theirs = med(runs, ours, key), med(runs, base, key)
     if ours is None or theirs is None:
         return "-"
     if theirs == 0:
@@ -207,13 +208,15 @@ def print_table(runs):
     print(f"\nmigration A->B under traffic, median (min-max) of "
           f"{'/'.join(str(counts[k]) for k in CONFIGS)} runs")
     heads = [CONFIGS[k].title for k in CONFIGS]
-    print(f"| {'':46s} | " + " | ".join(f"{h:21s}" for h in heads) + " | (b)/(a) | (b)/(c) |")
-    print(f"|{'-' * 48}|" + "|".join("-" * 23 for _ in heads) + "|---------|---------|")
+    print(f"| {'':46s} | " + " | ".join(f"{h:21s}" for h in heads) + " | (b)/(a) | (b)/(c) | (d)/(c) |")
+    print(f"|{'-' * 48}|" + "|".join("-" * 23 for _ in heads) +
+          "|---------|---------|---------|")
     for key, label in ROWS:
         if not any(values(runs, k, key) for k in CONFIGS):
             continue
         print(f"| {label:46s} | " + " | ".join(f"{cell(runs, k, key):21s}" for k in CONFIGS) +
-              f" | {ratio(runs, key, 'plain'):>7s} | {ratio(runs, key, 'virtio'):>7s} |")
+              f" | {ratio(runs, key, 'plain'):>7s} | {ratio(runs, key, 'virtio'):>7s} |"
+              f" {ratio(runs, key, 'virtio', 'virtio-vf'):>7s} |")
     print("* guest clock: under TCG it stops while the VM is stopped, so the downtime is "
           "left out")
     ours = [r for r in runs if r["config"] == "sriovnic"]

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The three guests the migration benchmark (migration_bench.py) migrates,
+"""The guests the migration benchmark (migration_bench.py) migrates,
 and how each one's switch points are observed.
 
 Every configuration gives the QEMU options for a host of netns.TwoHosts
@@ -32,6 +32,7 @@ SYNTH_MAC = "02:53:52:00:03:01"
 FAILOVER_MAC = "52:54:00:00:50:01"
 SYNTH_BDF = "0000:02:00.0"
 VF0_BDF = "0000:01:00.1"
+PRIMARY_VF_BDF = "0000:02:00.0"  # (d)'s standalone VF, on rp1
 MODULES = "/lib/modules/sriovnic"
 POLL_S = 0.005  # how often the destination's VF/primary counters are read
 FIRST_PACKET_GUARD_S = 15
@@ -269,4 +270,39 @@ class VirtioFailover(Plain):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-CONFIGS = {c.key: c for c in (Plain, SriovnicFailover, VirtioFailover)}
+class VirtioFailoverSriovnicPrimary(VirtioFailover):
+    """(d) QEMU's own failover as (c), with VF 0 of a host-owned
+    sriovnic-card as the primary (sriovnic-assigned-vf, mac= the standby's)
+    in place of the e1000e, the card's uplink on the tap the e1000e had;
+    the guest runs our VF driver beside virtio_net + net_failover. Measured
+    the same way as (c): the guest's eject on the source, the first frame
+    the guest sent through the primary's tap on the destination."""
+    key = "virtio-vf"
+    title = "(d) virtio/VF primary"
+
+    def args(self, host):
+        return (host.netdev("n0", "tap0") + host.netdev("n1", "tap1") + [
+            "-device", "sriovnic-card,id=card0,netdev=n1,vfs=2",
+            "-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x2",
+            "-device", f"virtio-net-pci,bus=rp0,netdev=n0,failover=on,id=standby0,"
+                       f"mac={FAILOVER_MAC}",
+            "-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x3",
+            "-device", f"sriovnic-assigned-vf,card=card0,vf=0,bus=rp1,id=primary0,"
+                       f"failover_pair_id=standby0,mac={FAILOVER_MAC}",
+            "-trace", "acpi_pci_eject_slot", "-trace", "pcie_cap_slot_write_config",
+            "-msg", "timestamp=on"])
+
+    def setup(self, g):
+        # virtio_net first: the primary appears once it negotiated STANDBY.
+        g.sh(f"modprobe virtio_net && insmod {MODULES}/sriovnic_vf.ko")
+        primary = wait_for(g, f"ls /sys/bus/pci/devices/{PRIMARY_VF_BDF}/net/ 2>/dev/null; "
+                              "true", r"\S").strip()
+        master = wait_for(g, f"basename $(readlink /sys/class/net/{primary}/master) "
+                             "2>/dev/null; true", r"\S").strip()
+        g.sh(f"ip addr add {GUEST_IP}/24 dev {master} && ip link set {master} up")
+        wait_for(g, f"ip link show {primary}", rf"master {master}.*state UP")
+        self.master = master
+
+
+CONFIGS = {c.key: c for c in (Plain, SriovnicFailover, VirtioFailover,
+                              VirtioFailoverSriovnicPrimary)}

@@ -10,6 +10,7 @@
 # `scripts/bench.sh migration [--runs N] [--configs ...] [--results FILE]`
 # instead runs the live migration benchmark (bench/migration_bench.py, needs
 # root): plain migration, sriovnic failover and QEMU's virtio-net failover
+# (e1000e primary, and a standalone sriovnic VF primary)
 # between two network namespaces under traffic.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
