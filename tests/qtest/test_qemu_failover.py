@@ -181,10 +181,16 @@ class FailoverPrimary(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(src.qmp("query-migrate")["status"], "wait-unplug",
                          "the migration waits for the guest's eject")
+        ejected = time.time()
         self.eject_primary(src)
         self.assertFalse(self.primary_visible(src), "ejected: gone from the guest's view")
         src.wait_migration(30)
         self.assertEqual(self.statuses(src)[:3], ["setup", "wait-unplug", "active"])
+        active = next(e["timestamp"] for e in events(src, "MIGRATION")
+                      if e["data"]["status"] == "active")
+        print(f"\neject -> migration active: "
+              f"{(active['seconds'] + active['microseconds'] / 1e6 - ejected) * 1000:.1f} ms",
+              file=sys.stderr)
         wait_until("the destination runs",
                    lambda: dst.qmp("query-status")["status"] != "inmigrate")
         self.assertEqual([e["data"] for e in events(dst, "FAILOVER_NEGOTIATED")],
