@@ -7,15 +7,18 @@ VIRTIO_NET_F_STANDBY (FAILOVER_NEGOTIATED), unplugged at migration setup
 (UNPLUG_PRIMARY, status wait-unplug) until the guest's ACPI eject, the
 card's state migrated while the VF is out of the source's guest, the hidden
 primary plugged on the destination after the load, and plugged back on the
-source when a migration is cancelled. The qtest accelerator plays the
-virtio driver (feature negotiation) and the guest's ACPI eject."""
+source when a migration is cancelled; over ACPI hotplug and over native
+PCIe hotplug. The qtest accelerator plays the virtio driver (feature
+negotiation) and the guest's hotplug handling (ACPI eject, slot power).
+How long the migration still waits after the guest's eject is printed
+(QEMU patch 0005's figure), not asserted."""
 import os
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from qemu_machine import Machine  # noqa: E402
+from qemu_machine import Machine, find_cap  # noqa: E402
 
 FAILOVER_MAC = "52:54:00:00:50:01"
 PRIMARY_VF = 1
@@ -27,6 +30,12 @@ ACPI_PCIHP_EJ = 0x0CC0 + 0x08
 ACPI_PCIHP_SEL = 0x0CC0 + 0x10
 VIRTIO_PCI_CAP_VNDR = 0x09
 VIRTIO_PCI_CAP_COMMON_CFG = 1
+CAP_EXP = 0x10
+SLTCTL = 0x18             # in the root port's PCIe capability
+SLTCTL_PIC = 0x0300
+SLTCTL_PIC_ON = 0x0100
+SLTCTL_PIC_OFF = 0x0300
+SLTCTL_PCC_OFF = 0x0400
 COMMON_GFSELECT = 0x08
 COMMON_GF = 0x0C
 STANDBY_AND_VERSION_1 = (1 << (62 - 32)) | (1 << (32 - 32))  # feature word 1
@@ -111,10 +120,12 @@ class MacProperty(unittest.TestCase):
 
 
 class FailoverPrimary(unittest.TestCase):
-    """QEMU's failover flow with the VF as primary."""
+    """QEMU's failover flow with the VF as primary, over ACPI hotplug
+    (q35's default): the guest completes the unplug with _EJ0."""
+    hotplug = ()
 
-    def start(self, name, **kw):
-        m = Machine(failover_args(**kw), name=name)
+    def start(self, name, extra=(), **kw):
+        m = Machine(failover_args(extra=list(self.hotplug) + list(extra), **kw), name=name)
         self.addCleanup(m.kill)
         m.enable_ecam()
         m.cfg_write(0, RP0_DEVFN, 0x18, (PRIMARY_BUS << 8) | (PRIMARY_BUS << 16))
@@ -147,6 +158,9 @@ class FailoverPrimary(unittest.TestCase):
         m.outl(ACPI_PCIHP_SEL, bsel)
         m.outl(ACPI_PCIHP_EJ, 1 << 0)
 
+    def power_on_primary(self, m):
+        """Nothing to do for ACPI hotplug: the slot is on."""
+
     def negotiated_source(self):
         src = self.start("src")
         self.assertIsNone(vfs(src)[PRIMARY_VF].get("device"), "hidden before negotiation")
@@ -154,6 +168,7 @@ class FailoverPrimary(unittest.TestCase):
         self.negotiate_standby(src)
         self.assertEqual([e["data"] for e in events(src, "FAILOVER_NEGOTIATED")],
                          [{"device-id": "standby0"}])
+        self.power_on_primary(src)
         self.assertEqual(vfs(src)[PRIMARY_VF].get("device"), "/machine/peripheral/primary0")
         self.assertEqual(vfs(src)[PRIMARY_VF]["admin"]["mac"], FAILOVER_MAC)
         self.assertTrue(self.primary_visible(src))
@@ -201,6 +216,7 @@ class FailoverPrimary(unittest.TestCase):
         self.assertEqual(after[PRIMARY_VF]["admin"]["mac"], FAILOVER_MAC)
         self.assertEqual([v["admin"]["mac"] for v in after],
                          [v["admin"]["mac"] for v in vfs(src)], "the card's state came along")
+        self.power_on_primary(dst)
         self.assertTrue(self.primary_visible(dst))
 
     def test_a_cancelled_migration_plugs_the_primary_back_on_the_source(self):
@@ -212,9 +228,28 @@ class FailoverPrimary(unittest.TestCase):
         wait_until("active", lambda: "active" in self.statuses(src))
         src.qmp("migrate_cancel")
         wait_until("cancelled", lambda: "cancelled" in self.statuses(src))
+        self.power_on_primary(src)
         self.assertEqual(vfs(src)[PRIMARY_VF].get("device"), "/machine/peripheral/primary0")
         self.assertTrue(self.primary_visible(src), "plugged back into the guest")
         self.assertEqual(vfs(src)[PRIMARY_VF]["admin"]["mac"], FAILOVER_MAC)
+
+
+
+class FailoverPrimaryNativeHotplug(FailoverPrimary):
+    """The same over native PCIe hotplug: the guest powers the slot on when
+    the primary appears and off when QEMU presses the attention button."""
+    hotplug = ("-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off")
+
+    def slot_ctl(self, m, set_bits, clear_bits):
+        at = find_cap(m, 0, RP0_DEVFN, CAP_EXP) + SLTCTL
+        m.cfg_write(0, RP0_DEVFN, at, (m.cfg_read(0, RP0_DEVFN, at, 2) & ~clear_bits) | set_bits,
+                    2)
+
+    def power_on_primary(self, m):
+        self.slot_ctl(m, SLTCTL_PIC_ON, SLTCTL_PCC_OFF | SLTCTL_PIC)
+
+    def eject_primary(self, m):
+        self.slot_ctl(m, SLTCTL_PCC_OFF | SLTCTL_PIC_OFF, SLTCTL_PIC)
 
 
 if __name__ == "__main__":
