@@ -19,41 +19,6 @@
 
 #define SRIOVNIC_ASSIGNED_VF_UNSET UINT32_MAX
 
-/*
- * `card` names the sriovnic-card by its id, resolved here rather than as a
- * QOM link so that a VF given before its card gets an error that says so.
- */
-static SriovnicCardState *sriovnic_assigned_vf_find_card(SriovnicAssignedVfState *s,
-                                                         Error **errp)
-{
-    Object *obj;
-    bool ambiguous = false;
-
-    if (!s->card_id || !*s->card_id) {
-        error_setg(errp, "property 'card' is required: the id of the "
-                   TYPE_SRIOVNIC_CARD " device whose VF this is");
-        return NULL;
-    }
-    obj = object_resolve_path_type(s->card_id, TYPE_SRIOVNIC_CARD, &ambiguous);
-    if (!obj) {
-        if (ambiguous || object_resolve_path(s->card_id, &ambiguous) || ambiguous) {
-            error_setg(errp, "property 'card': '%s' is not a " TYPE_SRIOVNIC_CARD
-                       " device", s->card_id);
-        } else {
-            error_setg(errp, "property 'card': no " TYPE_SRIOVNIC_CARD " device "
-                       "with id '%s' (a " TYPE_SRIOVNIC_ASSIGNED_VF " must come "
-                       "after its card on the command line)", s->card_id);
-        }
-        return NULL;
-    }
-    if (!DEVICE(obj)->realized || !SRIOVNIC_CARD(obj)->card.core) {
-        error_setg(errp, "property 'card': " TYPE_SRIOVNIC_CARD " '%s' is not "
-                   "realized yet", s->card_id);
-        return NULL;
-    }
-    return SRIOVNIC_CARD(obj);
-}
-
 static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
 {
     SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
@@ -66,7 +31,7 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
                    "VF to plug, 0 to the card's vfs - 1");
         return;
     }
-    card = sriovnic_assigned_vf_find_card(s, errp);
+    card = sriovnic_card_find("card", s->card_id, TYPE_SRIOVNIC_ASSIGNED_VF, errp);
     if (!card) {
         return;
     }
@@ -91,6 +56,8 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
         qdev_add_unplug_blocker(DEVICE(card), card->unplug_blocker);
     }
     trace_sriovnic_assigned_vf_plug(s->card_id, s->vf, vf->fn);
+    /* In place: a paired synthetic channel may offer it now. */
+    sriovnic_core_standalone_vf_ready(card->card.core, s->vf);
 }
 
 static void sriovnic_assigned_vf_exit(PCIDevice *dev)
