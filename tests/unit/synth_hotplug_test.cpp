@@ -298,6 +298,18 @@ TEST_F(SynthHotplug, TheVfComesBackWithTheHostsMacAndMtuLimit)
     EXPECT_EQ(ch->info().plugs, 4u);
 }
 
+TEST_F(SynthHotplug, AResetOfThePluggedVfIsOfferedAgainNotUnplugged)
+{
+    on_vf();
+    (void)events();
+    device->reset_function(VF0); // the guest's FLR of the VF
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED) << "the VF that came back is offered";
+    EXPECT_EQ(event_types(),
+              (std::vector<uint16_t>{SRIOVNIC_SYNTH_EV_VF_REVOKE, SRIOVNIC_SYNTH_EV_VF_OFFER}));
+    EXPECT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_NONE) << "it stays plugged";
+    EXPECT_EQ(slot(), SRIOVNIC_SYNTH_SLOT_PLUGGED);
+}
+
 TEST_F(SynthHotplug, AMigrationWaitsUntilTheVfHasLeftTheGuest)
 {
     on_vf();

@@ -13,11 +13,19 @@
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
 #include "qapi/error.h"
+#include "qemu/main-loop.h"
 #include "sriovnic/regs.h"
 #include "sriovnic.h"
 #include "trace.h"
 
 #define SRIOVNIC_ASSIGNED_VF_UNSET UINT32_MAX
+
+static void sriovnic_assigned_vf_ready_bh(void *opaque)
+{
+    SriovnicAssignedVfState *s = opaque;
+
+    sriovnic_core_standalone_vf_ready(s->card->card.core, s->vf);
+}
 
 static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
 {
@@ -56,8 +64,18 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
         qdev_add_unplug_blocker(DEVICE(card), card->unplug_blocker);
     }
     trace_sriovnic_assigned_vf_plug(s->card_id, s->vf, vf->fn);
-    /* In place: a paired synthetic channel may offer it now. */
-    sriovnic_core_standalone_vf_ready(card->card.core, s->vf);
+    /*
+     * In place: a paired synthetic channel may offer it now, or, when
+     * hot-plugged, once device_add is over (QEMU resets a hot-plugged device
+     * after its realize, which would revoke an offer made here).
+     */
+    if (DEVICE(dev)->hotplugged) {
+        s->ready_bh = qemu_bh_new_guarded(sriovnic_assigned_vf_ready_bh, s,
+                                          &DEVICE(dev)->mem_reentrancy_guard);
+        qemu_bh_schedule(s->ready_bh);
+    } else {
+        sriovnic_core_standalone_vf_ready(card->card.core, s->vf);
+    }
 }
 
 static void sriovnic_assigned_vf_exit(PCIDevice *dev)
@@ -65,6 +83,10 @@ static void sriovnic_assigned_vf_exit(PCIDevice *dev)
     SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
     SriovnicCardState *card = s->card;
 
+    if (s->ready_bh) {
+        qemu_bh_delete(s->ready_bh);
+        s->ready_bh = NULL;
+    }
     /* Quiet first: nothing may DMA or signal through this device any more. */
     sriovnic_core_unplug_standalone_vf(card->card.core, s->vf);
     sriovnic_card_set_standalone_vf(&card->card, s->vf, NULL);

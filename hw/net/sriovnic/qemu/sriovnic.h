@@ -110,6 +110,7 @@ struct SriovnicAssignedVfState {
     char *card_id;             /* `card` */
     uint32_t vf;               /* `vf` */
     SriovnicCardState *card;
+    QEMUBH *ready_bh;          /* hot-plugged: tells the core once device_add is over */
 };
 
 struct SriovnicSynthState {

@@ -326,7 +326,8 @@ void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
     default:
         break;
     }
-    if (slot_ && to == DpState::synthetic && cause != SRIOVNIC_SYNTH_CAUSE_RESET) {
+    if (slot_ && to == DpState::synthetic && cause != SRIOVNIC_SYNTH_CAUSE_RESET &&
+        !vf_vanishing_) {
         // The guest left the VF (or was not asked): now the VF leaves the guest.
         slot_->unplug(unplug_surprise_, unplug_timeout_ms_);
         unplug_surprise_ = false;
@@ -352,7 +353,7 @@ void Channel::vf_presence_changed()
     if (present) {
         offer_if_allowed();
     } else {
-        datapath_.vf_gone();
+        vf_gone();
     }
     update_interrupts();
 }
@@ -362,10 +363,18 @@ void Channel::vf_reset()
     // The VF vanished under the guest for a moment: what was offered is gone;
     // the VF that comes back is a new offer.
     if (state() != DpState::synthetic) {
-        datapath_.vf_gone();
+        vf_gone();
         offer_if_allowed();
     }
     update_interrupts();
+}
+
+void Channel::vf_gone()
+{
+    // The VF went (or reset) by itself: a hot-plugged one stays where it is.
+    vf_vanishing_ = true;
+    datapath_.vf_gone();
+    vf_vanishing_ = false;
 }
 
 void Channel::vf_plugged()

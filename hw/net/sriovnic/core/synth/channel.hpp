@@ -181,6 +181,8 @@ private:
     // After the VM resumed from a migration: the deferred offer, once the
     // guest transmitted or the wait is over; true if it offered.
     bool offer_on_resume(bool guest_transmitted);
+    // The paired VF vanished or was reset: what was offered is revoked.
+    void vf_gone();
     // Revokes what the policy no longer allows (reason POLICY).
     void enforce_policy();
     std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
@@ -213,6 +215,7 @@ private:
     // revoke in progress wants the VF unplugged once the guest left it.
     std::optional<VfSlot> slot_;
     bool unplug_surprise_ = false;
+    bool vf_vanishing_ = false; // inside vf_gone(): no unplug follows
     uint32_t unplug_timeout_ms_ = 0;
 };
 
