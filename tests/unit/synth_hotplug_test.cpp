@@ -208,6 +208,34 @@ TEST_F(SynthHotplug, PlugRightAfterUnplugWaitsForTheVfToLeave)
     EXPECT_EQ(ch->info().plugs, 2u);
 }
 
+TEST_F(SynthHotplug, AnOfferDuringTheRevokeIsCarriedOutAfterTheUnplug)
+{
+    on_vf();
+    ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_ADMIN, false));
+    ASSERT_FALSE(ch->offer()) << "queued behind the revoke, not refused";
+    EXPECT_TRUE(ch->offer()) << "once";
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_REVOKING);
+    ASSERT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0), 0u);
+    ASSERT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST) << "the revoke still unplugs";
+    vf_device_gone();
+    perform_plug();
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
+    EXPECT_EQ(ch->info().plugs, 2u);
+}
+
+TEST_F(SynthHotplug, ARevokeWithdrawsAnOfferQueuedBehindARevoke)
+{
+    on_vf();
+    ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_ADMIN, false));
+    ASSERT_FALSE(ch->offer());
+    ASSERT_FALSE(ch->revoke(SRIOVNIC_SYNTH_REVOKE_ADMIN, false)) << "withdraws the queued offer";
+    ASSERT_EQ(switch_to(SRIOVNIC_SYNTH_PATH_SYNTHETIC, 0, 0), 0u);
+    ASSERT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST);
+    vf_device_gone();
+    EXPECT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_NONE) << "nothing plugged again";
+    EXPECT_EQ(slot(), SRIOVNIC_SYNTH_SLOT_UNPLUGGED);
+}
+
 TEST_F(SynthHotplug, AnOfferRightAfterASurpriseRevokeFollowsTheUnplug)
 {
     on_vf();

@@ -11,7 +11,8 @@
  *   UNPLUG_REQUEST ... the bus's hotplug handler asked to remove it, as
  *                      device_del does (the guest releases it);
  *   UNPLUG_SURPRISE .. the direct unplug path: the handler's unplug and the
- *                      device unparented, without the guest.
+ *                      device unparented, without waiting for the guest
+ *                      (which is told with the handler's request first).
  * A failure goes back to the core in QEMU's words (it retries or reports);
  * success comes back as the VF's realize or unrealize.
  */
@@ -80,6 +81,22 @@ static bool sriovnic_synth_unplug_vf(SriovnicSynthState *s, bool surprise, Error
         return !*errp;
     }
     handler = qdev_get_hotplug_handler(dev);
+    /*
+     * QEMU has no surprise removal to tell the guest of: the handler's
+     * request (an ACPI eject request, the attention button) goes first, best
+     * effort, so that the guest drops the function it no longer has; the
+     * device goes at once, whatever the guest does.
+     */
+    if (handler && HOTPLUG_HANDLER_GET_CLASS(handler)->unplug_request) {
+        Error *ignored = NULL;
+
+        hotplug_handler_unplug_request(handler, dev, &ignored);
+        error_free(ignored);
+        /* A slot already powered off unplugs at once, in the request. */
+        if (sriovnic_card_vf_device(s->card, s->paired_vf) != vf) {
+            return true;
+        }
+    }
     if (!handler) {
         error_setg(errp, "bus '%s' has no hotplug handler", s->vf_bus);
         return false;

@@ -332,6 +332,11 @@ void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
         slot_->unplug(unplug_surprise_, unplug_timeout_ms_);
         unplug_surprise_ = false;
         unplug_timeout_ms_ = host_.revoke_timeout_ms;
+        if (offer_after_revoke_) {
+            // An offer came during the revoke: plugged again once unplugged.
+            offer_after_revoke_ = false;
+            slot_->plug(true);
+        }
     }
     const std::optional<uint64_t> previous = datapath_.previous_switch_ns();
     t.has_previous = previous.has_value();

@@ -216,6 +216,7 @@ private:
     std::optional<VfSlot> slot_;
     bool unplug_surprise_ = false;
     bool vf_vanishing_ = false; // inside vf_gone(): no unplug follows
+    bool offer_after_revoke_ = false; // an offer queued behind a revoke in progress
     uint32_t unplug_timeout_ms_ = 0;
 };
 

@@ -102,6 +102,16 @@ std::optional<std::string> Channel::offer()
     if (migration_ == SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN) {
         return "the VM has not run since its migration: the VF is offered when it runs";
     }
+    if (slot_ && state() == DpState::revoking) {
+        // Plug right after unplug: the revoke completes (the VF leaves the
+        // guest), then the VF is plugged and offered again.
+        if (offer_after_revoke_) {
+            return "VF " + std::to_string(paired_vf()) +
+                   " is already to be offered again once its revoke completes";
+        }
+        offer_after_revoke_ = true;
+        return std::nullopt;
+    }
     if (slot_ && state() == DpState::synthetic) {
         if (slot_->offer_pending()) {
             return "VF " + std::to_string(paired_vf()) +
@@ -130,6 +140,14 @@ std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
     }
     const uint32_t timeout_ms =
         r.surprise ? 0 : (r.has_timeout_ms ? r.timeout_ms : host_.revoke_timeout_ms);
+    if (slot_ && offer_after_revoke_ && state() == DpState::revoking) {
+        // Withdraws the offer queued behind the revoke in progress.
+        offer_after_revoke_ = false;
+        if (!r.surprise) {
+            update_interrupts();
+            return std::nullopt;
+        }
+    }
     if (slot_) {
         // The VF leaves the guest as the host asked: at once, or once
         // the guest released it (bounded by the same timeout).

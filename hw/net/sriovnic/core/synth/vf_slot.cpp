@@ -26,16 +26,10 @@ void VfSlot::plug(bool offer)
         state_ = SRIOVNIC_SYNTH_SLOT_PLUGGING;
         last_error_.clear();
         want_op(SRIOVNIC_SYNTH_HOTPLUG_PLUG);
-    } else if (state_ == SRIOVNIC_SYNTH_SLOT_UNPLUGGING &&
-               op_ == SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST) {
-        // The guest was never asked (not handed out yet, or refused and
-        // waiting for a retry): the VF simply stays.
-        op_ = SRIOVNIC_SYNTH_HOTPLUG_NONE;
-        retry_at_ns_ = 0;
-        state_ = SRIOVNIC_SYNTH_SLOT_PLUGGED;
     }
-    // PLUGGING: under way. UNPLUGGING with the request out: the plug follows
-    // once the VF is gone (unplugged()). PLUGGED: the caller offers.
+    // PLUGGING: under way. UNPLUGGING: the plug follows once the VF is gone
+    // (unplugged()), so the host's unplug and plug both happen, in order.
+    // PLUGGED: the caller offers.
     if (state_ == SRIOVNIC_SYNTH_SLOT_PLUGGED) {
         offer_on_plug_ = false;
     }
