@@ -164,6 +164,8 @@ class OfferRevoke(HotplugTest):
         self.assertEqual(ch["state"], "synthetic")
         self.assertEqual(ch["last-revoke"]["reason"], "admin")
         self.assertIsNone(card_info(m)["vfs"][0].get("device"))
+        self.assertIn("VF slot on rp1: unplugged, 1 plugs, 1 unplugs (1 forced, 0 retried), "
+                      "last unplug forced", m.hmp("info sriovnic"))
 
     def test_acknowledged_unplug(self):
         m = self.start()
