@@ -17,6 +17,7 @@ from test_hostcard import (ACPI_PCIHP, ACPI_PCIHP_EJ, ACPI_PCIHP_SEL, BUS2, RP1_
 
 SYNTH_MAC = "52:54:00:00:05:01"
 TIMEOUT_MS = 300
+RESUME_OFFER_WAIT_MS = 100  # SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS
 SLTCTL_PIC_BLINK = 0x0200
 
 
@@ -220,6 +221,47 @@ class OfferRevoke(HotplugTest):
         self.assertEqual(ch["state"], "synthetic")
         self.assertEqual(ch["vf-slot"]["state"], "unplugged")
         self.assertIn("nope", ch["vf-slot"]["last-error"])
+
+
+class Migration(HotplugTest):
+    """on-migration=revoke (the default) in this topology: the VF leaves the
+    guest before the migration goes on; the destination plugs and offers
+    its own once the VM runs."""
+
+    def wait_status(self, m, wanted, guard=30):
+        deadline = time.monotonic() + guard
+        while True:
+            status = m.qmp("query-migrate").get("status")
+            if status in wanted:
+                return status
+            self.assertLess(time.monotonic(), deadline, f"{m.name}: migration {status}")
+            time.sleep(0.01)
+
+    def test_the_vf_is_unplugged_before_the_migration_and_plugged_on_the_destination(self):
+        src = self.start()
+        dst = Machine(args(extra=["-incoming", "defer"]), name="dst")
+        self.addCleanup(dst.kill)
+        self.offer(src)
+        uri = f"unix:{dst.dir}/migrate.sock"
+        dst.qmp("migrate-incoming", uri=uri)
+        src.qmp("migrate", uri=uri)
+        # No guest answers: the migration waits for the VF to be gone, no longer.
+        self.wait_status(src, ("wait-unplug",))
+        self.assertEqual(self.channel(src)["vf-slot"]["state"], "unplugging")
+        src.qtest(f"clock_step {(TIMEOUT_MS + 1) * 1_000_000}")
+        wait_event(src, "DEVICE_DELETED", device="synth0-vf")
+        src.wait_migration()
+        self.assertEqual(self.channel(src)["vf-slot"]["last-unplug"], "forced")
+        self.wait_status(dst, ("completed",))
+        deadline = time.monotonic() + 30
+        while dst.qmp("query-status")["status"] != "running":
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.01)
+        self.assertIsNone(self.vf_on_rp1(dst), "the stream carried no VF")
+        dst.qtest(f"clock_step {RESUME_OFFER_WAIT_MS * 1_000_000}")  # a guest that sends nothing
+        self.wait_slot(dst, "plugged")
+        self.assertEqual(self.channel(dst)["state"], "offered")
+        self.assertEqual(card_info(dst)["vfs"][0]["mac"], SYNTH_MAC)
 
 
 class NativeHotplug(HotplugTest):

@@ -352,5 +352,16 @@ TEST_F(SynthHotplug, AMigrationWaitsUntilTheVfHasLeftTheGuest)
     EXPECT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_PLUG);
 }
 
+TEST_F(SynthHotplug, ADestinationPlugsItsVfAndOffersOnceTheVmRuns)
+{
+    ch->incoming_migration();
+    ASSERT_FALSE(device->post_load(fn));
+    EXPECT_TRUE(ch->vm_running(true));
+    EXPECT_EQ(take(), SRIOVNIC_SYNTH_HOTPLUG_NONE) << "not before the resume wait";
+    advance_ms(SRIOVNIC_SYNTH_RESUME_OFFER_WAIT_MS);
+    perform_plug();
+    EXPECT_EQ(dp_state(), SRIOVNIC_SYNTH_DP_OFFERED);
+}
+
 } // namespace
 } // namespace sriovnic::test
