@@ -178,15 +178,18 @@ class OfferRevoke(HotplugTest):
         self.assertEqual(slot["last-unplug"], "acknowledged")
         self.assertEqual(slot["forced-unplugs"], 0)
 
-    def test_surprise_revoke_removes_the_vf_at_once(self):
+    def test_surprise_revoke_asks_for_the_slot_at_once(self):
         m = self.start()
         self.offer(m)
         m.qmp("sriovnic-revoke", id="synth0", reason="fault", surprise=True)
-        wait_event(m, "DEVICE_DELETED", device="synth0-vf")
-        slot = self.wait_slot(m, "unplugged")
-        self.assertEqual(slot["last-unplug"], "surprise")
         e = wait_event(m, "SRIOVNIC_DATAPATH_CHANGED", id="synth0", cause="revoke-surprise")
         self.assertEqual(e["data"]["revoke-reason"], "fault")
+        self.assertEqual(self.channel(m)["vf-slot"]["state"], "unplugging",
+                         "no switch to wait for: the guest is asked for the slot at once")
+        self.eject_acpi(m)
+        wait_event(m, "DEVICE_DELETED", device="synth0-vf")
+        slot = self.wait_slot(m, "unplugged")
+        self.assertEqual(slot["last-unplug"], "acknowledged")
 
     def test_plug_right_after_unplug_is_queued(self):
         m = self.start()
@@ -207,6 +210,7 @@ class OfferRevoke(HotplugTest):
         for _ in range(3):
             self.offer(m)
             m.qmp("sriovnic-revoke", id="synth0", reason="admin", surprise=True)
+            self.eject_acpi(m)
             self.wait_slot(m, "unplugged")
         self.offer(m)
         vf = card_info(m)["vfs"][0]

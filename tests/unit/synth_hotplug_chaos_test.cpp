@@ -84,7 +84,9 @@ private:
             if (plugged_ && pick(4) == 0) { // device_del that went through at once
                 remove_device();
                 reach.device_dels++;
-                last_wish_plugged_ = false;
+                // The host's wish is gone with it, unless an offer was
+                // queued behind an unplug: then the VF is plugged again.
+                last_wish_plugged_ = ch->info().vf_slot == SRIOVNIC_SYNTH_SLOT_PLUGGING;
             }
             break;
         }

@@ -328,15 +328,12 @@ void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
     }
     if (slot_ && to == DpState::synthetic && cause != SRIOVNIC_SYNTH_CAUSE_RESET &&
         !vf_vanishing_) {
-        // The guest left the VF (or was not asked): now the VF leaves the guest.
-        slot_->unplug(unplug_surprise_, unplug_timeout_ms_);
-        unplug_surprise_ = false;
-        unplug_timeout_ms_ = host_.revoke_timeout_ms;
-        if (offer_after_revoke_) {
-            // An offer came during the revoke: plugged again once unplugged.
-            offer_after_revoke_ = false;
-            slot_->plug(true);
-        }
+        // The guest left the VF (or was not asked): now the VF leaves the
+        // guest. Even after a surprise revoke the slot's release is asked
+        // for (forced only after the bound): a removal the guest is told of
+        // only afterwards leaves it an eject request it may act on later,
+        // against the next VF plugged into the slot (design notes).
+        unplug_after_revoke();
     }
     const std::optional<uint64_t> previous = datapath_.previous_switch_ns();
     t.has_previous = previous.has_value();
@@ -368,10 +365,26 @@ void Channel::vf_reset()
     // The VF vanished under the guest for a moment: what was offered is gone;
     // the VF that comes back is a new offer.
     if (state() != DpState::synthetic) {
+        const bool revoking = state() == DpState::revoking;
         vf_gone();
-        offer_if_allowed();
+        if (slot_ && revoking) {
+            unplug_after_revoke(); // the host's revoke stands
+        } else {
+            offer_if_allowed();
+        }
     }
     update_interrupts();
+}
+
+void Channel::unplug_after_revoke()
+{
+    slot_->unplug(false, unplug_timeout_ms_);
+    unplug_timeout_ms_ = host_.revoke_timeout_ms;
+    if (offer_after_revoke_) {
+        // An offer came during the revoke: plugged again once unplugged.
+        offer_after_revoke_ = false;
+        slot_->plug(true);
+    }
 }
 
 void Channel::vf_gone()
@@ -406,6 +419,11 @@ void Channel::vf_unplugged()
         slot_->unplugged();
     }
     vf_presence_changed();
+    if (slot_ && offer_after_revoke_ && state() == DpState::synthetic) {
+        // Removed by others during a revoke an offer was queued behind.
+        offer_after_revoke_ = false;
+        slot_->plug(true);
+    }
 }
 
 void Channel::hotplug_failed(SriovnicSynthHotplugOp op, const std::string &why)

@@ -183,6 +183,9 @@ private:
     bool offer_on_resume(bool guest_transmitted);
     // The paired VF vanished or was reset: what was offered is revoked.
     void vf_gone();
+    // A revoke of a hot-plug-paired channel is over: the VF leaves the
+    // guest (and comes back if an offer was queued behind the revoke).
+    void unplug_after_revoke();
     // Revokes what the policy no longer allows (reason POLICY).
     void enforce_policy();
     std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
@@ -211,10 +214,9 @@ private:
     SriovnicSynthMigrationPhase migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
     uint64_t resume_offer_deadline_ns_ = 0; // while migration_ is RESUMING
     bool offer_after_migration_ = false;
-    // A hot-plug-paired channel's VF slot (cfg.vf_hotplug), and how the
-    // revoke in progress wants the VF unplugged once the guest left it.
+    // A hot-plug-paired channel's VF slot (cfg.vf_hotplug), and how long
+    // the guest has to release it once it left the VF.
     std::optional<VfSlot> slot_;
-    bool unplug_surprise_ = false;
     bool vf_vanishing_ = false; // inside vf_gone(): no unplug follows
     bool offer_after_revoke_ = false; // an offer queued behind a revoke in progress
     uint32_t unplug_timeout_ms_ = 0;

@@ -149,14 +149,13 @@ std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
         }
     }
     if (slot_) {
-        // The VF leaves the guest as the host asked: at once, or once
-        // the guest released it (bounded by the same timeout).
-        unplug_surprise_ = r.surprise;
+        // The VF leaves the guest once the guest left it (at once for a
+        // surprise), the slot released within the same bound.
         unplug_timeout_ms_ = r.surprise ? host_.revoke_timeout_ms : timeout_ms;
         if (state() == DpState::synthetic &&
             slot_->state() != SRIOVNIC_SYNTH_SLOT_UNPLUGGED) {
             // Plugged (or being plugged) but not offered yet: only the slot.
-            slot_->unplug(unplug_surprise_, unplug_timeout_ms_);
+            slot_->unplug(false, unplug_timeout_ms_);
             update_interrupts();
             return std::nullopt;
         }
