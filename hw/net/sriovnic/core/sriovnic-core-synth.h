@@ -187,7 +187,8 @@ typedef enum SriovnicSynthHotplugOp {
     /* Ask the guest to release it, as device_del does (the slot's
      * hotplug handler's request). */
     SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST,
-    /* Remove it now, without the guest (the direct unplug path). */
+    /* Remove it now, without the guest (the direct unplug path): an unplug
+     * request the guest did not answer within the bound. */
     SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_SURPRISE,
 } SriovnicSynthHotplugOp;
 
@@ -196,7 +197,6 @@ typedef enum SriovnicSynthUnplugHow {
     SRIOVNIC_SYNTH_UNPLUG_NONE = 0,
     SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED, /* the guest released it */
     SRIOVNIC_SYNTH_UNPLUG_FORCED,       /* it did not within the revoke timeout: removed */
-    SRIOVNIC_SYNTH_UNPLUG_SURPRISE,     /* removed without asking (surprise revoke) */
     SRIOVNIC_SYNTH_UNPLUG_BY_OTHERS,    /* device_del or the guest, not the channel */
 } SriovnicSynthUnplugHow;
 

@@ -378,7 +378,7 @@ void Channel::vf_reset()
 
 void Channel::unplug_after_revoke()
 {
-    slot_->unplug(false, unplug_timeout_ms_);
+    slot_->unplug(unplug_timeout_ms_);
     unplug_timeout_ms_ = host_.revoke_timeout_ms;
     if (offer_after_revoke_) {
         // An offer came during the revoke: plugged again once unplugged.
@@ -408,7 +408,7 @@ void Channel::vf_plugged()
         state() == DpState::synthetic) {
         datapath_.offer();
     } else {
-        slot_->unplug(false, host_.revoke_timeout_ms);
+        slot_->unplug(host_.revoke_timeout_ms);
     }
     update_interrupts();
 }

@@ -155,7 +155,7 @@ std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
         if (state() == DpState::synthetic &&
             slot_->state() != SRIOVNIC_SYNTH_SLOT_UNPLUGGED) {
             // Plugged (or being plugged) but not offered yet: only the slot.
-            slot_->unplug(false, unplug_timeout_ms_);
+            slot_->unplug(unplug_timeout_ms_);
             update_interrupts();
             return std::nullopt;
         }

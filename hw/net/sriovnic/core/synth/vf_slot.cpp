@@ -35,7 +35,7 @@ void VfSlot::plug(bool offer)
     }
 }
 
-void VfSlot::unplug(bool surprise, uint32_t timeout_ms)
+void VfSlot::unplug(uint32_t timeout_ms)
 {
     want_plugged_ = false;
     offer_on_plug_ = false;
@@ -50,20 +50,13 @@ void VfSlot::unplug(bool surprise, uint32_t timeout_ms)
             break;
         }
         // The plug is in the glue's hands: the unplug follows it (plugged()).
-        surprise_ = surprise;
         timeout_ms_ = timeout_ms;
         break;
     case SRIOVNIC_SYNTH_SLOT_PLUGGED:
-        surprise_ = surprise;
         timeout_ms_ = timeout_ms;
         start_unplug();
         break;
     case SRIOVNIC_SYNTH_SLOT_UNPLUGGING:
-        if (surprise && !surprise_) {
-            surprise_ = true;
-            retry_at_ns_ = 0;
-            want_op(SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_SURPRISE);
-        }
         break; // (a plug queued behind this unplug is withdrawn)
     }
 }
@@ -74,10 +67,6 @@ void VfSlot::start_unplug()
     last_error_.clear();
     retry_at_ns_ = 0;
     forced_ = false;
-    if (surprise_) {
-        want_op(SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_SURPRISE);
-        return;
-    }
     deadline_ns_ = clock_.now_ns() + uint64_t(timeout_ms_) * 1'000'000;
     clock_.arm_timer(deadline_ns_);
     want_op(SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST);
@@ -105,7 +94,7 @@ void VfSlot::op_failed(SriovnicSynthHotplugOp op, const std::string &why)
     case SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST:
         // Typically the slot is still busy with the plug (its power
         // indicator blinks): asked again shortly, until the bound.
-        if (state_ == SRIOVNIC_SYNTH_SLOT_UNPLUGGING && !surprise_) {
+        if (state_ == SRIOVNIC_SYNTH_SLOT_UNPLUGGING && !forced_) {
             unplug_retries_++;
             retry_at_ns_ = std::min(clock_.now_ns() + retry_ns, deadline_ns_);
             clock_.arm_timer(retry_at_ns_);
@@ -149,8 +138,7 @@ bool VfSlot::plugged()
 void VfSlot::unplugged()
 {
     if (state_ == SRIOVNIC_SYNTH_SLOT_UNPLUGGING) {
-        last_unplug_ = surprise_ ? (forced_ ? SRIOVNIC_SYNTH_UNPLUG_FORCED : SRIOVNIC_SYNTH_UNPLUG_SURPRISE)
-                                 : SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED;
+        last_unplug_ = forced_ ? SRIOVNIC_SYNTH_UNPLUG_FORCED : SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED;
     } else {
         last_unplug_ = SRIOVNIC_SYNTH_UNPLUG_BY_OTHERS;
         want_plugged_ = offer_on_plug_ = false;
@@ -158,7 +146,7 @@ void VfSlot::unplugged()
     unplugs_++;
     op_ = SRIOVNIC_SYNTH_HOTPLUG_NONE;
     retry_at_ns_ = 0;
-    surprise_ = forced_ = false;
+    forced_ = false;
     state_ = SRIOVNIC_SYNTH_SLOT_UNPLUGGED;
     if (want_plugged_) {
         // An offer came while the VF was leaving: plug it again now.
@@ -171,7 +159,7 @@ void VfSlot::unplugged()
 
 void VfSlot::on_timer()
 {
-    if (state_ != SRIOVNIC_SYNTH_SLOT_UNPLUGGING || surprise_) {
+    if (state_ != SRIOVNIC_SYNTH_SLOT_UNPLUGGING || forced_) {
         return;
     }
     const uint64_t now = clock_.now_ns();
@@ -179,7 +167,7 @@ void VfSlot::on_timer()
         // The guest did not release the VF in time (paused, hung, no
         // hotplug driver): removed without it.
         forced_unplugs_++;
-        surprise_ = forced_ = true;
+        forced_ = true;
         retry_at_ns_ = 0;
         want_op(SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_SURPRISE);
         return;

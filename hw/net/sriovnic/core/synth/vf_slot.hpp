@@ -52,9 +52,9 @@ public:
 
     // The channel's wishes. plug(): offer once plugged if `offer`.
     void plug(bool offer);
-    // `timeout_ms`: how long the guest has to release the VF (ignored for a
-    // surprise, which removes it without asking).
-    void unplug(bool surprise, uint32_t timeout_ms);
+    // Asks the guest to release the VF, removing it without the guest after
+    // `timeout_ms` (QEMU's direct unplug path).
+    void unplug(uint32_t timeout_ms);
 
     // The glue: the operation to perform now (NONE if none), handed out once.
     SriovnicSynthHotplugOp take_op();
@@ -81,8 +81,7 @@ private:
     SriovnicSynthHotplugOp op_ = SRIOVNIC_SYNTH_HOTPLUG_NONE;
     bool want_plugged_ = false;
     bool offer_on_plug_ = false;
-    bool surprise_ = false;        // the unplug wanted does not ask the guest
-    bool forced_ = false;          // ... because the guest did not answer in time
+    bool forced_ = false;          // the guest did not release the VF in time
     uint32_t timeout_ms_ = SRIOVNIC_SYNTH_REVOKE_TIMEOUT_DEFAULT_MS;
     uint64_t deadline_ns_ = 0;     // of an unplug request
     uint64_t retry_at_ns_ = 0;     // 0: no retry waits
