@@ -67,7 +67,7 @@ class Properties(unittest.TestCase):
         self.assertIn(message, r.stderr)
 
     def test_missing_pf_is_refused(self):
-        self.assert_refused("vf=0", "property 'pf' is required")
+        self.assert_refused("vf=0", "property 'pf' or 'card' is required")
 
     def test_missing_vf_is_refused(self):
         self.assert_refused("pf=nic0", "property 'vf' is required")

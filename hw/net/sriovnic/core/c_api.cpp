@@ -259,6 +259,27 @@ void sriovnic_core_synth_detach_sink(SriovnicCore *core, uint16_t fn)
     core->device.synth_detach_sink(fn);
 }
 
+void sriovnic_core_synth_set_hotplug_handler(SriovnicCore *core, uint16_t fn,
+                                             SriovnicSynthHotplugWanted wanted, void *opaque)
+{
+    sriovnic::synth::VfSlot::OpWanted cb;
+    if (wanted) {
+        cb = [wanted, opaque] { wanted(opaque); };
+    }
+    core->device.synth_set_hotplug_handler(fn, std::move(cb));
+}
+
+SriovnicSynthHotplugOp sriovnic_core_synth_take_hotplug_op(SriovnicCore *core, uint16_t fn)
+{
+    return core->device.synth_take_hotplug_op(fn);
+}
+
+void sriovnic_core_synth_hotplug_failed(SriovnicCore *core, uint16_t fn, SriovnicSynthHotplugOp op,
+                                        const char *why)
+{
+    core->device.synth_hotplug_failed(fn, op, why ? why : "");
+}
+
 bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_t err_len)
 {
     return report(core->device.synth_offer(fn), err, err_len);
@@ -304,6 +325,11 @@ bool sriovnic_core_plug_standalone_vf(SriovnicCore *core, uint32_t vf, char *err
 void sriovnic_core_unplug_standalone_vf(SriovnicCore *core, uint16_t vf)
 {
     core->device.unplug_standalone_vf(vf);
+}
+
+void sriovnic_core_standalone_vf_ready(SriovnicCore *core, uint16_t vf)
+{
+    core->device.standalone_vf_ready(vf);
 }
 
 bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf)

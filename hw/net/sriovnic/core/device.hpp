@@ -97,6 +97,10 @@ public:
     std::optional<std::string> synth_offer(uint16_t fn);
     std::optional<std::string> synth_revoke(uint16_t fn, const SriovnicSynthRevoke &request);
     std::optional<std::string> synth_set_policy(uint16_t fn, const SriovnicSynthPolicy &policy);
+    // A hot-plug-paired channel's slot operations (synth/vf_slot.hpp).
+    void synth_set_hotplug_handler(uint16_t fn, synth::VfSlot::OpWanted wanted);
+    SriovnicSynthHotplugOp synth_take_hotplug_op(uint16_t fn);
+    void synth_hotplug_failed(uint16_t fn, SriovnicSynthHotplugOp op, const std::string &why);
     std::optional<std::string> inject_fault(const SriovnicFaultRequest &request);
     // The host's administration of a host-owned card's VF.
     std::optional<std::string> host_set_vf(uint32_t index, const SriovnicVfSettings &s);
@@ -112,11 +116,14 @@ public:
     // a standalone PCI function of its own, or leaves it. Plugging refuses a
     // VF the card does not have or one already plugged; unplugging resets
     // the VF, so that nothing it had started reaches the guest afterwards.
+    // A plugged VF becomes present to its paired channel once its function
+    // is ready (standalone_vf_ready: the glue's device is in place).
     std::optional<std::string> plug_standalone_vf(uint32_t vf);
+    void standalone_vf_ready(uint16_t vf);
     void unplug_standalone_vf(uint16_t vf);
     bool standalone_vf_plugged(uint16_t vf) const
     {
-        return vf < standalone_plugged_.size() && standalone_plugged_[vf];
+        return vf < standalone_plugged_.size() && standalone_plugged_[vf] != Standalone::none;
     }
 
     // Live migration of channel `fn`, as the glue's notifier and run-state
@@ -184,7 +191,10 @@ private:
     // synth::CardLink
     bool vf_present(uint16_t n) const override
     {
-        return functions_[sriovnic_fn_of_vf(n)].present();
+        // A host-owned card's VF exists for the guest only while plugged.
+        return functions_[sriovnic_fn_of_vf(n)].present() &&
+               (!host_owned() ||
+                (n < standalone_plugged_.size() && standalone_plugged_[n] == Standalone::ready));
     }
     uint32_t vf_serial(uint16_t n) override { return platform_.vf_serial(n); }
     void program_vf_mac(uint16_t n, const MacAddr &mac) override;
@@ -246,7 +256,8 @@ private:
     std::vector<std::unique_ptr<synth::Channel>> channels_; // sriovnic_fn_of_channel(i)
     uint16_t active_vfs_ = 0;
     bool uplink_up_ = true;
-    std::vector<bool> standalone_plugged_; // by VF index
+    enum class Standalone : uint8_t { none, plugged, ready };
+    std::vector<Standalone> standalone_plugged_; // by VF index
 };
 
 } // namespace sriovnic

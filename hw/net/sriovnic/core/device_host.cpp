@@ -66,12 +66,24 @@ std::optional<std::string> Device::plug_standalone_vf(uint32_t vf)
                " (got " + std::to_string(vf) + ")";
     }
     standalone_plugged_.resize(total_vfs_);
-    if (standalone_plugged_[vf]) {
+    if (standalone_plugged_[vf] != Standalone::none) {
         return "property 'vf': VF " + std::to_string(vf) +
                " is already plugged into the guest (a VF can be plugged once)";
     }
-    standalone_plugged_[vf] = true;
+    standalone_plugged_[vf] = Standalone::plugged;
     return std::nullopt;
+}
+
+void Device::standalone_vf_ready(uint16_t vf)
+{
+    if (!standalone_vf_plugged(vf) || standalone_plugged_[vf] == Standalone::ready) {
+        return;
+    }
+    standalone_plugged_[vf] = Standalone::ready;
+    if (synth::Channel *c = channel_of_vf(vf)) {
+        CardBus::Work work(bus_);
+        c->vf_plugged();
+    }
 }
 
 void Device::unplug_standalone_vf(uint16_t vf)
@@ -79,8 +91,36 @@ void Device::unplug_standalone_vf(uint16_t vf)
     if (!standalone_vf_plugged(vf)) {
         return;
     }
-    standalone_plugged_[vf] = false;
+    standalone_plugged_[vf] = Standalone::none;
+    // The channel first (its slot learns the VF is gone, and an offer
+    // standing is revoked), then the VF's reset.
+    if (synth::Channel *c = channel_of_vf(vf)) {
+        CardBus::Work work(bus_);
+        c->vf_unplugged();
+    }
     reset_function(sriovnic_fn_of_vf(vf));
+}
+
+void Device::synth_set_hotplug_handler(uint16_t fn, synth::VfSlot::OpWanted wanted)
+{
+    on_channel(fn, false, [&](synth::Channel &c) {
+        c.set_hotplug_handler(std::move(wanted));
+        return true;
+    });
+}
+
+SriovnicSynthHotplugOp Device::synth_take_hotplug_op(uint16_t fn)
+{
+    return on_channel(fn, SRIOVNIC_SYNTH_HOTPLUG_NONE,
+                      [](synth::Channel &c) { return c.take_hotplug_op(); });
+}
+
+void Device::synth_hotplug_failed(uint16_t fn, SriovnicSynthHotplugOp op, const std::string &why)
+{
+    on_channel(fn, false, [&](synth::Channel &c) {
+        c.hotplug_failed(op, why);
+        return true;
+    });
 }
 
 std::optional<SriovnicFnInfo> Device::fn_info(uint16_t fn)

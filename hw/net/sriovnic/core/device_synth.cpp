@@ -13,6 +13,11 @@ uint16_t Device::attach_synth(const SriovnicSynthConfig &cfg, synth::TransitionS
         error = *problem;
         return 0;
     }
+    if (cfg.vf_hotplug && !host_owned()) {
+        error = "the VF of a guest-owned PF is enabled by the guest, not hot-plugged: pair a "
+                "hot-plugged VF with a channel of a host-owned card";
+        return 0;
+    }
     if (channel_of_vf(uint16_t(cfg.paired_vf))) {
         error = "VF " + std::to_string(cfg.paired_vf) + " is already paired with a synthetic channel";
         return 0;

@@ -161,6 +161,11 @@ bool sriovnic_core_plug_standalone_vf(SriovnicCore *core, uint32_t vf,
  * may be plugged again. Nothing happens for a VF that is not plugged.
  */
 void sriovnic_core_unplug_standalone_vf(SriovnicCore *core, uint16_t vf);
+/*
+ * VF `vf`'s standalone function is realized and in place (its DMA and MSI-X
+ * go through it): a paired synthetic channel may offer it now.
+ */
+void sriovnic_core_standalone_vf_ready(SriovnicCore *core, uint16_t vf);
 bool sriovnic_core_standalone_vf_plugged(const SriovnicCore *core, uint16_t vf);
 
 #endif /* SRIOVNIC_CORE_MANAGE_H */

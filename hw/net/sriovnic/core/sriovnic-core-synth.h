@@ -165,7 +165,42 @@ typedef struct SriovnicSynthConfig {
     bool sriov_allowed;         /* host policy */
     uint8_t on_migration;       /* SriovnicSynthOnMigration */
     uint32_t port_policies;     /* SRIOVNIC_SYNTH_POLICY_* */
+    /* The card is host-owned and the paired VF enters the guest by hotplug:
+     * an offer plugs it first, a revoke unplugs it after (the channel asks
+     * its glue through sriovnic_core_synth_set_hotplug_handler()). */
+    bool vf_hotplug;
 } SriovnicSynthConfig;
+
+/* Where a hot-plug-paired channel's VF is (SriovnicSynthInfo::vf_slot). */
+typedef enum SriovnicSynthVfSlot {
+    SRIOVNIC_SYNTH_SLOT_UNPLUGGED = 0,
+    SRIOVNIC_SYNTH_SLOT_PLUGGING,   /* its device is being created */
+    SRIOVNIC_SYNTH_SLOT_PLUGGED,
+    SRIOVNIC_SYNTH_SLOT_UNPLUGGING, /* asked to leave, or being removed */
+} SriovnicSynthVfSlot;
+
+/* A hotplug operation a channel asks its glue to perform. */
+typedef enum SriovnicSynthHotplugOp {
+    SRIOVNIC_SYNTH_HOTPLUG_NONE = 0,
+    /* Create the VF's sriovnic-assigned-vf in its slot (vf-bus). */
+    SRIOVNIC_SYNTH_HOTPLUG_PLUG,
+    /* Ask the guest to release it, as device_del does (the slot's
+     * hotplug handler's request). */
+    SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_REQUEST,
+    /* Remove it now, without the guest (the direct unplug path): an unplug
+     * request the guest did not answer within the bound. */
+    SRIOVNIC_SYNTH_HOTPLUG_UNPLUG_SURPRISE,
+} SriovnicSynthHotplugOp;
+
+/* How the VF's last unplug ended (SriovnicSynthInfo::last_unplug). */
+typedef enum SriovnicSynthUnplugHow {
+    SRIOVNIC_SYNTH_UNPLUG_NONE = 0,
+    SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED, /* the guest released it */
+    SRIOVNIC_SYNTH_UNPLUG_FORCED,       /* it did not within the revoke timeout: removed */
+    SRIOVNIC_SYNTH_UNPLUG_BY_OTHERS,    /* device_del or the guest, not the channel */
+} SriovnicSynthUnplugHow;
+
+#define SRIOVNIC_SYNTH_HOTPLUG_ERROR_LEN 160
 
 /* A snapshot of a synthetic channel for management (query commands). */
 typedef struct SriovnicSynthInfo {
@@ -192,6 +227,15 @@ typedef struct SriovnicSynthInfo {
     uint8_t migration;          /* SriovnicSynthMigrationPhase */
     uint32_t port_policies;     /* SRIOVNIC_SYNTH_POLICY_* in effect */
     uint64_t guard_drops;       /* guest frames a port policy dropped */
+    /* A hot-plug-paired channel's slot (all 0 for any other channel). */
+    bool vf_hotplug;
+    uint8_t vf_slot;            /* SriovnicSynthVfSlot */
+    uint8_t last_unplug;        /* SriovnicSynthUnplugHow */
+    uint64_t plugs;             /* the VF's device appeared */
+    uint64_t unplugs;           /* ... and went */
+    uint64_t forced_unplugs;    /* unplug requests the guest did not answer in time */
+    uint64_t unplug_retries;    /* unplug requests the platform refused (slot busy) */
+    char last_hotplug_error[SRIOVNIC_SYNTH_HOTPLUG_ERROR_LEN]; /* "" if none */
 } SriovnicSynthInfo;
 
 /*
@@ -272,6 +316,22 @@ typedef struct SriovnicSynthPolicy {
     bool has_port_policies;
     uint32_t port_policies;     /* SRIOVNIC_SYNTH_POLICY_* (those left out are cleared) */
 } SriovnicSynthPolicy;
+
+/*
+ * Hotplug of a hot-plug-paired channel's VF (docs/synthetic-channel.md,
+ * "Offer and revoke by hotplug"). `wanted` is called (inside the card's
+ * work: defer the operation, e.g. to a bottom half) when an operation waits;
+ * the glue then takes it with sriovnic_core_synth_take_hotplug_op(),
+ * performs it and reports a failure with sriovnic_core_synth_hotplug_failed().
+ * Success is the VF's device appearing (sriovnic_core_standalone_vf_ready)
+ * or going (sriovnic_core_unplug_standalone_vf).
+ */
+typedef void (*SriovnicSynthHotplugWanted)(void *opaque);
+void sriovnic_core_synth_set_hotplug_handler(SriovnicCore *core, uint16_t fn,
+                                             SriovnicSynthHotplugWanted wanted, void *opaque);
+SriovnicSynthHotplugOp sriovnic_core_synth_take_hotplug_op(SriovnicCore *core, uint16_t fn);
+void sriovnic_core_synth_hotplug_failed(SriovnicCore *core, uint16_t fn, SriovnicSynthHotplugOp op,
+                                        const char *why);
 
 /* Host operations; false with the reason in `err` if refused. */
 bool sriovnic_core_synth_offer(SriovnicCore *core, uint16_t fn, char *err, size_t err_len);

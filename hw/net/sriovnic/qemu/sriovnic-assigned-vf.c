@@ -15,45 +15,18 @@
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
 #include "qapi/error.h"
+#include "qemu/main-loop.h"
 #include "sriovnic/regs.h"
 #include "sriovnic.h"
 #include "trace.h"
 
 #define SRIOVNIC_ASSIGNED_VF_UNSET UINT32_MAX
 
-/*
- * `card` names the sriovnic-card by its id, resolved here rather than as a
- * QOM link so that a VF given before its card gets an error that says so.
- */
-static SriovnicCardState *sriovnic_assigned_vf_find_card(SriovnicAssignedVfState *s,
-                                                         Error **errp)
+static void sriovnic_assigned_vf_ready_bh(void *opaque)
 {
-    Object *obj;
-    bool ambiguous = false;
+    SriovnicAssignedVfState *s = opaque;
 
-    if (!s->card_id || !*s->card_id) {
-        error_setg(errp, "property 'card' is required: the id of the "
-                   TYPE_SRIOVNIC_CARD " device whose VF this is");
-        return NULL;
-    }
-    obj = object_resolve_path_type(s->card_id, TYPE_SRIOVNIC_CARD, &ambiguous);
-    if (!obj) {
-        if (ambiguous || object_resolve_path(s->card_id, &ambiguous) || ambiguous) {
-            error_setg(errp, "property 'card': '%s' is not a " TYPE_SRIOVNIC_CARD
-                       " device", s->card_id);
-        } else {
-            error_setg(errp, "property 'card': no " TYPE_SRIOVNIC_CARD " device "
-                       "with id '%s' (a " TYPE_SRIOVNIC_ASSIGNED_VF " must come "
-                       "after its card on the command line)", s->card_id);
-        }
-        return NULL;
-    }
-    if (!DEVICE(obj)->realized || !SRIOVNIC_CARD(obj)->card.core) {
-        error_setg(errp, "property 'card': " TYPE_SRIOVNIC_CARD " '%s' is not "
-                   "realized yet", s->card_id);
-        return NULL;
-    }
-    return SRIOVNIC_CARD(obj);
+    sriovnic_core_standalone_vf_ready(s->card->card.core, s->vf);
 }
 
 /* `mac`, if given, goes to the card as the host's setting for this VF. */
@@ -87,7 +60,7 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
                    "VF to plug, 0 to the card's vfs - 1");
         return;
     }
-    card = sriovnic_assigned_vf_find_card(s, errp);
+    card = sriovnic_card_find("card", s->card_id, TYPE_SRIOVNIC_ASSIGNED_VF, errp);
     if (!card) {
         return;
     }
@@ -116,6 +89,18 @@ static void sriovnic_assigned_vf_realize(PCIDevice *dev, Error **errp)
         qdev_add_unplug_blocker(DEVICE(card), card->unplug_blocker);
     }
     trace_sriovnic_assigned_vf_plug(s->card_id, s->vf, vf->fn);
+    /*
+     * In place: a paired synthetic channel may offer it now, or, when
+     * hot-plugged, once device_add is over (QEMU resets a hot-plugged device
+     * after its realize, which would revoke an offer made here).
+     */
+    if (DEVICE(dev)->hotplugged) {
+        s->ready_bh = qemu_bh_new_guarded(sriovnic_assigned_vf_ready_bh, s,
+                                          &DEVICE(dev)->mem_reentrancy_guard);
+        qemu_bh_schedule(s->ready_bh);
+    } else {
+        sriovnic_core_standalone_vf_ready(card->card.core, s->vf);
+    }
 }
 
 static void sriovnic_assigned_vf_exit(PCIDevice *dev)
@@ -123,6 +108,10 @@ static void sriovnic_assigned_vf_exit(PCIDevice *dev)
     SriovnicAssignedVfState *s = SRIOVNIC_ASSIGNED_VF(dev);
     SriovnicCardState *card = s->card;
 
+    if (s->ready_bh) {
+        qemu_bh_delete(s->ready_bh);
+        s->ready_bh = NULL;
+    }
     /* Quiet first: nothing may DMA or signal through this device any more. */
     sriovnic_core_unplug_standalone_vf(card->card.core, s->vf);
     sriovnic_card_set_standalone_vf(&card->card, s->vf, NULL);

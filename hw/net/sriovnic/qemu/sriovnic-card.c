@@ -40,6 +40,41 @@ static bool sriovnic_card_set_vf_macs(SriovnicCardState *s, Error **errp)
     return true;
 }
 
+/*
+ * `id` names a sriovnic-card, resolved by the device that names it rather
+ * than as a QOM link, so that one given before its card gets an error that
+ * says so.
+ */
+SriovnicCardState *sriovnic_card_find(const char *prop, const char *id, const char *user,
+                                      Error **errp)
+{
+    Object *obj;
+    bool ambiguous = false;
+
+    if (!id || !*id) {
+        error_setg(errp, "property '%s' is required: the id of the " TYPE_SRIOVNIC_CARD
+                   " device", prop);
+        return NULL;
+    }
+    obj = object_resolve_path_type(id, TYPE_SRIOVNIC_CARD, &ambiguous);
+    if (!obj) {
+        if (ambiguous || object_resolve_path(id, &ambiguous) || ambiguous) {
+            error_setg(errp, "property '%s': '%s' is not a " TYPE_SRIOVNIC_CARD " device",
+                       prop, id);
+        } else {
+            error_setg(errp, "property '%s': no " TYPE_SRIOVNIC_CARD " device with id '%s' "
+                       "(a %s must come after its card on the command line)", prop, id, user);
+        }
+        return NULL;
+    }
+    if (!DEVICE(obj)->realized || !SRIOVNIC_CARD(obj)->card.core) {
+        error_setg(errp, "property '%s': " TYPE_SRIOVNIC_CARD " '%s' is not realized yet",
+                   prop, id);
+        return NULL;
+    }
+    return SRIOVNIC_CARD(obj);
+}
+
 static void sriovnic_card_realize(DeviceState *dev, Error **errp)
 {
     SriovnicCardState *s = SRIOVNIC_CARD(dev);

@@ -54,6 +54,20 @@ static void sriovnic_hmp_channel(Monitor *mon, const SriovnicChannelInfo *c)
                        p->next ? "," : "");
     }
     monitor_printf(mon, " (%" PRIu64 " guest frames dropped)\n", c->guard_drops);
+    if (c->vf_slot) {
+        const SriovnicVfSlot *slot = c->vf_slot;
+
+        monitor_printf(mon, "    VF slot on %s: %s, %" PRIu64 " plugs, %" PRIu64
+                       " unplugs (%" PRIu64 " forced, %" PRIu64 " retried), last unplug %s",
+                       slot->bus, SriovnicVfSlotState_str(slot->state), slot->plugs,
+                       slot->unplugs, slot->forced_unplugs, slot->unplug_retries,
+                       slot->has_last_unplug ? SriovnicUnplugHow_str(slot->last_unplug) :
+                       "none");
+        if (slot->last_error) {
+            monitor_printf(mon, ", last error: %s", slot->last_error);
+        }
+        monitor_printf(mon, "\n");
+    }
     if (c->has_last_switch_us) {
         monitor_printf(mon, "    last switch at %" PRIu64 " us (%" PRIu64
                        " us ago)", c->last_switch_us, c->since_last_switch_us);

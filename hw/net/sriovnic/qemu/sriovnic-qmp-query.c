@@ -167,6 +167,23 @@ static SriovnicChannelInfo *sriovnic_channel_info(SriovnicSynthState *c)
         r->text = g_strdup(why.reason[i].text);
         QAPI_LIST_APPEND(reasons, r);
     }
+    if (si.vf_hotplug) {
+        SriovnicVfSlot *slot = g_new0(SriovnicVfSlot, 1);
+
+        slot->bus = g_strdup(c->vf_bus);
+        slot->state = si.vf_slot;
+        slot->has_last_unplug = si.last_unplug != SRIOVNIC_SYNTH_UNPLUG_NONE;
+        slot->last_unplug = slot->has_last_unplug ?
+                            si.last_unplug - SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED : 0;
+        slot->plugs = si.plugs;
+        slot->unplugs = si.unplugs;
+        slot->forced_unplugs = si.forced_unplugs;
+        slot->unplug_retries = si.unplug_retries;
+        if (si.last_hotplug_error[0]) {
+            slot->last_error = g_strdup(si.last_hotplug_error);
+        }
+        info->vf_slot = slot;
+    }
     return info;
 }
 

@@ -35,6 +35,9 @@ QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_POLICY != (int)SRIOVNIC_SYNTH_WHY_PO
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_REVOKING != (int)SRIOVNIC_SYNTH_WHY_REVOKING);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE_PORT_POLICY != (int)SRIOVNIC_SYNTH_WHY_PORT_POLICY);
 QEMU_BUILD_BUG_ON((int)SRIOVNIC_REASON_CODE__MAX != (int)SRIOVNIC_SYNTH_WHY_COUNT);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_VF_SLOT_STATE_UNPLUGGING != (int)SRIOVNIC_SYNTH_SLOT_UNPLUGGING);
+QEMU_BUILD_BUG_ON((int)SRIOVNIC_UNPLUG_HOW_BY_OTHERS !=
+                  (int)SRIOVNIC_SYNTH_UNPLUG_BY_OTHERS - SRIOVNIC_SYNTH_UNPLUG_ACKNOWLEDGED);
 /* SriovnicPortPolicy i is SRIOVNIC_SYNTH_POLICY_* bit i. */
 QEMU_BUILD_BUG_ON((1u << SRIOVNIC_PORT_POLICY_ROUTER_GUARD) != SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD);
 QEMU_BUILD_BUG_ON((1u << SRIOVNIC_PORT_POLICY_DHCP_GUARD) != SRIOVNIC_SYNTH_POLICY_DHCP_GUARD);
@@ -174,6 +177,12 @@ void qmp_sriovnic_offer(const char *id, Error **errp)
     if (!sriovnic_core_synth_offer(c->core, c->fn, err, sizeof(err))) {
         trace_sriovnic_qmp_refused("sriovnic-offer", id, err);
         error_setg(errp, "%s", err);
+        return;
+    }
+    /* A host-owned card's channel plugs its VF now, so that a plug the
+     * platform refuses (no such bus, slot taken) is this command's error. */
+    if (c->hotplug_bh) {
+        sriovnic_synth_hotplug_run(c, errp);
     }
 }
 

@@ -44,7 +44,7 @@ static const char *sriovnic_synth_hold_end(unsigned cause)
  * the outgoing migration: keeps dev_unplug_pending's copy and wakes the
  * migration thread when the hold ends.
  */
-static void sriovnic_synth_update_hold(SriovnicSynthState *s, const char *how)
+void sriovnic_synth_migration_update_hold(SriovnicSynthState *s, const char *how)
 {
     bool holds = sriovnic_core_synth_holds_migration(s->core, s->fn);
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
@@ -66,7 +66,7 @@ static void sriovnic_synth_update_hold(SriovnicSynthState *s, const char *how)
 void sriovnic_synth_migration_datapath_changed(SriovnicSynthState *s,
                                                const SriovnicSynthTransition *t)
 {
-    sriovnic_synth_update_hold(s, sriovnic_synth_hold_end(t->cause));
+    sriovnic_synth_migration_update_hold(s, sriovnic_synth_hold_end(t->cause));
 }
 
 static int sriovnic_synth_migration_event(NotifierWithReturn *notifier,
@@ -81,13 +81,13 @@ static int sriovnic_synth_migration_event(NotifierWithReturn *notifier,
         trace_sriovnic_synth_migration_setup(s->fn, s->on_migration ?
                                              s->on_migration : "revoke");
         sriovnic_core_synth_migration_begin(s->core, s->fn, runstate_is_running());
-        sriovnic_synth_update_hold(s, "the VF was revoked at once");
+        sriovnic_synth_migration_update_hold(s, "the VF was revoked at once");
         break;
     case MIG_EVENT_PRECOPY_DONE:
     case MIG_EVENT_PRECOPY_FAILED:
         offered = sriovnic_core_synth_migration_end(s->core, s->fn,
                                                     e->type == MIG_EVENT_PRECOPY_DONE);
-        sriovnic_synth_update_hold(s, "the migration ended");
+        sriovnic_synth_migration_update_hold(s, "the migration ended");
         trace_sriovnic_synth_migration_end(s->fn, e->type == MIG_EVENT_PRECOPY_DONE,
                                            offered);
         break;
@@ -103,7 +103,7 @@ static void sriovnic_synth_vm_state_change(void *opaque, bool running,
     SriovnicSynthState *s = opaque;
     bool offer_due = sriovnic_core_synth_vm_running(s->core, s->fn, running);
 
-    sriovnic_synth_update_hold(s, "the VM stopped: surprise revoke");
+    sriovnic_synth_migration_update_hold(s, "the VM stopped: surprise revoke");
     if (offer_due) {
         trace_sriovnic_synth_resume_offer(s->fn);
     }

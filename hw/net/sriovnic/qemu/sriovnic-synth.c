@@ -123,8 +123,9 @@ static SriovnicPfState *sriovnic_synth_find_pf(SriovnicSynthState *s,
     bool ambiguous = false;
 
     if (!s->pf_id || !*s->pf_id) {
-        error_setg(errp, "property 'pf' is required: the id of the "
-                   TYPE_SRIOVNIC " device this channel belongs to");
+        error_setg(errp, "property 'pf' or 'card' is required: the id of the "
+                   TYPE_SRIOVNIC " PF or of the " TYPE_SRIOVNIC_CARD
+                   " this channel belongs to");
         return NULL;
     }
     obj = object_resolve_path_type(s->pf_id, TYPE_SRIOVNIC, &ambiguous);
@@ -146,6 +147,48 @@ static SriovnicPfState *sriovnic_synth_find_pf(SriovnicSynthState *s,
         return NULL;
     }
     return SRIOVNIC(obj);
+}
+
+/*
+ * The card the channel joins: a guest-owned PF's (`pf`), or a host-owned
+ * card's (`card`), whose paired VF the channel hot-plugs on `vf-bus`.
+ */
+static bool sriovnic_synth_find_card(SriovnicSynthState *s, Error **errp)
+{
+    SriovnicCardState *card;
+    SriovnicPfState *pf;
+
+    if (s->pf_id && s->card_id) {
+        error_setg(errp, "properties 'pf' and 'card' are exclusive: 'pf' names a "
+                   "guest-owned " TYPE_SRIOVNIC ", 'card' a host-owned " TYPE_SRIOVNIC_CARD);
+        return false;
+    }
+    if (!s->card_id) {
+        if (s->vf_bus) {
+            error_setg(errp, "property 'vf-bus' applies only with 'card' (the VFs of a "
+                       "guest-owned PF are enabled by the guest, not hot-plugged)");
+            return false;
+        }
+        pf = sriovnic_synth_find_pf(s, errp);
+        if (!pf) {
+            return false;
+        }
+        s->card = &pf->card;
+        s->card_owner = DEVICE(pf);
+        return true;
+    }
+    if (!s->vf_bus || !*s->vf_bus) {
+        error_setg(errp, "property 'vf-bus' is required with 'card': the id of the bus "
+                   "(a pcie-root-port, or pcie.0) the paired VF is hot-plugged into");
+        return false;
+    }
+    card = sriovnic_card_find("card", s->card_id, TYPE_SRIOVNIC_SYNTH, errp);
+    if (!card) {
+        return false;
+    }
+    s->card = &card->card;
+    s->card_owner = DEVICE(card);
+    return true;
 }
 
 static bool sriovnic_synth_parse_on_migration(SriovnicSynthState *s,
@@ -175,8 +218,7 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     if (!sriovnic_synth_parse_on_migration(s, &cfg.on_migration, errp)) {
         return;
     }
-    s->pf = sriovnic_synth_find_pf(s, errp);
-    if (!s->pf) {
+    if (!sriovnic_synth_find_card(s, errp)) {
         return;
     }
     qemu_macaddr_default_if_unset(&s->mac);
@@ -199,9 +241,10 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     cfg.sriov_allowed = s->sriov_allowed;
     cfg.port_policies = (s->router_guard ? SRIOVNIC_SYNTH_POLICY_ROUTER_GUARD : 0) |
                         (s->dhcp_guard ? SRIOVNIC_SYNTH_POLICY_DHCP_GUARD : 0);
+    cfg.vf_hotplug = s->card_id != NULL;
 
     /* Set first: the channel may report a change while it attaches. */
-    s->core = s->pf->card.core;
+    s->core = s->card->core;
     fn = sriovnic_core_synth_attach(s->core, &cfg, sriovnic_synth_datapath_changed, s,
                                     err, sizeof(err));
     if (!fn) {
@@ -253,28 +296,32 @@ static void sriovnic_synth_realize(PCIDevice *dev, Error **errp)
     pcie_cap_flr_init(dev);
 
     sriovnic_synth_migration_init(s);
+    if (s->card_id) {
+        sriovnic_synth_hotplug_init(s);
+    }
 
     /* Last, so that a failed realize leaves nothing pointing here. */
-    sriovnic_card_set_synth(&s->pf->card, fn, dev);
+    sriovnic_card_set_synth(s->card, fn, dev);
     /* The core has no detach: the channel lives as long as the card. */
-    error_setg(&s->pf_unplug_blocker, TYPE_SRIOVNIC " '%s' has a "
-               TYPE_SRIOVNIC_SYNTH " attached", s->pf_id);
-    qdev_add_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
+    error_setg(&s->pf_unplug_blocker, "%s '%s' has a " TYPE_SRIOVNIC_SYNTH " attached",
+               object_get_typename(OBJECT(s->card_owner)), s->card_owner->id);
+    qdev_add_unplug_blocker(s->card_owner, s->pf_unplug_blocker);
 }
 
 static void sriovnic_synth_exit(PCIDevice *dev)
 {
     SriovnicSynthState *s = SRIOVNIC_SYNTH(dev);
 
+    sriovnic_synth_hotplug_exit(s);
     sriovnic_synth_migration_exit(s);
     pcie_cap_exit(dev);
     msix_unuse_all_vectors(dev);
     msix_uninit(dev, &s->msix, &s->msix);
     /* The channel stays in the core; its DMA and MSI-X now fail. */
     sriovnic_core_synth_detach_sink(s->core, s->fn);
-    sriovnic_card_set_synth(&s->pf->card, s->fn, NULL);
+    sriovnic_card_set_synth(s->card, s->fn, NULL);
     if (s->pf_unplug_blocker) {
-        qdev_del_unplug_blocker(DEVICE(s->pf), s->pf_unplug_blocker);
+        qdev_del_unplug_blocker(s->card_owner, s->pf_unplug_blocker);
         error_free(s->pf_unplug_blocker);
         s->pf_unplug_blocker = NULL;
     }
@@ -293,6 +340,8 @@ static void sriovnic_synth_reset_hold(Object *obj, ResetType type)
 
 static const Property sriovnic_synth_properties[] = {
     DEFINE_PROP_STRING("pf", SriovnicSynthState, pf_id),
+    DEFINE_PROP_STRING("card", SriovnicSynthState, card_id),
+    DEFINE_PROP_STRING("vf-bus", SriovnicSynthState, vf_bus),
     DEFINE_PROP_UINT32("vf", SriovnicSynthState, paired_vf,
                        SRIOVNIC_SYNTH_VF_UNSET),
     DEFINE_PROP_MACADDR("mac", SriovnicSynthState, mac),
@@ -323,7 +372,8 @@ static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
     k->class_id = PCI_CLASS_NETWORK_ETHERNET;
     rc->phases.hold = sriovnic_synth_reset_hold;
 
-    dc->desc = "sriovnic synthetic channel (paired with a VF of a sriovnic)";
+    dc->desc = "sriovnic synthetic channel (paired with a VF of a sriovnic PF "
+               "or of a host-owned " TYPE_SRIOVNIC_CARD ")";
     dc->vmsd = &vmstate_sriovnic_synth;
     /* The core attaches channels before traffic and never detaches them. */
     dc->hotpluggable = false;
@@ -331,8 +381,15 @@ static void sriovnic_synth_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 
     object_class_property_set_description(klass, "pf",
-        "id of the sriovnic PF whose switch this channel joins (required; "
-        "the PF must come first on the command line)");
+        "id of the sriovnic PF whose switch this channel joins (this or "
+        "'card' is required; the PF must come first on the command line)");
+    object_class_property_set_description(klass, "card",
+        "id of the host-owned " TYPE_SRIOVNIC_CARD " whose switch this channel "
+        "joins, instead of 'pf': the channel hot-plugs its VF to offer it and "
+        "unplugs it to revoke it");
+    object_class_property_set_description(klass, "vf-bus",
+        "with 'card': the bus (a pcie-root-port's id) the paired VF is "
+        "hot-plugged into, as a " TYPE_SRIOVNIC_ASSIGNED_VF " (required with 'card')");
     object_class_property_set_description(klass, "vf",
         "index of the PF's VF to pair with (required), 0 to the PF's vfs - 1");
     object_class_property_set_description(klass, "mac",

@@ -111,6 +111,7 @@ struct SriovnicAssignedVfState {
     uint32_t vf;               /* `vf` */
     MACAddr mac;               /* `mac`: all zero when not given */
     SriovnicCardState *card;
+    QEMUBH *ready_bh;          /* hot-plugged: tells the core once device_add is over */
 };
 
 struct SriovnicSynthState {
@@ -120,7 +121,9 @@ struct SriovnicSynthState {
     MemoryRegion msix;
 
     /* properties */
-    char *pf_id;
+    char *pf_id;              /* a guest-owned PF's channel */
+    char *card_id;            /* a host-owned card's channel (exclusive with pf_id) */
+    char *vf_bus;             /* with card_id: where the paired VF is hot-plugged */
     uint32_t paired_vf;
     MACAddr mac;
     uint32_t revoke_timeout_ms;
@@ -133,11 +136,13 @@ struct SriovnicSynthState {
     bool offer_datapath;
     char *on_migration;       /* "revoke" (default) or "keep" */
 
-    SriovnicPfState *pf;
+    SriovnicCard *card;       /* the PF's or the sriovnic-card's */
+    DeviceState *card_owner;  /* the sriovnic PF or sriovnic-card device */
     uint16_t fn;              /* from sriovnic_core_synth_attach() */
     SriovnicCore *core;       /* the PF's */
     SriovnicSynthRegs *regs;  /* owned by core, migrated */
-    Error *pf_unplug_blocker; /* the PF's core must outlive the channel */
+    Error *pf_unplug_blocker; /* the card's core must outlive the channel */
+    QEMUBH *hotplug_bh;       /* card=: performs the core's hotplug operations */
 
     NotifierWithReturn migration_notifier;
     VMChangeStateEntry *vm_state;
@@ -197,6 +202,21 @@ void sriovnic_synth_migration_exit(SriovnicSynthState *s);
 /* The channel's data path changed (its hold of a migration may have). */
 void sriovnic_synth_migration_datapath_changed(SriovnicSynthState *s,
                                                const SriovnicSynthTransition *t);
+
+/* Called after anything that may start or end the core's hold of a migration. */
+void sriovnic_synth_migration_update_hold(SriovnicSynthState *s, const char *how);
+
+/* sriovnic-synth-hotplug.c: a host-owned card's channel plugs its VF. */
+void sriovnic_synth_hotplug_init(SriovnicSynthState *s);
+void sriovnic_synth_hotplug_exit(SriovnicSynthState *s);
+/*
+ * Performs the hotplug operations the core wants now; false (with `errp`
+ * set) if a plug failed, as the core was told.
+ */
+bool sriovnic_synth_hotplug_run(SriovnicSynthState *s, Error **errp);
+/* A sriovnic-card by its id, for property `prop` of a `user` device. */
+SriovnicCardState *sriovnic_card_find(const char *prop, const char *id, const char *user,
+                                      Error **errp);
 
 /* sriovnic-qmp-events.c: SRIOVNIC_DATAPATH_CHANGED for channel `dev`'s transition. */
 void sriovnic_qmp_datapath_changed(DeviceState *dev, const SriovnicSynthTransition *t);

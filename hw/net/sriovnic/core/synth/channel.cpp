@@ -42,8 +42,12 @@ Channel::Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs
       events_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_EVENT]),
       datapath_(fn_regs_, uint16_t(cfg.paired_vf), total_vfs, *this),
       control_(fn_regs_, rings_[SRIOVNIC_SYNTH_Q_CTRL], datapath_),
-      on_migration_(SriovnicSynthOnMigration(cfg.on_migration))
+      on_migration_(SriovnicSynthOnMigration(cfg.on_migration)),
+      unplug_timeout_ms_(cfg.revoke_timeout_ms)
 {
+    if (cfg.vf_hotplug) {
+        slot_.emplace(static_cast<VfSlot::Clock &>(*this));
+    }
     fn_regs_.reset();
 }
 
@@ -322,6 +326,15 @@ void Channel::state_changed(DpState from, DpState to, SriovnicSynthCause cause)
     default:
         break;
     }
+    if (slot_ && to == DpState::synthetic && cause != SRIOVNIC_SYNTH_CAUSE_RESET &&
+        !vf_vanishing_) {
+        // The guest left the VF (or was not asked): now the VF leaves the
+        // guest. Even after a surprise revoke the slot's release is asked
+        // for (forced only after the bound): a removal the guest is told of
+        // only afterwards leaves it an eject request it may act on later,
+        // against the next VF plugged into the slot (design notes).
+        unplug_after_revoke();
+    }
     const std::optional<uint64_t> previous = datapath_.previous_switch_ns();
     t.has_previous = previous.has_value();
     if (previous) {
@@ -342,7 +355,7 @@ void Channel::vf_presence_changed()
     if (present) {
         offer_if_allowed();
     } else {
-        datapath_.vf_gone();
+        vf_gone();
     }
     update_interrupts();
 }
@@ -352,8 +365,71 @@ void Channel::vf_reset()
     // The VF vanished under the guest for a moment: what was offered is gone;
     // the VF that comes back is a new offer.
     if (state() != DpState::synthetic) {
-        datapath_.vf_gone();
-        offer_if_allowed();
+        const bool revoking = state() == DpState::revoking;
+        vf_gone();
+        if (slot_ && revoking) {
+            unplug_after_revoke(); // the host's revoke stands
+        } else {
+            offer_if_allowed();
+        }
+    }
+    update_interrupts();
+}
+
+void Channel::unplug_after_revoke()
+{
+    slot_->unplug(unplug_timeout_ms_);
+    unplug_timeout_ms_ = host_.revoke_timeout_ms;
+    if (offer_after_revoke_) {
+        // An offer came during the revoke: plugged again once unplugged.
+        offer_after_revoke_ = false;
+        slot_->plug(true);
+    }
+}
+
+void Channel::vf_gone()
+{
+    // The VF went (or reset) by itself: a hot-plugged one stays where it is.
+    vf_vanishing_ = true;
+    datapath_.vf_gone();
+    vf_vanishing_ = false;
+}
+
+void Channel::vf_plugged()
+{
+    if (!slot_ || !slot_->plugged()) {
+        vf_presence_changed();
+        update_interrupts();
+        return;
+    }
+    // The offer that plugged it is due, if the host still allows it.
+    vf_was_present_ = true;
+    if (host_.vf_allowed() && migration_ == SRIOVNIC_SYNTH_MIGRATION_NONE &&
+        state() == DpState::synthetic) {
+        datapath_.offer();
+    } else {
+        slot_->unplug(host_.revoke_timeout_ms);
+    }
+    update_interrupts();
+}
+
+void Channel::vf_unplugged()
+{
+    if (slot_) {
+        slot_->unplugged();
+    }
+    vf_presence_changed();
+    if (slot_ && offer_after_revoke_ && state() == DpState::synthetic) {
+        // Removed by others during a revoke an offer was queued behind.
+        offer_after_revoke_ = false;
+        slot_->plug(true);
+    }
+}
+
+void Channel::hotplug_failed(SriovnicSynthHotplugOp op, const std::string &why)
+{
+    if (slot_) {
+        slot_->op_failed(op, why);
     }
     update_interrupts();
 }
@@ -393,6 +469,9 @@ SriovnicSynthInfo Channel::info() const
     i.migration = uint8_t(migration_);
     i.port_policies = host_.port_policies;
     i.guard_drops = regs_.guard_drops;
+    if (slot_) {
+        slot_->fill_info(i);
+    }
     std::copy(std::begin(regs_.stats), std::end(regs_.stats), i.stats);
     std::copy(std::begin(regs_.synth_stats), std::end(regs_.synth_stats), i.synth_stats);
     return i;

@@ -22,6 +22,7 @@
 #include "synth/net_path.hpp"
 #include "synth/registers.hpp"
 #include "synth/ring.hpp"
+#include "synth/vf_slot.hpp"
 
 #include <array>
 #include <functional>
@@ -51,7 +52,8 @@ using TransitionSink = std::function<void(const SriovnicSynthTransition &)>;
 class Channel final : public SwitchPort,
                       public TimerService::Client,
                       private NetPath::Owner,
-                      private DataPath::Actions {
+                      private DataPath::Actions,
+                      private VfSlot::Clock {
 public:
     // `cfg` must have passed check_config().
     Channel(uint16_t fn, const SriovnicSynthConfig &cfg, uint16_t total_vfs, CardLink &card,
@@ -89,6 +91,23 @@ public:
     void vf_presence_changed();
     void vf_reset(); // FLR or reset of the paired VF
     void set_link(bool up);
+    // A host-owned card's paired VF came into the guest (its function is
+    // ready) or left it; for a hot-plug-paired channel, its slot's progress.
+    void vf_plugged();
+    void vf_unplugged();
+
+    // A hot-plug-paired channel's slot, as the glue drives it.
+    void set_hotplug_handler(VfSlot::OpWanted wanted)
+    {
+        if (slot_) {
+            slot_->set_op_wanted(std::move(wanted));
+        }
+    }
+    SriovnicSynthHotplugOp take_hotplug_op()
+    {
+        return slot_ ? slot_->take_op() : SRIOVNIC_SYNTH_HOTPLUG_NONE;
+    }
+    void hotplug_failed(SriovnicSynthHotplugOp op, const std::string &why);
     void pf_administration_cleared() { card_.program_vf_mac(paired_vf(), host_.mac); }
     const MacAddr &mac() const { return host_.mac; }
 
@@ -97,9 +116,12 @@ public:
     // Live migration (sriovnic_core_synth_migration_begin() and the rest).
     void migration_begin(bool vm_running);
     bool migration_end(bool completed);
+    // Until the guest left the VF and, for a hot-plug-paired channel, the
+    // VF's device is gone (the migration stream must not carry it).
     bool holds_migration() const
     {
-        return migration_ == SRIOVNIC_SYNTH_MIGRATION_OUTGOING && state() == DpState::revoking;
+        return migration_ == SRIOVNIC_SYNTH_MIGRATION_OUTGOING &&
+               (state() == DpState::revoking || (slot_ && slot_->unplug_in_progress()));
     }
     void incoming_migration() { migration_ = SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN; }
     bool vm_running(bool running);
@@ -116,6 +138,9 @@ public:
     void on_timer() override
     {
         datapath_.on_timer();
+        if (slot_) {
+            slot_->on_timer();
+        }
         if (!offer_on_resume(false)) {
             offer_deferred();
         }
@@ -156,6 +181,11 @@ private:
     // After the VM resumed from a migration: the deferred offer, once the
     // guest transmitted or the wait is over; true if it offered.
     bool offer_on_resume(bool guest_transmitted);
+    // The paired VF vanished or was reset: what was offered is revoked.
+    void vf_gone();
+    // A revoke of a hot-plug-paired channel is over: the VF leaves the
+    // guest (and comes back if an offer was queued behind the revoke).
+    void unplug_after_revoke();
     // Revokes what the policy no longer allows (reason POLICY).
     void enforce_policy();
     std::optional<std::string> validate_loaded_datapath(uint32_t reason, uint32_t left_ms) const;
@@ -184,6 +214,12 @@ private:
     SriovnicSynthMigrationPhase migration_ = SRIOVNIC_SYNTH_MIGRATION_NONE;
     uint64_t resume_offer_deadline_ns_ = 0; // while migration_ is RESUMING
     bool offer_after_migration_ = false;
+    // A hot-plug-paired channel's VF slot (cfg.vf_hotplug), and how long
+    // the guest has to release it once it left the VF.
+    std::optional<VfSlot> slot_;
+    bool vf_vanishing_ = false; // inside vf_gone(): no unplug follows
+    bool offer_after_revoke_ = false; // an offer queued behind a revoke in progress
+    uint32_t unplug_timeout_ms_ = 0;
 };
 
 } // namespace sriovnic::synth

@@ -102,6 +102,28 @@ std::optional<std::string> Channel::offer()
     if (migration_ == SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN) {
         return "the VM has not run since its migration: the VF is offered when it runs";
     }
+    if (slot_ && state() == DpState::revoking) {
+        // Plug right after unplug: the revoke completes (the VF leaves the
+        // guest), then the VF is plugged and offered again.
+        if (offer_after_revoke_) {
+            return "VF " + std::to_string(paired_vf()) +
+                   " is already to be offered again once its revoke completes";
+        }
+        offer_after_revoke_ = true;
+        return std::nullopt;
+    }
+    if (slot_ && state() == DpState::synthetic) {
+        if (slot_->offer_pending()) {
+            return "VF " + std::to_string(paired_vf()) +
+                   " is already being plugged into the guest for an offer";
+        }
+        // Plug first; the offer follows once the VF is in the guest.
+        slot_->plug(true);
+        if (slot_->state() != SRIOVNIC_SYNTH_SLOT_PLUGGED) {
+            update_interrupts();
+            return std::nullopt;
+        }
+    }
     auto problem = datapath_.offer();
     update_interrupts();
     return problem;
@@ -118,6 +140,26 @@ std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
     }
     const uint32_t timeout_ms =
         r.surprise ? 0 : (r.has_timeout_ms ? r.timeout_ms : host_.revoke_timeout_ms);
+    if (slot_ && offer_after_revoke_ && state() == DpState::revoking) {
+        // Withdraws the offer queued behind the revoke in progress.
+        offer_after_revoke_ = false;
+        if (!r.surprise) {
+            update_interrupts();
+            return std::nullopt;
+        }
+    }
+    if (slot_) {
+        // The VF leaves the guest once the guest left it (at once for a
+        // surprise), the slot released within the same bound.
+        unplug_timeout_ms_ = r.surprise ? host_.revoke_timeout_ms : timeout_ms;
+        if (state() == DpState::synthetic &&
+            slot_->state() != SRIOVNIC_SYNTH_SLOT_UNPLUGGED) {
+            // Plugged (or being plugged) but not offered yet: only the slot.
+            slot_->unplug(unplug_timeout_ms_);
+            update_interrupts();
+            return std::nullopt;
+        }
+    }
     auto problem = datapath_.revoke(uint8_t(r.reason > 255 ? 0 : r.reason), r.surprise, timeout_ms);
     update_interrupts();
     return problem;
@@ -125,12 +167,23 @@ std::optional<std::string> Channel::revoke(const SriovnicSynthRevoke &r)
 
 bool Channel::offer_if_allowed()
 {
-    if (!host_.vf_allowed() || state() != DpState::synthetic || !vf_present()) {
+    if (!host_.vf_allowed() || state() != DpState::synthetic) {
+        return false;
+    }
+    if (slot_) {
+        if (slot_->unplug_in_progress() || slot_->offer_pending()) {
+            return false; // the host took it back, or an offer is on its way
+        }
+    } else if (!vf_present()) {
         return false;
     }
     if (migration_ != SRIOVNIC_SYNTH_MIGRATION_NONE) {
         offer_after_migration_ = true;
         return false;
+    }
+    if (slot_ && !vf_present()) {
+        slot_->plug(true); // the offer follows the plug
+        return true;
     }
     return !datapath_.offer();
 }

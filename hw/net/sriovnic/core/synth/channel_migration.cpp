@@ -100,8 +100,9 @@ bool Channel::vm_running(bool running)
     if (migration_ != SRIOVNIC_SYNTH_MIGRATION_UNTIL_RUN) {
         return false;
     }
+    // A hot-plug-paired channel's VF is plugged when the offer is due.
     if (offer_after_migration_ && state() == DpState::synthetic && host_.vf_allowed() &&
-        vf_present()) {
+        (slot_ || vf_present())) {
         // In a new process (TCG) every guest code path is cold: the guest's
         // traffic resumes on the synthetic path first, and the offer, whose
         // join and switch would run before it, waits for its first

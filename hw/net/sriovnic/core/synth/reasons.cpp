@@ -101,7 +101,15 @@ SriovnicSynthReasons why_not_on_vf(const SriovnicSynthInfo &info, uint8_t revoki
         b.add(SRIOVNIC_SYNTH_WHY_NO_DATAPATH,
               "the guest's synthetic driver did not negotiate the data-path feature");
     }
-    if (!info.vf_present) {
+    if (!info.vf_present && info.vf_hotplug) {
+        std::string where = vf + " is not plugged into the guest";
+        if (info.vf_slot == SRIOVNIC_SYNTH_SLOT_PLUGGING) {
+            where = vf + " is being plugged into the guest";
+        } else if (info.last_hotplug_error[0]) {
+            where += std::string(" (the last hotplug failed: ") + info.last_hotplug_error + ")";
+        }
+        b.add(SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED, where);
+    } else if (!info.vf_present) {
         b.add(SRIOVNIC_SYNTH_WHY_VF_NOT_ENABLED,
               vf + " is not enabled by the guest's PF driver (SR-IOV NumVFs)");
     } else if (!info.vf_up) {
