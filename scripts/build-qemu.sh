@@ -124,6 +124,7 @@ configure_args=(
     --disable-download --disable-install-blobs
     "--cc=ccache gcc" "--cxx=ccache g++" "--host-cc=gcc"
 )
+[ "${SRIOVNIC_QEMU_SANITIZE:-0}" = 1 ] && configure_args+=(--enable-asan --enable-ubsan)
 # A change of flags or of the device set means a fresh configure.
 want_args="${configure_args[*]} $(sha256sum <"$SRIOVNIC_ROOT/scripts/qemu/sriovnic.mak")"
 if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.sriovnic-configure-args" 2>/dev/null)" != "$want_args" ]; then

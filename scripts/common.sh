@@ -14,7 +14,13 @@ QEMU_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9b9f1
 SRIOVNIC_LOGS=$SRIOVNIC_BUILD/logs
 
 QEMU_SRC=$SRIOVNIC_BUILD/qemu-$QEMU_VERSION
-QEMU_BUILD=$QEMU_SRC/build
+# SRIOVNIC_QEMU_SANITIZE=1: QEMU (and the core in it) built with ASan and
+# UBSan, in a build directory of its own beside the normal one.
+if [ "${SRIOVNIC_QEMU_SANITIZE:-0}" = 1 ]; then
+    QEMU_BUILD=$QEMU_SRC/build-asan
+else
+    QEMU_BUILD=$QEMU_SRC/build
+fi
 QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
 
 # Let ccache hit across clones in different directories.
