@@ -60,7 +60,7 @@ class HostAdministersStandaloneVfs(unittest.TestCase):
                 if e["event"] == "SRIOVNIC_VF_CHANGED" and e["data"].get("vf") == vf]
 
     def ping(self, ns, ip, count=3, check=True, size=56):
-        status, out = self.g.run(f"ip netns exec {ns} ping -c {count} -s {size} -W 2 {ip}",
+        status, out = self.g.run(f"ip netns exec {ns} ping -c {count} -i 0.2 -s {size} -W 2 {ip}",
                                  check=False)
         if check:
             self.assertIn(f"{count} packets received", out)
