@@ -14,8 +14,20 @@ QEMU_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9b9f1
 SRIOVNIC_LOGS=$SRIOVNIC_BUILD/logs
 
 QEMU_SRC=$SRIOVNIC_BUILD/qemu-$QEMU_VERSION
-QEMU_BUILD=$QEMU_SRC/build
-QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+# SRIOVNIC_QEMU_SANITIZE=1: QEMU (and the core in it) built with ASan and
+# UBSan, in a build directory of its own beside the normal one.
+# SRIOVNIC_QEMU_FUZZ=1: QEMU's libFuzzer targets (qemu-fuzz-x86_64, with
+# generic-fuzz), clang, ASan and UBSan, in build-fuzz.
+QEMU_TARGET=qemu-system-x86_64
+if [ "${SRIOVNIC_QEMU_FUZZ:-0}" = 1 ]; then
+    QEMU_BUILD=$QEMU_SRC/build-fuzz
+    QEMU_TARGET=qemu-fuzz-x86_64
+elif [ "${SRIOVNIC_QEMU_SANITIZE:-0}" = 1 ]; then
+    QEMU_BUILD=$QEMU_SRC/build-asan
+else
+    QEMU_BUILD=$QEMU_SRC/build
+fi
+QEMU_BIN=$QEMU_BUILD/$QEMU_TARGET
 
 # Let ccache hit across clones in different directories.
 export CCACHE_DIR=${CCACHE_DIR:-$SRIOVNIC_CACHE/ccache}

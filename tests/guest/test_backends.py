@@ -72,7 +72,7 @@ class TapUplink(unittest.TestCase):
     def test_pf_pings_host(self):
         g = self.g
         before = self.tap_stats()
-        out = g.sh(f"ping -c 3 -W 2 {HOST_IP}")
+        out = g.sh(f"ping -c 3 -i 0.2 -W 2 {HOST_IP}")
         self.assertEqual(received(out), 3, out)
         after = self.tap_stats()
         self.assertGreaterEqual(after["rx"]["packets"] - before["rx"]["packets"], 3)
@@ -87,7 +87,7 @@ class TapUplink(unittest.TestCase):
         vf = vf_netdevs(g, 1)[0]
         into_netns(g, "v", vf, f"{VF_IP}/24")
         self.addCleanup(g.sh, "ip netns del v")
-        out = g.sh(f"ip netns exec v ping -c 3 -W 2 {HOST_IP}")
+        out = g.sh(f"ip netns exec v ping -c 3 -i 0.2 -W 2 {HOST_IP}")
         self.assertEqual(received(out), 3, out)
         vf_mac = g.sh(f"ip netns exec v cat /sys/class/net/{vf}/address").strip()
         self.assertNotEqual(vf_mac, g.sh(f"cat /sys/class/net/{self.pf}/address").strip())
@@ -122,15 +122,15 @@ class SocketUplinks(unittest.TestCase):
     connection between the two QEMU processes, then a UDP multicast group."""
 
     def check_pair(self, a, b, label):
-        out = b.sh("ping -c 3 -W 2 10.9.0.1")
+        out = b.sh("ping -c 3 -i 0.2 -W 2 10.9.0.1")
         self.assertEqual(received(out), 3, f"{label}: b -> a\n{out}")
-        out = a.sh("ping -c 3 -W 2 10.9.0.2")
+        out = a.sh("ping -c 3 -i 0.2 -W 2 10.9.0.2")
         self.assertEqual(received(out), 3, f"{label}: a -> b\n{out}")
         set_numvfs(b, 1)
         into_netns(b, "v", vf_netdevs(b, 1)[0], "10.9.0.3/24")
-        out = b.sh("ip netns exec v ping -c 3 -W 2 10.9.0.1")
+        out = b.sh("ip netns exec v ping -c 3 -i 0.2 -W 2 10.9.0.1")
         self.assertEqual(received(out), 3, f"{label}: b's VF -> a\n{out}")
-        out = a.sh("ping -c 3 -W 2 10.9.0.3")
+        out = a.sh("ping -c 3 -i 0.2 -W 2 10.9.0.3")
         self.assertEqual(received(out), 3, f"{label}: a -> b's VF\n{out}")
         a.sh("iperf3 -s -D -1 -p 5201")
         out = b.sh("iperf3 -c 10.9.0.1 -p 5201 -t 2", timeout=60)

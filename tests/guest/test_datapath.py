@@ -31,7 +31,7 @@ class PfTraffic(unittest.TestCase):
 
     def test_dhcp_lease_and_ping_through_user_netdev(self):
         self.assertIn("inet 10.0.2.15/24", self.g.sh(f"ip addr show {self.dev}"))
-        self.assertIn("3 packets received", self.g.sh("ping -c 3 -W 2 10.0.2.2"))
+        self.assertIn("3 packets received", self.g.sh("ping -c 3 -i 0.2 -W 2 10.0.2.2"))
 
     def test_tcp_guest_to_host_and_back(self):
         for reverse in ("", "-R"):
@@ -113,7 +113,7 @@ class PfTraffic(unittest.TestCase):
         g.sh(f"ethtool -L {dev} combined 4")
         self.assertRegex(g.sh(f"ethtool -l {dev}"), r"Current[\s\S]*Combined:\s+4")
         g.sh(f"ip route replace default via 10.0.2.2 dev {dev}")
-        self.assertIn("3 packets received", g.sh("ping -c 3 -W 2 10.0.2.2"))
+        self.assertIn("3 packets received", g.sh("ping -c 3 -i 0.2 -W 2 10.0.2.2"))
         g.sh(f"ethtool -L {dev} combined 1 && ip route replace default via 10.0.2.2 dev {dev}")
 
 
@@ -141,7 +141,8 @@ class VfTraffic(unittest.TestCase):
 
     def test_vf_to_vf_inside_the_card(self):
         g = self.g
-        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.50.2"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.50.2"))
         g.sh("ip netns exec b iperf3 -s -D -1 -p 5201")
         out = g.sh("ip netns exec a iperf3 -c 192.168.50.2 -p 5201 -t 2", timeout=60)
         self.assertGreater(iperf_bytes(out), 1 << 20, out)
@@ -154,7 +155,7 @@ class VfTraffic(unittest.TestCase):
         g.sh(f"ip -n a link set {self.vfs[0]} mtu 9000 && ip -n b link set {self.vfs[1]} mtu 9000")
         before = ethtool_stats(g, self.vfs[1], ns="b")
         self.assertIn("3 packets received",
-                      g.sh("ip netns exec a ping -c 3 -s 8900 -W 2 192.168.50.2"))
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -s 8900 -W 2 192.168.50.2"))
         after = ethtool_stats(g, self.vfs[1], ns="b")
         rx_bytes = after["dev_rx_bytes"] - before["dev_rx_bytes"]
         rx_packets = after["dev_rx_packets"] - before["dev_rx_packets"]
@@ -167,7 +168,7 @@ class VfTraffic(unittest.TestCase):
         g = self.g
         into_netns(g, "c", self.vfs[2])
         g.sh(f"ip netns exec c udhcpc -i {self.vfs[2]} -n -q -t 10 >/dev/null 2>&1", timeout=90)
-        self.assertIn("3 packets received", g.sh("ip netns exec c ping -c 3 -W 2 10.0.2.2"))
+        self.assertIn("3 packets received", g.sh("ip netns exec c ping -c 3 -i 0.2 -W 2 10.0.2.2"))
 
 
 class VfCountChanges(unittest.TestCase):
@@ -235,7 +236,7 @@ class OtherBackends(unittest.TestCase):
         for kind in ("stream", "dgram"):
             sock = os.path.join("/tmp", f"sriovnic-{kind}-{os.getpid()}.sock")
             a, b = joined_guests(self, kind, *self.netdevs(kind, sock))
-            self.assertIn("3 packets received", b.sh("ping -c 3 -W 2 10.9.0.1"), kind)
+            self.assertIn("3 packets received", b.sh("ping -c 3 -i 0.2 -W 2 10.9.0.1"), kind)
             a.sh("iperf3 -s -D -1 -p 5201")
             out = b.sh("iperf3 -c 10.9.0.1 -p 5201 -t 2", timeout=60)
             self.assertGreater(iperf_bytes(out), 1 << 20, f"{kind}:\n{out}")
@@ -266,8 +267,9 @@ class Migration(unittest.TestCase):
         out = dst.sh("cat /tmp/iperf.log")
         self.assertNotIn("error", out)
         self.assertGreater(iperf_bytes(out), 1 << 20, out)
-        self.assertIn("3 packets received", dst.sh("ip netns exec a ping -c 3 -W 2 192.168.70.2"))
-        self.assertIn("3 packets received", dst.sh("ping -c 3 -W 2 10.0.2.2"))
+        self.assertIn("3 packets received",
+                      dst.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.70.2"))
+        self.assertIn("3 packets received", dst.sh("ping -c 3 -i 0.2 -W 2 10.0.2.2"))
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ class PfReset(unittest.TestCase):
         g, pf, vfs = two_vfs(self, "mbx-reset", "192.168.110", mtu=9000)
         g.sh(f"ip link set {pf} vf 1 vlan 0 spoofchk off")
         self.assertIn("2 packets received",
-                      g.sh("ip netns exec a ping -c 2 -s 8000 -W 2 192.168.110.2"))
+                      g.sh("ip netns exec a ping -c 2 -i 0.2 -s 8000 -W 2 192.168.110.2"))
         g.sh("ip netns exec a ping -q -i 0.1 192.168.110.2 > /tmp/ping.log 2>&1 & "
              "echo $! > /tmp/ping.pid")
         g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.0/reset", timeout=60)
@@ -139,7 +139,7 @@ class PfReset(unittest.TestCase):
         self.assertIn("spoof checking off", g.sh(f"ip link show {pf} | grep 'vf 1 '"),
                       "the PF replayed its VF settings")
         self.assertIn("3 packets received",
-                      g.sh("ip netns exec a ping -c 3 -s 8000 -W 2 192.168.110.2"))
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -s 8000 -W 2 192.168.110.2"))
         g.sh("killall ping")
 
 
@@ -163,7 +163,7 @@ class VfFlr(unittest.TestCase):
         self.assertRegex(out, r"[\d.]+ MBytes .* receiver")
         self.assertIn("mtu 4000", g.sh(f"ip -n a link show {vfs[0]}"))
         self.assertIn("2 packets received",
-                      g.sh("ip netns exec a ping -c 2 -s 1000 -W 2 192.168.120.2"))
+                      g.sh("ip netns exec a ping -c 2 -i 0.2 -s 1000 -W 2 192.168.120.2"))
 
 
 class Contract(unittest.TestCase):
@@ -243,7 +243,7 @@ class SurpriseRemoval(unittest.TestCase):
                              pf_addr="10.0.2.15/24")
         self.assertIn("[140] Single Root I/O Virtualization", g.sh("lspci -s 01:00.0 -v"))
         self.assertIn("2 packets received",
-                      g.sh("ip netns exec a ping -c 2 -W 2 192.168.150.2"))
+                      g.sh("ip netns exec a ping -c 2 -i 0.2 -W 2 192.168.150.2"))
 
         # Both VFs vanish (VF Enable cleared under the drivers) during a ping.
         g.sh("ip netns exec a ping -i 0.2 192.168.150.2 > /tmp/ping.log 2>&1 &")
@@ -253,7 +253,7 @@ class SurpriseRemoval(unittest.TestCase):
         status, out = g.run(f"ip -n a link set {vfs[0]} mtu 3000", check=False, timeout=30)
         self.assertNotEqual(status, 0, "no MTU change on a function that is gone")
         self.assertIn("No such device", out)
-        self.assertIn("3 packets received", g.sh("ping -c 3 -W 2 10.0.2.2"),
+        self.assertIn("3 packets received", g.sh("ping -c 3 -i 0.2 -W 2 10.0.2.2"),
                       "the PF carries on")
 
         # They come back reset: the drivers restore them, MTU included.
@@ -280,7 +280,7 @@ class SurpriseRemoval(unittest.TestCase):
         into_netns(g, "c", vfs[0], "192.168.151.1/24")
         into_netns(g, "d", vfs[1], "192.168.151.2/24")
         self.assertIn("2 packets received",
-                      g.sh("ip netns exec c ping -c 2 -W 2 192.168.151.2"))
+                      g.sh("ip netns exec c ping -c 2 -i 0.2 -W 2 192.168.151.2"))
         self.assertNotRegex(g.sh("dmesg"), r"Call Trace|BUG:|WARNING:")
 
 

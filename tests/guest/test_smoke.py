@@ -117,12 +117,13 @@ class Drivers(unittest.TestCase):
         g.sh(LOAD_DRIVERS)
         pf = pf_netdev(g)
         g.sh(f"ip link set {pf} up && udhcpc -i {pf} -n -q -t 10 >/dev/null 2>&1", timeout=90)
-        self.assertIn("3 packets received", g.sh("ping -c 3 -W 2 10.0.2.2"))
+        self.assertIn("3 packets received", g.sh("ping -c 3 -i 0.2 -W 2 10.0.2.2"))
         set_numvfs(g, 2)
         vfs = vf_netdevs(g, 2)
         into_netns(g, "a", vfs[0], "192.168.30.1/24")
         into_netns(g, "b", vfs[1], "192.168.30.2/24")
-        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.30.2"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.30.2"))
         # Both VFs agreed request tags and the PF-set multicast list
         # (SRIOVNIC_MBX_CAP_TAGS | SRIOVNIC_MBX_CAP_MC_LIST) with the PF driver.
         self.assertEqual(g.sh("dmesg | grep -c 'PF mailbox caps 0x3,'").strip(), "2")

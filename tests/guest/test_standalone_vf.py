@@ -69,7 +69,7 @@ class StandaloneVf:
                          "sriovnic_vf")
         g.sh(f"ip link set {dev} up && udhcpc -i {dev} -n -q -t 10 >/dev/null 2>&1", timeout=90)
         self.assertIn("inet 10.0.2.", g.sh(f"ip -4 addr show {dev}"))
-        self.assertIn("2 packets received", g.sh("ping -c 2 -W 2 10.0.2.2"))
+        self.assertIn("2 packets received", g.sh("ping -c 2 -i 0.2 -W 2 10.0.2.2"))
 
         g.qmp("device_del", id="hot1")
         self.wait_deleted("hot1")

@@ -182,7 +182,7 @@ class SynthBonding(BondedChecks, unittest.TestCase):
         self.assertIn("mtu 1500", g.sh(f"ip link show {vf}"),
                       "the new instance's MTU was pushed")
         before = ethtool_stats(g, synth)
-        out = g.sh("ping -c 5 -W 2 10.0.2.2; true", timeout=60)
+        out = g.sh("ping -c 5 -i 0.2 -W 2 10.0.2.2; true", timeout=60)
         self.assertEqual(ping_counts(out), (5, 5), out)
         after = ethtool_stats(g, synth)
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 5)

@@ -118,7 +118,7 @@ class SynthCyclesUnderTraffic(unittest.TestCase):
         self.assertEqual(self.vf_mtu(vf), "9000", "the VF joins at the synthetic netdev's MTU")
         before = ethtool_stats(g, self.synth)
         # Jumbo frames both ways through the VF: 8900 bytes of ICMP payload.
-        out = g.sh(f"ping -c 3 -s 8900 -W 2 {TwoHosts.PEER_IP}; true", timeout=60)
+        out = g.sh(f"ping -c 3 -i 0.2 -s 8900 -W 2 {TwoHosts.PEER_IP}; true", timeout=60)
         self.assertIn("3 packets received", out)
         after = ethtool_stats(g, self.synth)
         self.assertGreaterEqual(after["vf_rx_packets"] - before["vf_rx_packets"], 3)
@@ -431,7 +431,7 @@ class OnePathOnly(unittest.TestCase):
         self.g = g = bond.g
         vf = bond.vf
         g.sh(f"ip addr add {GUEST_IP}/24 dev {vf} && ip link set {vf} up")
-        out = g.sh(f"ping -c 3 -W 1 {TwoHosts.PEER_IP}; true", timeout=30)
+        out = g.sh(f"ping -c 3 -i 0.2 -W 1 {TwoHosts.PEER_IP}; true", timeout=30)
         self.assertIn(" 0% packet loss", out, "the VF reaches the peer")
         before = ethtool_stats(g, vf)
         self.streams(GUEST_IP)

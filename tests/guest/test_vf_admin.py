@@ -65,7 +65,7 @@ class VfAdministration(unittest.TestCase):
         g.sh(f"ip -n a link add mv0 link {vfs[0]} type macvlan mode bridge && "
              "ip -n a addr add 192.168.50.11/24 dev mv0 && ip -n a link set mv0 up")
         before = ethtool_stats(g, vfs[0], ns="a")["dev_tx_drop_spoof"]
-        status, _ = g.run("ip netns exec a ping -c 2 -W 1 192.168.50.2", check=False)
+        status, _ = g.run("ip netns exec a ping -c 2 -i 0.2 -W 1 192.168.50.2", check=False)
         self.assertNotEqual(status, 0, "frames from another MAC are dropped")
         self.assertGreater(ethtool_stats(g, vfs[0], ns="a")["dev_tx_drop_spoof"], before)
         self.assertRegex(g.sh(f"ip -s link show {self.pf}"), r"vf 0[\s\S]*TX: bytes")
@@ -75,7 +75,8 @@ class VfAdministration(unittest.TestCase):
         self.assertIn("spoof checking off", line)
         self.assertIn("trust on", line)
         g.sh("ip -n a neigh flush all")  # forget the failed resolution
-        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.50.2"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.50.2"))
 
     def test_port_vlan_is_inserted_and_stripped(self):
         g, pf, vf = self.g, self.pf, self.vfs[2]
@@ -84,10 +85,11 @@ class VfAdministration(unittest.TestCase):
         into_netns(g, "c", vf, "192.168.100.2/24")
         g.sh(f"ip link add link {pf} name {pf}.100 type vlan id 100 && "
              f"ip addr add 192.168.100.254/24 dev {pf}.100 && ip link set {pf}.100 up")
-        self.assertIn("3 packets received", g.sh("ip netns exec c ping -c 3 -W 2 192.168.100.254"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec c ping -c 3 -i 0.2 -W 2 192.168.100.254"))
         # Untagged, the PF cannot reach the VF any more.
         g.sh(f"ip link set {pf}.100 down && ip addr add 192.168.100.253/24 dev {pf}")
-        status, _ = g.run("ip netns exec c ping -c 2 -W 1 192.168.100.253", check=False)
+        status, _ = g.run("ip netns exec c ping -c 2 -i 0.2 -W 1 192.168.100.253", check=False)
         self.assertNotEqual(status, 0)
         g.sh(f"ip addr del 192.168.100.253/24 dev {pf} && ip link set {pf}.100 up")
 
@@ -134,21 +136,23 @@ class VlanFilter(unittest.TestCase):
         for vid, net in ((300, "192.168.130.254/24"), (400, "192.168.140.254/24")):
             g.sh(f"ip link add link {pf} name {pf}.{vid} type vlan id {vid} && "
                  f"ip addr add {net} dev {pf}.{vid} && ip link set {pf}.{vid} up")
-        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.130.254"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.130.254"))
         before = ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"]
-        g.run("ping -c 2 -W 1 192.168.140.77", check=False)  # ARP broadcasts on VLAN 400
+        g.run("ping -c 2 -i 0.2 -W 1 192.168.140.77", check=False)  # ARP broadcasts on VLAN 400
         self.assertEqual(ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"], before,
                          "VLAN 400 is not in the VF's filter")
-        g.run("ping -c 2 -W 1 192.168.130.77", check=False)  # and on VLAN 300
+        g.run("ping -c 2 -i 0.2 -W 1 192.168.130.77", check=False)  # and on VLAN 300
         self.assertGreater(ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"], before)
 
         # A reset empties the filter; the VF asks for its VLANs again.
         g.sh("echo 1 > /sys/bus/pci/devices/0000:01:00.1/reset", timeout=60)
         wait_for(g, "dmesg | grep -c 'eth.*recovered from a reset'; true", r"^[1-9]")
         wait_link_up(g, "a", vfs[0])
-        self.assertIn("3 packets received", g.sh("ip netns exec a ping -c 3 -W 2 192.168.130.254"))
+        self.assertIn("3 packets received",
+                      g.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.130.254"))
         before = ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"]
-        g.run("ping -c 2 -W 1 192.168.140.77", check=False)
+        g.run("ping -c 2 -i 0.2 -W 1 192.168.140.77", check=False)
         self.assertEqual(ethtool_stats(g, vfs[0], ns="a")["dev_rx_packets"], before,
                          "VLAN 400 is still filtered after the VF's reset")
 
@@ -178,7 +182,8 @@ class AdministrationSurvivesMigration(unittest.TestCase):
         into_netns(src, "a", vfs[0], "192.168.200.2/24")
         src.sh(f"ip link add link {pf} name {pf}.200 type vlan id 200 && "
                f"ip addr add 192.168.200.254/24 dev {pf}.200 && ip link set {pf}.200 up")
-        self.assertIn("1 packets received", src.sh("ip netns exec a ping -c 1 -W 2 192.168.200.254"))
+        self.assertIn("1 packets received",
+                      src.sh("ip netns exec a ping -c 1 -W 2 192.168.200.254"))
         before = src.sh(f"ip link show {pf} | grep ' vf '")
         self.assertIn("vlan 200, qos 1", before)
 
@@ -186,7 +191,7 @@ class AdministrationSurvivesMigration(unittest.TestCase):
 
         self.assertEqual(dst.sh(f"ip link show {pf} | grep ' vf '"), before)
         self.assertIn("3 packets received",
-                      dst.sh("ip netns exec a ping -c 3 -W 2 192.168.200.254"))
+                      dst.sh("ip netns exec a ping -c 3 -i 0.2 -W 2 192.168.200.254"))
         self.assertEqual(dst.sh(f"cat /sys/class/net/{vfs[1]}/carrier").strip(), "0")
 
 

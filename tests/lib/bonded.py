@@ -200,7 +200,8 @@ class BondedChecks:
         wait_data_path(self.g, self.synth, on_vf)
 
     def assert_pings(self, count=10, size=56):
-        out = self.g.sh(f"ping -c {count} -s {size} -W 2 {self.PING_TARGET}; true", timeout=60)
+        out = self.g.sh(f"ping -c {count} -i 0.1 -s {size} -W 2 {self.PING_TARGET}; true",
+                        timeout=60)
         self.assertEqual(ping_counts(out), (count, count), out)
 
     def assert_on_vf(self):
