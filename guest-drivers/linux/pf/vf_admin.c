@@ -45,8 +45,15 @@ void sriovnic_pf_apply_vf(struct sriovnic_priv *priv, unsigned int vf)
 {
 	struct sriovnic_vf_cfg *c = &sriovnic_pf_of(priv)->vf[vf];
 
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO, c->mac_lo);
-	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, c->mac_hi);
+	/*
+	 * Called after a PF reset, which left no administrative MAC. Writing
+	 * "none" again would be refused (ERR_DENIED) for a VF whose MAC a
+	 * synthetic channel pins.
+	 */
+	if (c->mac_lo || c->mac_hi) {
+		sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_LO, c->mac_lo);
+		sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_MAC_HI, c->mac_hi);
+	}
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_VLAN, c->vlan);
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_FLAGS, c->flags);
 	sriovnic_admin_wr(priv, vf, SRIOVNIC_VFA_RATE, c->rate);
